@@ -1,0 +1,15 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Zero package dependencies: users embed AutoDiff without pulling anything else.
+// Benchmarks live in their own package under Benchmarks/.
+let package = Package(
+    name: "AutoDiff",
+    products: [
+        .library(name: "AutoDiff", targets: ["AutoDiff"]),
+    ],
+    targets: [
+        .target(name: "AutoDiff"),
+        .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff"]),
+    ]
+)

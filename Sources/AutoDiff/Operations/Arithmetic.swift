@@ -1,0 +1,102 @@
+// + − × ÷ and powers, with broadcasting. Each rule returns the gradient for the broadcast shape;
+// the backward sweep sums it back to the operand's own shape (Backward.swift, `accumulate`).
+
+/// The binary arithmetic primitives.
+@usableFromInline
+enum ArithmeticOp: Sendable {
+    case add, subtract, multiply, divide, power
+
+    /// Given g = dL/dy for y = a ∘ b, returns (dL/da, dL/db), each only when that operand needs it.
+    ///
+    /// ```
+    /// y = a + b:  ∂a = g          ∂b = g
+    /// y = a − b:  ∂a = g          ∂b = −g
+    /// y = a · b:  ∂a = g·b        ∂b = g·a
+    /// y = a / b:  ∂a = g / b      ∂b = −g·y / b
+    /// y = aᵇ:     ∂a = g·b·aᵇ⁻¹   ∂b = g·y·log a
+    /// ```
+    @inlinable
+    func pullback<S>(_ g: Variable<S>, _ a: Variable<S>, _ b: Variable<S>, _ y: Variable<S>,
+                     _ needA: Bool, _ needB: Bool) -> (Variable<S>?, Variable<S>?) {
+        switch self {
+        case .add: return (g, g)
+        case .subtract: return (g, needB ? -g : nil)
+        case .multiply: return (needA ? g * b : nil, needB ? g * a : nil)
+        case .divide: return (needA ? g / b : nil, needB ? -(g * y / b) : nil)
+        case .power: return (needA ? g * b * pow(a, b - 1) : nil, needB ? g * y * log(a) : nil)
+        }
+    }
+}
+
+extension Variable {
+    @inlinable
+    static func arithmetic(_ op: ArithmeticOp, _ name: StaticString, _ a: Variable, _ b: Variable,
+                           _ value: Tensor<Scalar>) -> Variable {
+        record(value, name, a, b) { .arithmetic(op, $0, $1) }
+    }
+
+    /// Elementwise sum, broadcasting.
+    @inlinable public static func + (lhs: Variable, rhs: Variable) -> Variable {
+        arithmetic(.add, "+", lhs, rhs, lhs.value + rhs.value)
+    }
+    /// Elementwise difference, broadcasting.
+    @inlinable public static func - (lhs: Variable, rhs: Variable) -> Variable {
+        arithmetic(.subtract, "-", lhs, rhs, lhs.value - rhs.value)
+    }
+    /// Elementwise product, broadcasting.
+    @inlinable public static func * (lhs: Variable, rhs: Variable) -> Variable {
+        arithmetic(.multiply, "*", lhs, rhs, lhs.value * rhs.value)
+    }
+    /// Elementwise quotient, broadcasting.
+    @inlinable public static func / (lhs: Variable, rhs: Variable) -> Variable {
+        arithmetic(.divide, "/", lhs, rhs, lhs.value / rhs.value)
+    }
+
+    @inlinable public static func + (lhs: Variable, rhs: Tensor<Scalar>) -> Variable { lhs + Variable(constant: rhs) }
+    @inlinable public static func - (lhs: Variable, rhs: Tensor<Scalar>) -> Variable { lhs - Variable(constant: rhs) }
+    @inlinable public static func * (lhs: Variable, rhs: Tensor<Scalar>) -> Variable { lhs * Variable(constant: rhs) }
+    @inlinable public static func / (lhs: Variable, rhs: Tensor<Scalar>) -> Variable { lhs / Variable(constant: rhs) }
+    @inlinable public static func + (lhs: Tensor<Scalar>, rhs: Variable) -> Variable { Variable(constant: lhs) + rhs }
+    @inlinable public static func - (lhs: Tensor<Scalar>, rhs: Variable) -> Variable { Variable(constant: lhs) - rhs }
+    @inlinable public static func * (lhs: Tensor<Scalar>, rhs: Variable) -> Variable { Variable(constant: lhs) * rhs }
+    @inlinable public static func / (lhs: Tensor<Scalar>, rhs: Variable) -> Variable { Variable(constant: lhs) / rhs }
+    @inlinable public static func + (lhs: Variable, rhs: Scalar) -> Variable { lhs + Variable(constant: Tensor(rhs)) }
+    @inlinable public static func - (lhs: Variable, rhs: Scalar) -> Variable { lhs - Variable(constant: Tensor(rhs)) }
+    @inlinable public static func * (lhs: Variable, rhs: Scalar) -> Variable { lhs * Variable(constant: Tensor(rhs)) }
+    @inlinable public static func / (lhs: Variable, rhs: Scalar) -> Variable { lhs / Variable(constant: Tensor(rhs)) }
+    @inlinable public static func + (lhs: Scalar, rhs: Variable) -> Variable { Variable(constant: Tensor(lhs)) + rhs }
+    @inlinable public static func - (lhs: Scalar, rhs: Variable) -> Variable { Variable(constant: Tensor(lhs)) - rhs }
+    @inlinable public static func * (lhs: Scalar, rhs: Variable) -> Variable { Variable(constant: Tensor(lhs)) * rhs }
+    @inlinable public static func / (lhs: Scalar, rhs: Variable) -> Variable { Variable(constant: Tensor(lhs)) / rhs }
+
+    @inlinable public static func += (lhs: inout Variable, rhs: Variable) { lhs = lhs + rhs }
+    @inlinable public static func -= (lhs: inout Variable, rhs: Variable) { lhs = lhs - rhs }
+    @inlinable public static func *= (lhs: inout Variable, rhs: Variable) { lhs = lhs * rhs }
+    @inlinable public static func /= (lhs: inout Variable, rhs: Variable) { lhs = lhs / rhs }
+    @inlinable public static func += (lhs: inout Variable, rhs: Scalar) { lhs = lhs + rhs }
+    @inlinable public static func -= (lhs: inout Variable, rhs: Scalar) { lhs = lhs - rhs }
+    @inlinable public static func *= (lhs: inout Variable, rhs: Scalar) { lhs = lhs * rhs }
+    @inlinable public static func /= (lhs: inout Variable, rhs: Scalar) { lhs = lhs / rhs }
+}
+
+/// xʸ elementwise, broadcasting; differentiable in both operands (∂y needs x > 0).
+@inlinable
+public func pow<S>(_ x: Variable<S>, _ y: Variable<S>) -> Variable<S> {
+    Variable.arithmetic(.power, "pow", x, y, pow(x.value, y.value))
+}
+
+/// xᵖ elementwise for a constant exponent.
+@inlinable
+public func pow<S>(_ x: Variable<S>, _ p: S) -> Variable<S> {
+    Variable.arithmetic(.power, "pow", x, Variable(constant: Tensor(p)), pow(x.value, p))
+}
+
+/// bˣ elementwise for a constant base (b > 0).
+@inlinable
+public func pow<S>(_ base: S, _ x: Variable<S>) -> Variable<S> {
+    pow(Variable(constant: Tensor(base)), x)
+}
+
+/// xᵖ elementwise for a constant tensor of exponents.
+@inlinable
+public func pow<S>(_ x: Variable<S>, _ p: Tensor<S>) -> Variable<S> { pow(x, Variable(constant: p)) }

@@ -1,0 +1,65 @@
+// User-defined operations: a forward computation on tensors and its pullback, recorded like a primitive
+// (PyTorch's autograd.Function, Swift's @derivative(of:)).
+
+/// The recorded part of a ``DifferentiableFunction``.
+@usableFromInline
+final class CustomRule<Scalar: TensorScalar> {
+    @usableFromInline let name: String
+    @usableFromInline let site: CallSite
+    @usableFromInline let pullback: (Variable<Scalar>, [Variable<Scalar>], Variable<Scalar>) -> [Variable<Scalar>?]
+
+    init(name: String, site: CallSite,
+         pullback: @escaping (Variable<Scalar>, [Variable<Scalar>], Variable<Scalar>) -> [Variable<Scalar>?]) {
+        self.name = name
+        self.site = site
+        self.pullback = pullback
+    }
+}
+
+/// An operation you define: its forward computation on tensors and its derivative rule.
+///
+/// The pullback receives the gradient of the output, the inputs and the output, and returns one gradient
+/// per input (nil for an input that needs none). Write it with operations on `Variable` and it is
+/// differentiable itself, so second derivatives (`createGraph`, ``hessian(at:of:)``) work through it.
+///
+/// ```swift
+/// let cube = DifferentiableFunction<Double>(name: "cube") { xs in
+///     xs[0] * xs[0] * xs[0]
+/// } pullback: { g, xs, _ in
+///     [g * 3 * xs[0] * xs[0]]
+/// }
+/// let x = Variable(Tensor<Double>(2.0))
+/// cube(x).backward()   // x.grad == 12
+/// ```
+public struct DifferentiableFunction<Scalar: TensorScalar> {
+    /// The name used in messages and gradient-check reports.
+    public let name: String
+    @usableFromInline let forward: ([Tensor<Scalar>]) -> Tensor<Scalar>
+    @usableFromInline let rule: CustomRule<Scalar>
+
+    /// Makes an operation from a forward computation and its pullback.
+    ///
+    /// - Parameters:
+    ///   - name: shown in messages.
+    ///   - forward: the output value from the input values.
+    ///   - pullback: `(gradient of the output, inputs, output) -> gradients of the inputs`.
+    public init(name: String,
+                forward: @escaping ([Tensor<Scalar>]) -> Tensor<Scalar>,
+                pullback: @escaping (_ gradient: Variable<Scalar>, _ inputs: [Variable<Scalar>], _ output: Variable<Scalar>)
+                    -> [Variable<Scalar>?],
+                file: StaticString = #fileID, line: UInt = #line) {
+        self.name = name
+        self.forward = forward
+        self.rule = CustomRule(name: name, site: CallSite(file: file, line: line), pullback: pullback)
+    }
+
+    /// Applies the operation, recording it when an input requires a gradient.
+    public func callAsFunction(_ inputs: [Variable<Scalar>]) -> Variable<Scalar> {
+        let value = forward(inputs.map(\.value))
+        let rule = self.rule
+        return Variable.record(value, "custom function", inputs) { .custom(rule, $0) }
+    }
+
+    /// Applies the operation to the given inputs.
+    public func callAsFunction(_ inputs: Variable<Scalar>...) -> Variable<Scalar> { self(inputs) }
+}

@@ -1,0 +1,116 @@
+// Functions applied element by element, each beside its derivative (y is the result, saved by the tape).
+
+/// The one-input elementwise primitives.
+@usableFromInline
+enum ElementwiseOp<Scalar: TensorScalar> {
+    case negate, exp, log, sqrt, abs, sin, cos, tan, tanh, sigmoid, relu, softplus
+    case leakyRelu(alpha: Scalar)
+
+    /// Given g = dL/dy for y = f(x), returns dL/dx.
+    ///
+    /// ```
+    /// −x        −g                 sin x      g·cos x
+    /// eˣ        g·y                cos x      −g·sin x
+    /// log x     g / x              tan x      g·(1 + y²)
+    /// √x        g / (2y)           tanh x     g·(1 − y²)
+    /// |x|       g·sign(x)          σ(x)       g·y·(1 − y)
+    /// relu x    g·[x > 0]          softplus   g·σ(x)
+    /// leaky     g·(x > 0 ? 1 : α)
+    /// ```
+    @inlinable
+    func pullback(_ g: Variable<Scalar>, _ x: Variable<Scalar>, _ y: Variable<Scalar>) -> Variable<Scalar> {
+        switch self {
+        case .negate: return -g
+        case .exp: return g * y
+        case .log: return g / x
+        case .sqrt: return g / (y * 2)
+        case .abs: return g * x.value.map { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
+        case .sin: return g * AutoDiff.cos(x)
+        case .cos: return -(g * AutoDiff.sin(x))
+        case .tan: return g * (1 + y * y)
+        case .tanh: return g * (1 - y * y)
+        case .sigmoid: return g * y * (1 - y)
+        case .relu: return g * x.value.map { $0 > 0 ? 1 : 0 }
+        case .softplus: return g * AutoDiff.sigmoid(x)
+        case .leakyRelu(let alpha): return g * x.value.map { $0 > 0 ? 1 : alpha }
+        }
+    }
+}
+
+extension Variable {
+    @inlinable
+    static func elementwise(_ op: ElementwiseOp<Scalar>, _ name: StaticString, _ x: Variable,
+                            _ value: Tensor<Scalar>) -> Variable {
+        record(value, name, x) { .elementwise(op, $0) }
+    }
+
+    /// Elementwise negation.
+    @inlinable public static prefix func - (x: Variable) -> Variable { elementwise(.negate, "-", x, -x.value) }
+}
+
+/// eˣ, elementwise. d/dx eˣ = eˣ.
+@inlinable public func exp<S>(_ x: Variable<S>) -> Variable<S> { .elementwise(.exp, "exp", x, exp(x.value)) }
+/// The natural logarithm, elementwise. d/dx log x = 1/x.
+@inlinable public func log<S>(_ x: Variable<S>) -> Variable<S> { .elementwise(.log, "log", x, log(x.value)) }
+/// The square root, elementwise. d/dx √x = 1/(2√x).
+@inlinable public func sqrt<S>(_ x: Variable<S>) -> Variable<S> { .elementwise(.sqrt, "sqrt", x, sqrt(x.value)) }
+/// |x|, elementwise. d/dx |x| = sign(x) (0 at 0).
+@inlinable public func abs<S>(_ x: Variable<S>) -> Variable<S> { .elementwise(.abs, "abs", x, abs(x.value)) }
+/// The sine, elementwise. d/dx sin x = cos x.
+@inlinable public func sin<S>(_ x: Variable<S>) -> Variable<S> { .elementwise(.sin, "sin", x, sin(x.value)) }
+/// The cosine, elementwise. d/dx cos x = −sin x.
+@inlinable public func cos<S>(_ x: Variable<S>) -> Variable<S> { .elementwise(.cos, "cos", x, cos(x.value)) }
+/// The tangent, elementwise. d/dx tan x = 1 + tan² x.
+@inlinable public func tan<S>(_ x: Variable<S>) -> Variable<S> { .elementwise(.tan, "tan", x, tan(x.value)) }
+/// The hyperbolic tangent, elementwise. d/dx tanh x = 1 − tanh² x.
+@inlinable public func tanh<S>(_ x: Variable<S>) -> Variable<S> { .elementwise(.tanh, "tanh", x, tanh(x.value)) }
+/// The logistic sigmoid σ(x) = 1 / (1 + e⁻ˣ), stable for large |x|. d/dx σ(x) = σ(x)(1 − σ(x)).
+@inlinable public func sigmoid<S>(_ x: Variable<S>) -> Variable<S> {
+    .elementwise(.sigmoid, "sigmoid", x, sigmoid(x.value))
+}
+/// max(x, 0), elementwise. d/dx relu x = 1 for x > 0, else 0.
+@inlinable public func relu<S>(_ x: Variable<S>) -> Variable<S> { .elementwise(.relu, "relu", x, relu(x.value)) }
+/// x for x > 0, alpha·x otherwise. d/dx = 1 for x > 0, else alpha.
+@inlinable public func leakyRelu<S>(_ x: Variable<S>, alpha: S = 0.01) -> Variable<S> {
+    .elementwise(.leakyRelu(alpha: alpha), "leakyRelu", x, leakyRelu(x.value, alpha: alpha))
+}
+/// log(1 + eˣ), stable for large |x|. d/dx softplus x = σ(x).
+@inlinable public func softplus<S>(_ x: Variable<S>) -> Variable<S> {
+    .elementwise(.softplus, "softplus", x, softplus(x.value))
+}
+
+/// The larger of two values, elementwise with broadcasting; where they tie, the gradient goes to `x`.
+@inlinable public func max<S>(_ x: Variable<S>, _ y: Variable<S>) -> Variable<S> { select(x.value .>= y.value, x, y) }
+/// The smaller of two values, elementwise with broadcasting; where they tie, the gradient goes to `x`.
+@inlinable public func min<S>(_ x: Variable<S>, _ y: Variable<S>) -> Variable<S> { select(x.value .<= y.value, x, y) }
+/// The larger of a variable and a constant, elementwise.
+@inlinable public func max<S>(_ x: Variable<S>, _ y: S) -> Variable<S> { max(x, Variable(constant: Tensor(y))) }
+/// The smaller of a variable and a constant, elementwise.
+@inlinable public func min<S>(_ x: Variable<S>, _ y: S) -> Variable<S> { min(x, Variable(constant: Tensor(y))) }
+/// The larger of a variable and a tensor, elementwise.
+@inlinable public func max<S>(_ x: Variable<S>, _ y: Tensor<S>) -> Variable<S> { max(x, Variable(constant: y)) }
+/// The smaller of a variable and a tensor, elementwise.
+@inlinable public func min<S>(_ x: Variable<S>, _ y: Tensor<S>) -> Variable<S> { min(x, Variable(constant: y)) }
+
+extension Variable {
+    /// Elementwise `<` of the values (no gradient: a mask).
+    @inlinable public static func .< (l: Variable, r: Variable) -> Tensor<Bool> { l.value .< r.value }
+    /// Elementwise `<=` of the values.
+    @inlinable public static func .<= (l: Variable, r: Variable) -> Tensor<Bool> { l.value .<= r.value }
+    /// Elementwise `>` of the values.
+    @inlinable public static func .> (l: Variable, r: Variable) -> Tensor<Bool> { l.value .> r.value }
+    /// Elementwise `>=` of the values.
+    @inlinable public static func .>= (l: Variable, r: Variable) -> Tensor<Bool> { l.value .>= r.value }
+    /// Elementwise `==` of the values.
+    @inlinable public static func .== (l: Variable, r: Variable) -> Tensor<Bool> { l.value .== r.value }
+    /// Elementwise `<` against a scalar.
+    @inlinable public static func .< (l: Variable, r: Scalar) -> Tensor<Bool> { l.value .< r }
+    /// Elementwise `<=` against a scalar.
+    @inlinable public static func .<= (l: Variable, r: Scalar) -> Tensor<Bool> { l.value .<= r }
+    /// Elementwise `>` against a scalar.
+    @inlinable public static func .> (l: Variable, r: Scalar) -> Tensor<Bool> { l.value .> r }
+    /// Elementwise `>=` against a scalar.
+    @inlinable public static func .>= (l: Variable, r: Scalar) -> Tensor<Bool> { l.value .>= r }
+    /// Elementwise `==` against a scalar.
+    @inlinable public static func .== (l: Variable, r: Scalar) -> Tensor<Bool> { l.value .== r }
+}

@@ -1,0 +1,57 @@
+// Matrix products. The primitive is the batched rank ≥ 2 product; rank-1 operands are reshaped around it.
+
+/// Given g = dL/dC for C = A·B (batched), returns (dL/dA, dL/dB) = (g·Bᵀ, Aᵀ·g).
+///
+/// Broadcast batch axes are summed back by the backward sweep.
+@inlinable
+func matmulPullback<S>(_ g: Variable<S>, _ a: Variable<S>, _ b: Variable<S>,
+                       _ needA: Bool, _ needB: Bool) -> (Variable<S>?, Variable<S>?) {
+    (needA ? matmul(g, b.swappingLastAxes()) : nil, needB ? matmul(a.swappingLastAxes(), g) : nil)
+}
+
+extension Variable {
+    /// The last two axes exchanged (each matrix of a batch transposed).
+    @inlinable
+    func swappingLastAxes() -> Variable {
+        var p = Array(0..<rank)
+        p.swapAt(rank - 1, rank - 2)
+        return transposed(permutation: p)
+    }
+}
+
+/// The matrix product: `[m, k] · [k, n] → [m, n]`; batched over leading axes (which broadcast) for rank ≥ 3;
+/// a rank-1 operand is a row vector on the left and a column vector on the right, its added axis removed
+/// from the result (NumPy's `matmul`).
+///
+/// d(A·B) = dA·B + A·dB, so ∂A = g·Bᵀ and ∂B = Aᵀ·g.
+@inlinable
+public func matmul<S>(_ a: Variable<S>, _ b: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    let site = CallSite(file: file, line: line)
+    if a.rank == 0 || b.rank == 0 {
+        usageError("matmul", "operands of shapes \(a.shape) and \(b.shape): matmul needs rank ≥ 1",
+                   fix: "use * to multiply by a scalar", at: site)
+    }
+    let a2 = a.rank == 1 ? a.reshaped(to: [1, a.shape[0]]) : a
+    let b2 = b.rank == 1 ? b.reshaped(to: [b.shape[0], 1]) : b
+    let value = batchedMatmul(a2.value, b2.value, site: site, shapes: (a.shape, b.shape))
+    var out = Variable.record(value, "matmul", a2, b2) { .matmul($0, $1) }
+    if a.rank == 1 || b.rank == 1 {
+        var shape = out.shape
+        if b.rank == 1 { shape.removeLast() }
+        if a.rank == 1 { shape.remove(at: shape.count - (b.rank == 1 ? 1 : 2)) }
+        out = out.reshaped(to: shape)
+    }
+    return out
+}
+
+/// The matrix product of a variable and a constant tensor.
+@inlinable
+public func matmul<S>(_ a: Variable<S>, _ b: Tensor<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    matmul(a, Variable(constant: b), file: file, line: line)
+}
+
+/// The matrix product of a constant tensor and a variable.
+@inlinable
+public func matmul<S>(_ a: Tensor<S>, _ b: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    matmul(Variable(constant: a), b, file: file, line: line)
+}

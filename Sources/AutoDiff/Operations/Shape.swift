@@ -1,0 +1,84 @@
+// Reshaping, broadcasting and permuting axes: data movement whose derivative moves the gradient back.
+
+/// The shape primitives.
+@usableFromInline
+enum ShapeOp: Sendable {
+    case reshape
+    case broadcast
+    case permute([Int])
+
+    /// Given g = dL/dy, returns dL/dx for an input of `inputShape`:
+    ///
+    /// ```
+    /// reshape:    g reshaped back
+    /// broadcast:  g summed over the broadcast axes
+    /// permute p:  g permuted by p⁻¹
+    /// ```
+    @inlinable
+    func pullback<S>(_ g: Variable<S>, inputShape: [Int]) -> Variable<S> {
+        switch self {
+        case .reshape: return g.reshaped(to: inputShape)
+        case .broadcast: return g.summedToShape(inputShape)
+        case .permute(let p):
+            var inverse = p
+            for (i, axis) in p.enumerated() { inverse[axis] = i }
+            return g.transposed(permutation: inverse)
+        }
+    }
+}
+
+extension Variable {
+    /// The same elements with another shape (one size may be -1, inferred).
+    @inlinable
+    public func reshaped(to newShape: [Int], file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        if newShape == shape { return self }
+        return Variable.record(value.reshaped(to: newShape, file: file, line: line), "reshaped(to:)", self) {
+            .shape(.reshape, $0)
+        }
+    }
+
+    /// The value repeated along broadcast axes to `shape` (NumPy `broadcast_to`).
+    @inlinable
+    public func broadcasted(to newShape: [Int], file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        if newShape == shape { return self }
+        return Variable.record(value.broadcasted(to: newShape, file: file, line: line), "broadcasted(to:)", self) {
+            .shape(.broadcast, $0)
+        }
+    }
+
+    /// Summed over the axes along which `shape` was broadcast to reach this shape (the adjoint of
+    /// ``broadcasted(to:file:line:)``).
+    @inlinable
+    public func summedToShape(_ target: [Int]) -> Variable {
+        if shape == target { return self }
+        let offset = rank - target.count
+        var axes: [Int] = Array(0..<Swift.max(offset, 0))
+        for i in 0..<target.count where target[i] == 1 && shape[i + offset] != 1 { axes.append(i + offset) }
+        return sum(alongAxes: axes, keepingDimensions: true).reshaped(to: target)
+    }
+
+    /// The axes reordered: axis `i` of the result is axis `permutation[i]` of this value.
+    @inlinable
+    public func transposed(permutation: [Int], file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        if permutation == Array(0..<rank) { return self }
+        return Variable.record(value.transposed(permutation: permutation, file: file, line: line), "transposed", self) {
+            .shape(.permute(permutation), $0)
+        }
+    }
+
+    /// The axes in reverse order (a matrix's transpose).
+    @inlinable
+    public func transposed() -> Variable { transposed(permutation: Array((0..<rank).reversed())) }
+
+    /// A size-1 axis inserted at `axis`.
+    @inlinable
+    public func expandingShape(at axis: Int) -> Variable { reshaped(to: value.expandingShape(at: axis).shape) }
+
+    /// Size-1 axes removed (all of them, or those listed).
+    @inlinable
+    public func squeezingShape(at axes: [Int] = []) -> Variable { reshaped(to: value.squeezingShape(at: axes).shape) }
+
+    /// The value flattened to rank 1.
+    @inlinable
+    public func flattened() -> Variable { reshaped(to: [scalarCount]) }
+}

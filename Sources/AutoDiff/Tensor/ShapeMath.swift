@@ -1,0 +1,105 @@
+/// Shape arithmetic shared by every tensor kernel: element counts, strides, broadcasting and axes.
+@usableFromInline
+enum ShapeMath {
+    /// The number of elements of a tensor of this shape (1 for rank 0).
+    @inlinable
+    static func count(_ shape: [Int]) -> Int {
+        var n = 1
+        for d in shape { n &*= d }
+        return n
+    }
+
+    /// Row-major strides of a contiguous tensor of this shape.
+    @inlinable
+    static func strides(_ shape: [Int]) -> [Int] {
+        var strides = [Int](repeating: 1, count: shape.count)
+        var s = 1
+        for i in stride(from: shape.count - 1, through: 0, by: -1) {
+            strides[i] = s
+            s &*= shape[i]
+        }
+        return strides
+    }
+
+    /// The NumPy broadcast of two shapes, or nil when an axis has two sizes neither of which is 1.
+    @inlinable
+    static func broadcast(_ a: [Int], _ b: [Int]) -> [Int]? {
+        if a == b { return a }
+        let rank = Swift.max(a.count, b.count)
+        var out = [Int](repeating: 1, count: rank)
+        for i in 0..<rank {
+            let da = i < rank - a.count ? 1 : a[i - (rank - a.count)]
+            let db = i < rank - b.count ? 1 : b[i - (rank - b.count)]
+            if da == db || db == 1 { out[i] = da } else if da == 1 { out[i] = db } else { return nil }
+        }
+        return out
+    }
+
+    /// Strides of `shape` read as a tensor of the (larger or equal) shape `target`: 0 along broadcast axes.
+    @inlinable
+    static func broadcastStrides(_ shape: [Int], to target: [Int]) -> [Int] {
+        let own = strides(shape)
+        let offset = target.count - shape.count
+        var out = [Int](repeating: 0, count: target.count)
+        for i in 0..<shape.count where shape[i] != 1 || target[i + offset] == 1 {
+            out[i + offset] = shape[i] == 1 ? 0 : own[i]
+        }
+        return out
+    }
+
+    /// Whether `shape` broadcasts to `target` (sizes equal, or 1, aligned from the right).
+    @inlinable
+    static func broadcasts(_ shape: [Int], to target: [Int]) -> Bool {
+        guard shape.count <= target.count else { return false }
+        let offset = target.count - shape.count
+        for i in 0..<shape.count where shape[i] != 1 && shape[i] != target[i + offset] { return false }
+        return true
+    }
+
+    /// Normalizes possibly negative axes against `rank`, sorted and without repeats; nil if one is out of range.
+    @inlinable
+    static func normalize(axes: [Int], rank: Int) -> [Int]? {
+        var out: [Int] = []
+        for a in axes {
+            let n = a < 0 ? a + rank : a
+            guard n >= 0 && n < rank else { return nil }
+            if !out.contains(n) { out.append(n) }
+        }
+        return out.sorted()
+    }
+}
+
+/// Where a user's call came from, carried into messages about programmer errors.
+public struct CallSite: Sendable {
+    public let file: StaticString
+    public let line: UInt
+    public let known: Bool
+
+    @inlinable public init(file: StaticString, line: UInt) {
+        self.file = file
+        self.line = line
+        self.known = true
+    }
+
+    @inlinable init(unknown: ()) {
+        self.file = "<operator>"
+        self.line = 0
+        self.known = false
+    }
+
+    /// Operators cannot take `#fileID`/`#line` defaults in Swift, so their messages name the op instead.
+    public static let `operator` = CallSite(unknown: ())
+}
+
+/// Stops the program with a message that names the operation, what was wrong, and what to do.
+///
+/// Programmer errors (shapes that do not fit, misuse of the tape) come here; data from outside never does.
+@usableFromInline
+func usageError(_ op: String, _ problem: String, fix: String, at site: CallSite) -> Never {
+    let place = site.known ? "\(site.file):\(site.line): " : ""
+    let message = "\(place)\(op): \(problem). Fix: \(fix)"
+    if site.known {
+        fatalError(message, file: site.file, line: site.line)
+    }
+    fatalError(message)
+}

@@ -1,0 +1,121 @@
+// The loops every tensor operation is made of: elementwise maps, broadcasting zips, and strided walks.
+// They run on contiguous buffers with concrete scalar types once specialized; keep them @inlinable.
+
+/// Walks the elements of `shape` in row-major order, calling `body(flat, offsetA, offsetB)` with the
+/// offsets of two strided operands (a stride of 0 repeats an element: broadcasting).
+@inlinable
+func stridedWalk(shape: [Int], _ stridesA: [Int], _ stridesB: [Int], _ body: (Int, Int, Int) -> Void) {
+    let rank = shape.count
+    if rank == 0 { body(0, 0, 0); return }
+    let n = shape[rank - 1]
+    let innerA = stridesA[rank - 1], innerB = stridesB[rank - 1]
+    let total = ShapeMath.count(shape)
+    if total == 0 { return }
+    var index = [Int](repeating: 0, count: rank)
+    var baseA = 0, baseB = 0, flat = 0
+    while flat < total {
+        var oa = baseA, ob = baseB
+        for _ in 0..<n {
+            body(flat, oa, ob)
+            flat &+= 1
+            oa &+= innerA
+            ob &+= innerB
+        }
+        // Advance the odometer over the outer axes.
+        var axis = rank - 2
+        while axis >= 0 {
+            index[axis] += 1
+            baseA &+= stridesA[axis]
+            baseB &+= stridesB[axis]
+            if index[axis] < shape[axis] { break }
+            baseA &-= stridesA[axis] * shape[axis]
+            baseB &-= stridesB[axis] * shape[axis]
+            index[axis] = 0
+            axis -= 1
+        }
+    }
+}
+
+extension Tensor {
+    /// Applies `transform` to every element.
+    @inlinable
+    public func map<R: TensorElement>(_ transform: (Scalar) -> R) -> Tensor<R> {
+        if shape.isEmpty { return Tensor<R>(transform(inline)) }
+        return withUnsafeBufferPointer { src in
+            Tensor<R>(shape: shape, unsafeUninitialized: { dst in
+                for i in 0..<src.count { dst[i] = transform(src[i]) }
+            })
+        }
+    }
+
+    /// Combines two tensors element by element, broadcasting their shapes like NumPy.
+    @inlinable
+    public static func zip<Other: TensorElement, R: TensorElement>(
+        _ a: Tensor, _ b: Tensor<Other>, op: StaticString = "zip", at site: CallSite = .operator,
+        _ combine: (Scalar, Other) -> R
+    ) -> Tensor<R> {
+        if a.shape.isEmpty && b.shape.isEmpty { return Tensor<R>(combine(a.inline, b.inline)) }
+        if a.shape == b.shape {
+            return a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    Tensor<R>(shape: a.shape, unsafeUninitialized: { dst in
+                        for i in 0..<dst.count { dst[i] = combine(pa[i], pb[i]) }
+                    })
+                }
+            }
+        }
+        if b.shape.isEmpty {
+            let s = b.inline
+            return a.map { combine($0, s) }
+        }
+        if a.shape.isEmpty {
+            let s = a.inline
+            return b.map { combine(s, $0) }
+        }
+        guard let shape = ShapeMath.broadcast(a.shape, b.shape) else {
+            usageError("\(op)", "shapes \(a.shape) and \(b.shape) cannot be broadcast together",
+                       fix: "make each axis (aligned from the right) equal or 1, e.g. with reshaped(to:) or expandingShape(at:)",
+                       at: site)
+        }
+        let sa = ShapeMath.broadcastStrides(a.shape, to: shape)
+        let sb = ShapeMath.broadcastStrides(b.shape, to: shape)
+        return a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                Tensor<R>(shape: shape, unsafeUninitialized: { dst in
+                    stridedWalk(shape: shape, sa, sb) { i, oa, ob in dst[i] = combine(pa[oa], pb[ob]) }
+                })
+            }
+        }
+    }
+
+    /// This tensor repeated along broadcast axes to `target` (NumPy `broadcast_to`).
+    @inlinable
+    public func broadcasted(to target: [Int], file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        if shape == target { return self }
+        guard ShapeMath.broadcasts(shape, to: target) else {
+            usageError("broadcasted(to:)", "shape \(shape) cannot be broadcast to \(target)",
+                       fix: "each axis of the tensor (aligned from the right) must equal the target's or be 1",
+                       at: CallSite(file: file, line: line))
+        }
+        if shape.isEmpty { return Tensor(repeating: inline, shape: target) }
+        let sa = ShapeMath.broadcastStrides(shape, to: target)
+        return withUnsafeBufferPointer { src in
+            Tensor(shape: target, unsafeUninitialized: { dst in
+                stridedWalk(shape: target, sa, sa) { i, oa, _ in dst[i] = src[oa] }
+            })
+        }
+    }
+}
+
+extension Tensor where Scalar: TensorScalar {
+    /// Sums this tensor over the axes along which `target` was broadcast to reach this shape:
+    /// the one place where broadcasting is undone (used by every gradient).
+    @inlinable
+    public func summedToShape(_ target: [Int]) -> Tensor {
+        if shape == target { return self }
+        let offset = rank - target.count
+        var axes: [Int] = Array(0..<Swift.max(offset, 0))
+        for i in 0..<target.count where target[i] == 1 && shape[i + offset] != 1 { axes.append(i + offset) }
+        return sum(alongAxes: axes, keepingDimensions: true).reshaped(to: target)
+    }
+}

@@ -1,0 +1,78 @@
+// Matrix multiplication: 2-D, batched with broadcast batch axes, and NumPy's rank-1 rules.
+
+/// C[m×n] += A[m×k] · B[k×n] on raw row-major buffers (i-p-j order: the inner loop is contiguous).
+@inlinable
+func gemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>,
+                                     m: Int, k: Int, n: Int) {
+    for i in 0..<m {
+        let ci = c + i * n
+        for p in 0..<k {
+            let aip = a[i * k + p]
+            if aip == 0 { continue }
+            let bp = b + p * n
+            for j in 0..<n { ci[j] += aip * bp[j] }
+        }
+    }
+}
+
+/// The matrix product of two tensors.
+///
+/// - rank 2 × rank 2: `[m, k] · [k, n] → [m, n]`;
+/// - rank ≥ 3: batched over the leading axes, which broadcast;
+/// - a rank-1 operand is a row vector on the left, a column vector on the right, and its added axis is
+///   removed from the result (NumPy's `matmul`).
+@inlinable
+public func matmul<S: TensorScalar>(_ a: Tensor<S>, _ b: Tensor<S>,
+                                    file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
+    let site = CallSite(file: file, line: line)
+    if a.rank == 0 || b.rank == 0 {
+        usageError("matmul", "operands of shapes \(a.shape) and \(b.shape): matmul needs rank ≥ 1",
+                   fix: "use * to multiply by a scalar", at: site)
+    }
+    let a2 = a.rank == 1 ? a.reshaped(to: [1, a.shape[0]]) : a
+    let b2 = b.rank == 1 ? b.reshaped(to: [b.shape[0], 1]) : b
+    var out = batchedMatmul(a2, b2, site: site, shapes: (a.shape, b.shape))
+    if a.rank == 1 || b.rank == 1 {
+        var shape = out.shape
+        if b.rank == 1 { shape.removeLast() }
+        if a.rank == 1 { shape.remove(at: shape.count - (b.rank == 1 ? 1 : 2)) }
+        out = out.reshaped(to: shape)
+    }
+    return out
+}
+
+/// Rank ≥ 2 × rank ≥ 2 matrix product with broadcast batch axes.
+@inlinable
+func batchedMatmul<S: TensorScalar>(_ a: Tensor<S>, _ b: Tensor<S>, site: CallSite,
+                                    shapes: ([Int], [Int])) -> Tensor<S> {
+    let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1]
+    let k2 = b.shape[b.rank - 2], n = b.shape[b.rank - 1]
+    if k != k2 {
+        usageError("matmul", "shapes \(shapes.0) and \(shapes.1) do not fit: the left has \(k) columns, the right \(k2) rows",
+                   fix: "the last axis of the left operand must equal the second-to-last of the right (transpose one with .transposed()?)",
+                   at: site)
+    }
+    let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
+    guard let batch = ShapeMath.broadcast(batchA, batchB) else {
+        usageError("matmul", "batch axes of shapes \(shapes.0) and \(shapes.1) cannot be broadcast together",
+                   fix: "make the leading (batch) axes equal or 1", at: site)
+    }
+    let count = ShapeMath.count(batch)
+    if count * m * n == 0 || k == 0 { return Tensor(repeating: 0, shape: batch + [m, n]) }
+    let sa = ShapeMath.broadcastStrides(batchA, to: batch), sb = ShapeMath.broadcastStrides(batchB, to: batch)
+    var offsetsA = [Int](), offsetsB = [Int]()
+    offsetsA.reserveCapacity(count)
+    offsetsB.reserveCapacity(count)
+    stridedWalk(shape: batch, sa, sb) { _, oa, ob in offsetsA.append(oa * m * k); offsetsB.append(ob * k * n) }
+    return a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in
+            Tensor(shape: batch + [m, n], unsafeUninitialized: { dst in
+                dst.initialize(repeating: 0)
+                for t in 0..<count {
+                    gemmAccumulate(pa.baseAddress! + offsetsA[t], pb.baseAddress! + offsetsB[t],
+                                   dst.baseAddress! + t * m * n, m: m, k: k, n: n)
+                }
+            })
+        }
+    }
+}

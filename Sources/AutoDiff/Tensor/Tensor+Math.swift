@@ -1,0 +1,154 @@
+// Arithmetic, elementwise functions and comparisons on tensors, without recording.
+// The same names exist on Variable (Operations/), which records them on the tape.
+
+extension Tensor where Scalar: TensorScalar {
+    @inlinable public static func + (lhs: Tensor, rhs: Tensor) -> Tensor { zip(lhs, rhs, op: "+") { $0 + $1 } }
+    @inlinable public static func - (lhs: Tensor, rhs: Tensor) -> Tensor { zip(lhs, rhs, op: "-") { $0 - $1 } }
+    @inlinable public static func * (lhs: Tensor, rhs: Tensor) -> Tensor { zip(lhs, rhs, op: "*") { $0 * $1 } }
+    @inlinable public static func / (lhs: Tensor, rhs: Tensor) -> Tensor { zip(lhs, rhs, op: "/") { $0 / $1 } }
+    @inlinable public static func + (lhs: Tensor, rhs: Scalar) -> Tensor { lhs.map { $0 + rhs } }
+    @inlinable public static func - (lhs: Tensor, rhs: Scalar) -> Tensor { lhs.map { $0 - rhs } }
+    @inlinable public static func * (lhs: Tensor, rhs: Scalar) -> Tensor { lhs.map { $0 * rhs } }
+    @inlinable public static func / (lhs: Tensor, rhs: Scalar) -> Tensor { lhs.map { $0 / rhs } }
+    @inlinable public static func + (lhs: Scalar, rhs: Tensor) -> Tensor { rhs.map { lhs + $0 } }
+    @inlinable public static func - (lhs: Scalar, rhs: Tensor) -> Tensor { rhs.map { lhs - $0 } }
+    @inlinable public static func * (lhs: Scalar, rhs: Tensor) -> Tensor { rhs.map { lhs * $0 } }
+    @inlinable public static func / (lhs: Scalar, rhs: Tensor) -> Tensor { rhs.map { lhs / $0 } }
+    @inlinable public static prefix func - (x: Tensor) -> Tensor { x.map { -$0 } }
+    @inlinable public static func += (lhs: inout Tensor, rhs: Tensor) { lhs = lhs + rhs }
+    @inlinable public static func -= (lhs: inout Tensor, rhs: Tensor) { lhs = lhs - rhs }
+    @inlinable public static func *= (lhs: inout Tensor, rhs: Tensor) { lhs = lhs * rhs }
+    @inlinable public static func /= (lhs: inout Tensor, rhs: Tensor) { lhs = lhs / rhs }
+    @inlinable public static func += (lhs: inout Tensor, rhs: Scalar) { lhs = lhs + rhs }
+    @inlinable public static func -= (lhs: inout Tensor, rhs: Scalar) { lhs = lhs - rhs }
+    @inlinable public static func *= (lhs: inout Tensor, rhs: Scalar) { lhs = lhs * rhs }
+    @inlinable public static func /= (lhs: inout Tensor, rhs: Scalar) { lhs = lhs / rhs }
+
+    /// Whether every element is within `atol + rtol·|other|` of the other tensor's (shapes must be equal).
+    @inlinable
+    public func isAlmostEqual(to other: Tensor, absoluteTolerance: Scalar = 1e-6,
+                              relativeTolerance: Scalar = 1e-5) -> Bool {
+        guard shape == other.shape else { return false }
+        let a = scalars, b = other.scalars
+        for i in 0..<a.count {
+            if Swift.abs(a[i] - b[i]) > absoluteTolerance + relativeTolerance * Swift.abs(b[i]) { return false }
+        }
+        return true
+    }
+}
+
+// MARK: - Elementwise functions
+
+/// eˣ, elementwise.
+@inlinable public func exp<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x.map(S._exp) }
+/// The natural logarithm, elementwise.
+@inlinable public func log<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x.map(S._log) }
+/// The square root, elementwise.
+@inlinable public func sqrt<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x.map { $0.squareRoot() } }
+/// |x|, elementwise.
+@inlinable public func abs<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x.map { Swift.abs($0) } }
+/// The sine, elementwise.
+@inlinable public func sin<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x.map(S._sin) }
+/// The cosine, elementwise.
+@inlinable public func cos<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x.map(S._cos) }
+/// The tangent, elementwise.
+@inlinable public func tan<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x.map(S._tan) }
+/// The hyperbolic tangent, elementwise.
+@inlinable public func tanh<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x.map(S._tanh) }
+/// The logistic sigmoid 1 / (1 + e⁻ˣ), elementwise, stable for large |x|.
+@inlinable public func sigmoid<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x.map(S._sigmoid) }
+/// max(x, 0), elementwise.
+@inlinable public func relu<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x.map { $0 > 0 ? $0 : 0 } }
+/// x for x > 0, alpha·x otherwise, elementwise.
+@inlinable public func leakyRelu<S: TensorScalar>(_ x: Tensor<S>, alpha: S = 0.01) -> Tensor<S> {
+    x.map { $0 > 0 ? $0 : alpha * $0 }
+}
+/// log(1 + eˣ), elementwise, stable for large |x|.
+@inlinable public func softplus<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x.map(S._softplus) }
+/// xʸ, elementwise with broadcasting.
+@inlinable public func pow<S: TensorScalar>(_ x: Tensor<S>, _ y: Tensor<S>) -> Tensor<S> {
+    Tensor.zip(x, y, op: "pow", S._pow)
+}
+/// xʸ for a scalar exponent, elementwise.
+@inlinable public func pow<S: TensorScalar>(_ x: Tensor<S>, _ y: S) -> Tensor<S> {
+    if y == 2 { return x.map { $0 * $0 } }
+    return x.map { S._pow($0, y) }
+}
+/// The larger of two tensors, elementwise with broadcasting.
+@inlinable public func max<S: TensorScalar>(_ x: Tensor<S>, _ y: Tensor<S>) -> Tensor<S> {
+    Tensor.zip(x, y, op: "max") { $0 >= $1 ? $0 : $1 }
+}
+/// The smaller of two tensors, elementwise with broadcasting.
+@inlinable public func min<S: TensorScalar>(_ x: Tensor<S>, _ y: Tensor<S>) -> Tensor<S> {
+    Tensor.zip(x, y, op: "min") { $0 <= $1 ? $0 : $1 }
+}
+/// Takes `a` where `mask` is true and `b` elsewhere, broadcasting all three shapes.
+@inlinable
+public func select<S: TensorElement>(_ mask: Tensor<Bool>, _ a: Tensor<S>, _ b: Tensor<S>,
+                                     file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
+    if mask.shape == a.shape && a.shape == b.shape {
+        return mask.withUnsafeBufferPointer { m in
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    Tensor<S>(shape: a.shape, unsafeUninitialized: { dst in
+                        for i in 0..<dst.count { dst[i] = m[i] ? pa[i] : pb[i] }
+                    })
+                }
+            }
+        }
+    }
+    guard let ab = ShapeMath.broadcast(a.shape, b.shape), let shape = ShapeMath.broadcast(mask.shape, ab) else {
+        usageError("select", "mask shape \(mask.shape) and operand shapes \(a.shape), \(b.shape) cannot be broadcast together",
+                   fix: "make each axis (aligned from the right) equal or 1", at: CallSite(file: file, line: line))
+    }
+    return select(mask.broadcasted(to: shape), a.broadcasted(to: shape), b.broadcasted(to: shape))
+}
+
+// MARK: - Comparisons (masks)
+
+infix operator .< : ComparisonPrecedence
+infix operator .<= : ComparisonPrecedence
+infix operator .> : ComparisonPrecedence
+infix operator .>= : ComparisonPrecedence
+infix operator .== : ComparisonPrecedence
+infix operator .!= : ComparisonPrecedence
+
+extension Tensor where Scalar: TensorScalar {
+    /// Elementwise `<`, broadcasting; a mask for ``select(_:_:_:file:line:)``.
+    @inlinable public static func .< (l: Tensor, r: Tensor) -> Tensor<Bool> { zip(l, r, op: ".<") { $0 < $1 } }
+    /// Elementwise `<=`, broadcasting.
+    @inlinable public static func .<= (l: Tensor, r: Tensor) -> Tensor<Bool> { zip(l, r, op: ".<=") { $0 <= $1 } }
+    /// Elementwise `>`, broadcasting.
+    @inlinable public static func .> (l: Tensor, r: Tensor) -> Tensor<Bool> { zip(l, r, op: ".>") { $0 > $1 } }
+    /// Elementwise `>=`, broadcasting.
+    @inlinable public static func .>= (l: Tensor, r: Tensor) -> Tensor<Bool> { zip(l, r, op: ".>=") { $0 >= $1 } }
+    /// Elementwise `==`, broadcasting.
+    @inlinable public static func .== (l: Tensor, r: Tensor) -> Tensor<Bool> { zip(l, r, op: ".==") { $0 == $1 } }
+    /// Elementwise `!=`, broadcasting.
+    @inlinable public static func .!= (l: Tensor, r: Tensor) -> Tensor<Bool> { zip(l, r, op: ".!=") { $0 != $1 } }
+    /// Elementwise `<` against a scalar.
+    @inlinable public static func .< (l: Tensor, r: Scalar) -> Tensor<Bool> { l.map { $0 < r } }
+    /// Elementwise `<=` against a scalar.
+    @inlinable public static func .<= (l: Tensor, r: Scalar) -> Tensor<Bool> { l.map { $0 <= r } }
+    /// Elementwise `>` against a scalar.
+    @inlinable public static func .> (l: Tensor, r: Scalar) -> Tensor<Bool> { l.map { $0 > r } }
+    /// Elementwise `>=` against a scalar.
+    @inlinable public static func .>= (l: Tensor, r: Scalar) -> Tensor<Bool> { l.map { $0 >= r } }
+    /// Elementwise `==` against a scalar.
+    @inlinable public static func .== (l: Tensor, r: Scalar) -> Tensor<Bool> { l.map { $0 == r } }
+    /// Elementwise `!=` against a scalar.
+    @inlinable public static func .!= (l: Tensor, r: Scalar) -> Tensor<Bool> { l.map { $0 != r } }
+}
+
+extension Tensor where Scalar == Bool {
+    /// Elementwise logical and.
+    @inlinable public static func .& (l: Tensor, r: Tensor) -> Tensor { zip(l, r, op: ".&") { $0 && $1 } }
+    /// Elementwise logical or.
+    @inlinable public static func .| (l: Tensor, r: Tensor) -> Tensor { zip(l, r, op: ".|") { $0 || $1 } }
+    /// Elementwise logical not.
+    @inlinable public static prefix func .! (x: Tensor) -> Tensor { x.map { !$0 } }
+}
+
+infix operator .& : LogicalConjunctionPrecedence
+infix operator .| : LogicalDisjunctionPrecedence
+prefix operator .!

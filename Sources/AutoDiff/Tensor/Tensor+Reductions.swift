@@ -1,0 +1,155 @@
+// Reductions along axes. Reduced axes are removed unless keepingDimensions is true (NumPy, PyTorch).
+
+extension Tensor where Scalar: TensorScalar {
+    @inlinable
+    func reducedShape(_ axes: [Int], keep: Bool) -> [Int] {
+        var out: [Int] = []
+        for (i, d) in shape.enumerated() {
+            if axes.contains(i) { if keep { out.append(1) } } else { out.append(d) }
+        }
+        return out
+    }
+
+    @inlinable
+    func checkedAxes(_ axes: [Int], _ op: StaticString, _ site: CallSite) -> [Int] {
+        guard let normalized = ShapeMath.normalize(axes: axes, rank: rank) else {
+            usageError("\(op)", "axes \(axes) are out of range for shape \(shape) (rank \(rank))",
+                       fix: "use axes in -\(rank)..<\(rank)", at: site)
+        }
+        return normalized
+    }
+
+    /// Folds the elements along `axes` with `combine`, starting from `initial`.
+    @inlinable
+    func reduce(alongAxes axes: [Int], keep: Bool, initial: Scalar, _ combine: (Scalar, Scalar) -> Scalar) -> Tensor {
+        let outKeep = reducedShape(axes, keep: true)
+        let outShape = keep ? outKeep : reducedShape(axes, keep: false)
+        if axes.count == rank {
+            let total = withUnsafeBufferPointer { src in src.reduce(initial, combine) }
+            return Tensor(repeating: total, shape: outShape)
+        }
+        var outStrides = ShapeMath.strides(outKeep)
+        for a in axes { outStrides[a] = 0 }
+        let inStrides = ShapeMath.strides(shape)
+        return withUnsafeBufferPointer { src in
+            Tensor(shape: outShape, unsafeUninitialized: { dst in
+                for i in 0..<dst.count { dst[i] = initial }
+                stridedWalk(shape: shape, inStrides, outStrides) { _, oi, oo in dst[oo] = combine(dst[oo], src[oi]) }
+            })
+        }
+    }
+
+    /// The sum of all elements, as a rank-0 tensor.
+    @inlinable public func sum() -> Tensor {
+        if shape.isEmpty { return self }
+        return Tensor(withUnsafeBufferPointer { $0.reduce(0, +) })
+    }
+
+    /// The sum along the given axes (negative axes count from the end).
+    @inlinable
+    public func sum(alongAxes axes: [Int], keepingDimensions: Bool = false,
+                    file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        let a = checkedAxes(axes, "sum(alongAxes:)", CallSite(file: file, line: line))
+        if a.isEmpty { return self }
+        return reduce(alongAxes: a, keep: keepingDimensions, initial: 0, +)
+    }
+
+    /// The sum along the given axes.
+    @inlinable public func sum(alongAxes axes: Int..., keepingDimensions: Bool = false,
+                               file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        sum(alongAxes: axes, keepingDimensions: keepingDimensions, file: file, line: line)
+    }
+
+    /// The mean of all elements, as a rank-0 tensor.
+    @inlinable public func mean() -> Tensor { sum() / Scalar(scalarCount) }
+
+    /// The mean along the given axes.
+    @inlinable
+    public func mean(alongAxes axes: [Int], keepingDimensions: Bool = false,
+                     file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        let a = checkedAxes(axes, "mean(alongAxes:)", CallSite(file: file, line: line))
+        let n = a.reduce(1) { $0 * shape[$1] }
+        return sum(alongAxes: a, keepingDimensions: keepingDimensions) / Scalar(n)
+    }
+
+    /// The mean along the given axes.
+    @inlinable public func mean(alongAxes axes: Int..., keepingDimensions: Bool = false,
+                                file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        mean(alongAxes: axes, keepingDimensions: keepingDimensions, file: file, line: line)
+    }
+
+    /// The largest element, as a rank-0 tensor.
+    @inlinable public func max() -> Tensor {
+        Tensor(withUnsafeBufferPointer { $0.reduce(-Scalar.infinity) { Swift.max($0, $1) } })
+    }
+
+    /// The largest element along the given axes.
+    @inlinable
+    public func max(alongAxes axes: [Int], keepingDimensions: Bool = false,
+                    file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        let a = checkedAxes(axes, "max(alongAxes:)", CallSite(file: file, line: line))
+        if a.isEmpty { return self }
+        return reduce(alongAxes: a, keep: keepingDimensions, initial: -.infinity) { $1 > $0 || $1.isNaN ? $1 : $0 }
+    }
+
+    /// The largest element along the given axes.
+    @inlinable public func max(alongAxes axes: Int..., keepingDimensions: Bool = false,
+                               file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        max(alongAxes: axes, keepingDimensions: keepingDimensions, file: file, line: line)
+    }
+
+    /// The smallest element along the given axes.
+    @inlinable
+    public func min(alongAxes axes: [Int], keepingDimensions: Bool = false,
+                    file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        -((-self).max(alongAxes: axes, keepingDimensions: keepingDimensions, file: file, line: line))
+    }
+
+    /// The index of the largest element along `axis` (first one on ties), as plain integers in row-major order.
+    @inlinable
+    public func argmax(alongAxis axis: Int = -1) -> [Int] {
+        let a = checkedAxes([axis], "argmax(alongAxis:)", .operator)[0]
+        let n = shape[a], inner = ShapeMath.count(Array(shape[(a + 1)...]))
+        let outer = ShapeMath.count(Array(shape[..<a]))
+        let src = scalars
+        var result = [Int](repeating: 0, count: outer * inner)
+        for o in 0..<outer {
+            for i in 0..<inner {
+                var best = 0
+                var bestValue = src[o * n * inner + i]
+                for k in 1..<Swift.max(n, 1) where src[(o * n + k) * inner + i] > bestValue {
+                    best = k
+                    bestValue = src[(o * n + k) * inner + i]
+                }
+                result[o * inner + i] = best
+            }
+        }
+        return result
+    }
+}
+
+/// log Σ eˣ along the given axes, computed stably as m + log Σ e^(x−m) with m the maximum.
+@inlinable
+public func logSumExp<S: TensorScalar>(_ x: Tensor<S>, alongAxes axes: [Int], keepingDimensions: Bool = false) -> Tensor<S> {
+    let m = x.max(alongAxes: axes, keepingDimensions: true).map { $0.isFinite ? $0 : 0 }
+    let s = log(exp(x - m).sum(alongAxes: axes, keepingDimensions: true)) + m
+    return keepingDimensions ? s : s.reshaped(to: x.reducedShape(x.checkedAxes(axes, "logSumExp", .operator), keep: false))
+}
+
+/// log Σ eˣ along the given axes.
+@inlinable
+public func logSumExp<S: TensorScalar>(_ x: Tensor<S>, alongAxes axes: Int..., keepingDimensions: Bool = false) -> Tensor<S> {
+    logSumExp(x, alongAxes: axes, keepingDimensions: keepingDimensions)
+}
+
+/// e^(x − logSumExp(x)) along one axis (default: the last): probabilities that sum to 1.
+@inlinable
+public func softmax<S: TensorScalar>(_ x: Tensor<S>, alongAxis axis: Int = -1) -> Tensor<S> {
+    exp(logSoftmax(x, alongAxis: axis))
+}
+
+/// x − logSumExp(x) along one axis (default: the last), stable for large logits.
+@inlinable
+public func logSoftmax<S: TensorScalar>(_ x: Tensor<S>, alongAxis axis: Int = -1) -> Tensor<S> {
+    x - logSumExp(x, alongAxes: [axis], keepingDimensions: true)
+}

@@ -1,0 +1,226 @@
+// Reshaping, permuting, slicing, gathering and concatenating: data movement without arithmetic.
+
+extension Tensor {
+    /// The same elements with another shape; one size may be -1 and is then inferred.
+    @inlinable
+    public func reshaped(to newShape: [Int], file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        if newShape == shape { return self }
+        var target = newShape
+        let known = newShape.filter { $0 != -1 }.reduce(1, *)
+        let inferred = newShape.filter { $0 == -1 }.count
+        if inferred > 1 || newShape.contains(where: { $0 < -1 }) {
+            usageError("reshaped(to:)", "shape \(newShape) is not valid", fix: "use sizes ≥ 0 and at most one -1",
+                       at: CallSite(file: file, line: line))
+        }
+        if inferred == 1, known > 0, scalarCount % known == 0, let i = newShape.firstIndex(of: -1) {
+            target[i] = scalarCount / known
+        }
+        if ShapeMath.count(target) != scalarCount {
+            usageError("reshaped(to:)", "cannot reshape a tensor of shape \(shape) (\(scalarCount) elements) to \(newShape)",
+                       fix: "choose a shape whose sizes multiply to \(scalarCount)", at: CallSite(file: file, line: line))
+        }
+        return Tensor(uncheckedShape: target, buffer: scalars)
+    }
+
+    /// The axes reordered: axis `i` of the result is axis `permutation[i]` of this tensor.
+    @inlinable
+    public func transposed(permutation: [Int], file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        if permutation.sorted() != Array(0..<rank) {
+            usageError("transposed(permutation:)", "\(permutation) is not a permutation of the axes of shape \(shape)",
+                       fix: "list each axis 0..<\(rank) exactly once", at: CallSite(file: file, line: line))
+        }
+        if permutation == Array(0..<rank) { return self }
+        let inStrides = ShapeMath.strides(shape)
+        let outShape = permutation.map { shape[$0] }
+        let strides = permutation.map { inStrides[$0] }
+        return withUnsafeBufferPointer { src in
+            Tensor(shape: outShape, unsafeUninitialized: { dst in
+                stridedWalk(shape: outShape, strides, strides) { i, o, _ in dst[i] = src[o] }
+            })
+        }
+    }
+
+    /// The axes in reverse order (a matrix's transpose; NumPy's `.T`).
+    @inlinable
+    public func transposed() -> Tensor { transposed(permutation: Array((0..<rank).reversed())) }
+
+    /// A size-1 axis inserted at `axis` (negative counts from the end of the result).
+    @inlinable
+    public func expandingShape(at axis: Int) -> Tensor {
+        let a = axis < 0 ? axis + rank + 1 : axis
+        var s = shape
+        s.insert(1, at: Swift.max(0, Swift.min(a, rank)))
+        return reshaped(to: s)
+    }
+
+    /// Size-1 axes removed (all of them, or those listed).
+    @inlinable
+    public func squeezingShape(at axes: [Int] = []) -> Tensor {
+        let drop = axes.isEmpty ? shape.indices.filter { shape[$0] == 1 } : axes.map { $0 < 0 ? $0 + rank : $0 }
+        return reshaped(to: shape.enumerated().filter { !(drop.contains($0.offset) && $0.element == 1) }.map(\.element))
+    }
+
+    /// The elements inside `bounds`, one half-open range per axis (every axis).
+    @inlinable
+    func slice(_ bounds: [Range<Int>]) -> Tensor {
+        let outShape = bounds.map(\.count)
+        let strides = ShapeMath.strides(shape)
+        var base = 0
+        for (i, r) in bounds.enumerated() { base += r.lowerBound * strides[i] }
+        return withUnsafeBufferPointer { src in
+            Tensor(shape: outShape, unsafeUninitialized: { dst in
+                stridedWalk(shape: outShape, strides, strides) { i, o, _ in dst[i] = src[base + o] }
+            })
+        }
+    }
+
+    /// Full per-axis bounds from ranges over the leading axes, checked against the shape.
+    @inlinable
+    func bounds(_ ranges: [Range<Int>], op: StaticString, site: CallSite) -> [Range<Int>] {
+        if ranges.count > rank {
+            usageError("\(op)", "\(ranges.count) ranges for a tensor of shape \(shape)",
+                       fix: "pass at most one range per axis", at: site)
+        }
+        var out = shape.map { 0..<$0 }
+        for (i, r) in ranges.enumerated() {
+            if r.lowerBound < 0 || r.upperBound > shape[i] {
+                usageError("\(op)", "range \(r) is out of bounds 0..<\(shape[i]) on axis \(i) of shape \(shape)",
+                           fix: "keep each range inside its axis", at: site)
+            }
+            out[i] = r
+        }
+        return out
+    }
+
+    /// Elements at `indices` along `axis`; repeated indices repeat elements.
+    @inlinable
+    public func gathering(atIndices indices: [Int], alongAxis axis: Int = 0,
+                          file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        let site = CallSite(file: file, line: line)
+        let a = axis < 0 ? axis + rank : axis
+        if a < 0 || a >= rank {
+            usageError("gathering(atIndices:alongAxis:)", "axis \(axis) is out of range for shape \(shape)",
+                       fix: "use an axis in -\(rank)..<\(rank)", at: site)
+        }
+        let n = shape[a]
+        if let bad = indices.first(where: { $0 < 0 || $0 >= n }) {
+            usageError("gathering(atIndices:alongAxis:)", "index \(bad) is out of range 0..<\(n) on axis \(a) of shape \(shape)",
+                       fix: "use indices inside the axis", at: site)
+        }
+        let inner = ShapeMath.count(Array(shape[(a + 1)...])), outer = ShapeMath.count(Array(shape[..<a]))
+        var outShape = shape
+        outShape[a] = indices.count
+        return withUnsafeBufferPointer { src in
+            Tensor(shape: outShape, unsafeUninitialized: { dst in
+                var o = 0
+                for p in 0..<outer {
+                    for idx in indices {
+                        let from = (p * n + idx) * inner
+                        for q in 0..<inner { dst[o + q] = src[from + q] }
+                        o += inner
+                    }
+                }
+            })
+        }
+    }
+}
+
+extension Tensor where Scalar: TensorScalar {
+    /// Zeros of `shape` with this tensor written into `bounds` (the adjoint of slicing).
+    @inlinable
+    func padded(into shape: [Int], at bounds: [Range<Int>]) -> Tensor {
+        var out = Tensor.zeros(shape: shape)
+        let strides = ShapeMath.strides(shape)
+        var base = 0
+        for (i, r) in bounds.enumerated() { base += r.lowerBound * strides[i] }
+        let inner = self.shape
+        withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                stridedWalk(shape: inner, strides, strides) { i, o, _ in dst[base + o] = src[i] }
+            }
+        }
+        return out
+    }
+
+    /// Zeros of `shape` with the slices of this tensor added at `indices` along `axis` (the adjoint of gathering).
+    @inlinable
+    func scatterAdding(atIndices indices: [Int], alongAxis a: Int, into shape: [Int]) -> Tensor {
+        var out = Tensor.zeros(shape: shape)
+        let n = shape[a]
+        let inner = ShapeMath.count(Array(shape[(a + 1)...])), outer = ShapeMath.count(Array(shape[..<a]))
+        withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                var o = 0
+                for p in 0..<outer {
+                    for idx in indices {
+                        let to = (p * n + idx) * inner
+                        for q in 0..<inner { dst[to + q] += src[o + q] }
+                        o += inner
+                    }
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// Joins tensors along an existing axis; every other axis must match.
+@inlinable
+public func concatenate<S: TensorElement>(_ tensors: [Tensor<S>], alongAxis axis: Int = 0,
+                                          file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
+    let site = CallSite(file: file, line: line)
+    guard let first = tensors.first else {
+        usageError("concatenate", "no tensors were given", fix: "pass at least one tensor", at: site)
+    }
+    let rank = first.rank
+    let a = axis < 0 ? axis + rank : axis
+    if a < 0 || a >= rank {
+        usageError("concatenate", "axis \(axis) is out of range for shape \(first.shape)",
+                   fix: "use an axis in -\(rank)..<\(rank) (rank-0 tensors cannot be concatenated)", at: site)
+    }
+    for t in tensors where t.rank != rank || (0..<rank).contains(where: { $0 != a && t.shape[$0] != first.shape[$0] }) {
+        usageError("concatenate", "shapes \(tensors.map(\.shape)) differ off axis \(a)",
+                   fix: "make every axis except \(a) the same size", at: site)
+    }
+    var outShape = first.shape
+    outShape[a] = tensors.reduce(0) { $0 + $1.shape[a] }
+    let outer = ShapeMath.count(Array(first.shape[..<a]))
+    let inner = ShapeMath.count(Array(first.shape[(a + 1)...]))
+    var flat: [S] = []
+    flat.reserveCapacity(ShapeMath.count(outShape))
+    let sources = tensors.map(\.scalars)
+    for p in 0..<outer {
+        for (t, src) in zip(tensors, sources) {
+            let chunk = t.shape[a] * inner
+            flat.append(contentsOf: src[(p * chunk)..<((p + 1) * chunk)])
+        }
+    }
+    return Tensor(uncheckedShape: outShape, buffer: flat)
+}
+
+extension Tensor {
+    /// The slice of axis 0 given by `range` (e.g. `x[1..<3]`, `x[2...]`).
+    @inlinable
+    public subscript<R: RangeExpression>(range: R) -> Tensor where R.Bound == Int {
+        slice(bounds([range.relative(to: 0..<(shape.first ?? 0))], op: "subscript", site: .operator))
+    }
+
+    /// The slice given by one range per leading axis (e.g. `x[1..<3, 0..<2]`).
+    @inlinable
+    public subscript<R0: RangeExpression, R1: RangeExpression>(r0: R0, r1: R1) -> Tensor
+    where R0.Bound == Int, R1.Bound == Int {
+        let b = bounds([r0.relative(to: 0..<(shape.first ?? 0)), r1.relative(to: 0..<(rank > 1 ? shape[1] : 0))],
+                       op: "subscript", site: .operator)
+        return slice(b)
+    }
+
+    /// Index `i` of axis 0, with that axis removed.
+    @inlinable
+    public subscript(index: Int) -> Tensor {
+        if rank == 0 || index < 0 || index >= shape[0] {
+            usageError("subscript", "index \(index) is out of range for shape \(shape)",
+                       fix: "use an index in 0..<\(shape.first ?? 0) on a tensor of rank ≥ 1", at: .operator)
+        }
+        return slice(bounds([index..<(index + 1)], op: "subscript", site: .operator)).reshaped(to: Array(shape.dropFirst()))
+    }
+}

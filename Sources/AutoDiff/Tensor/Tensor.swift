@@ -1,0 +1,249 @@
+/// An n-dimensional array of scalars: row-major, any rank (rank 0 is a scalar), with value semantics.
+///
+/// `Tensor` knows nothing about differentiation: it is the value that ``Variable`` records on the tape.
+/// Copies share storage until one of them is mutated (copy-on-write). A rank-0 tensor keeps its scalar
+/// inline and never allocates, so scalar code runs without heap traffic.
+///
+/// ```swift
+/// let a = Tensor<Double>(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
+/// let b = Tensor<Double>([1, 2, 3])
+/// print(a + b)   // broadcasting, like NumPy
+/// ```
+public struct Tensor<Scalar: TensorElement> {
+    /// The size of each axis; empty for a rank-0 tensor.
+    @usableFromInline internal var _shape: [Int]
+    /// The size of each axis; empty for a rank-0 tensor.
+    @inlinable public var shape: [Int] { _shape }
+    /// The elements in row-major order when `rank > 0`; empty for rank 0.
+    @usableFromInline internal var buffer: [Scalar]
+    /// The element of a rank-0 tensor.
+    @usableFromInline internal var inline: Scalar
+
+    /// Makes a tensor from a shape and a flat buffer whose count already matches (rank 0: one element).
+    @inlinable
+    internal init(uncheckedShape shape: [Int], buffer: [Scalar]) {
+        if shape.isEmpty {
+            self._shape = shape
+            self.buffer = []
+            self.inline = buffer[0]
+        } else {
+            self._shape = shape
+            self.buffer = buffer
+            self.inline = Scalar._defaultElement
+        }
+    }
+
+    /// Makes a tensor of `shape` whose elements are written by `body` into uninitialized memory.
+    @inlinable
+    internal init(shape: [Int], unsafeUninitialized body: (UnsafeMutableBufferPointer<Scalar>) -> Void) {
+        if shape.isEmpty {
+            var value = Scalar._defaultElement
+            withUnsafeMutablePointer(to: &value) { body(UnsafeMutableBufferPointer(start: $0, count: 1)) }
+            self._shape = []
+            self.buffer = []
+            self.inline = value
+        } else {
+            let n = ShapeMath.count(shape)
+            let buffer = [Scalar](unsafeUninitializedCapacity: n) { buf, initialized in
+                body(buf)
+                initialized = n
+            }
+            self._shape = shape
+            self.buffer = buffer
+            self.inline = Scalar._defaultElement
+        }
+    }
+
+    /// A rank-0 tensor holding `scalar`.
+    @inlinable
+    public init(_ scalar: Scalar) {
+        self._shape = []
+        self.buffer = []
+        self.inline = scalar
+    }
+
+    /// A tensor of the given shape with `scalars` in row-major order.
+    ///
+    /// - Precondition: `scalars.count` equals the product of `shape`.
+    @inlinable
+    public init(shape: [Int], scalars: [Scalar], file: StaticString = #fileID, line: UInt = #line) {
+        if shape.contains(where: { $0 < 0 }) {
+            usageError("Tensor(shape:scalars:)", "shape \(shape) has a negative size",
+                       fix: "use sizes ≥ 0", at: CallSite(file: file, line: line))
+        }
+        let n = ShapeMath.count(shape)
+        if n != scalars.count {
+            usageError("Tensor(shape:scalars:)",
+                       "shape \(shape) holds \(n) elements but \(scalars.count) scalars were given",
+                       fix: "pass exactly \(n) scalars, or a shape whose sizes multiply to \(scalars.count)",
+                       at: CallSite(file: file, line: line))
+        }
+        self.init(uncheckedShape: shape, buffer: scalars)
+    }
+
+    /// A rank-1 tensor holding `scalars`.
+    @inlinable
+    public init(_ scalars: [Scalar]) {
+        self.init(uncheckedShape: [scalars.count], buffer: scalars)
+    }
+
+    /// A rank-2 tensor from rows of equal length.
+    @inlinable
+    public init(_ rows: [[Scalar]], file: StaticString = #fileID, line: UInt = #line) {
+        let columns = rows.first?.count ?? 0
+        if let bad = rows.firstIndex(where: { $0.count != columns }) {
+            usageError("Tensor(_ rows:)", "row \(bad) has \(rows[bad].count) elements but row 0 has \(columns)",
+                       fix: "give every row the same length", at: CallSite(file: file, line: line))
+        }
+        self.init(uncheckedShape: [rows.count, columns], buffer: rows.flatMap { $0 })
+    }
+
+    /// A rank-3 tensor from nested arrays of equal lengths.
+    @inlinable
+    public init(_ planes: [[[Scalar]]], file: StaticString = #fileID, line: UInt = #line) {
+        let rows = planes.first?.count ?? 0
+        let columns = planes.first?.first?.count ?? 0
+        for plane in planes where plane.count != rows || plane.contains(where: { $0.count != columns }) {
+            usageError("Tensor(_ planes:)", "nested arrays are ragged",
+                       fix: "give every plane \(rows) rows of \(columns) elements", at: CallSite(file: file, line: line))
+        }
+        self.init(uncheckedShape: [planes.count, rows, columns], buffer: planes.flatMap { $0.flatMap { $0 } })
+    }
+
+    /// A tensor of `shape` with every element equal to `value`.
+    @inlinable
+    public init(repeating value: Scalar, shape: [Int]) {
+        if shape.isEmpty {
+            self.init(value)
+        } else {
+            self.init(uncheckedShape: shape, buffer: [Scalar](repeating: value, count: ShapeMath.count(shape)))
+        }
+    }
+
+    /// The number of axes.
+    @inlinable public var rank: Int { shape.count }
+
+    /// The number of elements (1 for rank 0).
+    @inlinable public var scalarCount: Int { shape.isEmpty ? 1 : buffer.count }
+
+    /// The elements in row-major order.
+    @inlinable public var scalars: [Scalar] { shape.isEmpty ? [inline] : buffer }
+
+    /// The single element of a tensor with one element (any rank).
+    @inlinable
+    public var scalar: Scalar {
+        if shape.isEmpty { return inline }
+        if buffer.count != 1 {
+            usageError("Tensor.scalar", "the tensor has shape \(shape) (\(buffer.count) elements), not one element",
+                       fix: "reduce it first (e.g. .sum()) or read .scalars", at: .operator)
+        }
+        return buffer[0]
+    }
+
+    /// Calls `body` with the elements in row-major order, for rank 0 too.
+    @inlinable
+    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Scalar>) throws -> R) rethrows -> R {
+        if shape.isEmpty {
+            var value = inline
+            return try withUnsafePointer(to: &value) { try body(UnsafeBufferPointer(start: $0, count: 1)) }
+        }
+        return try buffer.withUnsafeBufferPointer(body)
+    }
+
+    /// Calls `body` with the elements for writing, keeping the shape.
+    @inlinable
+    public mutating func withUnsafeMutableBufferPointer<R>(
+        _ body: (inout UnsafeMutableBufferPointer<Scalar>) throws -> R
+    ) rethrows -> R {
+        if shape.isEmpty {
+            return try withUnsafeMutablePointer(to: &inline) {
+                var buf = UnsafeMutableBufferPointer(start: $0, count: 1)
+                return try body(&buf)
+            }
+        }
+        return try buffer.withUnsafeMutableBufferPointer(body)
+    }
+
+    /// The element at a full multi-index (one index per axis).
+    @inlinable
+    public subscript(element indices: [Int]) -> Scalar {
+        get {
+            if shape.isEmpty { return inline }
+            return buffer[flatIndex(indices)]
+        }
+        set {
+            if shape.isEmpty { inline = newValue; return }
+            buffer[flatIndex(indices)] = newValue
+        }
+    }
+
+    @inlinable
+    internal func flatIndex(_ indices: [Int]) -> Int {
+        if indices.count != shape.count {
+            usageError("Tensor[element:]", "\(indices.count) indices for a tensor of shape \(shape)",
+                       fix: "pass one index per axis", at: .operator)
+        }
+        var flat = 0
+        for (axis, i) in indices.enumerated() {
+            if i < 0 || i >= shape[axis] {
+                usageError("Tensor[element:]", "index \(i) out of range 0..<\(shape[axis]) on axis \(axis) of shape \(shape)",
+                           fix: "use an index inside the axis", at: .operator)
+            }
+            flat = flat * shape[axis] + i
+        }
+        return flat
+    }
+}
+
+extension Tensor: Equatable {
+    /// Two tensors are equal when their shapes and elements are equal.
+    @inlinable
+    public static func == (lhs: Tensor, rhs: Tensor) -> Bool {
+        lhs.shape == rhs.shape && lhs.scalars == rhs.scalars
+    }
+}
+
+extension Tensor: Sendable {}
+
+extension Tensor: ExpressibleByIntegerLiteral where Scalar: TensorScalar {
+    /// A rank-0 tensor from an integer literal.
+    @inlinable public init(integerLiteral value: Int) { self.init(Scalar(value)) }
+}
+
+extension Tensor: ExpressibleByFloatLiteral where Scalar: TensorScalar {
+    /// A rank-0 tensor from a floating-point literal.
+    @inlinable public init(floatLiteral value: Double) { self.init(Scalar(value)) }
+}
+
+extension Tensor where Scalar: TensorScalar {
+    /// A tensor of zeros.
+    @inlinable public static func zeros(shape: [Int]) -> Tensor { Tensor(repeating: 0, shape: shape) }
+    /// A tensor of ones.
+    @inlinable public static func ones(shape: [Int]) -> Tensor { Tensor(repeating: 1, shape: shape) }
+    /// A tensor of zeros shaped like `other`.
+    @inlinable public static func zeros(like other: Tensor) -> Tensor { zeros(shape: other.shape) }
+    /// A tensor of ones shaped like `other`.
+    @inlinable public static func ones(like other: Tensor) -> Tensor { ones(shape: other.shape) }
+
+    /// A rank-1 tensor of `count` evenly spaced values from `start` up to (not including) `start + count·step`.
+    @inlinable
+    public static func arange(_ count: Int, start: Scalar = 0, step: Scalar = 1) -> Tensor {
+        Tensor(shape: [count], unsafeUninitialized: { buf in
+            for i in 0..<count { buf[i] = start + Scalar(i) * step }
+        })
+    }
+
+    /// The identity matrix of size `n × n`.
+    @inlinable
+    public static func identity(_ n: Int) -> Tensor {
+        var t = zeros(shape: [n, n])
+        t.withUnsafeMutableBufferPointer { buf in for i in 0..<n { buf[i * n + i] = 1 } }
+        return t
+    }
+
+    /// Converts each element to another floating-point type.
+    @inlinable
+    public init<Other: TensorScalar>(_ other: Tensor<Other>) {
+        self.init(uncheckedShape: other.shape, buffer: other.scalars.map { Scalar($0) })
+    }
+}

@@ -1,0 +1,81 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif
+import Synchronization
+
+/// Per-thread state: the tape each scalar type records on, gradient mode, and the default generator.
+///
+/// Found through a pthread key (a plain load from thread-local storage), never through a Swift global `var`
+/// or a `@TaskLocal`, and only by operations that start a graph from leaves: an operation on a recorded
+/// value finds its tape in the value itself.
+@usableFromInline
+final class ThreadContext {
+    /// Whether operations record (false inside ``withoutGradients(_:)``).
+    @exclusivity(unchecked) @usableFromInline var gradientsEnabled = true
+    /// The tape new graphs of `Float` values record on, if one is alive (not retained: a tape clears it when it dies).
+    @exclusivity(unchecked) @usableFromInline unowned(unsafe) var floatTape: AnyObject?
+    /// The tape new graphs of `Double` values record on, if one is alive.
+    @exclusivity(unchecked) @usableFromInline unowned(unsafe) var doubleTape: AnyObject?
+    /// How many tapes of this thread are alive (a diagnostic for tests and the memory benchmark).
+    @usableFromInline var liveTapes = 0
+    let random = RandomContext()
+
+    @usableFromInline
+    static var current: ThreadContext {
+        if let pointer = pthread_getspecific(threadContextKey) {
+            return Unmanaged<ThreadContext>.fromOpaque(pointer).takeUnretainedValue()
+        }
+        let context = ThreadContext()
+        pthread_setspecific(threadContextKey, Unmanaged.passRetained(context).toOpaque())
+        return context
+    }
+}
+
+#if canImport(Darwin)
+private func releaseThreadContext(_ pointer: UnsafeMutableRawPointer) {
+    Unmanaged<ThreadContext>.fromOpaque(pointer).release()
+}
+#else
+private func releaseThreadContext(_ pointer: UnsafeMutableRawPointer?) {
+    if let pointer { Unmanaged<ThreadContext>.fromOpaque(pointer).release() }
+}
+#endif
+
+let threadContextKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key, releaseThreadContext)
+    return key
+}()
+
+/// Source of tape identities, unique for the life of the process.
+let tapeCounter = Atomic<UInt64>(1)
+
+/// Runs `body` without recording: every operation inside gives constants (like `torch.no_grad()`).
+///
+/// Use it for evaluation and for updating parameters in place.
+public func withoutGradients<R>(_ body: () throws -> R) rethrows -> R {
+    let context = ThreadContext.current
+    let saved = context.gradientsEnabled
+    context.gradientsEnabled = false
+    defer { context.gradientsEnabled = saved }
+    return try body()
+}
+
+/// Whether operations on this thread are being recorded now.
+public var isRecordingGradients: Bool { ThreadContext.current.gradientsEnabled }
+
+/// Diagnostics of the tape machinery, for tests and benchmarks.
+public enum TapeDiagnostics {
+    /// The number of tapes alive on this thread: 0 when no graph is referenced any more.
+    public static var liveTapeCount: Int { ThreadContext.current.liveTapes }
+
+    /// The number of nodes of the tape that new `Scalar` graphs on this thread record on (0 when none).
+    public static func currentTapeNodeCount<Scalar: TensorScalar>(_ type: Scalar.Type) -> Int {
+        guard let tape = Tape<Scalar>.existing(in: ThreadContext.current) else { return 0 }
+        return tape.ops.count
+    }
+}
