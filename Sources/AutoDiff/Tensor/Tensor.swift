@@ -205,16 +205,6 @@ extension Tensor: Equatable {
 
 extension Tensor: Sendable {}
 
-extension Tensor: ExpressibleByIntegerLiteral where Scalar: TensorScalar {
-    /// A rank-0 tensor from an integer literal.
-    @inlinable public init(integerLiteral value: Int) { self.init(Scalar(value)) }
-}
-
-extension Tensor: ExpressibleByFloatLiteral where Scalar: TensorScalar {
-    /// A rank-0 tensor from a floating-point literal.
-    @inlinable public init(floatLiteral value: Double) { self.init(Scalar(value)) }
-}
-
 extension Tensor where Scalar: TensorScalar {
     /// A tensor of zeros.
     @inlinable public static func zeros(shape: [Int]) -> Tensor { Tensor(repeating: 0, shape: shape) }

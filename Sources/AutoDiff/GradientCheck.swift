@@ -1,0 +1,145 @@
+// Gradient checking: the tape's derivatives against central finite differences, in Double.
+
+/// One derivative that the tape and finite differences disagree on.
+public struct GradientMismatch: Sendable, CustomStringConvertible {
+    /// The element of the function's output (row-major multi-index; empty for a scalar output).
+    public let outputElement: [Int]
+    /// Which input (its position in the `at:` array).
+    public let input: Int
+    /// The element of that input (multi-index).
+    public let element: [Int]
+    /// The derivative from the tape.
+    public let analytical: Double
+    /// The derivative from central differences.
+    public let numerical: Double
+    /// |analytical − numerical|.
+    public var absoluteError: Double { Swift.abs(analytical - numerical) }
+    /// |analytical − numerical| / max(|analytical|, |numerical|), 0 when both are 0.
+    public var relativeError: Double {
+        let scale = Swift.max(Swift.abs(analytical), Swift.abs(numerical))
+        return scale == 0 ? 0 : absoluteError / scale
+    }
+
+    public var description: String {
+        "output \(outputElement), input \(input) element \(element): analytical \(formatNumber(analytical)), " +
+            "numerical \(formatNumber(numerical)), |difference| \(formatNumber(absoluteError)), relative \(formatNumber(relativeError))"
+    }
+}
+
+/// The outcome of ``checkGradients(of:at:epsilon:absoluteTolerance:relativeTolerance:)``.
+public struct GradientCheckReport: Sendable, CustomStringConvertible {
+    /// 1 for first derivatives, 2 for second derivatives.
+    public let order: Int
+    /// Whether every derivative agreed within the tolerances.
+    public var passed: Bool { mismatches.isEmpty }
+    /// How many derivatives were compared (output elements × input elements).
+    public let derivativeCount: Int
+    /// The largest |analytical − numerical| over all derivatives.
+    public let maxAbsoluteError: Double
+    /// The largest relative error over all derivatives.
+    public let maxRelativeError: Double
+    /// Every derivative outside `absoluteTolerance + relativeTolerance·|numerical|`, worst first.
+    public let mismatches: [GradientMismatch]
+    public let epsilon: Double
+    public let absoluteTolerance: Double
+    public let relativeTolerance: Double
+
+    public var description: String {
+        let what = order == 1 ? "Gradient check" : "Second-order gradient check"
+        let settings = "ε = \(formatNumber(epsilon)), atol = \(formatNumber(absoluteTolerance)), rtol = \(formatNumber(relativeTolerance))"
+        if passed {
+            return "\(what) passed: \(derivativeCount) derivatives, max absolute error \(formatNumber(maxAbsoluteError)), " +
+                "max relative error \(formatNumber(maxRelativeError)) (\(settings))"
+        }
+        var lines = ["\(what) FAILED: \(mismatches.count) of \(derivativeCount) derivatives differ (\(settings))"]
+        for m in mismatches.prefix(10) { lines.append("  " + m.description) }
+        if mismatches.count > 10 { lines.append("  … and \(mismatches.count - 10) more") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+func formatNumber(_ x: Double) -> String { Tensor<Double>.formatReal(x) }
+
+func multiIndex(_ flat: Int, _ shape: [Int]) -> [Int] {
+    var index = [Int](repeating: 0, count: shape.count)
+    var rest = flat
+    for axis in stride(from: shape.count - 1, through: 0, by: -1) where shape[axis] > 0 {
+        index[axis] = rest % shape[axis]
+        rest /= shape[axis]
+    }
+    return index
+}
+
+/// Compares the derivatives the tape computes for `f` at `inputs` with central finite differences,
+/// (f(x + ε) − f(x − ε)) / 2ε, for every output element and every input element (the full Jacobian).
+///
+/// A derivative passes when |analytical − numerical| ≤ absoluteTolerance + relativeTolerance·|numerical|
+/// (PyTorch's `gradcheck` criterion and defaults).
+///
+/// ```swift
+/// let report = checkGradients(of: { xs in (xs[0] * sin(xs[1])).sum() }, at: [t1, t2])
+/// print(report)
+/// ```
+///
+/// - Complexity: one backward pass per output element and two evaluations of `f` per input element.
+public func checkGradients(of f: ([Variable<Double>]) -> Variable<Double>, at inputs: [Tensor<Double>],
+                           epsilon: Double = 1e-6, absoluteTolerance: Double = 1e-5,
+                           relativeTolerance: Double = 1e-3) -> GradientCheckReport {
+    check(order: 1, f, inputs, epsilon, absoluteTolerance, relativeTolerance)
+}
+
+/// Checks second derivatives: the tape's derivatives of the gradient (computed with `createGraph`) against
+/// finite differences of that gradient (PyTorch's `gradgradcheck`). `f` must return a scalar.
+public func checkSecondOrderGradients(of f: @escaping ([Variable<Double>]) -> Variable<Double>, at inputs: [Tensor<Double>],
+                                      epsilon: Double = 1e-6, absoluteTolerance: Double = 1e-5,
+                                      relativeTolerance: Double = 1e-3) -> GradientCheckReport {
+    let gradientOfF: ([Variable<Double>]) -> Variable<Double> = { xs in
+        let y = f(xs)
+        requireScalarOutput(y, "checkSecondOrderGradients(of:at:)", #fileID, #line)
+        let gs = gradients(of: y, withRespectTo: xs, createGraph: true)
+        return concatenate(gs.map { $0.reshaped(to: [$0.scalarCount]) }, alongAxis: 0)
+    }
+    return check(order: 2, gradientOfF, inputs, epsilon, absoluteTolerance, relativeTolerance)
+}
+
+private func check(order: Int, _ f: ([Variable<Double>]) -> Variable<Double>, _ inputs: [Tensor<Double>],
+                   _ epsilon: Double, _ atol: Double, _ rtol: Double) -> GradientCheckReport {
+    // Analytical Jacobian: one backward pass per output element.
+    let (outputShape, analytical): ([Int], [[Tensor<Double>]]) = withFreshTape(Double.self) {
+        let leaves = inputs.map { Variable($0) }
+        let y = f(leaves)
+        var rows: [[Tensor<Double>]] = []
+        for o in 0..<y.scalarCount {
+            var seed = Tensor<Double>.zeros(shape: y.shape)
+            seed.withUnsafeMutableBufferPointer { $0[o] = 1 }
+            rows.append(gradients(of: y, withRespectTo: leaves, seed: seed, retainGraph: true).map(\.value))
+        }
+        return (y.shape, rows)
+    }
+    func evaluate(_ xs: [Tensor<Double>]) -> [Double] {
+        withFreshTape(Double.self) { f(xs.map { Variable($0) }).value.scalars }
+    }
+    var mismatches: [GradientMismatch] = []
+    var maxAbs = 0.0, maxRel = 0.0, count = 0
+    for (i, x) in inputs.enumerated() {
+        for e in 0..<x.scalarCount {
+            var plus = inputs, minus = inputs
+            plus[i].withUnsafeMutableBufferPointer { $0[e] += epsilon }
+            minus[i].withUnsafeMutableBufferPointer { $0[e] -= epsilon }
+            let fp = evaluate(plus), fm = evaluate(minus)
+            for o in 0..<analytical.count {
+                let numerical = (fp[o] - fm[o]) / (2 * epsilon)
+                let a = analytical[o][i].scalars[e]
+                let m = GradientMismatch(outputElement: multiIndex(o, outputShape), input: i,
+                                         element: multiIndex(e, x.shape), analytical: a, numerical: numerical)
+                count += 1
+                maxAbs = Swift.max(maxAbs, m.absoluteError.isNaN ? .infinity : m.absoluteError)
+                maxRel = Swift.max(maxRel, m.relativeError.isNaN ? .infinity : m.relativeError)
+                if !(m.absoluteError <= atol + rtol * Swift.abs(numerical)) { mismatches.append(m) }
+            }
+        }
+    }
+    mismatches.sort { $0.absoluteError > $1.absoluteError || $1.absoluteError.isNaN }
+    return GradientCheckReport(order: order, derivativeCount: count, maxAbsoluteError: maxAbs, maxRelativeError: maxRel,
+                               mismatches: mismatches, epsilon: epsilon, absoluteTolerance: atol, relativeTolerance: rtol)
+}
