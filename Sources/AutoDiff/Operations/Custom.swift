@@ -3,13 +3,13 @@
 
 /// The recorded part of a ``DifferentiableFunction``.
 @usableFromInline
-final class CustomRule<Scalar: TensorScalar> {
+final class CustomRule<Scalar: TensorScalar>: Sendable {
     @usableFromInline let name: String
     @usableFromInline let site: CallSite
-    @usableFromInline let pullback: (Variable<Scalar>, [Variable<Scalar>], Variable<Scalar>) -> [Variable<Scalar>?]
+    @usableFromInline let pullback: @Sendable (Variable<Scalar>, [Variable<Scalar>], Variable<Scalar>) -> [Variable<Scalar>?]
 
     init(name: String, site: CallSite,
-         pullback: @escaping (Variable<Scalar>, [Variable<Scalar>], Variable<Scalar>) -> [Variable<Scalar>?]) {
+         pullback: @escaping @Sendable (Variable<Scalar>, [Variable<Scalar>], Variable<Scalar>) -> [Variable<Scalar>?]) {
         self.name = name
         self.site = site
         self.pullback = pullback
@@ -31,10 +31,10 @@ final class CustomRule<Scalar: TensorScalar> {
 /// let x = Variable(Tensor<Double>(2.0))
 /// cube(x).backward()   // x.grad == 12
 /// ```
-public struct DifferentiableFunction<Scalar: TensorScalar> {
+public struct DifferentiableFunction<Scalar: TensorScalar>: Sendable {
     /// The name used in messages and gradient-check reports.
     public let name: String
-    @usableFromInline let forward: ([Tensor<Scalar>]) -> Tensor<Scalar>
+    @usableFromInline let forward: @Sendable ([Tensor<Scalar>]) -> Tensor<Scalar>
     @usableFromInline let rule: CustomRule<Scalar>
 
     /// Makes an operation from a forward computation and its pullback.
@@ -44,8 +44,8 @@ public struct DifferentiableFunction<Scalar: TensorScalar> {
     ///   - forward: the output value from the input values.
     ///   - pullback: `(gradient of the output, inputs, output) -> gradients of the inputs`.
     public init(name: String,
-                forward: @escaping ([Tensor<Scalar>]) -> Tensor<Scalar>,
-                pullback: @escaping (_ gradient: Variable<Scalar>, _ inputs: [Variable<Scalar>], _ output: Variable<Scalar>)
+                forward: @escaping @Sendable ([Tensor<Scalar>]) -> Tensor<Scalar>,
+                pullback: @escaping @Sendable (_ gradient: Variable<Scalar>, _ inputs: [Variable<Scalar>], _ output: Variable<Scalar>)
                     -> [Variable<Scalar>?],
                 file: StaticString = #fileID, line: UInt = #line) {
         self.name = name

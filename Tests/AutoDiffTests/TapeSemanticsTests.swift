@@ -1,0 +1,155 @@
+import Foundation
+import Testing
+import AutoDiff
+
+@Suite("Tape semantics")
+struct TapeSemanticsTests {
+    @Test("backward accumulates into grad until zeroGrad")
+    func accumulation() {
+        let x = Variable(Tensor<Double>([1, 2]))
+        (x * 3).sum().backward()
+        (x * 3).sum().backward()
+        #expect(x.grad == Tensor([6, 6]))
+        x.zeroGrad()
+        #expect(x.grad == nil)
+        (x * x).sum().backward()
+        #expect(x.grad == Tensor([2, 4]))
+    }
+
+    @Test("a broadcast operand receives its gradient summed back to its own shape")
+    func broadcastGradient() {
+        let w = Variable(Tensor<Double>([1, 2, 3]))
+        let x = Variable(Tensor<Double>(shape: [2, 3], scalars: [1, 1, 1, 2, 2, 2]), requiresGrad: false)
+        (x * w).sum().backward()
+        #expect(w.grad == Tensor([3, 3, 3]))
+        let b = Variable(2.0)
+        (x + b).sum().backward()
+        #expect(b.grad == Tensor(6.0))
+    }
+
+    @Test("leaves take part in two graphs built one after the other")
+    func twoGraphs() {
+        let w = Variable(3.0)
+        let y1 = w * w
+        let y2 = w * 5
+        y1.backward()
+        #expect(w.grad!.scalar == 6)
+        y2.backward()
+        #expect(w.grad!.scalar == 11)
+    }
+
+    @Test("retainGraph allows a second backward through the same graph")
+    func retainGraph() {
+        let x = Variable(2.0)
+        let y = exp(x) * x
+        y.backward(retainGraph: true)
+        let first = x.grad!.scalar
+        y.backward()
+        #expect(abs(x.grad!.scalar - 2 * first) < 1e-12)
+    }
+
+    @Test("constants and detached values receive no gradient")
+    func constants() {
+        let x = Variable(2.0)
+        let k = Variable(Tensor<Double>(3.0), requiresGrad: false)
+        let y = x * k + x.detached() * 100
+        y.backward()
+        #expect(x.grad!.scalar == 3)
+        #expect(k.grad == nil)
+        #expect(!k.requiresGrad && x.requiresGrad && y.requiresGrad && !y.isLeaf)
+    }
+
+    @Test("withoutGradients records nothing")
+    func noGrad() {
+        let x = Variable(2.0)
+        let y = withoutGradients { x * x }
+        #expect(!y.requiresGrad)
+        #expect(y.scalar == 4)
+        #expect(isRecordingGradients)
+    }
+
+    @Test("retainGrad keeps an intermediate gradient")
+    func retainGrad() {
+        let x = Variable(3.0)
+        let h = x * x
+        h.retainGrad()
+        let y = h * 2
+        y.backward()
+        #expect(h.grad!.scalar == 2)
+        #expect(x.grad!.scalar == 12)
+    }
+
+    @Test("a seed gives a vector–Jacobian product for a non-scalar output")
+    func seeded() {
+        let x = Variable(Tensor<Double>([1, 2, 3]))
+        let y = x * x
+        y.backward(seed: Tensor([1, 0, 2]))
+        #expect(x.grad == Tensor([2, 0, 12]))
+    }
+
+    @Test("backward(createGraph:) makes the gradient differentiable")
+    func createGraph() {
+        let x = Variable(Tensor<Double>([1, 2]))
+        let y = (x * x * x).sum()
+        let g = gradients(of: y, withRespectTo: [x], createGraph: true)[0]   // 3x²
+        #expect(g.value == Tensor([3, 12]))
+        let h = gradients(of: g.sum(), withRespectTo: [x], retainGraph: true)[0]   // 6x
+        #expect(h.value == Tensor([6, 12]))
+        y.backward(createGraph: true)
+        #expect(x.grad == Tensor([3, 12]))
+    }
+
+    @Test("updating a leaf's value takes effect in the next graph")
+    func leafUpdate() {
+        let w = Variable(1.0)
+        let keepAlive = w * 2   // keeps the first tape alive
+        w.value = Tensor(5.0)
+        (w * w).backward()
+        #expect(w.grad!.scalar == 10)
+        #expect(keepAlive.scalar == 2)
+    }
+
+    @Test("a graph of a million scalar nodes records, differentiates and is released")
+    func millionNodes() {
+        let x = Variable(1.0)
+        var y = x
+        for _ in 0..<1_000_000 { y = y * 1.000001 }
+        y.backward()
+        #expect(abs(x.grad!.scalar - pow(1.000001, 1_000_000)) < 1e-6)
+        y = Variable(0.0)
+        #expect(TapeDiagnostics.liveTapeCount == 0)
+    }
+
+    @Test("memory stays flat: 10,000 training steps leave no tape alive between steps")
+    func flatMemory() {
+        let w = Variable(Tensor<Double>([0.5, -0.5]))
+        let b = Variable(0.0)
+        let x = Tensor<Double>(shape: [4, 2], scalars: [0, 0, 0, 1, 1, 0, 1, 1])
+        let t = Tensor<Double>([0, 1, 1, 2])
+        var losses: [Double] = []
+        for step in 0..<10_000 {
+            let prediction = matmul(x, w) + b
+            let loss = ((prediction - t) * (prediction - t)).mean()
+            w.zeroGrad(); b.zeroGrad()
+            loss.backward()
+            withoutGradients {
+                w.value -= w.grad! * 0.05
+                b.value -= b.grad! * 0.05
+            }
+            if step % 1000 == 0 { losses.append(loss.scalar) }
+            #expect(TapeDiagnostics.currentTapeNodeCount(Double.self) == 0 || step == 0)
+        }
+        #expect(TapeDiagnostics.liveTapeCount == 0)
+        #expect(losses.last! < 1e-6)
+    }
+
+    @Test("Float variables record on their own tape")
+    func floatTape() {
+        let x = Variable(Tensor<Float>([1, 2, 3]))
+        let y = (sigmoid(x) * 2).sum()
+        y.backward()
+        let s = sigmoid(Tensor<Float>([1, 2, 3]))
+        #expect(x.grad!.isAlmostEqual(to: s * (1 - s) * 2))
+    }
+}
+
