@@ -96,8 +96,8 @@ public struct CallSite: Sendable {
 /// Programmer errors (shapes that do not fit, misuse of the tape) come here; data from outside never does.
 @usableFromInline
 func usageError(_ op: String, _ problem: String, fix: String, at site: CallSite) -> Never {
-    let place = site.known ? "\(site.file):\(site.line): " : ""
-    let message = "\(place)\(op): \(problem). Fix: \(fix)"
+    // fatalError prints "file:line: Fatal error: " before the message: the caller's place when known.
+    let message = "\(op): \(problem). Fix: \(fix)"
     if site.known {
         fatalError(message, file: site.file, line: site.line)
     }
