@@ -22,7 +22,7 @@ extension Tape {
     ///   - createGraph: record the sweep itself, so the gradients can be differentiated again.
     ///   - release: mark the op nodes swept as released, so that a second sweep through them stops with
     ///     a message instead of silently reusing them (PyTorch frees them; `retainGraph` keeps them).
-    @usableFromInline
+    @inlinable
     func sweep(from root: Int32, seed: Variable<Scalar>, createGraph: Bool, release: Bool, site: CallSite,
                deliver: (Leaf<Scalar>, Variable<Scalar>) -> Void) {
         let savedMode = context.gradientsEnabled
@@ -51,7 +51,7 @@ extension Tape {
             }
             switch ops[i] {
             case .leaf(let k):
-                if let leaf = leaves[Int(k)].leaf { deliver(leaf, g) }
+                deliver(leaves[Int(k)], g)
                 continue
             case .constant:
                 continue
@@ -115,6 +115,7 @@ extension Variable {
     ///     `backward()` through it stops with a message.
     ///   - createGraph: record the backward pass itself, so that gradients can be differentiated again
     ///     (implies `retainGraph`).
+    @inlinable
     public func backward(seed: Tensor<Scalar>? = nil, retainGraph: Bool = false, createGraph: Bool = false,
                          file: StaticString = #fileID, line: UInt = #line) {
         let site = CallSite(file: file, line: line)
@@ -131,12 +132,11 @@ extension Variable {
         tape.sweep(from: index, seed: Variable(constant: seedValue), createGraph: createGraph,
                    release: !(retainGraph || createGraph), site: site) { leaf, g in
             leaf.grad = leaf.grad.map { $0 + g.value } ?? g.value
-            if createGraph { leaf.gradVariable = leaf.gradVariable.map { $0 + g } ?? g }
         }
         if !(retainGraph || createGraph) { tape.close() }
     }
 
-    @usableFromInline
+    @inlinable
     static func checkedSeed(_ seed: Tensor<Scalar>?, for value: Tensor<Scalar>, op: StaticString, site: CallSite) -> Tensor<Scalar> {
         guard let seed else {
             if value.scalarCount != 1 {
@@ -159,6 +159,7 @@ extension Variable {
 ///
 /// With `createGraph: true` the returned gradients are recorded, so they can be differentiated again.
 /// An input `output` does not depend on gets a zero gradient.
+@inlinable
 public func gradients<Scalar: TensorScalar>(
     of output: Variable<Scalar>, withRespectTo inputs: [Variable<Scalar>], seed: Tensor<Scalar>? = nil,
     retainGraph: Bool = false, createGraph: Bool = false, file: StaticString = #fileID, line: UInt = #line

@@ -22,26 +22,21 @@ enum Op<Scalar: TensorScalar> {
     case custom(CustomRule<Scalar>, [Int32])
 }
 
-/// A weak reference to a leaf: the tape does not keep parameters alive.
-@usableFromInline
-struct LeafReference<Scalar: TensorScalar> {
-    @usableFromInline weak var leaf: Leaf<Scalar>?
-    @inlinable init(_ leaf: Leaf<Scalar>) { self.leaf = leaf }
-}
-
 /// The shared state of a leaf variable: its current value and accumulated gradient.
+///
+/// Tapes hold their leaves strongly (a weak reference would give every leaf a side table and slow every
+/// retain and release of a parameter).
 @usableFromInline
 final class Leaf<Scalar: TensorScalar> {
     /// The current value; setting it forgets the tape node cache so the next use records the new value.
-    @usableFromInline var value: Tensor<Scalar> {
+    @exclusivity(unchecked) @usableFromInline var value: Tensor<Scalar> {
         didSet { tapeID = 0 }
     }
-    @usableFromInline var grad: Tensor<Scalar>?
-    /// The gradient as a recorded variable, after `backward(createGraph: true)`.
-    @usableFromInline var gradVariable: Variable<Scalar>?
-    /// The tape this leaf was last recorded on and its node there (a cache: one node per tape).
-    @usableFromInline var tapeID: UInt64 = 0
-    @usableFromInline var tapeIndex: Int32 = 0
+    @exclusivity(unchecked) @usableFromInline var grad: Tensor<Scalar>?
+    /// The tape this leaf was last recorded on and its node there (a cache: one node per tape). A leaf holds
+    /// no reference to a tape, so a tape can own its leaves without a cycle.
+    @exclusivity(unchecked) @usableFromInline var tapeID: UInt64 = 0
+    @exclusivity(unchecked) @usableFromInline var tapeIndex: Int32 = 0
 
     @inlinable init(_ value: Tensor<Scalar>) { self.value = value }
 }
@@ -54,7 +49,7 @@ final class Leaf<Scalar: TensorScalar> {
 final class Tape<Scalar: TensorScalar> {
     @exclusivity(unchecked) @usableFromInline var ops: [Op<Scalar>] = []
     @exclusivity(unchecked) @usableFromInline var values: [Tensor<Scalar>] = []
-    @exclusivity(unchecked) @usableFromInline var leaves: [LeafReference<Scalar>] = []
+    @exclusivity(unchecked) @usableFromInline var leaves: [Leaf<Scalar>] = []
     /// Gradients of non-leaf nodes kept by ``Variable/retainGrad()``, by node.
     @usableFromInline var retainedGradients: [Int32: Tensor<Scalar>] = [:]
     @usableFromInline var retainRequests: Set<Int32> = []
@@ -116,7 +111,7 @@ final class Tape<Scalar: TensorScalar> {
     func node(of leaf: Leaf<Scalar>) -> Int32 {
         if leaf.tapeID == id { return leaf.tapeIndex }
         let k = Int32(truncatingIfNeeded: leaves.count)
-        leaves.append(LeafReference(leaf))
+        leaves.append(leaf)
         let index = append(.leaf(k), leaf.value)
         leaf.tapeID = id
         leaf.tapeIndex = index

@@ -78,4 +78,17 @@ public enum TapeDiagnostics {
         guard let tape = Tape<Scalar>.existing(in: ThreadContext.current) else { return 0 }
         return tape.ops.count
     }
+
+    /// The heap bytes held by that tape: its node arrays (by capacity) and the out-of-line storage of the
+    /// values it saved (rank-0 values are stored inline and add nothing).
+    public static func currentTapeByteCount<Scalar: TensorScalar>(_ type: Scalar.Type) -> Int {
+        guard let tape = Tape<Scalar>.existing(in: ThreadContext.current) else { return 0 }
+        var bytes = tape.ops.capacity * MemoryLayout<Op<Scalar>>.stride
+            + tape.values.capacity * MemoryLayout<Tensor<Scalar>>.stride
+            + tape.leaves.capacity * MemoryLayout<Leaf<Scalar>>.stride
+        for value in tape.values where value.rank > 0 {
+            bytes += value.scalarCount * MemoryLayout<Scalar>.stride + 32
+        }
+        return bytes
+    }
 }

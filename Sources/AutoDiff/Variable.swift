@@ -89,7 +89,7 @@ public struct Variable<Scalar: TensorScalar> {
             return nil
         }
         nonmutating set {
-            if let leaf { leaf.grad = newValue; leaf.gradVariable = nil }
+            if let leaf { leaf.grad = newValue }
         }
     }
 
@@ -97,7 +97,6 @@ public struct Variable<Scalar: TensorScalar> {
     @inlinable
     public func zeroGrad() {
         leaf?.grad = nil
-        leaf?.gradVariable = nil
     }
 
     /// Asks the next backward passes to keep this node's gradient in ``grad`` (PyTorch's `retain_grad()`).

@@ -101,5 +101,7 @@ func usageError(_ op: String, _ problem: String, fix: String, at site: CallSite)
     if site.known {
         fatalError(message, file: site.file, line: site.line)
     }
-    fatalError(message)
+    // Operators cannot take #fileID/#line defaults; Swift's crash backtrace names the calling line instead.
+    fatalError(message + " (called through an operator: the backtrace below shows the calling line)",
+               file: "AutoDiff", line: 0)
 }

@@ -1,0 +1,37 @@
+import Foundation
+
+let availableWorkloads = ["scalar"]
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data(("autodiff-benchmarks: " + message + "\n").utf8))
+}
+
+/// Monotonic time in nanoseconds.
+func now() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+/// Median, minimum and maximum of a sample.
+struct Summary {
+    let median: Double, min: Double, max: Double
+    init(_ values: [Double]) {
+        let sorted = values.sorted()
+        median = sorted[sorted.count / 2]
+        min = sorted.first!
+        max = sorted.last!
+    }
+}
+
+func format(_ x: Double, _ digits: Int = 2) -> String {
+    var factor = 1.0
+    for _ in 0..<digits { factor *= 10 }
+    let rounded = (x * factor).rounded() / factor
+    var text = "\(rounded)"
+    if let dot = text.firstIndex(of: ".") {
+        let decimals = text.distance(from: dot, to: text.endIndex) - 1
+        if decimals < digits { text += String(repeating: "0", count: digits - decimals) }
+    }
+    return text
+}

@@ -1,0 +1,40 @@
+import AutoDiff
+import Foundation
+
+/// `swift run -c release autodiff-benchmarks [workload…] [--repeat N]`
+let arguments = Array(CommandLine.arguments.dropFirst())
+var repeats = 21
+var workloads: [String] = []
+var i = 0
+while i < arguments.count {
+    switch arguments[i] {
+    case "--repeat":
+        i += 1
+        guard i < arguments.count, let n = Int(arguments[i]), n > 0 else {
+            printError("--repeat needs a positive whole number")
+            exit(2)
+        }
+        repeats = n
+    case "--help", "-h":
+        print("""
+        usage: autodiff-benchmarks [scalar] [--repeat N]
+
+        scalar   micrograd's workload with scalar Variables: MLP(2, [16, 16, 1]) over 100 two-moons points,
+                 SVM hinge loss + 1e-4·L2, one forward + backward step; ns per node and bytes per node.
+        """)
+        exit(0)
+    case let name where availableWorkloads.contains(name):
+        workloads.append(name)
+    default:
+        printError("unknown argument '\(arguments[i])'; available workloads: \(availableWorkloads.joined(separator: ", "))")
+        exit(2)
+    }
+    i += 1
+}
+if workloads.isEmpty { workloads = availableWorkloads }
+for workload in workloads {
+    switch workload {
+    case "scalar": runScalarBenchmark(repeats: repeats)
+    default: break
+    }
+}
