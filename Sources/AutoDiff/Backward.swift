@@ -1,13 +1,6 @@
 // The reverse sweep: one pass over the tape from the output back to the first node, no recursion.
 
 extension Tape {
-    /// The recorded value of node `j` as a variable for a derivative rule: a constant, or with `createGraph`
-    /// a node of this tape so that the rule's own operations are recorded (higher-order gradients).
-    @inlinable
-    func variable(_ j: Int32, _ createGraph: Bool) -> Variable<Scalar> {
-        createGraph ? Variable(value: values[Int(j)], tape: self, index: j) : Variable(constant: values[Int(j)])
-    }
-
     /// Whether node `j` can receive a gradient (constants cannot).
     @inlinable
     func needsGradient(_ j: Int32) -> Bool {
@@ -16,38 +9,41 @@ extension Tape {
     }
 
     /// Propagates `seed` from node `root` to every node it depends on, in reverse order of recording,
-    /// and hands each leaf's total gradient to `deliver`.
+    /// and hands each leaf's gradient to `deliver`.
     ///
-    /// - Parameters:
-    ///   - createGraph: record the sweep itself, so the gradients can be differentiated again.
-    ///   - release: mark the op nodes swept as released, so that a second sweep through them stops with
-    ///     a message instead of silently reusing them (PyTorch frees them; `retainGraph` keeps them).
+    /// The rules run on `G`: `Tensor` for a plain pass, `Variable` to record the pass itself
+    /// (`createGraph`), so that the gradients can be differentiated again.
+    ///
+    /// - Parameter release: mark the op nodes swept as released, so that a second sweep through them stops
+    ///   with a message instead of silently reusing them (PyTorch frees them; `retainGraph` keeps them).
     @inlinable
-    func sweep(from root: Int32, seed: Variable<Scalar>, createGraph: Bool, release: Bool, site: CallSite,
-               deliver: (Leaf<Scalar>, Variable<Scalar>) -> Void) {
+    func sweep<G: GradientValue>(_ type: G.Type, from root: Int32, seed: G, release: Bool, site: CallSite,
+                                 deliver: (Leaf<Scalar>, G) -> Void) where G.Scalar == Scalar {
         let savedMode = context.gradientsEnabled
-        context.gradientsEnabled = createGraph
+        context.gradientsEnabled = G.self == Variable<Scalar>.self
         defer { context.gradientsEnabled = savedMode }
 
-        var grads = [Variable<Scalar>?](repeating: nil, count: Int(root) + 1)
+        var grads = [G?](repeating: nil, count: Int(root) + 1)
         grads[Int(root)] = seed
 
         @inline(__always)
-        func accumulate(_ j: Int32, _ contribution: Variable<Scalar>?) {
+        func accumulate(_ j: Int32, _ contribution: G?) {
             guard var v = contribution, needsGradient(j) else { return }
             let shape = values[Int(j)].shape
             if v.shape != shape { v = v.summedToShape(shape) }   // undo broadcasting, once, here
             if let existing = grads[Int(j)] { grads[Int(j)] = existing + v } else { grads[Int(j)] = v }
         }
+        @inline(__always)
+        func node(_ j: Int32) -> G { G._node(self, j) }
 
         var i = Int(root)
         while i >= 0 {
             defer { i -= 1 }
             guard let g = grads[i] else { continue }
             grads[i] = nil
-            let node = Int32(i)
-            if !retainRequests.isEmpty, retainRequests.contains(node) {
-                retainedGradients[node] = retainedGradients[node].map { $0 + g.value } ?? g.value
+            let n = Int32(i)
+            if !retainRequests.isEmpty, retainRequests.contains(n) {
+                retainedGradients[n] = retainedGradients[n].map { $0 + g._tensor } ?? g._tensor
             }
             switch ops[i] {
             case .leaf(let k):
@@ -60,17 +56,15 @@ extension Tape {
                            fix: "pass retainGraph: true to the first backward() to differentiate the same graph again, " +
                                "or recompute the forward pass", at: site)
             case .arithmetic(let op, let a, let b):
-                let (ga, gb) = op.pullback(g, variable(a, createGraph), variable(b, createGraph), variable(node, createGraph),
-                                           needsGradient(a), needsGradient(b))
+                let (ga, gb) = op.pullback(g, node(a), node(b), node(n), needsGradient(a), needsGradient(b))
                 accumulate(a, ga)
                 accumulate(b, gb)
             case .elementwise(let op, let a):
-                accumulate(a, op.pullback(g, variable(a, createGraph), variable(node, createGraph)))
+                accumulate(a, op.pullback(g, node(a), node(n)))
             case .reduction(let op, let a):
-                accumulate(a, op.pullback(g, variable(a, createGraph), variable(node, createGraph)))
+                accumulate(a, op.pullback(g, node(a), node(n)))
             case .matmul(let a, let b):
-                let (ga, gb) = matmulPullback(g, variable(a, createGraph), variable(b, createGraph),
-                                              needsGradient(a), needsGradient(b))
+                let (ga, gb) = matmulPullback(g, node(a), node(b), needsGradient(a), needsGradient(b))
                 accumulate(a, ga)
                 accumulate(b, gb)
             case .shape(let op, let a):
@@ -81,26 +75,37 @@ extension Tape {
                 let parts = concatenatePullback(g, shapes: inputs.map { values[Int($0)].shape }, axis: axis)
                 for (j, part) in zip(inputs, parts) { accumulate(j, part) }
             case .select(let mask, let a, let b):
-                let zero = Variable<Scalar>(constant: Tensor(0))
-                if needsGradient(a) { accumulate(a, select(mask, g, zero)) }
-                if needsGradient(b) { accumulate(b, select(mask, zero, g)) }
+                let zero = G(_constant: Tensor(0))
+                if needsGradient(a) { accumulate(a, G._select(mask, g, zero)) }
+                if needsGradient(b) { accumulate(b, G._select(mask, zero, g)) }
             case .custom(let rule, let inputs):
-                let parts = rule.pullback(g, inputs.map { variable($0, createGraph) }, variable(node, createGraph))
-                if parts.count != inputs.count {
-                    usageError("backward() through \(rule.name)", "its pullback returned \(parts.count) gradients for \(inputs.count) inputs",
-                               fix: "return one gradient (or nil) per input, in order", at: rule.site)
-                }
-                for (j, part) in zip(inputs, parts) {
-                    if let part, part.shape != values[Int(j)].shape,
-                       !ShapeMath.broadcasts(values[Int(j)].shape, to: part.shape) {
-                        usageError("backward() through \(rule.name)",
-                                   "its pullback returned a gradient of shape \(part.shape) for an input of shape \(values[Int(j)].shape)",
-                                   fix: "return gradients shaped like the inputs", at: rule.site)
-                    }
-                    accumulate(j, part)
-                }
+                for (j, part) in zip(inputs, customPullback(rule, g, inputs, n)) { accumulate(j, part) }
             }
             if release { ops[i] = .released }
+        }
+    }
+
+    /// Runs a user-defined pullback (written with `Variable`s) and checks what it returned.
+    @inlinable
+    func customPullback<G: GradientValue>(_ rule: CustomRule<Scalar>, _ g: G, _ inputs: [Int32], _ n: Int32) -> [G?]
+    where G.Scalar == Scalar {
+        func asVariable(_ x: G) -> Variable<Scalar> {
+            (x as? Variable<Scalar>) ?? Variable(constant: x._tensor)
+        }
+        let parts = rule.pullback(asVariable(g), inputs.map { asVariable(G._node(self, $0)) }, asVariable(G._node(self, n)))
+        if parts.count != inputs.count {
+            usageError("backward() through \(rule.name)", "its pullback returned \(parts.count) gradients for \(inputs.count) inputs",
+                       fix: "return one gradient (or nil) per input, in order", at: rule.site)
+        }
+        return zip(inputs, parts).map { j, part in
+            guard let part else { return nil }
+            let shape = values[Int(j)].shape
+            if part.shape != shape && !ShapeMath.broadcasts(shape, to: part.shape) {
+                usageError("backward() through \(rule.name)",
+                           "its pullback returned a gradient of shape \(part.shape) for an input of shape \(shape)",
+                           fix: "return gradients shaped like the inputs", at: rule.site)
+            }
+            return (part as? G) ?? G(_constant: part.value)
         }
     }
 }
@@ -129,9 +134,15 @@ extension Variable {
                        "only, or inside withoutGradients { }", fix: "make the inputs you differentiate by leaves: Variable(tensor)",
                        at: site)
         }
-        tape.sweep(from: index, seed: Variable(constant: seedValue), createGraph: createGraph,
-                   release: !(retainGraph || createGraph), site: site) { leaf, g in
-            leaf.grad = leaf.grad.map { $0 + g.value } ?? g.value
+        if createGraph {
+            tape.sweep(Variable<Scalar>.self, from: index, seed: Variable(constant: seedValue), release: false,
+                       site: site) { leaf, g in
+                leaf.grad = leaf.grad.map { $0 + g.value } ?? g.value
+            }
+        } else {
+            tape.sweep(Tensor<Scalar>.self, from: index, seed: seedValue, release: !retainGraph, site: site) { leaf, g in
+                leaf.grad = leaf.grad.map { $0 + g } ?? g
+            }
         }
         if !(retainGraph || createGraph) { tape.close() }
     }
@@ -174,12 +185,20 @@ public func gradients<Scalar: TensorScalar>(
     if let leaf = output.leaf {
         totals[ObjectIdentifier(leaf)] = Variable(constant: seedValue)
     } else if let tape = output.tape {
-        tape.sweep(from: output.index, seed: Variable(constant: seedValue), createGraph: createGraph,
-                   release: !(retainGraph || createGraph), site: site) { leaf, g in
-            let key = ObjectIdentifier(leaf)
-            totals[key] = totals[key].map { $0 + g } ?? g
+        if createGraph {
+            tape.sweep(Variable<Scalar>.self, from: output.index, seed: Variable(constant: seedValue), release: false,
+                       site: site) { leaf, g in
+                let key = ObjectIdentifier(leaf)
+                totals[key] = totals[key].map { $0 + g } ?? g
+            }
+        } else {
+            tape.sweep(Tensor<Scalar>.self, from: output.index, seed: seedValue, release: !retainGraph,
+                       site: site) { leaf, g in
+                let key = ObjectIdentifier(leaf)
+                totals[key] = Variable(constant: totals[key].map { $0.value + g } ?? g)
+            }
+            if !retainGraph { tape.close() }
         }
-        if !(retainGraph || createGraph) { tape.close() }
     }
     return inputs.map { x in totals[ObjectIdentifier(x.leaf!)] ?? Variable(constant: .zeros(like: x.value)) }
 }

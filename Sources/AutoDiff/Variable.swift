@@ -12,21 +12,23 @@
 /// print(x.grad!)   // dy/dx = w · (1 − tanh²(x·w))
 /// ```
 public struct Variable<Scalar: TensorScalar> {
-    /// The value of a node or a constant (a leaf keeps its value in `leaf`).
+    /// The value of a node or a constant (a leaf keeps its value in its `Leaf`).
     @usableFromInline var storedValue: Tensor<Scalar>
-    /// The tape this node was recorded on; nil for leaves and constants.
-    @usableFromInline var tape: Tape<Scalar>?
-    /// The shared state of a leaf that requires a gradient.
-    @usableFromInline var leaf: Leaf<Scalar>?
-    /// This node's index on `tape`.
+    /// The one object this value refers to: the `Tape` it was recorded on (`index ≥ 0`), the `Leaf` that
+    /// holds a leaf's state (`index == leafIndex`), or nothing for a constant. One reference, so copying a
+    /// variable costs at most one retain.
+    @usableFromInline var owner: AnyObject?
+    /// This node's index on its tape, or `leafIndex`, or `constantIndex`.
     @usableFromInline var index: Int32
+
+    @inlinable static var leafIndex: Int32 { -2 }
+    @inlinable static var constantIndex: Int32 { -1 }
 
     /// A node of `tape`.
     @inlinable
     init(value: Tensor<Scalar>, tape: Tape<Scalar>, index: Int32) {
         self.storedValue = value
-        self.tape = tape
-        self.leaf = nil
+        self.owner = tape
         self.index = index
     }
 
@@ -34,9 +36,22 @@ public struct Variable<Scalar: TensorScalar> {
     @inlinable
     init(constant value: Tensor<Scalar>) {
         self.storedValue = value
-        self.tape = nil
-        self.leaf = nil
-        self.index = -1
+        self.owner = nil
+        self.index = Variable.constantIndex
+    }
+
+    /// The tape this node was recorded on; nil for leaves and constants.
+    @inlinable
+    var tape: Tape<Scalar>? {
+        guard index >= 0, let owner else { return nil }
+        return unsafeDowncast(owner, to: Tape<Scalar>.self)
+    }
+
+    /// The shared state of a leaf that requires a gradient; nil otherwise.
+    @inlinable
+    var leaf: Leaf<Scalar>? {
+        guard index == Variable.leafIndex, let owner else { return nil }
+        return unsafeDowncast(owner, to: Leaf<Scalar>.self)
     }
 
     /// A leaf variable holding `value`; with `requiresGrad: false`, a constant.
@@ -44,14 +59,12 @@ public struct Variable<Scalar: TensorScalar> {
     public init(_ value: Tensor<Scalar>, requiresGrad: Bool = true) {
         if requiresGrad {
             self.storedValue = Tensor(Scalar.zero)
-            self.tape = nil
-            self.leaf = Leaf(value)
-            self.index = -1
+            self.owner = Leaf(value)
+            self.index = Variable.leafIndex
         } else {
             self.storedValue = value
-            self.tape = nil
-            self.leaf = nil
-            self.index = -1
+            self.owner = nil
+            self.index = Variable.constantIndex
         }
     }
 
@@ -68,7 +81,10 @@ public struct Variable<Scalar: TensorScalar> {
     /// recorded graph lie.
     @inlinable
     public var value: Tensor<Scalar> {
-        get { leaf?.value ?? storedValue }
+        get {
+            if index == Variable.leafIndex, let owner { return unsafeDowncast(owner, to: Leaf<Scalar>.self).value }
+            return storedValue
+        }
         nonmutating set {
             guard let leaf else {
                 usageError("Variable.value", "only a leaf variable's value can be set; this one was computed by an operation",
@@ -108,7 +124,7 @@ public struct Variable<Scalar: TensorScalar> {
     }
 
     /// Whether gradients flow to this value: a leaf that requires one, or a node computed from one.
-    @inlinable public var requiresGrad: Bool { leaf != nil || tape != nil }
+    @inlinable public var requiresGrad: Bool { owner != nil }
 
     /// Whether this is a leaf (made by `Variable(_:)` with `requiresGrad: true`).
     @inlinable public var isLeaf: Bool { leaf != nil }
@@ -139,13 +155,13 @@ extension Variable: CustomStringConvertible {
 
 extension Variable {
     /// Whether an operation reading this value must be recorded.
-    @inlinable var isTracked: Bool { leaf != nil || tape != nil }
+    @inlinable var isTracked: Bool { owner != nil }
 
     /// The node of this value on `tape`: its own index, a leaf's node, or a new constant node.
     @inlinable
     func node(on tape: Tape<Scalar>, op: StaticString) -> Int32 {
-        if let own = self.tape {
-            if own !== tape { Variable.crossTapeError(op) }
+        if index >= 0 {
+            if owner !== tape { Variable.crossTapeError(op) }
             return index
         }
         if let leaf { return tape.node(of: leaf) }
@@ -166,7 +182,7 @@ extension Variable {
         if let tape = a.tape ?? b?.tape {
             return tape.context.gradientsEnabled ? tape : nil
         }
-        guard a.isTracked || b?.isTracked == true else { return nil }
+        if a.owner == nil && b?.owner == nil { return nil }
         let context = ThreadContext.current
         return context.gradientsEnabled ? Tape.current(in: context) : nil
     }

@@ -16,14 +16,13 @@ enum ArithmeticOp: Sendable {
     /// y = aᵇ:     ∂a = g·b·aᵇ⁻¹   ∂b = g·y·log a
     /// ```
     @inlinable
-    func pullback<S>(_ g: Variable<S>, _ a: Variable<S>, _ b: Variable<S>, _ y: Variable<S>,
-                     _ needA: Bool, _ needB: Bool) -> (Variable<S>?, Variable<S>?) {
+    func pullback<G: GradientValue>(_ g: G, _ a: G, _ b: G, _ y: G, _ needA: Bool, _ needB: Bool) -> (G?, G?) {
         switch self {
         case .add: return (g, g)
         case .subtract: return (g, needB ? -g : nil)
         case .multiply: return (needA ? g * b : nil, needB ? g * a : nil)
         case .divide: return (needA ? g / b : nil, needB ? -(g * y / b) : nil)
-        case .power: return (needA ? g * b * pow(a, b - 1) : nil, needB ? g * y * log(a) : nil)
+        case .power: return (needA ? g * b * G._pow(a, b - 1) : nil, needB ? g * y * G._log(a) : nil)
         }
     }
 }

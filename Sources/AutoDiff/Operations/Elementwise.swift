@@ -18,21 +18,21 @@ enum ElementwiseOp<Scalar: TensorScalar> {
     /// leaky     g·(x > 0 ? 1 : α)
     /// ```
     @inlinable
-    func pullback(_ g: Variable<Scalar>, _ x: Variable<Scalar>, _ y: Variable<Scalar>) -> Variable<Scalar> {
+    func pullback<G: GradientValue>(_ g: G, _ x: G, _ y: G) -> G where G.Scalar == Scalar {
         switch self {
         case .negate: return -g
         case .exp: return g * y
         case .log: return g / x
         case .sqrt: return g / (y * 2)
-        case .abs: return g * x.value.map { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
-        case .sin: return g * AutoDiff.cos(x)
-        case .cos: return -(g * AutoDiff.sin(x))
+        case .abs: return g * x._tensor.map { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
+        case .sin: return g * G._cos(x)
+        case .cos: return -(g * G._sin(x))
         case .tan: return g * (1 + y * y)
         case .tanh: return g * (1 - y * y)
         case .sigmoid: return g * y * (1 - y)
-        case .relu: return g * x.value.map { $0 > 0 ? 1 : 0 }
-        case .softplus: return g * AutoDiff.sigmoid(x)
-        case .leakyRelu(let alpha): return g * x.value.map { $0 > 0 ? 1 : alpha }
+        case .relu: return g * x._tensor.map { $0 > 0 ? 1 : 0 }
+        case .softplus: return g * G._sigmoid(x)
+        case .leakyRelu(let alpha): return g * x._tensor.map { $0 > 0 ? 1 : alpha }
         }
     }
 }

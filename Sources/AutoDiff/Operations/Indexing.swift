@@ -18,12 +18,12 @@ enum IndexingOp: Sendable {
     /// scatterAdd:  g gathered at the indices               (gather)
     /// ```
     @inlinable
-    func pullback<S>(_ g: Variable<S>, inputShape: [Int]) -> Variable<S> {
+    func pullback<G: GradientValue>(_ g: G, inputShape: [Int]) -> G {
         switch self {
         case .slice(let bounds): return g.padded(into: inputShape, at: bounds)
         case .pad(let bounds): return g.sliced(bounds)
         case .gather(let indices, let axis): return g.scatterAdding(atIndices: indices, alongAxis: axis, into: inputShape)
-        case .scatterAdd(let indices, let axis): return g.gathering(atIndices: indices, alongAxis: axis)
+        case .scatterAdd(let indices, let axis): return g._gathering(indices, axis: axis)
         }
     }
 }
@@ -86,7 +86,7 @@ extension Variable {
 
 /// Given g = dL/dy for y = concatenate(xs, axis), returns each dL/dxᵢ: the slice of g where xᵢ went.
 @inlinable
-func concatenatePullback<S>(_ g: Variable<S>, shapes: [[Int]], axis: Int) -> [Variable<S>] {
+func concatenatePullback<G: GradientValue>(_ g: G, shapes: [[Int]], axis: Int) -> [G] {
     var start = 0
     return shapes.map { shape in
         var bounds = g.shape.map { 0..<$0 }

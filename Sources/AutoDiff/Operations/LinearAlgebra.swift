@@ -4,19 +4,8 @@
 ///
 /// Broadcast batch axes are summed back by the backward sweep.
 @inlinable
-func matmulPullback<S>(_ g: Variable<S>, _ a: Variable<S>, _ b: Variable<S>,
-                       _ needA: Bool, _ needB: Bool) -> (Variable<S>?, Variable<S>?) {
-    (needA ? matmul(g, b.swappingLastAxes()) : nil, needB ? matmul(a.swappingLastAxes(), g) : nil)
-}
-
-extension Variable {
-    /// The last two axes exchanged (each matrix of a batch transposed).
-    @inlinable
-    func swappingLastAxes() -> Variable {
-        var p = Array(0..<rank)
-        p.swapAt(rank - 1, rank - 2)
-        return transposed(permutation: p)
-    }
+func matmulPullback<G: GradientValue>(_ g: G, _ a: G, _ b: G, _ needA: Bool, _ needB: Bool) -> (G?, G?) {
+    (needA ? G._matmul(g, b.swappingLastAxes()) : nil, needB ? G._matmul(a.swappingLastAxes(), g) : nil)
 }
 
 /// The matrix product: `[m, k] · [k, n] → [m, n]`; batched over leading axes (which broadcast) for rank ≥ 3;

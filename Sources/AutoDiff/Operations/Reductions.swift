@@ -13,17 +13,17 @@ enum ReductionOp: Sendable {
     /// y = max x along axes:  ∂x = g broadcast back, shared equally by the elements equal to the max
     /// ```
     @inlinable
-    func pullback<S>(_ g: Variable<S>, _ x: Variable<S>, _ y: Variable<S>) -> Variable<S> {
+    func pullback<G: GradientValue>(_ g: G, _ x: G, _ y: G) -> G {
         switch self {
         case .sum(let axes, let keep):
-            let kept = keep ? g : g.reshaped(to: x.value.reducedShape(axes, keep: true))
-            return kept.broadcasted(to: x.shape)
+            let kept = keep ? g : g._reshaped(x._tensor.reducedShape(axes, keep: true))
+            return kept._broadcasted(x.shape)
         case .max(let axes, let keep):
-            let keptShape = x.value.reducedShape(axes, keep: true)
-            let kept = keep ? g : g.reshaped(to: keptShape)
-            let hits = (x.value .== y.value.reshaped(to: keptShape)).map { $0 ? S(1) : S(0) }
+            let keptShape = x._tensor.reducedShape(axes, keep: true)
+            let kept = keep ? g : g._reshaped(keptShape)
+            let hits = (x._tensor .== y._tensor.reshaped(to: keptShape)).map { $0 ? G.Scalar(1) : G.Scalar(0) }
             let share = hits / hits.sum(alongAxes: axes, keepingDimensions: true)
-            return kept.broadcasted(to: x.shape) * share
+            return kept._broadcasted(x.shape) * share
         }
     }
 }

@@ -15,14 +15,14 @@ enum ShapeOp: Sendable {
     /// permute p:  g permuted by p⁻¹
     /// ```
     @inlinable
-    func pullback<S>(_ g: Variable<S>, inputShape: [Int]) -> Variable<S> {
+    func pullback<G: GradientValue>(_ g: G, inputShape: [Int]) -> G {
         switch self {
-        case .reshape: return g.reshaped(to: inputShape)
+        case .reshape: return g._reshaped(inputShape)
         case .broadcast: return g.summedToShape(inputShape)
         case .permute(let p):
             var inverse = p
             for (i, axis) in p.enumerated() { inverse[axis] = i }
-            return g.transposed(permutation: inverse)
+            return g._transposed(inverse)
         }
     }
 }

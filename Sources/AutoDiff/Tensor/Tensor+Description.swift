@@ -8,7 +8,7 @@ extension Tensor: CustomStringConvertible {
     ///  [4.0, 5.0, 6.0]]  shape [2, 3]
     /// ```
     public var description: String {
-        if shape.isEmpty { return Self.format(inline) }
+        if case .scalar(let value) = storage { return Self.format(value) }
         let values = scalars
         let elide = values.count > 1000
         var out = ""

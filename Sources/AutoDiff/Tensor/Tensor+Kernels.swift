@@ -40,7 +40,7 @@ extension Tensor {
     /// Applies `transform` to every element.
     @inlinable
     public func map<R: TensorElement>(_ transform: (Scalar) -> R) -> Tensor<R> {
-        if shape.isEmpty { return Tensor<R>(transform(inline)) }
+        if case .scalar(let value) = storage { return Tensor<R>(transform(value)) }
         return withUnsafeBufferPointer { src in
             Tensor<R>(shape: shape, unsafeUninitialized: { dst in
                 for i in 0..<src.count { dst[i] = transform(src[i]) }
@@ -54,7 +54,7 @@ extension Tensor {
         _ a: Tensor, _ b: Tensor<Other>, op: StaticString = "zip", at site: CallSite = .operator,
         _ combine: (Scalar, Other) -> R
     ) -> Tensor<R> {
-        if a.shape.isEmpty && b.shape.isEmpty { return Tensor<R>(combine(a.inline, b.inline)) }
+        if case .scalar(let x) = a.storage, case .scalar(let y) = b.storage { return Tensor<R>(combine(x, y)) }
         if a.shape == b.shape {
             return a.withUnsafeBufferPointer { pa in
                 b.withUnsafeBufferPointer { pb in
@@ -64,14 +64,8 @@ extension Tensor {
                 }
             }
         }
-        if b.shape.isEmpty {
-            let s = b.inline
-            return a.map { combine($0, s) }
-        }
-        if a.shape.isEmpty {
-            let s = a.inline
-            return b.map { combine(s, $0) }
-        }
+        if case .scalar(let s) = b.storage { return a.map { combine($0, s) } }
+        if case .scalar(let s) = a.storage { return b.map { combine(s, $0) } }
         guard let shape = ShapeMath.broadcast(a.shape, b.shape) else {
             usageError("\(op)", "shapes \(a.shape) and \(b.shape) cannot be broadcast together",
                        fix: "make each axis (aligned from the right) equal or 1, e.g. with reshaped(to:) or expandingShape(at:)",
@@ -97,7 +91,7 @@ extension Tensor {
                        fix: "each axis of the tensor (aligned from the right) must equal the target's or be 1",
                        at: CallSite(file: file, line: line))
         }
-        if shape.isEmpty { return Tensor(repeating: inline, shape: target) }
+        if case .scalar(let value) = storage { return Tensor(repeating: value, shape: target) }
         let sa = ShapeMath.broadcastStrides(shape, to: target)
         return withUnsafeBufferPointer { src in
             Tensor(shape: target, unsafeUninitialized: { dst in

@@ -10,27 +10,20 @@
 /// print(a + b)   // broadcasting, like NumPy
 /// ```
 public struct Tensor<Scalar: TensorElement> {
-    /// The size of each axis; empty for a rank-0 tensor.
-    @usableFromInline internal var _shape: [Int]
-    /// The size of each axis; empty for a rank-0 tensor.
-    @inlinable public var shape: [Int] { _shape }
-    /// The elements in row-major order when `rank > 0`; empty for rank 0.
-    @usableFromInline internal var buffer: [Scalar]
-    /// The element of a rank-0 tensor.
-    @usableFromInline internal var inline: Scalar
+    /// A rank-0 tensor holds its scalar inline, so copying it involves no reference counting; any other
+    /// tensor holds its shape and its elements in row-major order.
+    @usableFromInline
+    enum Storage: Sendable {
+        case scalar(Scalar)
+        case array(shape: [Int], scalars: [Scalar])
+    }
+
+    @usableFromInline internal var storage: Storage
 
     /// Makes a tensor from a shape and a flat buffer whose count already matches (rank 0: one element).
     @inlinable
     internal init(uncheckedShape shape: [Int], buffer: [Scalar]) {
-        if shape.isEmpty {
-            self._shape = shape
-            self.buffer = []
-            self.inline = buffer[0]
-        } else {
-            self._shape = shape
-            self.buffer = buffer
-            self.inline = Scalar._defaultElement
-        }
+        storage = shape.isEmpty ? .scalar(buffer[0]) : .array(shape: shape, scalars: buffer)
     }
 
     /// Makes a tensor of `shape` whose elements are written by `body` into uninitialized memory.
@@ -39,27 +32,46 @@ public struct Tensor<Scalar: TensorElement> {
         if shape.isEmpty {
             var value = Scalar._defaultElement
             withUnsafeMutablePointer(to: &value) { body(UnsafeMutableBufferPointer(start: $0, count: 1)) }
-            self._shape = []
-            self.buffer = []
-            self.inline = value
+            storage = .scalar(value)
         } else {
             let n = ShapeMath.count(shape)
             let buffer = [Scalar](unsafeUninitializedCapacity: n) { buf, initialized in
                 body(buf)
                 initialized = n
             }
-            self._shape = shape
-            self.buffer = buffer
-            self.inline = Scalar._defaultElement
+            storage = .array(shape: shape, scalars: buffer)
         }
+    }
+
+    /// The size of each axis; empty for a rank-0 tensor.
+    @inlinable
+    public var shape: [Int] {
+        switch storage {
+        case .scalar: return []
+        case .array(let shape, _): return shape
+        }
+    }
+
+    /// The element of a rank-0 tensor (the first element otherwise).
+    @inlinable
+    internal var inline: Scalar {
+        switch storage {
+        case .scalar(let value): return value
+        case .array(_, let scalars): return scalars[0]
+        }
+    }
+
+    /// Whether this is a rank-0 tensor.
+    @inlinable
+    internal var isScalar: Bool {
+        if case .scalar = storage { return true }
+        return false
     }
 
     /// A rank-0 tensor holding `scalar`.
     @inlinable
     public init(_ scalar: Scalar) {
-        self._shape = []
-        self.buffer = []
-        self.inline = scalar
+        storage = .scalar(scalar)
     }
 
     /// A tensor of the given shape with `scalars` in row-major order.
@@ -114,9 +126,9 @@ public struct Tensor<Scalar: TensorElement> {
     @inlinable
     public init(repeating value: Scalar, shape: [Int]) {
         if shape.isEmpty {
-            self.init(value)
+            storage = .scalar(value)
         } else {
-            self.init(uncheckedShape: shape, buffer: [Scalar](repeating: value, count: ShapeMath.count(shape)))
+            storage = .array(shape: shape, scalars: [Scalar](repeating: value, count: ShapeMath.count(shape)))
         }
     }
 
@@ -124,30 +136,46 @@ public struct Tensor<Scalar: TensorElement> {
     @inlinable public var rank: Int { shape.count }
 
     /// The number of elements (1 for rank 0).
-    @inlinable public var scalarCount: Int { shape.isEmpty ? 1 : buffer.count }
+    @inlinable
+    public var scalarCount: Int {
+        switch storage {
+        case .scalar: return 1
+        case .array(_, let scalars): return scalars.count
+        }
+    }
 
     /// The elements in row-major order.
-    @inlinable public var scalars: [Scalar] { shape.isEmpty ? [inline] : buffer }
+    @inlinable
+    public var scalars: [Scalar] {
+        switch storage {
+        case .scalar(let value): return [value]
+        case .array(_, let scalars): return scalars
+        }
+    }
 
     /// The single element of a tensor with one element (any rank).
     @inlinable
     public var scalar: Scalar {
-        if shape.isEmpty { return inline }
-        if buffer.count != 1 {
-            usageError("Tensor.scalar", "the tensor has shape \(shape) (\(buffer.count) elements), not one element",
-                       fix: "reduce it first (e.g. .sum()) or read .scalars", at: .operator)
+        switch storage {
+        case .scalar(let value): return value
+        case .array(let shape, let scalars):
+            if scalars.count != 1 {
+                usageError("Tensor.scalar", "the tensor has shape \(shape) (\(scalars.count) elements), not one element",
+                           fix: "reduce it first (e.g. .sum()) or read .scalars", at: .operator)
+            }
+            return scalars[0]
         }
-        return buffer[0]
     }
 
     /// Calls `body` with the elements in row-major order, for rank 0 too.
     @inlinable
     public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Scalar>) throws -> R) rethrows -> R {
-        if shape.isEmpty {
-            var value = inline
+        switch storage {
+        case .scalar(var value):
             return try withUnsafePointer(to: &value) { try body(UnsafeBufferPointer(start: $0, count: 1)) }
+        case .array(_, let scalars):
+            return try scalars.withUnsafeBufferPointer(body)
         }
-        return try buffer.withUnsafeBufferPointer(body)
     }
 
     /// Calls `body` with the elements for writing, keeping the shape.
@@ -155,25 +183,30 @@ public struct Tensor<Scalar: TensorElement> {
     public mutating func withUnsafeMutableBufferPointer<R>(
         _ body: (inout UnsafeMutableBufferPointer<Scalar>) throws -> R
     ) rethrows -> R {
-        if shape.isEmpty {
-            return try withUnsafeMutablePointer(to: &inline) {
+        switch storage {
+        case .scalar(var value):
+            defer { storage = .scalar(value) }
+            return try withUnsafeMutablePointer(to: &value) {
                 var buf = UnsafeMutableBufferPointer(start: $0, count: 1)
                 return try body(&buf)
             }
+        case .array(let shape, var scalars):
+            storage = .scalar(Scalar._defaultElement)   // drop our reference so `scalars` is uniquely owned
+            defer { storage = .array(shape: shape, scalars: scalars) }
+            return try scalars.withUnsafeMutableBufferPointer(body)
         }
-        return try buffer.withUnsafeMutableBufferPointer(body)
     }
 
     /// The element at a full multi-index (one index per axis).
     @inlinable
     public subscript(element indices: [Int]) -> Scalar {
         get {
-            if shape.isEmpty { return inline }
-            return buffer[flatIndex(indices)]
+            if case .scalar(let value) = storage { return value }
+            return scalars[flatIndex(indices)]
         }
         set {
-            if shape.isEmpty { inline = newValue; return }
-            buffer[flatIndex(indices)] = newValue
+            let i = isScalar ? 0 : flatIndex(indices)
+            withUnsafeMutableBufferPointer { $0[i] = newValue }
         }
     }
 

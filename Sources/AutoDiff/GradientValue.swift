@@ -1,0 +1,97 @@
+// What derivative rules compute with. Each rule is written once, generically, with differentiable
+// operations; the backward sweep runs it on `Tensor` (a plain backward pass: nothing recorded, no wrapper)
+// or on `Variable` (`createGraph`: the backward pass is itself recorded, for higher derivatives).
+
+/// The operations derivative rules are written with: implemented by `Tensor` and by `Variable`.
+@usableFromInline
+protocol GradientValue {
+    associatedtype Scalar: TensorScalar
+    /// A value that is not differentiated further.
+    init(_constant value: Tensor<Scalar>)
+    /// Node `j` of `tape` as a rule input.
+    static func _node(_ tape: Tape<Scalar>, _ j: Int32) -> Self
+    var _tensor: Tensor<Scalar> { get }
+    var shape: [Int] { get }
+    static func + (lhs: Self, rhs: Self) -> Self
+    static func - (lhs: Self, rhs: Self) -> Self
+    static func * (lhs: Self, rhs: Self) -> Self
+    static func / (lhs: Self, rhs: Self) -> Self
+    static prefix func - (x: Self) -> Self
+    static func + (lhs: Scalar, rhs: Self) -> Self
+    static func - (lhs: Scalar, rhs: Self) -> Self
+    static func - (lhs: Self, rhs: Scalar) -> Self
+    static func * (lhs: Self, rhs: Scalar) -> Self
+    static func * (lhs: Self, rhs: Tensor<Scalar>) -> Self
+    static func _exp(_ x: Self) -> Self
+    static func _log(_ x: Self) -> Self
+    static func _sin(_ x: Self) -> Self
+    static func _cos(_ x: Self) -> Self
+    static func _sigmoid(_ x: Self) -> Self
+    static func _pow(_ x: Self, _ y: Self) -> Self
+    static func _matmul(_ a: Self, _ b: Self) -> Self
+    static func _select(_ mask: Tensor<Bool>, _ a: Self, _ b: Self) -> Self
+    func _reshaped(_ shape: [Int]) -> Self
+    func _broadcasted(_ shape: [Int]) -> Self
+    func summedToShape(_ shape: [Int]) -> Self
+    func _transposed(_ permutation: [Int]) -> Self
+    func _sum(_ axes: [Int], keep: Bool) -> Self
+    func sliced(_ bounds: [Range<Int>]) -> Self
+    func padded(into shape: [Int], at bounds: [Range<Int>]) -> Self
+    func _gathering(_ indices: [Int], axis: Int) -> Self
+    func scatterAdding(atIndices indices: [Int], alongAxis axis: Int, into shape: [Int]) -> Self
+}
+
+extension GradientValue {
+    /// The last two axes exchanged (each matrix of a batch transposed).
+    @inlinable
+    func swappingLastAxes() -> Self {
+        var p = Array(0..<shape.count)
+        p.swapAt(shape.count - 1, shape.count - 2)
+        return _transposed(p)
+    }
+}
+
+extension Tensor: GradientValue where Scalar: TensorScalar {
+    @inlinable init(_constant value: Tensor<Scalar>) { self = value }
+    @inlinable static func _node(_ tape: Tape<Scalar>, _ j: Int32) -> Tensor { tape.values[Int(j)] }
+    @inlinable var _tensor: Tensor<Scalar> { self }
+    @inlinable static func _exp(_ x: Tensor) -> Tensor { exp(x) }
+    @inlinable static func _log(_ x: Tensor) -> Tensor { log(x) }
+    @inlinable static func _sin(_ x: Tensor) -> Tensor { sin(x) }
+    @inlinable static func _cos(_ x: Tensor) -> Tensor { cos(x) }
+    @inlinable static func _sigmoid(_ x: Tensor) -> Tensor { sigmoid(x) }
+    @inlinable static func _pow(_ x: Tensor, _ y: Tensor) -> Tensor { pow(x, y) }
+    @inlinable static func _matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
+        batchedMatmul(a, b, site: .operator, shapes: (a.shape, b.shape))
+    }
+    @inlinable static func _select(_ mask: Tensor<Bool>, _ a: Tensor, _ b: Tensor) -> Tensor { select(mask, a, b) }
+    @inlinable func _reshaped(_ shape: [Int]) -> Tensor { reshaped(to: shape) }
+    @inlinable func _broadcasted(_ shape: [Int]) -> Tensor { broadcasted(to: shape) }
+    @inlinable func _transposed(_ permutation: [Int]) -> Tensor { transposed(permutation: permutation) }
+    @inlinable func _sum(_ axes: [Int], keep: Bool) -> Tensor {
+        axes.isEmpty ? self : reduce(alongAxes: axes, keep: keep, initial: 0, +)
+    }
+    @inlinable func sliced(_ bounds: [Range<Int>]) -> Tensor { slice(bounds) }
+    @inlinable func _gathering(_ indices: [Int], axis: Int) -> Tensor { gathering(atIndices: indices, alongAxis: axis) }
+}
+
+extension Variable: GradientValue {
+    @inlinable init(_constant value: Tensor<Scalar>) { self.init(constant: value) }
+    @inlinable static func _node(_ tape: Tape<Scalar>, _ j: Int32) -> Variable {
+        Variable(value: tape.values[Int(j)], tape: tape, index: j)
+    }
+    @inlinable var _tensor: Tensor<Scalar> { value }
+    @inlinable static func _exp(_ x: Variable) -> Variable { exp(x) }
+    @inlinable static func _log(_ x: Variable) -> Variable { log(x) }
+    @inlinable static func _sin(_ x: Variable) -> Variable { sin(x) }
+    @inlinable static func _cos(_ x: Variable) -> Variable { cos(x) }
+    @inlinable static func _sigmoid(_ x: Variable) -> Variable { sigmoid(x) }
+    @inlinable static func _pow(_ x: Variable, _ y: Variable) -> Variable { pow(x, y) }
+    @inlinable static func _matmul(_ a: Variable, _ b: Variable) -> Variable { matmul(a, b) }
+    @inlinable static func _select(_ mask: Tensor<Bool>, _ a: Variable, _ b: Variable) -> Variable { select(mask, a, b) }
+    @inlinable func _reshaped(_ shape: [Int]) -> Variable { reshaped(to: shape) }
+    @inlinable func _broadcasted(_ shape: [Int]) -> Variable { broadcasted(to: shape) }
+    @inlinable func _transposed(_ permutation: [Int]) -> Variable { transposed(permutation: permutation) }
+    @inlinable func _sum(_ axes: [Int], keep: Bool) -> Variable { sum(alongAxes: axes, keepingDimensions: keep) }
+    @inlinable func _gathering(_ indices: [Int], axis: Int) -> Variable { gathering(atIndices: indices, alongAxis: axis) }
+}
