@@ -4,84 +4,222 @@ extension Tape {
     /// Whether node `j` can receive a gradient (constants cannot).
     @inlinable
     func needsGradient(_ j: Int32) -> Bool {
-        if case .constant = ops[Int(j)] { return false }
+        if case .constant = node(Int(j)) { return false }
         return true
     }
 
-    /// Propagates `seed` from node `root` to every node it depends on, in reverse order of recording,
+    @usableFromInline
+    func releasedError(_ i: Int, _ site: CallSite) -> Never {
+        usageError("backward()", "the graph was already differentiated and released (node \(i), value of shape \(shape(Int32(i))))",
+                   fix: "pass retainGraph: true to the first backward() to differentiate the same graph again, " +
+                       "or recompute the forward pass", at: site)
+    }
+
+    /// Applies the derivative rule of op node `i` (not a leaf, not a constant) to its output gradient `g`,
+    /// handing each input's contribution to `emit` (nil for an input that needs none).
+    @inlinable
+    func applyRule<G: GradientValue>(_ i: Int, _ g: G, _ emit: (Int32, G?) -> Void) where G.Scalar == Scalar {
+        let n = Int32(i)
+        func node(_ j: Int32) -> G { G._node(self, j) }
+        switch op(i) {
+        case .leaf, .constant:
+            return
+        case .arithmetic(let f, let a, let b):
+            let (ga, gb) = f.pullback(g, node(a), node(b), node(n), needsGradient(a), needsGradient(b))
+            emit(a, ga)
+            emit(b, gb)
+        case .elementwise(let f, let a):
+            emit(a, f.pullback(g, node(a), node(n)))
+        case .leakyRelu(let a, let alpha):
+            emit(a, leakyReluPullback(g, node(a), alpha: alpha))
+        case .reduction(let f, let a):
+            emit(a, f.pullback(g, node(a), node(n)))
+        case .matmul(let a, let b):
+            let (ga, gb) = matmulPullback(g, node(a), node(b), needsGradient(a), needsGradient(b))
+            emit(a, ga)
+            emit(b, gb)
+        case .shape(let f, let a):
+            emit(a, f.pullback(g, inputShape: shape(a)))
+        case .indexing(let f, let a):
+            emit(a, f.pullback(g, inputShape: shape(a)))
+        case .concatenate(let inputs, let axis):
+            let parts = concatenatePullback(g, shapes: inputs.map { shape($0) }, axis: axis)
+            for (j, part) in zip(inputs, parts) { emit(j, part) }
+        case .select(let mask, let a, let b):
+            let zero = G(_constant: Tensor(0))
+            if needsGradient(a) { emit(a, G._select(mask, g, zero)) }
+            if needsGradient(b) { emit(b, G._select(mask, zero, g)) }
+        case .custom(let rule, let inputs):
+            for (j, part) in zip(inputs, customPullback(rule, g, inputs, n)) { emit(j, part) }
+        }
+    }
+
+    /// A plain backward pass (nothing recorded): propagates `seed` from node `root` back to the first node
     /// and hands each leaf's gradient to `deliver`.
     ///
-    /// The rules run on `G`: `Tensor` for a plain pass, `Variable` to record the pass itself
-    /// (`createGraph`), so that the gradients can be differentiated again.
+    /// Gradients of rank-0 nodes live in a plain `[Scalar]`, and a rank-0 arithmetic or elementwise node is
+    /// differentiated on plain scalars (the scalar fast lane, ``scalarContributions(_:_:)``); every other
+    /// node runs its rule on tensors.
     ///
-    /// - Parameter release: mark the op nodes swept as released, so that a second sweep through them stops
+    /// - Parameter release: mark the nodes swept as released, so that a second sweep through them stops
     ///   with a message instead of silently reusing them (PyTorch frees them; `retainGraph` keeps them).
     @inlinable
-    func sweep<G: GradientValue>(_ type: G.Type, from root: Int32, seed: G, release: Bool, site: CallSite,
-                                 deliver: (Leaf<Scalar>, G) -> Void) where G.Scalar == Scalar {
-        let savedMode = context.gradientsEnabled
-        context.gradientsEnabled = G.self == Variable<Scalar>.self
-        defer { context.gradientsEnabled = savedMode }
-
-        var grads = [G?](repeating: nil, count: Int(root) + 1)
-        grads[Int(root)] = seed
-
-        @inline(__always)
-        func accumulate(_ j: Int32, _ contribution: G?) {
-            guard var v = contribution, needsGradient(j) else { return }
-            let shape = values[Int(j)].shape
-            if v.shape != shape { v = v.summedToShape(shape) }   // undo broadcasting, once, here
-            if let existing = grads[Int(j)] { grads[Int(j)] = existing + v } else { grads[Int(j)] = v }
+    func sweepPlain(from root: Int32, seed: Tensor<Scalar>, release: Bool, site: CallSite,
+                    deliver: (Leaf<Scalar>, Tensor<Scalar>) -> Void) {
+        let count = Int(root) + 1
+        // Plain buffers for the scalar lane: no uniqueness check per access.
+        let scalarGrads = UnsafeMutablePointer<Scalar>.allocate(capacity: count)
+        scalarGrads.initialize(repeating: 0, count: count)
+        let reached = UnsafeMutablePointer<Bool>.allocate(capacity: count)
+        reached.initialize(repeating: false, count: count)
+        defer {
+            scalarGrads.deallocate()
+            reached.deallocate()
         }
-        @inline(__always)
-        func node(_ j: Int32) -> G { G._node(self, j) }
+        var tensorGrads = [Tensor<Scalar>?](repeating: nil, count: tensors.count)
+        let entries = self.entries
 
-        var i = Int(root)
+        let rootSlot = entries[Int(root)].slot
+        reached[Int(root)] = true
+        if rootSlot < 0 { scalarGrads[Int(root)] = seed.inline } else { tensorGrads[Int(rootSlot)] = seed }
+
+        var i = count - 1
         while i >= 0 {
             defer { i -= 1 }
-            guard let g = grads[i] else { continue }
-            grads[i] = nil
+            guard reached[i] else { continue }
+            if entries[i].released { releasedError(i, site) }
+            if release, case .leaf = entries[i].node {} else if release { entries[i].released = true }
+            let slot = entries[i].slot
             let n = Int32(i)
             if !retainRequests.isEmpty, retainRequests.contains(n) {
-                retainedGradients[n] = retainedGradients[n].map { $0 + g._tensor } ?? g._tensor
+                let g = slot < 0 ? Tensor(scalarGrads[i]) : tensorGrads[Int(slot)]!
+                retainedGradients[n] = retainedGradients[n].map { $0 + g } ?? g
             }
-            switch ops[i] {
+            if slot < 0 {
+                // The scalar fast lane.
+                let g = scalarGrads[i]
+                if let (a, ca, b, cb) = scalarContributions(i, g) {
+                    if needsGradient(a) {
+                        scalarGrads[Int(a)] += ca
+                        reached[Int(a)] = true
+                    }
+                    if b >= 0 && needsGradient(b) {
+                        scalarGrads[Int(b)] += cb
+                        reached[Int(b)] = true
+                    }
+                    continue
+                }
+            }
+            let g = slot < 0 ? Tensor(scalarGrads[i]) : tensorGrads[Int(slot)]!
+            if slot >= 0 { tensorGrads[Int(slot)] = nil }
+            switch entries[i].node {
             case .leaf(let k):
                 deliver(leaves[Int(k)], g)
                 continue
             case .constant:
                 continue
-            case .released:
-                usageError("backward()", "the graph was already differentiated and released (node \(i), value of shape \(values[i].shape))",
-                           fix: "pass retainGraph: true to the first backward() to differentiate the same graph again, " +
-                               "or recompute the forward pass", at: site)
-            case .arithmetic(let op, let a, let b):
-                let (ga, gb) = op.pullback(g, node(a), node(b), node(n), needsGradient(a), needsGradient(b))
-                accumulate(a, ga)
-                accumulate(b, gb)
-            case .elementwise(let op, let a):
-                accumulate(a, op.pullback(g, node(a), node(n)))
-            case .reduction(let op, let a):
-                accumulate(a, op.pullback(g, node(a), node(n)))
-            case .matmul(let a, let b):
-                let (ga, gb) = matmulPullback(g, node(a), node(b), needsGradient(a), needsGradient(b))
-                accumulate(a, ga)
-                accumulate(b, gb)
-            case .shape(let op, let a):
-                accumulate(a, op.pullback(g, inputShape: values[Int(a)].shape))
-            case .indexing(let op, let a):
-                accumulate(a, op.pullback(g, inputShape: values[Int(a)].shape))
-            case .concatenate(let inputs, let axis):
-                let parts = concatenatePullback(g, shapes: inputs.map { values[Int($0)].shape }, axis: axis)
-                for (j, part) in zip(inputs, parts) { accumulate(j, part) }
-            case .select(let mask, let a, let b):
-                let zero = G(_constant: Tensor(0))
-                if needsGradient(a) { accumulate(a, G._select(mask, g, zero)) }
-                if needsGradient(b) { accumulate(b, G._select(mask, zero, g)) }
-            case .custom(let rule, let inputs):
-                for (j, part) in zip(inputs, customPullback(rule, g, inputs, n)) { accumulate(j, part) }
+            default:
+                break
             }
-            if release { ops[i] = .released }
+            applyRule(i, g) { j, contribution in
+                guard var c = contribution, needsGradient(j) else { return }
+                let target = entries[Int(j)].slot
+                if target < 0 {
+                    if c.rank != 0 { c = c.sum() }   // undo broadcasting, once, here
+                    scalarGrads[Int(j)] += c.inline
+                } else {
+                    let shape = tensors[Int(target)].shape
+                    if c.shape != shape { c = c.summedToShape(shape) }
+                    tensorGrads[Int(target)] = tensorGrads[Int(target)].map { $0 + c } ?? c
+                }
+                reached[Int(j)] = true
+            }
+        }
+    }
+
+    /// A recorded backward pass (`createGraph`): the rules run on `Variable`s, so the gradients it delivers
+    /// are themselves recorded and can be differentiated again.
+    @inlinable
+    func sweepRecorded(from root: Int32, seed: Variable<Scalar>, site: CallSite,
+                       deliver: (Leaf<Scalar>, Variable<Scalar>) -> Void) {
+        let savedMode = context.gradientsEnabled
+        context.gradientsEnabled = true
+        defer { context.gradientsEnabled = savedMode }
+
+        var grads = [Variable<Scalar>?](repeating: nil, count: Int(root) + 1)
+        grads[Int(root)] = seed
+        var i = Int(root)
+        while i >= 0 {
+            defer { i -= 1 }
+            guard let g = grads[i] else { continue }
+            grads[i] = nil
+            if isReleased(i) { releasedError(i, site) }
+            let n = Int32(i)
+            if !retainRequests.isEmpty, retainRequests.contains(n) {
+                retainedGradients[n] = retainedGradients[n].map { $0 + g.value } ?? g.value
+            }
+            switch node(i) {
+            case .leaf(let k):
+                deliver(leaves[Int(k)], g)
+                continue
+            case .constant:
+                continue
+            default:
+                break
+            }
+            applyRule(i, g) { j, contribution in
+                guard var v = contribution, needsGradient(j) else { return }
+                let shape = shape(j)
+                if v.shape != shape { v = v.summedToShape(shape) }   // undo broadcasting, once, here
+                grads[Int(j)] = grads[Int(j)].map { $0 + v } ?? v
+            }
+        }
+    }
+
+    /// The gradient contributions of a rank-0 arithmetic or elementwise node `i` to its inputs, computed
+    /// on plain scalars (the input index `b` is -1 for one input), or nil for any other node.
+    ///
+    /// Each line performs the same arithmetic as the node's differentiable rule (`ArithmeticOp.pullback`,
+    /// `ElementwiseOp.pullback`), so both paths give bit-identical gradients.
+    @inlinable
+    func scalarContributions(_ i: Int, _ g: Scalar) -> (Int32, Scalar, Int32, Scalar)? {
+        let entry = entries[i]
+        switch entry.node {
+        case .arithmetic(let op, let a, let b):
+            let ea = entries[Int(a)], eb = entries[Int(b)]
+            guard ea.slot < 0, eb.slot < 0 else { return nil }
+            let x = ea.scalar, z = eb.scalar, y = entry.scalar
+            switch op {
+            case .add: return (a, g, b, g)
+            case .subtract: return (a, g, b, -g)
+            case .multiply: return (a, g * z, b, g * x)
+            case .divide: return (a, g / z, b, -(g * y / z))
+            case .power:
+                let cb = needsGradient(b) ? g * y * Scalar._log(x) : 0
+                return (a, g * z * Scalar._pow(x, z - 1), b, cb)
+            }
+        case .elementwise(let op, let a):
+            let ea = entries[Int(a)]
+            guard ea.slot < 0 else { return nil }
+            let x = ea.scalar, y = entry.scalar
+            let c: Scalar
+            switch op {
+            case .negate: c = -g
+            case .exp: c = g * y
+            case .log: c = g / x
+            case .sqrt: c = g / (y * 2)
+            case .abs: c = g * (x > 0 ? 1 : (x < 0 ? -1 : 0))
+            case .sin: c = g * Scalar._cos(x)
+            case .cos: c = -(g * Scalar._sin(x))
+            case .tan: c = g * (1 + y * y)
+            case .tanh: c = g * (1 - y * y)
+            case .sigmoid: c = g * y * (1 - y)
+            case .relu: c = g * (x > 0 ? 1 : 0)
+            case .softplus: c = g * Scalar._sigmoid(x)
+            }
+            return (a, c, -1, 0)
+        default:
+            return nil
         }
     }
 
@@ -99,7 +237,7 @@ extension Tape {
         }
         return zip(inputs, parts).map { j, part in
             guard let part else { return nil }
-            let shape = values[Int(j)].shape
+            let shape = shape(j)
             if part.shape != shape && !ShapeMath.broadcasts(shape, to: part.shape) {
                 usageError("backward() through \(rule.name)",
                            "its pullback returned a gradient of shape \(part.shape) for an input of shape \(shape)",
@@ -135,12 +273,11 @@ extension Variable {
                        at: site)
         }
         if createGraph {
-            tape.sweep(Variable<Scalar>.self, from: index, seed: Variable(constant: seedValue), release: false,
-                       site: site) { leaf, g in
+            tape.sweepRecorded(from: index, seed: Variable(constant: seedValue), site: site) { leaf, g in
                 leaf.grad = leaf.grad.map { $0 + g.value } ?? g.value
             }
         } else {
-            tape.sweep(Tensor<Scalar>.self, from: index, seed: seedValue, release: !retainGraph, site: site) { leaf, g in
+            tape.sweepPlain(from: index, seed: seedValue, release: !retainGraph, site: site) { leaf, g in
                 leaf.grad = leaf.grad.map { $0 + g } ?? g
             }
         }
@@ -186,14 +323,12 @@ public func gradients<Scalar: TensorScalar>(
         totals[ObjectIdentifier(leaf)] = Variable(constant: seedValue)
     } else if let tape = output.tape {
         if createGraph {
-            tape.sweep(Variable<Scalar>.self, from: output.index, seed: Variable(constant: seedValue), release: false,
-                       site: site) { leaf, g in
+            tape.sweepRecorded(from: output.index, seed: Variable(constant: seedValue), site: site) { leaf, g in
                 let key = ObjectIdentifier(leaf)
                 totals[key] = totals[key].map { $0 + g } ?? g
             }
         } else {
-            tape.sweep(Tensor<Scalar>.self, from: output.index, seed: seedValue, release: !retainGraph,
-                       site: site) { leaf, g in
+            tape.sweepPlain(from: output.index, seed: seedValue, release: !retainGraph, site: site) { leaf, g in
                 let key = ObjectIdentifier(leaf)
                 totals[key] = Variable(constant: totals[key].map { $0.value + g } ?? g)
             }

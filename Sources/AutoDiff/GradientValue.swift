@@ -11,6 +11,9 @@ protocol GradientValue {
     /// Node `j` of `tape` as a rule input.
     static func _node(_ tape: Tape<Scalar>, _ j: Int32) -> Self
     var _tensor: Tensor<Scalar> { get }
+    /// The value as a plain scalar when the scalar fast lane applies (a rank-0 `Tensor`); nil otherwise.
+    var _fastScalar: Scalar? { get }
+    init(_fastScalar value: Scalar)
     var shape: [Int] { get }
     static func + (lhs: Self, rhs: Self) -> Self
     static func - (lhs: Self, rhs: Self) -> Self
@@ -53,8 +56,13 @@ extension GradientValue {
 
 extension Tensor: GradientValue where Scalar: TensorScalar {
     @inlinable init(_constant value: Tensor<Scalar>) { self = value }
-    @inlinable static func _node(_ tape: Tape<Scalar>, _ j: Int32) -> Tensor { tape.values[Int(j)] }
+    @inlinable static func _node(_ tape: Tape<Scalar>, _ j: Int32) -> Tensor { tape.value(j) }
     @inlinable var _tensor: Tensor<Scalar> { self }
+    @inlinable var _fastScalar: Scalar? {
+        if case .scalar(let value) = storage { return value }
+        return nil
+    }
+    @inlinable init(_fastScalar value: Scalar) { self.init(value) }
     @inlinable static func _exp(_ x: Tensor) -> Tensor { exp(x) }
     @inlinable static func _log(_ x: Tensor) -> Tensor { log(x) }
     @inlinable static func _sin(_ x: Tensor) -> Tensor { sin(x) }
@@ -78,9 +86,12 @@ extension Tensor: GradientValue where Scalar: TensorScalar {
 extension Variable: GradientValue {
     @inlinable init(_constant value: Tensor<Scalar>) { self.init(constant: value) }
     @inlinable static func _node(_ tape: Tape<Scalar>, _ j: Int32) -> Variable {
-        Variable(value: tape.values[Int(j)], tape: tape, index: j)
+        Variable(value: tape.value(j), tape: tape, index: j)
     }
     @inlinable var _tensor: Tensor<Scalar> { value }
+    /// Never: a recorded backward pass must go through the differentiable rules.
+    @inlinable var _fastScalar: Scalar? { nil }
+    @inlinable init(_fastScalar value: Scalar) { self.init(constant: Tensor(value)) }
     @inlinable static func _exp(_ x: Variable) -> Variable { exp(x) }
     @inlinable static func _log(_ x: Variable) -> Variable { log(x) }
     @inlinable static func _sin(_ x: Variable) -> Variable { sin(x) }

@@ -23,6 +23,25 @@ final class ThreadContext {
     /// How many tapes of this thread are alive (a diagnostic for tests and the memory benchmark).
     @usableFromInline var liveTapes = 0
     let random = RandomContext()
+    /// The emptied arrays of the last dead tape of each scalar type (see `Tape.init`).
+    var spareFloatStorage: AnyObject?
+    var spareDoubleStorage: AnyObject?
+
+    func takeSpareStorage<Scalar: TensorScalar>(_ type: Scalar.Type) -> TapeStorage<Scalar>? {
+        if Scalar.self == Double.self {
+            defer { spareDoubleStorage = nil }
+            return spareDoubleStorage as? TapeStorage<Scalar>
+        }
+        defer { spareFloatStorage = nil }
+        return spareFloatStorage as? TapeStorage<Scalar>
+    }
+
+    /// Keeps a dead tape's buffer for the next tape if it is not too large (one huge graph should not pin
+    /// its memory forever); otherwise the storage frees it.
+    func keepSpareStorage<Scalar: TensorScalar>(_ storage: TapeStorage<Scalar>) {
+        guard storage.capacity <= 1 << 22 else { return }
+        if Scalar.self == Double.self { spareDoubleStorage = storage } else { spareFloatStorage = storage }
+    }
 
     @usableFromInline
     static var current: ThreadContext {
@@ -76,17 +95,18 @@ public enum TapeDiagnostics {
     /// The number of nodes of the tape that new `Scalar` graphs on this thread record on (0 when none).
     public static func currentTapeNodeCount<Scalar: TensorScalar>(_ type: Scalar.Type) -> Int {
         guard let tape = Tape<Scalar>.existing(in: ThreadContext.current) else { return 0 }
-        return tape.ops.count
+        return tape.count
     }
 
-    /// The heap bytes held by that tape: its node arrays (by capacity) and the out-of-line storage of the
-    /// values it saved (rank-0 values are stored inline and add nothing).
+    /// The bytes that tape's nodes take: one entry of each node array per node, and the out-of-line storage
+    /// of the values it saved (rank-0 values are stored inline and add nothing).
     public static func currentTapeByteCount<Scalar: TensorScalar>(_ type: Scalar.Type) -> Int {
         guard let tape = Tape<Scalar>.existing(in: ThreadContext.current) else { return 0 }
-        var bytes = tape.ops.capacity * MemoryLayout<Op<Scalar>>.stride
-            + tape.values.capacity * MemoryLayout<Tensor<Scalar>>.stride
-            + tape.leaves.capacity * MemoryLayout<Leaf<Scalar>>.stride
-        for value in tape.values where value.rank > 0 {
+        var bytes = tape.count * MemoryLayout<Entry<Scalar>>.stride
+            + tape.tensors.count * MemoryLayout<Tensor<Scalar>>.stride
+            + tape.extras.count * MemoryLayout<Op<Scalar>>.stride
+            + tape.leaves.count * MemoryLayout<Leaf<Scalar>>.stride
+        for value in tape.tensors {
             bytes += value.scalarCount * MemoryLayout<Scalar>.stride + 32
         }
         return bytes

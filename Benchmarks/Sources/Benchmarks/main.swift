@@ -17,10 +17,11 @@ while i < arguments.count {
         repeats = n
     case "--help", "-h":
         print("""
-        usage: autodiff-benchmarks [scalar] [--repeat N]
+        usage: autodiff-benchmarks [scalar] [chain] [--repeat N]
 
         scalar   micrograd's workload with scalar Variables: MLP(2, [16, 16, 1]) over 100 two-moons points,
                  SVM hinge loss + 1e-4·L2, one forward + backward step; ns per node and bytes per node.
+        chain    y ← y·w + b for a million scalar nodes: the cost of one recorded operation.
         """)
         exit(0)
     case let name where availableWorkloads.contains(name):
@@ -35,6 +36,7 @@ if workloads.isEmpty { workloads = availableWorkloads }
 for workload in workloads {
     switch workload {
     case "scalar": runScalarBenchmark(repeats: repeats)
+    case "chain": runChainBenchmark(repeats: repeats)
     default: break
     }
 }

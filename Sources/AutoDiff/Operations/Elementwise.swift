@@ -2,9 +2,8 @@
 
 /// The one-input elementwise primitives.
 @usableFromInline
-enum ElementwiseOp<Scalar: TensorScalar> {
+enum ElementwiseOp: Sendable {
     case negate, exp, log, sqrt, abs, sin, cos, tan, tanh, sigmoid, relu, softplus
-    case leakyRelu(alpha: Scalar)
 
     /// Given g = dL/dy for y = f(x), returns dL/dx.
     ///
@@ -15,10 +14,9 @@ enum ElementwiseOp<Scalar: TensorScalar> {
     /// √x        g / (2y)           tanh x     g·(1 − y²)
     /// |x|       g·sign(x)          σ(x)       g·y·(1 − y)
     /// relu x    g·[x > 0]          softplus   g·σ(x)
-    /// leaky     g·(x > 0 ? 1 : α)
     /// ```
     @inlinable
-    func pullback<G: GradientValue>(_ g: G, _ x: G, _ y: G) -> G where G.Scalar == Scalar {
+    func pullback<G: GradientValue>(_ g: G, _ x: G, _ y: G) -> G {
         switch self {
         case .negate: return -g
         case .exp: return g * y
@@ -32,14 +30,19 @@ enum ElementwiseOp<Scalar: TensorScalar> {
         case .sigmoid: return g * y * (1 - y)
         case .relu: return g * x._tensor.map { $0 > 0 ? 1 : 0 }
         case .softplus: return g * G._sigmoid(x)
-        case .leakyRelu(let alpha): return g * x._tensor.map { $0 > 0 ? 1 : alpha }
         }
     }
 }
 
+/// Given g = dL/dy for y = leakyRelu(x, alpha), returns dL/dx = g·(x > 0 ? 1 : α).
+@inlinable
+func leakyReluPullback<G: GradientValue>(_ g: G, _ x: G, alpha: G.Scalar) -> G {
+    g * x._tensor.map { $0 > 0 ? 1 : alpha }
+}
+
 extension Variable {
     @inlinable
-    static func elementwise(_ op: ElementwiseOp<Scalar>, _ name: StaticString, _ x: Variable,
+    static func elementwise(_ op: ElementwiseOp, _ name: StaticString, _ x: Variable,
                             _ value: Tensor<Scalar>) -> Variable {
         record(value, name, x) { .elementwise(op, $0) }
     }
@@ -72,7 +75,7 @@ extension Variable {
 @inlinable public func relu<S>(_ x: Variable<S>) -> Variable<S> { .elementwise(.relu, "relu", x, relu(x.value)) }
 /// x for x > 0, alpha·x otherwise. d/dx = 1 for x > 0, else alpha.
 @inlinable public func leakyRelu<S>(_ x: Variable<S>, alpha: S = 0.01) -> Variable<S> {
-    .elementwise(.leakyRelu(alpha: alpha), "leakyRelu", x, leakyRelu(x.value, alpha: alpha))
+    Variable.record(leakyRelu(x.value, alpha: alpha), "leakyRelu", x) { .leakyRelu($0, alpha: alpha) }
 }
 /// log(1 + eˣ), stable for large |x|. d/dx softplus x = σ(x).
 @inlinable public func softplus<S>(_ x: Variable<S>) -> Variable<S> {
