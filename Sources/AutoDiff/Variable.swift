@@ -82,7 +82,11 @@ public struct Variable<Scalar: TensorScalar> {
     @inlinable
     public var value: Tensor<Scalar> {
         get {
-            if index == Variable.leafIndex, let owner { return unsafeDowncast(owner, to: Leaf<Scalar>.self).value }
+            if index == Variable.leafIndex {
+                return Unmanaged.passUnretained(owner.unsafelyUnwrapped)._withUnsafeGuaranteedRef {
+                    unsafeDowncast($0, to: Leaf<Scalar>.self).value
+                }
+            }
             return storedValue
         }
         nonmutating set {
@@ -161,10 +165,17 @@ extension Variable {
     @inlinable
     func node(on tape: Tape<Scalar>, op: StaticString) -> Int32 {
         if index >= 0 {
-            if owner !== tape { Variable.crossTapeError(op) }
+            if unsafeBitCast(owner, to: UnsafeRawPointer?.self) != UnsafeRawPointer(Unmanaged.passUnretained(tape).toOpaque()) {
+                Variable.crossTapeError(op)
+            }
             return index
         }
-        if let leaf { return tape.node(of: leaf) }
+        if index == Variable.leafIndex {
+            // Borrow the leaf without retaining it: `self` keeps it alive for the call.
+            return Unmanaged.passUnretained(owner.unsafelyUnwrapped)._withUnsafeGuaranteedRef {
+                tape.node(of: unsafeDowncast($0, to: Leaf<Scalar>.self))
+            }
+        }
         return tape.append(.constant, storedValue)
     }
 
@@ -191,19 +202,42 @@ extension Variable {
     @inlinable
     static func record(_ value: Tensor<Scalar>, _ op: StaticString, _ x: Variable,
                        _ make: (Int32) -> Op<Scalar>) -> Variable {
+        if x.index >= 0 {
+            // The hot path: the input is a node, so its tape is borrowed (not retained) for the append;
+            // the result's reference is the one retain of the operation.
+            return Unmanaged.passUnretained(x.owner.unsafelyUnwrapped)._withUnsafeGuaranteedRef { owner in
+                let tape = unsafeDowncast(owner, to: Tape<Scalar>.self)
+                guard tape.context.gradientsEnabled else { return Variable(constant: value) }
+                return Variable(value: value, tape: tape, index: tape.append(make(x.index), value))
+            }
+        }
         guard let tape = recordingTape(x) else { return Variable(constant: value) }
         let i = x.node(on: tape, op: op)
-        return Variable(value: value, tape: tape, index: tape.append(make(i), value))
+        let index = tape.append(make(i), value)
+        return Variable(value: value, tape: consume tape, index: index)
     }
 
     /// Records a two-input operation whose result is `value`.
     @inlinable
     static func record(_ value: Tensor<Scalar>, _ op: StaticString, _ a: Variable, _ b: Variable,
                        _ make: (Int32, Int32) -> Op<Scalar>) -> Variable {
+        if a.index >= 0 || b.index >= 0 {
+            // The hot path: an input is a node, so its tape is borrowed (not retained) for the append;
+            // the result's reference is the one retain of the operation.
+            let node = a.index >= 0 ? a : b
+            return Unmanaged.passUnretained(node.owner.unsafelyUnwrapped)._withUnsafeGuaranteedRef { owner in
+                let tape = unsafeDowncast(owner, to: Tape<Scalar>.self)
+                guard tape.context.gradientsEnabled else { return Variable(constant: value) }
+                let i = a.node(on: tape, op: op)
+                let j = b.node(on: tape, op: op)
+                return Variable(value: value, tape: tape, index: tape.append(make(i, j), value))
+            }
+        }
         guard let tape = recordingTape(a, b) else { return Variable(constant: value) }
         let i = a.node(on: tape, op: op)
         let j = b.node(on: tape, op: op)
-        return Variable(value: value, tape: tape, index: tape.append(make(i, j), value))
+        let index = tape.append(make(i, j), value)
+        return Variable(value: value, tape: consume tape, index: index)
     }
 
     /// Records an operation of any number of inputs whose result is `value`.
