@@ -95,21 +95,7 @@ extension Tape {
                 let g = slot < 0 ? Tensor(scalarGrads[i]) : tensorGrads[Int(slot)]!
                 retainedGradients[n] = retainedGradients[n].map { $0 + g } ?? g
             }
-            if slot < 0 {
-                // The scalar fast lane.
-                let g = scalarGrads[i]
-                if let (a, ca, b, cb) = scalarContributions(i, g) {
-                    if needsGradient(a) {
-                        scalarGrads[Int(a)] += ca
-                        reached[Int(a)] = true
-                    }
-                    if b >= 0 && needsGradient(b) {
-                        scalarGrads[Int(b)] += cb
-                        reached[Int(b)] = true
-                    }
-                    continue
-                }
-            }
+            if slot < 0 && scalarLane(i, scalarGrads, reached) { continue }
             let g = slot < 0 ? Tensor(scalarGrads[i]) : tensorGrads[Int(slot)]!
             if slot >= 0 { tensorGrads[Int(slot)] = nil }
             switch entries[i].node {
@@ -176,31 +162,48 @@ extension Tape {
         }
     }
 
-    /// The gradient contributions of a rank-0 arithmetic or elementwise node `i` to its inputs, computed
-    /// on plain scalars (the input index `b` is -1 for one input), or nil for any other node.
+    /// The scalar fast lane: differentiates a rank-0 arithmetic or elementwise node `i` on plain scalars,
+    /// adding its inputs' contributions into `grads` and marking them reached. Returns false (doing
+    /// nothing) for any other node.
     ///
     /// Each line performs the same arithmetic as the node's differentiable rule (`ArithmeticOp.pullback`,
     /// `ElementwiseOp.pullback`), so both paths give bit-identical gradients.
-    @inlinable
-    func scalarContributions(_ i: Int, _ g: Scalar) -> (Int32, Scalar, Int32, Scalar)? {
+    @inlinable @inline(__always)
+    func scalarLane(_ i: Int, _ grads: UnsafeMutablePointer<Scalar>, _ reached: UnsafeMutablePointer<Bool>) -> Bool {
         let entry = entries[i]
+        let g = grads[i]
+        @inline(__always)
+        func add(_ j: Int32, _ c: Scalar, _ input: Entry<Scalar>) {
+            if case .constant = input.node { return }
+            grads[Int(j)] += c
+            reached[Int(j)] = true
+        }
         switch entry.node {
         case .arithmetic(let op, let a, let b):
             let ea = entries[Int(a)], eb = entries[Int(b)]
-            guard ea.slot < 0, eb.slot < 0 else { return nil }
+            guard ea.slot < 0, eb.slot < 0 else { return false }
             let x = ea.scalar, z = eb.scalar, y = entry.scalar
             switch op {
-            case .add: return (a, g, b, g)
-            case .subtract: return (a, g, b, -g)
-            case .multiply: return (a, g * z, b, g * x)
-            case .divide: return (a, g / z, b, -(g * y / z))
+            case .add:
+                add(a, g, ea)
+                add(b, g, eb)
+            case .subtract:
+                add(a, g, ea)
+                add(b, -g, eb)
+            case .multiply:
+                add(a, g * z, ea)
+                add(b, g * x, eb)
+            case .divide:
+                add(a, g / z, ea)
+                add(b, -(g * y / z), eb)
             case .power:
-                let cb = needsGradient(b) ? g * y * Scalar._log(x) : 0
-                return (a, g * z * Scalar._pow(x, z - 1), b, cb)
+                add(a, g * z * Scalar._pow(x, z - 1), ea)
+                if case .constant = eb.node {} else { add(b, g * y * Scalar._log(x), eb) }
             }
+            return true
         case .elementwise(let op, let a):
             let ea = entries[Int(a)]
-            guard ea.slot < 0 else { return nil }
+            guard ea.slot < 0 else { return false }
             let x = ea.scalar, y = entry.scalar
             let c: Scalar
             switch op {
@@ -217,9 +220,10 @@ extension Tape {
             case .relu: c = g * (x > 0 ? 1 : 0)
             case .softplus: c = g * Scalar._sigmoid(x)
             }
-            return (a, c, -1, 0)
+            add(a, c, ea)
+            return true
         default:
-            return nil
+            return false
         }
     }
 

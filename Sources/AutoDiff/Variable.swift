@@ -40,6 +40,19 @@ public struct Variable<Scalar: TensorScalar> {
         self.index = Variable.constantIndex
     }
 
+    /// The value as a plain scalar when it is rank 0 (the scalar fast lane), without copying a tensor.
+    @inlinable
+    var _scalarValue: Scalar? {
+        if index == Variable.leafIndex {
+            return Unmanaged.passUnretained(owner.unsafelyUnwrapped)._withUnsafeGuaranteedRef {
+                if case .scalar(let x) = unsafeDowncast($0, to: Leaf<Scalar>.self).value.storage { return x }
+                return nil
+            }
+        }
+        if case .scalar(let x) = storedValue.storage { return x }
+        return nil
+    }
+
     /// The tape this node was recorded on; nil for leaves and constants.
     @inlinable
     var tape: Tape<Scalar>? {

@@ -34,21 +34,34 @@ extension Variable {
         record(value, name, a, b) { .arithmetic(op, $0, $1) }
     }
 
+    /// Records `a ∘ b`, computing on plain scalars when both are rank 0 (the scalar fast lane) and with
+    /// `tensorOp` otherwise.
+    @inlinable
+    static func arithmetic(_ op: ArithmeticOp, _ name: StaticString, _ a: Variable, _ b: Variable,
+                           scalarOp: (Scalar, Scalar) -> Scalar,
+                           tensorOp: (Tensor<Scalar>, Tensor<Scalar>) -> Tensor<Scalar>) -> Variable {
+        let value: Tensor<Scalar>
+        if let x = a._scalarValue, let y = b._scalarValue { value = Tensor(scalarOp(x, y)) } else {
+            value = tensorOp(a.value, b.value)
+        }
+        return record(value, name, a, b) { .arithmetic(op, $0, $1) }
+    }
+
     /// Elementwise sum, broadcasting.
     @inlinable public static func + (lhs: Variable, rhs: Variable) -> Variable {
-        arithmetic(.add, "+", lhs, rhs, lhs.value + rhs.value)
+        arithmetic(.add, "+", lhs, rhs, scalarOp: { $0 + $1 }, tensorOp: { $0 + $1 })
     }
     /// Elementwise difference, broadcasting.
     @inlinable public static func - (lhs: Variable, rhs: Variable) -> Variable {
-        arithmetic(.subtract, "-", lhs, rhs, lhs.value - rhs.value)
+        arithmetic(.subtract, "-", lhs, rhs, scalarOp: { $0 - $1 }, tensorOp: { $0 - $1 })
     }
     /// Elementwise product, broadcasting.
     @inlinable public static func * (lhs: Variable, rhs: Variable) -> Variable {
-        arithmetic(.multiply, "*", lhs, rhs, lhs.value * rhs.value)
+        arithmetic(.multiply, "*", lhs, rhs, scalarOp: { $0 * $1 }, tensorOp: { $0 * $1 })
     }
     /// Elementwise quotient, broadcasting.
     @inlinable public static func / (lhs: Variable, rhs: Variable) -> Variable {
-        arithmetic(.divide, "/", lhs, rhs, lhs.value / rhs.value)
+        arithmetic(.divide, "/", lhs, rhs, scalarOp: { $0 / $1 }, tensorOp: { $0 / $1 })
     }
 
     @inlinable public static func + (lhs: Variable, rhs: Tensor<Scalar>) -> Variable { lhs + Variable(constant: rhs) }

@@ -43,43 +43,65 @@ func leakyReluPullback<G: GradientValue>(_ g: G, _ x: G, alpha: G.Scalar) -> G {
 extension Variable {
     @inlinable
     static func elementwise(_ op: ElementwiseOp, _ name: StaticString, _ x: Variable,
-                            _ value: Tensor<Scalar>) -> Variable {
-        record(value, name, x) { .elementwise(op, $0) }
+                            _ value: @autoclosure () -> Tensor<Scalar>, scalar: (Scalar) -> Scalar) -> Variable {
+        let v: Tensor<Scalar>
+        if let s = x._scalarValue { v = Tensor(scalar(s)) } else { v = value() }
+        return record(v, name, x) { .elementwise(op, $0) }
     }
 
     /// Elementwise negation.
-    @inlinable public static prefix func - (x: Variable) -> Variable { elementwise(.negate, "-", x, -x.value) }
+    @inlinable public static prefix func - (x: Variable) -> Variable {
+        elementwise(.negate, "-", x, -x.value, scalar: { -$0 })
+    }
 }
 
 /// eˣ, elementwise. d/dx eˣ = eˣ.
-@inlinable public func exp<S>(_ x: Variable<S>) -> Variable<S> { .elementwise(.exp, "exp", x, exp(x.value)) }
+@inlinable public func exp<S>(_ x: Variable<S>) -> Variable<S> {
+    .elementwise(.exp, "exp", x, exp(x.value), scalar: S._exp)
+}
 /// The natural logarithm, elementwise. d/dx log x = 1/x.
-@inlinable public func log<S>(_ x: Variable<S>) -> Variable<S> { .elementwise(.log, "log", x, log(x.value)) }
+@inlinable public func log<S>(_ x: Variable<S>) -> Variable<S> {
+    .elementwise(.log, "log", x, log(x.value), scalar: S._log)
+}
 /// The square root, elementwise. d/dx √x = 1/(2√x).
-@inlinable public func sqrt<S>(_ x: Variable<S>) -> Variable<S> { .elementwise(.sqrt, "sqrt", x, sqrt(x.value)) }
+@inlinable public func sqrt<S>(_ x: Variable<S>) -> Variable<S> {
+    .elementwise(.sqrt, "sqrt", x, sqrt(x.value), scalar: { $0.squareRoot() })
+}
 /// |x|, elementwise. d/dx |x| = sign(x) (0 at 0).
-@inlinable public func abs<S>(_ x: Variable<S>) -> Variable<S> { .elementwise(.abs, "abs", x, abs(x.value)) }
+@inlinable public func abs<S>(_ x: Variable<S>) -> Variable<S> {
+    .elementwise(.abs, "abs", x, abs(x.value), scalar: { Swift.abs($0) })
+}
 /// The sine, elementwise. d/dx sin x = cos x.
-@inlinable public func sin<S>(_ x: Variable<S>) -> Variable<S> { .elementwise(.sin, "sin", x, sin(x.value)) }
+@inlinable public func sin<S>(_ x: Variable<S>) -> Variable<S> {
+    .elementwise(.sin, "sin", x, sin(x.value), scalar: S._sin)
+}
 /// The cosine, elementwise. d/dx cos x = −sin x.
-@inlinable public func cos<S>(_ x: Variable<S>) -> Variable<S> { .elementwise(.cos, "cos", x, cos(x.value)) }
+@inlinable public func cos<S>(_ x: Variable<S>) -> Variable<S> {
+    .elementwise(.cos, "cos", x, cos(x.value), scalar: S._cos)
+}
 /// The tangent, elementwise. d/dx tan x = 1 + tan² x.
-@inlinable public func tan<S>(_ x: Variable<S>) -> Variable<S> { .elementwise(.tan, "tan", x, tan(x.value)) }
+@inlinable public func tan<S>(_ x: Variable<S>) -> Variable<S> {
+    .elementwise(.tan, "tan", x, tan(x.value), scalar: S._tan)
+}
 /// The hyperbolic tangent, elementwise. d/dx tanh x = 1 − tanh² x.
-@inlinable public func tanh<S>(_ x: Variable<S>) -> Variable<S> { .elementwise(.tanh, "tanh", x, tanh(x.value)) }
+@inlinable public func tanh<S>(_ x: Variable<S>) -> Variable<S> {
+    .elementwise(.tanh, "tanh", x, tanh(x.value), scalar: S._tanh)
+}
 /// The logistic sigmoid σ(x) = 1 / (1 + e⁻ˣ), stable for large |x|. d/dx σ(x) = σ(x)(1 − σ(x)).
 @inlinable public func sigmoid<S>(_ x: Variable<S>) -> Variable<S> {
-    .elementwise(.sigmoid, "sigmoid", x, sigmoid(x.value))
+    .elementwise(.sigmoid, "sigmoid", x, sigmoid(x.value), scalar: S._sigmoid)
 }
 /// max(x, 0), elementwise. d/dx relu x = 1 for x > 0, else 0.
-@inlinable public func relu<S>(_ x: Variable<S>) -> Variable<S> { .elementwise(.relu, "relu", x, relu(x.value)) }
+@inlinable public func relu<S>(_ x: Variable<S>) -> Variable<S> {
+    .elementwise(.relu, "relu", x, relu(x.value), scalar: { $0 > 0 ? $0 : 0 })
+}
 /// x for x > 0, alpha·x otherwise. d/dx = 1 for x > 0, else alpha.
 @inlinable public func leakyRelu<S>(_ x: Variable<S>, alpha: S = 0.01) -> Variable<S> {
     Variable.record(leakyRelu(x.value, alpha: alpha), "leakyRelu", x) { .leakyRelu($0, alpha: alpha) }
 }
 /// log(1 + eˣ), stable for large |x|. d/dx softplus x = σ(x).
 @inlinable public func softplus<S>(_ x: Variable<S>) -> Variable<S> {
-    .elementwise(.softplus, "softplus", x, softplus(x.value))
+    .elementwise(.softplus, "softplus", x, softplus(x.value), scalar: S._softplus)
 }
 
 /// The larger of two values, elementwise with broadcasting; where they tie, the gradient goes to `x`.
