@@ -21,9 +21,11 @@ struct ScalarMLP {
     func callAsFunction(_ x: [Variable<Double>]) -> Variable<Double> {
         var h = x
         for l in 0..<weights.count {
-            h = (0..<weights[l].count).map { j in
+            let layer = weights[l]
+            h = (0..<layer.count).map { j in
+                let row = layer[j]
                 var z = biases[l][j]
-                for (w, xi) in zip(weights[l][j], h) { z = z + w * xi }
+                for k in 0..<row.count { z = z + row[k] * h[k] }
                 return l == weights.count - 1 ? z : relu(z)
             }
         }
