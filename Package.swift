@@ -7,9 +7,12 @@ let package = Package(
     name: "AutoDiff",
     products: [
         .library(name: "AutoDiff", targets: ["AutoDiff"]),
+        .library(name: "NN", targets: ["NN"]),
     ],
     targets: [
         .target(name: "AutoDiff"),
+        .target(name: "NN", dependencies: ["AutoDiff"]),
         .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "AutoDiff"]),
     ]
 )

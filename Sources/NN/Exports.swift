@@ -1,0 +1,2 @@
+// `import NN` also gives everything of AutoDiff: tensors, variables and the differentiable operations.
+@_exported import AutoDiff

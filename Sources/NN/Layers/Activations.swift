@@ -1,0 +1,42 @@
+// Activation functions as layers, for use inside a Sequential (each one is a PyTorch module too).
+
+/// max(x, 0), elementwise (`nn.ReLU`).
+public struct ReLU: Layer {
+    public init() {}
+    public func callAsFunction(_ x: Variable<Float>) -> Variable<Float> { relu(x) }
+}
+
+/// x for x > 0, alpha·x otherwise (`nn.LeakyReLU`).
+public struct LeakyReLU: Layer {
+    public let alpha: Float
+    public init(alpha: Float = 0.01) { self.alpha = alpha }
+    public func callAsFunction(_ x: Variable<Float>) -> Variable<Float> { leakyRelu(x, alpha: alpha) }
+}
+
+/// 1 / (1 + e⁻ˣ), elementwise (`nn.Sigmoid`).
+public struct Sigmoid: Layer {
+    public init() {}
+    public func callAsFunction(_ x: Variable<Float>) -> Variable<Float> { sigmoid(x) }
+}
+
+/// tanh x, elementwise (`nn.Tanh`).
+public struct Tanh: Layer {
+    public init() {}
+    public func callAsFunction(_ x: Variable<Float>) -> Variable<Float> { tanh(x) }
+}
+
+/// Probabilities along an axis (default: the last), `nn.Softmax`. For training, prefer raw logits with
+/// ``softmaxCrossEntropy(logits:labels:reduction:)``, which is stabler.
+public struct Softmax: Layer {
+    public let axis: Int
+    public init(axis: Int = -1) { self.axis = axis }
+    public func callAsFunction(_ x: Variable<Float>) -> Variable<Float> { softmax(x, alongAxis: axis) }
+}
+
+/// Flattens every axis after the first (the batch axis) into one (`nn.Flatten`).
+public struct Flatten: Layer {
+    public init() {}
+    public func callAsFunction(_ x: Variable<Float>) -> Variable<Float> {
+        x.rank <= 1 ? x : x.reshaped(to: [x.shape[0], -1])
+    }
+}

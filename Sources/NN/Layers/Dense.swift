@@ -1,0 +1,58 @@
+/// A fully connected layer: y = activation(x · Wᵀ + b), with `W` of shape `[outputSize, inputSize]` and `b`
+/// of shape `[outputSize]`, exactly like PyTorch's `nn.Linear` (so its parameters load there).
+///
+/// Inputs of shape `[batch, inputSize]` (or `[inputSize]` for one sample) give `[batch, outputSize]`.
+public struct Dense: Layer {
+    /// The weight matrix, `[outputSize, inputSize]`.
+    public let weight: Variable<Float>
+    /// The bias vector, `[outputSize]`.
+    public let bias: Variable<Float>
+    /// The function applied to the affine output (identity by default).
+    public let activation: (Variable<Float>) -> Variable<Float>
+    let hasActivation: Bool
+
+    /// A layer with weights drawn by `weightInitializer` (default: PyTorch's, uniform in ±1/√inputSize)
+    /// from `generator`, or from the current thread's default generator when none is given.
+    public init(inputSize: Int, outputSize: Int,
+                activation: ((Variable<Float>) -> Variable<Float>)? = nil,
+                weightInitializer: Initializer = .pytorchDefault,
+                biasInitializer: Initializer = .pytorchDefault,
+                generator: inout SeededGenerator) {
+        let fans = (input: inputSize, output: outputSize)
+        weight = Variable(weightInitializer.tensor(shape: [outputSize, inputSize], fans: fans, using: &generator))
+        bias = Variable(biasInitializer.tensor(shape: [outputSize], fans: fans, using: &generator))
+        self.activation = activation ?? { $0 }
+        hasActivation = activation != nil
+    }
+
+    /// A layer initialized from the current thread's default generator (see `withRandomSeed`).
+    public init(inputSize: Int, outputSize: Int,
+                activation: ((Variable<Float>) -> Variable<Float>)? = nil,
+                weightInitializer: Initializer = .pytorchDefault,
+                biasInitializer: Initializer = .pytorchDefault) {
+        self = withDefaultGenerator {
+            Dense(inputSize: inputSize, outputSize: outputSize, activation: activation,
+                  weightInitializer: weightInitializer, biasInitializer: biasInitializer, generator: &$0)
+        }
+    }
+
+    /// A layer with the given weight `[outputSize, inputSize]` and bias `[outputSize]`.
+    public init(weight: Tensor<Float>, bias: Tensor<Float>, activation: ((Variable<Float>) -> Variable<Float>)? = nil) {
+        precondition(weight.rank == 2 && bias.shape == [weight.shape[0]],
+                     "Dense(weight:bias:): weight must be [out, in] and bias [out]; got \(weight.shape) and \(bias.shape)")
+        self.weight = Variable(weight)
+        self.bias = Variable(bias)
+        self.activation = activation ?? { $0 }
+        hasActivation = activation != nil
+    }
+
+    public var inputSize: Int { weight.shape[1] }
+    public var outputSize: Int { weight.shape[0] }
+
+    public func callAsFunction(_ input: Variable<Float>) -> Variable<Float> {
+        activation(matmul(input, weight.transposed()) + bias)
+    }
+
+    public var namedParameters: [(name: String, parameter: Variable<Float>)] { [("weight", weight), ("bias", bias)] }
+    public var moduleCount: Int { hasActivation ? 2 : 1 }
+}

@@ -1,0 +1,108 @@
+// Loss functions, composed from AutoDiff operations (their gradients come from the tape). Each returns a
+// scalar by default (the mean over elements or samples); `reduction:` gives the sum or every term.
+
+/// How a loss combines its per-element (or per-sample) terms.
+public enum Reduction: Sendable {
+    /// The mean of the terms (the default, as in PyTorch and Keras).
+    case mean
+    /// The sum of the terms.
+    case sum
+    /// Every term, unreduced.
+    case none
+}
+
+@inlinable
+func reduce<S>(_ terms: Variable<S>, _ reduction: Reduction) -> Variable<S> {
+    switch reduction {
+    case .mean: return terms.mean()
+    case .sum: return terms.sum()
+    case .none: return terms
+    }
+}
+
+func requireSameShape(_ op: String, _ a: [Int], _ b: [Int], file: StaticString, line: UInt) {
+    if a != b {
+        fatalError("\(op): predictions have shape \(a) but targets have shape \(b). Fix: pass targets shaped like the predictions",
+                   file: file, line: line)
+    }
+}
+
+/// Mean squared error: mean((predicted − expected)²).
+public func meanSquaredError<S>(predicted: Variable<S>, expected: Tensor<S>, reduction: Reduction = .mean,
+                                file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    requireSameShape("meanSquaredError", predicted.shape, expected.shape, file: file, line: line)
+    let d = predicted - expected
+    return reduce(d * d, reduction)
+}
+
+/// Mean squared error between two variables.
+public func meanSquaredError<S>(predicted: Variable<S>, expected: Variable<S>, reduction: Reduction = .mean) -> Variable<S> {
+    let d = predicted - expected
+    return reduce(d * d, reduction)
+}
+
+/// Mean absolute error: mean(|predicted − expected|).
+public func l1Loss<S>(predicted: Variable<S>, expected: Tensor<S>, reduction: Reduction = .mean) -> Variable<S> {
+    reduce(abs(predicted - expected), reduction)
+}
+
+/// Huber loss: ½d² where |d| ≤ δ, δ(|d| − ½δ) elsewhere, with d = predicted − expected (PyTorch's `HuberLoss`).
+public func huberLoss<S>(predicted: Variable<S>, expected: Tensor<S>, delta: S = 1, reduction: Reduction = .mean) -> Variable<S> {
+    let d = predicted - expected
+    let a = abs(d)
+    let quadratic = d * d * 0.5
+    let linear = (a - delta * 0.5) * delta
+    return reduce(select(a.value .<= delta, quadratic, linear), reduction)
+}
+
+/// Binary cross-entropy of probabilities p against labels y ∈ {0, 1}:
+/// −mean(y·log p + (1 − y)·log(1 − p)). Logs are clamped at −100, as in PyTorch, so p = 0 or 1 stays finite.
+///
+/// For outputs of a final sigmoid; ``binaryCrossEntropy(logits:labels:reduction:)`` is stabler.
+public func binaryCrossEntropy<S>(probabilities p: Variable<S>, labels y: Tensor<S>, reduction: Reduction = .mean) -> Variable<S> {
+    let logP = max(log(p), -100)
+    let log1mP = max(log(1 - p), -100)
+    return reduce(-(logP * y + log1mP * (1 - y)), reduction)
+}
+
+/// Binary cross-entropy of logits z (before the sigmoid) against labels y ∈ {0, 1}, computed stably as
+/// softplus(z) − z·y (= −y·log σ(z) − (1 − y)·log(1 − σ(z)) without overflow for large |z|).
+public func binaryCrossEntropy<S>(logits z: Variable<S>, labels y: Tensor<S>, reduction: Reduction = .mean) -> Variable<S> {
+    reduce(softplus(z) - z * y, reduction)
+}
+
+/// Cross-entropy of logits `[batch, classes]` against class indices: −mean(log softmax(z)[i, labelᵢ]).
+///
+/// Uses log-softmax (x − logSumExp x), so large logits do not overflow.
+public func softmaxCrossEntropy<S>(logits: Variable<S>, labels: [Int], reduction: Reduction = .mean,
+                                   file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    guard logits.rank == 2, logits.shape[0] == labels.count else {
+        fatalError("softmaxCrossEntropy(logits:labels:): logits have shape \(logits.shape) for \(labels.count) labels. " +
+                   "Fix: pass logits of shape [batch, classes] and one label per row", file: file, line: line)
+    }
+    let classes = logits.shape[1]
+    if let bad = labels.first(where: { $0 < 0 || $0 >= classes }) {
+        fatalError("softmaxCrossEntropy(logits:labels:): label \(bad) is outside 0..<\(classes). " +
+                   "Fix: use class indices below the number of logit columns", file: file, line: line)
+    }
+    let logProbabilities = logSoftmax(logits, alongAxis: 1).reshaped(to: [-1])
+    let picked = logProbabilities.gathering(atIndices: labels.enumerated().map { $0.offset * classes + $0.element })
+    return reduce(-picked, reduction)
+}
+
+/// Cross-entropy of logits `[batch, classes]` against target distributions of the same shape (one-hot or
+/// soft): −mean over samples of Σ p·log softmax(z).
+public func softmaxCrossEntropy<S>(logits: Variable<S>, probabilities: Tensor<S>, reduction: Reduction = .mean) -> Variable<S> {
+    let perSample = -(logSoftmax(logits, alongAxis: -1) * probabilities).sum(alongAxes: -1)
+    return reduce(perSample, reduction)
+}
+
+/// The L2 penalty Σ θ² over `parameters`, differentiable (add `λ ·` it to a loss for L2 regularization).
+public func l2Penalty(_ parameters: [Variable<Float>]) -> Variable<Float> {
+    parameters.map { ($0 * $0).sum() }.reduce(Variable(Tensor<Float>(0), requiresGrad: false), +)
+}
+
+/// The L1 penalty Σ |θ| over `parameters`, differentiable (add `λ ·` it to a loss for L1 regularization).
+public func l1Penalty(_ parameters: [Variable<Float>]) -> Variable<Float> {
+    parameters.map { abs($0).sum() }.reduce(Variable(Tensor<Float>(0), requiresGrad: false), +)
+}

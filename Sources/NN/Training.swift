@@ -1,0 +1,333 @@
+import Foundation
+
+/// The loss `fit` minimizes.
+public enum Loss: Sendable {
+    /// ``softmaxCrossEntropy(logits:labels:reduction:file:line:)``: the model outputs logits, labels are class indices.
+    case softmaxCrossEntropy
+    /// ``binaryCrossEntropy(logits:labels:reduction:)``: the model outputs logits, targets are 0/1.
+    case binaryCrossEntropyWithLogits
+    /// ``binaryCrossEntropy(probabilities:labels:reduction:)``: the model ends in a sigmoid, targets are 0/1.
+    case binaryCrossEntropy
+    /// ``meanSquaredError(predicted:expected:reduction:file:line:)``.
+    case meanSquaredError
+    /// ``l1Loss(predicted:expected:reduction:)``.
+    case l1
+    /// ``huberLoss(predicted:expected:delta:reduction:)`` with δ = 1.
+    case huber
+
+    /// The loss of `output` against a batch.
+    func callAsFunction(_ output: Variable<Float>, _ batch: Dataset) -> Variable<Float> {
+        switch self {
+        case .softmaxCrossEntropy:
+            guard let labels = batch.labels else { fatalError("fit(loss: .softmaxCrossEntropy) needs class labels [Int]") }
+            return NN.softmaxCrossEntropy(logits: output, labels: labels)
+        case .binaryCrossEntropyWithLogits: return NN.binaryCrossEntropy(logits: output, labels: targets(batch, output))
+        case .binaryCrossEntropy: return NN.binaryCrossEntropy(probabilities: output, labels: targets(batch, output))
+        case .meanSquaredError: return NN.meanSquaredError(predicted: output, expected: targets(batch, output))
+        case .l1: return NN.l1Loss(predicted: output, expected: targets(batch, output))
+        case .huber: return NN.huberLoss(predicted: output, expected: targets(batch, output))
+        }
+    }
+
+    private func targets(_ batch: Dataset, _ output: Variable<Float>) -> Tensor<Float> {
+        guard let t = batch.targets else { fatalError("fit(loss: .\(self)) needs targets as a Tensor<Float>") }
+        if t.shape != output.shape && t.scalarCount == output.scalarCount { return t.reshaped(to: output.shape) }
+        return t
+    }
+
+    /// How many predictions of the batch are right (nil for regression losses).
+    func correct(_ output: Tensor<Float>, _ batch: Dataset) -> Int? {
+        switch self {
+        case .softmaxCrossEntropy:
+            guard let labels = batch.labels else { return nil }
+            return zip(output.argmax(alongAxis: -1), labels).filter { $0 == $1 }.count
+        case .binaryCrossEntropyWithLogits, .binaryCrossEntropy:
+            guard let t = batch.targets else { return nil }
+            let threshold: Float = self == .binaryCrossEntropy ? 0.5 : 0
+            return zip(output.scalars, t.scalars).filter { ($0 >= threshold) == ($1 >= 0.5) }.count
+        case .meanSquaredError, .l1, .huber:
+            return nil
+        }
+    }
+}
+
+/// What `fit` measured in each epoch it ran.
+public struct History: Sendable {
+    /// The mean training loss of each epoch.
+    public internal(set) var loss: [Float] = []
+    /// The training accuracy of each epoch (classification losses).
+    public internal(set) var accuracy: [Float] = []
+    /// The validation loss after each epoch (when validation data was given).
+    public internal(set) var validationLoss: [Float] = []
+    /// The validation accuracy after each epoch.
+    public internal(set) var validationAccuracy: [Float] = []
+    /// The learning rate used in each epoch.
+    public internal(set) var learningRate: [Float] = []
+    /// The number of epochs run.
+    public var epochs: Int { loss.count }
+}
+
+/// The measurements of one epoch, handed to callbacks.
+public struct EpochLogs: Sendable {
+    public let epoch: Int
+    public let loss: Float
+    public let accuracy: Float?
+    public let validationLoss: Float?
+    public let validationAccuracy: Float?
+}
+
+/// Code run by `fit` at the start and end of each epoch.
+public protocol Callback: AnyObject {
+    /// Before epoch `epoch` (0-based).
+    func epochWillBegin(_ epoch: Int, model: any Layer, optimizer: any Optimizer)
+    /// After an epoch; return true to stop training.
+    func epochDidEnd(_ logs: EpochLogs, model: any Layer, optimizer: any Optimizer) -> Bool
+    /// After the last epoch.
+    func trainingDidEnd(model: any Layer)
+}
+
+extension Callback {
+    public func epochWillBegin(_ epoch: Int, model: any Layer, optimizer: any Optimizer) {}
+    public func epochDidEnd(_ logs: EpochLogs, model: any Layer, optimizer: any Optimizer) -> Bool { false }
+    public func trainingDidEnd(model: any Layer) {}
+}
+
+/// Stops training when the monitored loss has not improved by more than `minDelta` for `patience` epochs
+/// (Keras' `EarlyStopping`); with `restoreBest`, puts back the parameters of the best epoch at the end.
+public final class EarlyStopping: Callback {
+    public enum Monitor: Sendable { case validationLoss, loss }
+    public let patience: Int
+    public let minDelta: Float
+    public let restoreBest: Bool
+    public let monitor: Monitor
+    /// The best value seen and its epoch.
+    public private(set) var best: Float = .infinity
+    public private(set) var bestEpoch = -1
+    /// The epoch after which training was stopped, if it was.
+    public private(set) var stoppedEpoch: Int?
+    private var wait = 0
+    private var bestParameters: [Tensor<Float>] = []
+
+    /// - Parameters:
+    ///   - patience: epochs without improvement before stopping.
+    ///   - minDelta: the smallest decrease that counts as an improvement.
+    ///   - restoreBest: restore the parameters of the best epoch when training ends.
+    ///   - monitor: the validation loss (default; the training loss when no validation data is given).
+    public init(patience: Int, minDelta: Float = 0, restoreBest: Bool = false, monitor: Monitor = .validationLoss) {
+        self.patience = patience
+        self.minDelta = minDelta
+        self.restoreBest = restoreBest
+        self.monitor = monitor
+    }
+
+    public func epochWillBegin(_ epoch: Int, model: any Layer, optimizer: any Optimizer) {
+        if epoch == 0 {
+            best = .infinity
+            bestEpoch = -1
+            wait = 0
+            stoppedEpoch = nil
+        }
+    }
+
+    public func epochDidEnd(_ logs: EpochLogs, model: any Layer, optimizer: any Optimizer) -> Bool {
+        let value = monitor == .validationLoss ? (logs.validationLoss ?? logs.loss) : logs.loss
+        if value < best - minDelta {
+            best = value
+            bestEpoch = logs.epoch
+            wait = 0
+            if restoreBest { bestParameters = model.parameters.map(\.value) }
+            return false
+        }
+        wait += 1
+        if wait >= patience {
+            stoppedEpoch = logs.epoch
+            return true
+        }
+        return false
+    }
+
+    public func trainingDidEnd(model: any Layer) {
+        guard restoreBest, !bestParameters.isEmpty else { return }
+        withoutGradients {
+            for (p, v) in zip(model.parameters, bestParameters) { p.value = v }
+        }
+    }
+}
+
+/// Sets the optimizer's learning rate at the start of each epoch from a schedule and the initial rate.
+public final class LearningRateScheduler: Callback {
+    public let schedule: any LearningRateSchedule
+    private var base: Float?
+
+    public init(_ schedule: any LearningRateSchedule) { self.schedule = schedule }
+
+    public func epochWillBegin(_ epoch: Int, model: any Layer, optimizer: any Optimizer) {
+        if epoch == 0 || base == nil { base = optimizer.learningRate }
+        optimizer.learningRate = schedule.learningRate(epoch: epoch, base: base!)
+    }
+}
+
+/// How `fit` reports progress.
+public enum Verbosity: Sendable {
+    /// A progress bar on a terminal, one line per epoch otherwise.
+    case automatic
+    /// A progress bar redrawn on one line (epoch, batch, loss, accuracy, time left).
+    case progressBar
+    /// One line per epoch.
+    case perEpoch
+    /// Nothing.
+    case silent
+}
+
+extension Layer {
+    /// Trains the model on class labels (classification losses), returning what each epoch measured.
+    ///
+    /// The explicit loop (`zeroGrad`, `backward`, `step`) does the same; `fit` adds batching, shuffling,
+    /// validation, callbacks and progress output.
+    @discardableResult
+    public func fit(_ inputs: Tensor<Float>, _ labels: [Int], loss: Loss, optimizer: any Optimizer, epochs: Int,
+                    batchSize: Int = 32, validation: (Tensor<Float>, [Int])? = nil, callbacks: [any Callback] = [],
+                    shuffle: Bool = true, verbosity: Verbosity = .automatic,
+                    generator: SeededGenerator? = nil) throws -> History {
+        try train(Dataset(inputs: inputs, labels: labels), validation.map { Dataset(inputs: $0.0, labels: $0.1) },
+                  loss: loss, optimizer: optimizer, epochs: epochs, batchSize: batchSize, callbacks: callbacks,
+                  shuffle: shuffle, verbosity: verbosity, generator: generator)
+    }
+
+    /// Trains the model on target values (regression and binary losses), returning what each epoch measured.
+    @discardableResult
+    public func fit(_ inputs: Tensor<Float>, _ targets: Tensor<Float>, loss: Loss, optimizer: any Optimizer, epochs: Int,
+                    batchSize: Int = 32, validation: (Tensor<Float>, Tensor<Float>)? = nil, callbacks: [any Callback] = [],
+                    shuffle: Bool = true, verbosity: Verbosity = .automatic,
+                    generator: SeededGenerator? = nil) throws -> History {
+        try train(Dataset(inputs: inputs, targets: targets), validation.map { Dataset(inputs: $0.0, targets: $0.1) },
+                  loss: loss, optimizer: optimizer, epochs: epochs, batchSize: batchSize, callbacks: callbacks,
+                  shuffle: shuffle, verbosity: verbosity, generator: generator)
+    }
+
+    /// The model's outputs for `inputs`, in evaluation mode (dropout off), recording nothing.
+    public func predict(_ inputs: Tensor<Float>) -> Tensor<Float> {
+        setTraining(false)
+        defer { setTraining(true) }
+        return withoutGradients { self(inputs).value }
+    }
+
+    /// The mean loss and the accuracy (classification losses) on a data set, in evaluation mode.
+    public func evaluate(_ data: Dataset, loss: Loss, batchSize: Int = 256) -> (loss: Float, accuracy: Float?) {
+        setTraining(false)
+        defer { setTraining(true) }
+        return withoutGradients {
+            var total: Float = 0, right = 0, hasAccuracy = true
+            for start in stride(from: 0, to: data.count, by: batchSize) {
+                let batch = data.subset(Array(start..<Swift.min(start + batchSize, data.count)))
+                let output = self(batch.inputs)
+                total += loss(output, batch).scalar * Float(batch.count)
+                if let c = loss.correct(output.value, batch) { right += c } else { hasAccuracy = false }
+            }
+            let n = Float(Swift.max(data.count, 1))
+            return (total / n, hasAccuracy ? Float(right) / n : nil)
+        }
+    }
+
+    /// The mean loss and accuracy on inputs with class labels.
+    public func evaluate(_ inputs: Tensor<Float>, _ labels: [Int], loss: Loss = .softmaxCrossEntropy) -> (loss: Float, accuracy: Float?) {
+        evaluate(Dataset(inputs: inputs, labels: labels), loss: loss)
+    }
+
+    private func train(_ data: Dataset, _ validation: Dataset?, loss: Loss, optimizer: any Optimizer, epochs: Int,
+                       batchSize: Int, callbacks: [any Callback], shuffle: Bool, verbosity: Verbosity,
+                       generator: SeededGenerator?) throws -> History {
+        precondition(epochs >= 0, "fit: epochs must be ≥ 0")
+        let loader = DataLoader(data, batchSize: batchSize, shuffle: shuffle, generator: generator)
+        let reporter = ProgressReporter(verbosity: verbosity, epochs: epochs, batches: loader.batchCount)
+        var history = History()
+        for epoch in 0..<epochs {
+            for c in callbacks { c.epochWillBegin(epoch, model: self, optimizer: optimizer) }
+            setTraining(true)
+            reporter.epochBegan(epoch)
+            var total: Float = 0, right = 0, seen = 0, hasAccuracy = true
+            for (b, indices) in loader.nextOrder().enumerated() {
+                let batch = data.subset(indices)
+                optimizer.zeroGrad()
+                let output = self(batch.inputs)
+                let value = loss(output, batch)
+                value.backward()
+                optimizer.step()
+                total += value.scalar * Float(batch.count)
+                seen += batch.count
+                if let c = loss.correct(output.value, batch) { right += c } else { hasAccuracy = false }
+                reporter.batchEnded(b, loss: total / Float(seen), accuracy: hasAccuracy ? Float(right) / Float(seen) : nil)
+            }
+            let trainLoss = total / Float(Swift.max(seen, 1))
+            let trainAccuracy = hasAccuracy ? Float(right) / Float(Swift.max(seen, 1)) : nil
+            let validated = validation.map { evaluate($0, loss: loss) }
+            history.loss.append(trainLoss)
+            if let a = trainAccuracy { history.accuracy.append(a) }
+            if let v = validated {
+                history.validationLoss.append(v.loss)
+                if let a = v.accuracy { history.validationAccuracy.append(a) }
+            }
+            history.learningRate.append(optimizer.learningRate)
+            let logs = EpochLogs(epoch: epoch, loss: trainLoss, accuracy: trainAccuracy,
+                                 validationLoss: validated?.loss, validationAccuracy: validated?.accuracy ?? nil)
+            reporter.epochEnded(logs)
+            var stop = false
+            for c in callbacks where c.epochDidEnd(logs, model: self, optimizer: optimizer) { stop = true }
+            if stop { break }
+        }
+        for c in callbacks { c.trainingDidEnd(model: self) }
+        setTraining(true)
+        return history
+    }
+}
+
+/// Writes `fit`'s progress: a redrawn bar on a terminal, one line per epoch otherwise.
+final class ProgressReporter {
+    let mode: Verbosity
+    let epochs: Int
+    let batches: Int
+    var epochStart = Date()
+    var lastDraw = Date.distantPast
+
+    init(verbosity: Verbosity, epochs: Int, batches: Int) {
+        if verbosity == .automatic {
+            mode = isatty(STDOUT_FILENO) != 0 ? .progressBar : .perEpoch
+        } else {
+            mode = verbosity
+        }
+        self.epochs = epochs
+        self.batches = batches
+    }
+
+    func epochBegan(_ epoch: Int) { epochStart = Date() }
+
+    func batchEnded(_ batch: Int, loss: Float, accuracy: Float?) {
+        guard mode == .progressBar else { return }
+        let now = Date()
+        guard now.timeIntervalSince(lastDraw) > 0.05 || batch == batches - 1 else { return }
+        lastDraw = now
+        let done = batch + 1
+        let width = 24
+        let filled = width * done / Swift.max(batches, 1)
+        let bar = String(repeating: "=", count: Swift.max(filled - 1, 0)) + (filled > 0 ? ">" : "")
+            + String(repeating: " ", count: width - filled)
+        let elapsed = now.timeIntervalSince(epochStart)
+        let eta = elapsed / Double(done) * Double(batches - done)
+        var line = "\r[\(bar)] \(done)/\(batches)  loss \(format(loss))"
+        if let accuracy { line += "  accuracy \(format(accuracy))" }
+        line += "  ETA \(String(format: "%.1f", eta))s   "
+        FileHandle.standardOutput.write(Data(line.utf8))
+    }
+
+    func epochEnded(_ logs: EpochLogs) {
+        guard mode != .silent else { return }
+        var line = "epoch \(logs.epoch + 1)/\(epochs)  loss \(format(logs.loss))"
+        if let a = logs.accuracy { line += "  accuracy \(format(a))" }
+        if let v = logs.validationLoss { line += "  validation loss \(format(v))" }
+        if let a = logs.validationAccuracy { line += "  validation accuracy \(format(a))" }
+        line += "  \(String(format: "%.2f", Date().timeIntervalSince(epochStart)))s"
+        print((mode == .progressBar ? "\r" : "") + line + (mode == .progressBar ? "          " : ""))
+    }
+
+    func format(_ x: Float) -> String { String(format: "%.4f", x) }
+}
