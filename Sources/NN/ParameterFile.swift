@@ -79,7 +79,7 @@ public enum SafeTensors {
         }
         let body = data.subdata(in: (data.startIndex + 8 + Int(length))..<data.endIndex)
         var result: [String: Tensor<Float>] = [:]
-        for (name, value) in header where name != "__metadata__" {
+        for (name, value) in header.sorted(by: { $0.key < $1.key }) where name != "__metadata__" {
             guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
                   let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2 else {
                 throw ParameterFileError.invalidHeader("entry '\(name)' lacks dtype, shape or data_offsets")

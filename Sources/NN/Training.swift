@@ -74,6 +74,14 @@ public struct EpochLogs: Sendable {
     public let accuracy: Float?
     public let validationLoss: Float?
     public let validationAccuracy: Float?
+
+    public init(epoch: Int, loss: Float, accuracy: Float?, validationLoss: Float?, validationAccuracy: Float?) {
+        self.epoch = epoch
+        self.loss = loss
+        self.accuracy = accuracy
+        self.validationLoss = validationLoss
+        self.validationAccuracy = validationAccuracy
+    }
 }
 
 /// Code run by `fit` at the start and end of each epoch.
