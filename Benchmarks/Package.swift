@@ -8,7 +8,7 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "autodiff-benchmarks",
-            dependencies: [.product(name: "AutoDiff", package: "main")],
+            dependencies: [.product(name: "AutoDiff", package: "main"), .product(name: "NN", package: "main")],
             path: "Sources/Benchmarks"
         ),
     ]

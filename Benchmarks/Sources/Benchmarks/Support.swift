@@ -1,6 +1,6 @@
 import Foundation
 
-let availableWorkloads = ["scalar", "chain"]
+let availableWorkloads = ["scalar", "chain", "digits"]
 
 func printError(_ message: String) {
     FileHandle.standardError.write(Data(("autodiff-benchmarks: " + message + "\n").utf8))
