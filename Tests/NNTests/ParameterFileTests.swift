@@ -83,3 +83,22 @@ struct ParameterFileTests {
         #expect(throws: ParameterFileError.self) { try model(seed: 1).loadParameters(from: URL(fileURLWithPath: "/nonexistent.safetensors")) }
     }
 }
+
+@Suite("Parameter files from the reference implementation")
+struct ReferenceFileTests {
+    /// Written by the `safetensors` Python package (Scripts/safetensors_interop.py) with the state_dict layout of
+    /// torch.nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)), including a `__metadata__` entry.
+    @Test("a file written by the reference implementation loads into the equivalent model")
+    func loadsReference() throws {
+        let model = Sequential {
+            Dense(inputSize: 3, outputSize: 4, activation: relu)
+            Dense(inputSize: 4, outputSize: 2)
+        }
+        try model.loadParameters(from: repositoryRoot.appendingPathComponent("Tests/NNTests/Fixtures/reference-sequential.safetensors"))
+        let named = Dictionary(uniqueKeysWithValues: model.namedParameters.map { ($0.name, $0.parameter.value) })
+        #expect(named["0.weight"] == Tensor(shape: [4, 3], scalars: (0..<12).map { Float($0) / 10 }))
+        #expect(named["0.bias"] == Tensor([0.5, -0.5, 1, 0]))
+        #expect(named["2.weight"] == Tensor(shape: [2, 4], scalars: (0..<8).map { -Float($0) / 4 }))
+        #expect(named["2.bias"] == Tensor([0.25, -0.25]))
+    }
+}
