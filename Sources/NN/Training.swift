@@ -294,10 +294,13 @@ final class ProgressReporter {
     let mode: Verbosity
     let epochs: Int
     let batches: Int
+    let write: (String) -> Void
     var epochStart = Date()
     var lastDraw = Date.distantPast
 
-    init(verbosity: Verbosity, epochs: Int, batches: Int) {
+    /// - Parameter write: where the text goes (standard output by default; tests capture it).
+    init(verbosity: Verbosity, epochs: Int, batches: Int,
+         write: @escaping (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) }) {
         if verbosity == .automatic {
             mode = isatty(STDOUT_FILENO) != 0 ? .progressBar : .perEpoch
         } else {
@@ -305,6 +308,7 @@ final class ProgressReporter {
         }
         self.epochs = epochs
         self.batches = batches
+        self.write = write
     }
 
     func epochBegan(_ epoch: Int) { epochStart = Date() }
@@ -317,14 +321,15 @@ final class ProgressReporter {
         let done = batch + 1
         let width = 24
         let filled = width * done / Swift.max(batches, 1)
-        let bar = String(repeating: "=", count: Swift.max(filled - 1, 0)) + (filled > 0 ? ">" : "")
-            + String(repeating: " ", count: width - filled)
+        let bar = done == batches ? String(repeating: "=", count: width)
+            : String(repeating: "=", count: Swift.max(filled - 1, 0)) + (filled > 0 ? ">" : "")
+                + String(repeating: " ", count: width - filled)
         let elapsed = now.timeIntervalSince(epochStart)
         let eta = elapsed / Double(done) * Double(batches - done)
         var line = "\r[\(bar)] \(done)/\(batches)  loss \(format(loss))"
         if let accuracy { line += "  accuracy \(format(accuracy))" }
         line += "  ETA \(String(format: "%.1f", eta))s   "
-        FileHandle.standardOutput.write(Data(line.utf8))
+        write(line)
     }
 
     func epochEnded(_ logs: EpochLogs) {
@@ -334,7 +339,7 @@ final class ProgressReporter {
         if let v = logs.validationLoss { line += "  validation loss \(format(v))" }
         if let a = logs.validationAccuracy { line += "  validation accuracy \(format(a))" }
         line += "  \(String(format: "%.2f", Date().timeIntervalSince(epochStart)))s"
-        print((mode == .progressBar ? "\r" : "") + line + (mode == .progressBar ? "          " : ""))
+        write((mode == .progressBar ? "\r" : "") + line + (mode == .progressBar ? "          \n" : "\n"))
     }
 
     func format(_ x: Float) -> String { String(format: "%.4f", x) }
