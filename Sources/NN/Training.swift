@@ -215,16 +215,12 @@ extension Layer {
 
     /// The model's outputs for `inputs`, in evaluation mode (dropout off), recording nothing.
     public func predict(_ inputs: Tensor<Float>) -> Tensor<Float> {
-        setTraining(false)
-        defer { setTraining(true) }
-        return withoutGradients { self(inputs).value }
+        withMode(training: false) { withoutGradients { self(inputs).value } }
     }
 
     /// The mean loss and the accuracy (classification losses) on a data set, in evaluation mode.
     public func evaluate(_ data: Dataset, loss: Loss, batchSize: Int = 256) -> (loss: Float, accuracy: Float?) {
-        setTraining(false)
-        defer { setTraining(true) }
-        return withoutGradients {
+        withMode(training: false) { withoutGradients {
             var total: Float = 0, right = 0, hasAccuracy = true
             for start in stride(from: 0, to: data.count, by: batchSize) {
                 let batch = data.subset(Array(start..<Swift.min(start + batchSize, data.count)))
@@ -234,7 +230,7 @@ extension Layer {
             }
             let n = Float(Swift.max(data.count, 1))
             return (total / n, hasAccuracy ? Float(right) / n : nil)
-        }
+        } }
     }
 
     /// The mean loss and accuracy on inputs with class labels.
@@ -284,7 +280,6 @@ extension Layer {
             if stop { break }
         }
         for c in callbacks { c.trainingDidEnd(model: self) }
-        setTraining(true)
         return history
     }
 }

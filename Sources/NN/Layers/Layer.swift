@@ -25,6 +25,9 @@ public protocol Layer {
 
     /// Switches training behaviour (e.g. ``Dropout``) on or off. Layers without such behaviour ignore it.
     func setTraining(_ training: Bool)
+
+    /// Whether the layer is in training mode (true for layers without a mode).
+    var isTraining: Bool { get }
 }
 
 extension Layer {
@@ -33,6 +36,15 @@ extension Layer {
     public var namedParameters: [(name: String, parameter: Variable<Float>)] { [] }
     public var moduleCount: Int { 1 }
     public func setTraining(_ training: Bool) {}
+    public var isTraining: Bool { true }
+
+    /// Runs `body` with the layer in the given mode, then puts the previous mode back.
+    func withMode<R>(training: Bool, _ body: () throws -> R) rethrows -> R {
+        let previous = isTraining
+        setTraining(training)
+        defer { setTraining(previous) }
+        return try body()
+    }
 
     /// The output for a constant input.
     public func callAsFunction(_ input: Tensor<Float>) -> Variable<Float> {
