@@ -292,6 +292,7 @@ final class ProgressReporter {
     let write: (String) -> Void
     var epochStart = Date()
     var lastDraw = Date.distantPast
+    var epoch = 0
 
     /// - Parameter write: where the text goes (standard output by default; tests capture it).
     init(verbosity: Verbosity, epochs: Int, batches: Int,
@@ -306,7 +307,10 @@ final class ProgressReporter {
         self.write = write
     }
 
-    func epochBegan(_ epoch: Int) { epochStart = Date() }
+    func epochBegan(_ epoch: Int) {
+        self.epoch = epoch
+        epochStart = Date()
+    }
 
     func batchEnded(_ batch: Int, loss: Float, accuracy: Float?) {
         guard mode == .progressBar else { return }
@@ -321,7 +325,7 @@ final class ProgressReporter {
                 + String(repeating: " ", count: width - filled)
         let elapsed = now.timeIntervalSince(epochStart)
         let eta = elapsed / Double(done) * Double(batches - done)
-        var line = "\r[\(bar)] \(done)/\(batches)  loss \(format(loss))"
+        var line = "\repoch \(epoch + 1)/\(epochs) [\(bar)] \(done)/\(batches)  loss \(format(loss))"
         if let accuracy { line += "  accuracy \(format(accuracy))" }
         line += "  ETA \(String(format: "%.1f", eta))s   "
         write(line)

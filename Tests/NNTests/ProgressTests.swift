@@ -26,10 +26,10 @@ struct ProgressTests {
         #expect(lines[1].hasPrefix("epoch 2/2  loss 0.5000"))
     }
 
-    @Test("a progress bar redrawn in place: batch, loss, accuracy and time left")
+    @Test("a progress bar redrawn in place: epoch, batch, loss, accuracy and time left")
     func bar() {
         let text = run(.progressBar)
-        #expect(text.contains("\r[========================] 3/3  loss 0.5000  accuracy 0.7500  ETA "))
+        #expect(text.contains("\repoch 2/2 [========================] 3/3  loss 0.5000  accuracy 0.7500  ETA "))
         #expect(text.contains("\repoch 1/2  loss 0.5000"))
         #expect(text.split(separator: "\n").count == 2)
     }
