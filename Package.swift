@@ -8,11 +8,17 @@ let package = Package(
     products: [
         .library(name: "AutoDiff", targets: ["AutoDiff"]),
         .library(name: "NN", targets: ["NN"]),
+        .executable(name: "gradcheck", targets: ["GradCheck"]),
     ],
     targets: [
         .target(name: "AutoDiff"),
         .target(name: "NN", dependencies: ["AutoDiff"]),
+        .target(name: "GradCheckCore", dependencies: ["AutoDiff"]),
+        .executableTarget(name: "GradCheck", dependencies: ["GradCheckCore"]),
+        .executableTarget(name: "GradCheckFixture", dependencies: ["AutoDiff", "GradCheckCore"],
+                          path: "Tests/Fixtures/GradCheckFixture"),
         .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "AutoDiff"]),
+        .testTarget(name: "GradCheckTests", dependencies: ["GradCheck", "GradCheckFixture"]),
     ]
 )

@@ -1,0 +1,271 @@
+// Evaluates an expression on Variables, checking every shape, axis, index and argument before calling the
+// library (whose misuse would stop the program): text from the command line must never crash the tool.
+#if !FUZZING
+import AutoDiff
+#endif
+
+typealias V = Variable<Double>
+
+struct Evaluator {
+    let values: [String: V]
+    /// Operations a program adds to the language (see `GradCheckCommand.run(_:functions:)`).
+    nonisolated(unsafe) static var userFunctions: [String: DifferentiableFunction<Double>] = [:]
+
+    /// The functions the language knows, with how they are called: for `--list`, `--help` and suggestions.
+    static let functions: [(name: String, usage: String)] = [
+        ("exp", "exp(x)"), ("log", "log(x)"), ("sqrt", "sqrt(x)"), ("abs", "abs(x)"), ("sin", "sin(x)"),
+        ("cos", "cos(x)"), ("tan", "tan(x)"), ("tanh", "tanh(x)"), ("sigmoid", "sigmoid(x)"), ("relu", "relu(x)"),
+        ("softplus", "softplus(x)"), ("leakyRelu", "leakyRelu(x, alpha: 0.01)"), ("pow", "pow(x, y)"),
+        ("max", "max(x, y) or max(x, axes: 0)"), ("min", "min(x, y) or min(x, axes: 0)"), ("matmul", "matmul(A, B)"),
+        ("sum", "sum(x) or sum(x, axes: [0, 1])"), ("mean", "mean(x) or mean(x, axes: 0)"),
+        ("logSumExp", "logSumExp(x, axes: 0)"), ("softmax", "softmax(x, axis: -1)"), ("logSoftmax", "logSoftmax(x, axis: -1)"),
+        ("transposed", "transposed(x)"), ("reshaped", "reshaped(x, to: [2, 3])"),
+        ("gathering", "gathering(x, atIndices: [2, 0], alongAxis: 0)"), ("concatenate", "concatenate([a, b], alongAxis: 0)"),
+    ]
+
+    func evaluate(_ e: Expression) throws -> V {
+        switch e {
+        case .number(let v, _):
+            return V(Tensor(v), requiresGrad: false)
+        case .variable(let name, let at):
+            guard let v = values[name] else {
+                throw ExpressionError(position: at, message: "no value for the variable '\(name)': give one with --at \(name)=… or --shape \(name)=2x3")
+            }
+            return v
+        case .negate(let x, _):
+            return -(try evaluate(x))
+        case .binary(let op, let a, let b, let at):
+            let x = try evaluate(a), y = try evaluate(b)
+            let name = op == "^" ? "^" : String(op)
+            try requireBroadcast(name, x, y, at)
+            switch op {
+            case "+": return x + y
+            case "-": return x - y
+            case "*": return x * y
+            case "/": return x / y
+            default: return pow(x, y)
+            }
+        case .list(let items, let at):
+            return V(try constantList(items, at), requiresGrad: false)
+        case .call(let name, let args, let at):
+            return try call(name, args, at)
+        }
+    }
+
+    /// A list literal as a constant tensor (nested lists must be rectangular).
+    func constantList(_ items: [Expression], _ at: Int) throws -> Tensor<Double> {
+        if items.isEmpty { return Tensor<Double>(shape: [0], scalars: []) }
+        let parts = try items.map { try evaluate($0).value }
+        guard parts.allSatisfy({ $0.shape == parts[0].shape }) else {
+            throw ExpressionError(position: at, message: "the elements of this list have different shapes \(parts.map(\.shape))")
+        }
+        return Tensor(shape: [parts.count] + parts[0].shape, scalars: parts.flatMap(\.scalars))
+    }
+
+    func requireBroadcast(_ op: String, _ x: V, _ y: V, _ at: Int) throws {
+        if broadcastShapes(x.shape, y.shape) == nil {
+            throw ExpressionError(position: at, message: "\(op): shapes \(x.shape) and \(y.shape) cannot be broadcast together")
+        }
+    }
+
+    func broadcastShapes(_ a: [Int], _ b: [Int]) -> [Int]? {
+        let rank = max(a.count, b.count)
+        var out: [Int] = []
+        for i in 0..<rank {
+            let da = i < rank - a.count ? 1 : a[i - (rank - a.count)]
+            let db = i < rank - b.count ? 1 : b[i - (rank - b.count)]
+            if da == db || db == 1 { out.append(da) } else if da == 1 { out.append(db) } else { return nil }
+        }
+        return out
+    }
+
+    /// Whole numbers from a constant argument (an axis, a list of axes, a shape, indices).
+    func integers(_ v: V, _ what: String, _ at: Int) throws -> [Int] {
+        try v.value.scalars.map { x in
+            guard x == x.rounded(), abs(x) < 1e9 else {
+                throw ExpressionError(position: at, message: "\(what) must be whole numbers; got \(x)")
+            }
+            return Int(x)
+        }
+    }
+
+    func axes(_ v: V, rank: Int, _ op: String, _ at: Int) throws -> [Int] {
+        let list = try integers(v, "axes", at)
+        for a in list where a < -rank || a >= rank {
+            throw ExpressionError(position: at, message: "\(op): axis \(a) is out of range for a value of rank \(rank)")
+        }
+        return list
+    }
+
+    func call(_ name: String, _ args: [Expression.Argument], _ at: Int) throws -> V {
+        if let custom = Self.userFunctions[name] {
+            guard args.count == 1, args[0].label == nil else {
+                throw ExpressionError(position: at, message: "\(name) takes one unlabelled argument")
+            }
+            return custom(try evaluate(args[0].value))
+        }
+        guard Self.functions.contains(where: { $0.name == name }) else {
+            var message = "unknown function '\(name)'"
+            if let near = Self.nearest(name) { message += "; did you mean '\(near)'?" }
+            throw ExpressionError(position: at, message: message)
+        }
+        let usage = Self.functions.first { $0.name == name }!.usage
+        // concatenate reads a list of values, so it looks at its argument before evaluating it.
+        if name == "concatenate" { return try concatenateCall(args, at, usage) }
+        let positional = try args.filter { $0.label == nil }.map { try evaluate($0.value) }
+        var labeled: [String: (V, Int)] = [:]
+        for a in args where a.label != nil { labeled[a.label!] = (try evaluate(a.value), a.position) }
+
+        func arity(_ n: Int, labels allowed: Set<String> = []) throws {
+            if positional.count != n {
+                throw ExpressionError(position: at, message: "\(name) takes \(n) unlabelled argument\(n == 1 ? "" : "s"), got \(positional.count): use \(usage)")
+            }
+            if let bad = labeled.keys.sorted().first(where: { !allowed.contains($0) }) {
+                throw ExpressionError(position: labeled[bad]!.1, message: "\(name) has no argument '\(bad):': use \(usage)")
+            }
+        }
+
+        switch name {
+        case "exp", "log", "sqrt", "abs", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "softplus":
+            try arity(1)
+            let x = positional[0]
+            switch name {
+            case "exp": return exp(x)
+            case "log": return log(x)
+            case "sqrt": return sqrt(x)
+            case "abs": return abs(x)
+            case "sin": return sin(x)
+            case "cos": return cos(x)
+            case "tan": return tan(x)
+            case "tanh": return tanh(x)
+            case "sigmoid": return sigmoid(x)
+            case "relu": return relu(x)
+            default: return softplus(x)
+            }
+        case "leakyRelu":
+            try arity(1, labels: ["alpha"])
+            var alpha = 0.01
+            if let (a, p) = labeled["alpha"] {
+                guard a.scalarCount == 1 else { throw ExpressionError(position: p, message: "leakyRelu: alpha must be one number") }
+                alpha = a.value.scalars[0]
+            }
+            return leakyRelu(positional[0], alpha: alpha)
+        case "pow":
+            try arity(2)
+            try requireBroadcast("pow", positional[0], positional[1], at)
+            return pow(positional[0], positional[1])
+        case "max", "min":
+            if positional.count == 2 {
+                try arity(2)
+                try requireBroadcast(name, positional[0], positional[1], at)
+                return name == "max" ? max(positional[0], positional[1]) : min(positional[0], positional[1])
+            }
+            try arity(1, labels: ["axes", "alongAxes"])
+            let x = positional[0]
+            guard let (a, p) = labeled["axes"] ?? labeled["alongAxes"] else {
+                throw ExpressionError(position: at, message: "\(name) takes two values, or one value and axes: use \(usage)")
+            }
+            let list = try axes(a, rank: x.rank, name, p)
+            return name == "max" ? x.max(alongAxes: list) : x.min(alongAxes: list)
+        case "matmul":
+            try arity(2)
+            let (a, b) = (positional[0], positional[1])
+            try checkMatmul(a.shape, b.shape, at)
+            return matmul(a, b)
+        case "sum", "mean", "logSumExp":
+            try arity(1, labels: ["axes", "alongAxes"])
+            let x = positional[0]
+            let given = labeled["axes"] ?? labeled["alongAxes"]
+            if name == "logSumExp" && given == nil {
+                return logSumExp(x, alongAxes: Array(0..<x.rank))
+            }
+            guard let (a, p) = given else { return name == "sum" ? x.sum() : x.mean() }
+            let list = try axes(a, rank: x.rank, name, p)
+            switch name {
+            case "sum": return x.sum(alongAxes: list)
+            case "mean": return x.mean(alongAxes: list)
+            default: return logSumExp(x, alongAxes: list)
+            }
+        case "softmax", "logSoftmax":
+            try arity(1, labels: ["axis", "alongAxis"])
+            let x = positional[0]
+            var axis = -1
+            if let (a, p) = labeled["axis"] ?? labeled["alongAxis"] {
+                let list = try axes(a, rank: x.rank, name, p)
+                guard list.count == 1 else { throw ExpressionError(position: p, message: "\(name) takes one axis") }
+                axis = list[0]
+            }
+            guard x.rank >= 1 else { throw ExpressionError(position: at, message: "\(name) needs a value of rank ≥ 1, got a scalar") }
+            return name == "softmax" ? softmax(x, alongAxis: axis) : logSoftmax(x, alongAxis: axis)
+        case "transposed":
+            try arity(1)
+            return positional[0].transposed()
+        case "reshaped":
+            try arity(1, labels: ["to"])
+            guard let (s, p) = labeled["to"] else { throw ExpressionError(position: at, message: "reshaped needs to: [sizes]: use \(usage)") }
+            let shape = try integers(s, "sizes", p)
+            guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == positional[0].scalarCount else {
+                throw ExpressionError(position: p, message: "reshaped: cannot reshape a value of shape \(positional[0].shape) (\(positional[0].scalarCount) elements) to \(shape)")
+            }
+            return positional[0].reshaped(to: shape)
+        default:   // gathering
+            try arity(1, labels: ["atIndices", "alongAxis"])
+            let x = positional[0]
+            guard let (i, p) = labeled["atIndices"] else { throw ExpressionError(position: at, message: "gathering needs atIndices: [..]: use \(usage)") }
+            var axis = 0
+            if let (a, ap) = labeled["alongAxis"] { axis = try axes(a, rank: x.rank, name, ap).first ?? 0 }
+            guard x.rank >= 1 else { throw ExpressionError(position: at, message: "gathering needs a value of rank ≥ 1") }
+            let normalized = axis < 0 ? axis + x.rank : axis
+            let indices = try integers(i, "indices", p)
+            if let bad = indices.first(where: { $0 < 0 || $0 >= x.shape[normalized] }) {
+                throw ExpressionError(position: p, message: "gathering: index \(bad) is out of range 0..<\(x.shape[normalized]) on axis \(normalized) of shape \(x.shape)")
+            }
+            return x.gathering(atIndices: indices, alongAxis: normalized)
+        }
+    }
+
+    func checkMatmul(_ a: [Int], _ b: [Int], _ at: Int) throws {
+        guard !a.isEmpty, !b.isEmpty else {
+            throw ExpressionError(position: at, message: "matmul: shapes \(a) and \(b): matmul needs values of rank ≥ 1")
+        }
+        let a2 = a.count == 1 ? [1] + a : a, b2 = b.count == 1 ? b + [1] : b
+        let k = a2[a2.count - 1], k2 = b2[b2.count - 2]
+        guard k == k2 else {
+            throw ExpressionError(position: at, message: "matmul: shapes \(a) and \(b) do not fit: the left has \(k) columns, the right \(k2) rows")
+        }
+        guard broadcastShapes(Array(a2.dropLast(2)), Array(b2.dropLast(2))) != nil else {
+            throw ExpressionError(position: at, message: "matmul: the batch axes of shapes \(a) and \(b) cannot be broadcast together")
+        }
+    }
+
+    func concatenateCall(_ args: [Expression.Argument], _ at: Int, _ usage: String) throws -> V {
+        guard let first = args.first, first.label == nil, case .list(let items, let listAt) = first.value, !items.isEmpty else {
+            throw ExpressionError(position: at, message: "concatenate takes a list of values: use \(usage)")
+        }
+        let parts = try items.map { try evaluate($0) }
+        var axis = 0
+        for a in args.dropFirst() {
+            guard a.label == "alongAxis" || a.label == "axis" else {
+                throw ExpressionError(position: a.position, message: "concatenate has no such argument: use \(usage)")
+            }
+            axis = try integers(try evaluate(a.value), "the axis", a.position).first ?? 0
+        }
+        let rank = parts[0].rank
+        guard rank >= 1, axis >= -rank, axis < rank else {
+            throw ExpressionError(position: listAt, message: "concatenate: axis \(axis) is out of range for values of rank \(rank)")
+        }
+        let normalized = axis < 0 ? axis + rank : axis
+        for p in parts where p.rank != rank || (0..<rank).contains(where: { $0 != normalized && p.shape[$0] != parts[0].shape[$0] }) {
+            throw ExpressionError(position: listAt, message: "concatenate: shapes \(parts.map(\.shape)) differ off axis \(normalized)")
+        }
+        return concatenate(parts, alongAxis: normalized)
+    }
+
+    /// The known function closest to `name` (edit distance at most 3), for "did you mean".
+    static func nearest(_ name: String) -> String? {
+        let names = functions.map(\.name) + userFunctions.keys.sorted()
+        let scored = names.map { ($0, editDistance($0.lowercased(), name.lowercased())) }.min { $0.1 < $1.1 }
+        guard let best = scored, best.1 <= 3 else { return nil }
+        return best.0
+    }
+}
