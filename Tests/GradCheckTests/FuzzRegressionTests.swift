@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+
+/// Inputs the fuzzer (Scripts/fuzz-gradcheck.sh) found, and inputs at the edges of the language: each must end
+/// in a result or a typed error (exit 0, 1 or 2), never a crash.
+/// Values for the variables `text` mentions (the tool refuses values the expression does not use).
+func fuzzArguments(_ text: String) -> [String] {
+    let values = ["x": "x=0.5", "y": "y=-2", "v": "v=[1,2,3]", "A": "A=[[1,2,3],[4,5,6]]"]
+    let words = Set(text.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") }).map(String.init))
+    let used = values.keys.sorted().filter { words.contains($0) }
+    return [text] + (used.isEmpty ? [] : ["--at"] + used.map { values[$0]! })
+}
+
+@Suite("gradcheck fuzz regressions")
+struct FuzzRegressionTests {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fuzz/regressions")
+
+    static var inputs: [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return files.filter { !$0.hasPrefix(".") }.sorted()
+    }
+
+    @Test("every saved input ends without a crash", arguments: inputs)
+    func replay(_ file: String) throws {
+        let text = String(decoding: try Data(contentsOf: Self.directory.appendingPathComponent(file)), as: UTF8.self)
+        let (status, _, _) = try runTool("gradcheck", fuzzArguments(text))
+        #expect([0, 1, 2].contains(status), "\(file): exit status \(status)")
+    }
+
+    @Test("edge cases of the language end in a typed error, not a crash", arguments: [
+        String(repeating: "(", count: 500) + "x" + String(repeating: ")", count: 500),
+        String(repeating: "-", count: 1000) + "x",
+        "x" + String(repeating: "^x", count: 300),
+        "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+        "1e999999", "sum(v, axes: 99999999999999999999)", "reshaped(v, to: [-1])", "gathering(v, atIndices: [5])",
+        "concatenate([], alongAxis: 0)", "concatenate([v, A], alongAxis: 0)", "softmax(x)", "matmul(x, v)",
+        "max(v, axes: [])", "sum(v, axes: 0.5)", "leakyRelu(v, alpha: [1, 2])", "pow(v)", "\u{0}", "é(x)", "x ** 2",
+        "[1, [2, 3]]", "sum([])", "logSumExp([], axes: 0)",
+    ])
+    func edges(_ text: String) throws {
+        let (status, _, err) = try runTool("gradcheck", fuzzArguments(text))
+        #expect([0, 1, 2].contains(status), "exit status \(status) for \(text.prefix(40)): \(err.prefix(300))")
+    }
+}
