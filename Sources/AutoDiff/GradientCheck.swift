@@ -1,3 +1,5 @@
+import Foundation
+
 // Gradient checking: the tape's derivatives against central finite differences, in Double.
 
 /// One derivative that the tape and finite differences disagree on.
@@ -58,7 +60,13 @@ public struct GradientCheckReport: Sendable, CustomStringConvertible {
     }
 }
 
-func formatNumber(_ x: Double) -> String { Tensor<Double>.formatReal(x) }
+/// A number in a report: up to 8 significant digits, always with a decimal point or an exponent.
+func formatNumber(_ x: Double) -> String {
+    if !x.isFinite { return Tensor<Double>.formatReal(x) }
+    var text = String(format: "%.8g", x)
+    if !text.contains(".") && !text.contains("e") { text += ".0" }
+    return text
+}
 
 func multiIndex(_ flat: Int, _ shape: [Int]) -> [Int] {
     var index = [Int](repeating: 0, count: shape.count)
