@@ -10,6 +10,21 @@ func writeError(_ text: String) {
     FileHandle.standardError.write(Data(("gradcheck: " + text + "\n").utf8))
 }
 
+/// Runs a step that can fail on the user's input: on an error, writes it (an expression error rendered with
+/// a caret under `text`) and returns nil, so that the caller exits with status 2.
+func attempt<T>(_ text: String = "", prefix: String = "", _ body: () throws -> T) -> T? {
+    do {
+        return try body()
+    } catch let error as UsageError {
+        writeError(error.message)
+    } catch let error as ExpressionError {
+        writeError(prefix + error.render(text))
+    } catch {
+        writeError("\(error)")
+    }
+    return nil
+}
+
 /// One check as the JSON document reports it.
 struct CheckRecord: Codable {
     var op: String
@@ -173,41 +188,13 @@ func inputValues(_ options: Options, _ expression: Expression, _ text: String) t
 
 /// Checks an expression's gradients; returns the exit status.
 func runExpression(_ text: String, _ options: Options) -> Int32 {
-    let expression: Expression
-    do {
-        expression = try Parser.parse(text)
-    } catch let error as ExpressionError {
-        writeError("cannot parse the expression: " + error.render(text))
-        return 2
-    } catch {
-        writeError("\(error)")
-        return 2
-    }
-    let named: [(String, Tensor<Double>)]
-    do {
-        named = try inputValues(options, expression, text)
-    } catch let error as UsageError {
-        writeError(error.message)
-        return 2
-    } catch {
-        writeError("\(error)")
-        return 2
-    }
+    guard let expression = attempt(text, prefix: "cannot parse the expression: ", { try Parser.parse(text) }),
+          let named = attempt(text, { try inputValues(options, expression, text) }) else { return 2 }
     let names = named.map(\.0)
     // Evaluate once on constants: every shape is checked here, before the library runs anything.
-    let value: Tensor<Double>
-    do {
-        value = try withoutGradients {
-            try Evaluator(values: Dictionary(uniqueKeysWithValues: named.map { ($0.0, V($0.1, requiresGrad: false)) }))
-                .evaluate(expression).value
-        }
-    } catch let error as ExpressionError {
-        writeError(error.render(text))
-        return 2
-    } catch {
-        writeError("\(error)")
-        return 2
-    }
+    let constants = Dictionary(uniqueKeysWithValues: named.map { ($0.0, V($0.1, requiresGrad: false)) })
+    guard let value = attempt(text, { try withoutGradients { try Evaluator(values: constants).evaluate(expression).value } })
+    else { return 2 }
     let f: ([V]) -> V = { xs in
         (try? Evaluator(values: Dictionary(uniqueKeysWithValues: zip(names, xs).map { ($0, $1) })).evaluate(expression))
             ?? V(Tensor(Double.nan), requiresGrad: false)
@@ -286,16 +273,7 @@ func listOperations() {
 public enum GradCheckCommand {
     public static func run(_ arguments: [String], functions: [String: DifferentiableFunction<Double>] = [:]) -> Int32 {
         Evaluator.userFunctions = functions
-        let options: Options
-        do {
-            options = try Options(arguments)
-        } catch let error as UsageError {
-            writeError(error.message)
-            return 2
-        } catch {
-            writeError("\(error)")
-            return 2
-        }
+        guard let options = attempt("", { try Options(arguments) }) else { return 2 }
         if options.help {
             print(helpText)
             return 0
