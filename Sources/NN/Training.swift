@@ -296,7 +296,10 @@ final class ProgressReporter {
 
     /// - Parameter write: where the text goes (standard output by default; tests capture it).
     init(verbosity: Verbosity, epochs: Int, batches: Int,
-         write: @escaping (String) -> Void = { FileHandle.standardOutput.write(Data($0.utf8)) }) {
+         write: @escaping (String) -> Void = { text in
+             print(text, terminator: "")   // the same buffered stream as the caller's print, so lines stay in order
+             fflush(nil)                   // and a redrawn bar shows at once
+         }) {
         if verbosity == .automatic {
             mode = isatty(STDOUT_FILENO) != 0 ? .progressBar : .perEpoch
         } else {

@@ -1,0 +1,43 @@
+import NN
+
+/// Chapter 2: one neuron, z = Σ wᵢxᵢ + b followed by an activation, and the activations' derivatives.
+func neuronChapter(_ context: Context) throws {
+    context.say("""
+    A neuron computes z = Σ wᵢxᵢ + b and passes it through an activation function.
+    With x = [1, 2], w = [0.5, −0.25], b = 0.1:
+    """)
+    let x = Tensor<Double>([1, 2])
+    let w = Variable(Tensor<Double>([0.5, -0.25])), b = Variable(0.1)
+    let z = (w * x).sum() + b
+    context.say("  z = 0.5·1 + (−0.25)·2 + 0.1 = \(format(z.scalar))")
+    let activations: [(String, (Variable<Double>) -> Variable<Double>)] = [
+        ("sigmoid", { sigmoid($0) }), ("tanh", { tanh($0) }), ("relu", { relu($0) }),
+        ("leakyRelu(α=0.1)", { leakyRelu($0, alpha: 0.1) }),
+    ]
+    for (name, f) in activations {
+        let out = f(z)
+        out.backward(retainGraph: true)   // the four activations share z: keep its graph for the next one
+        context.say("  \(name.padding(toLength: 17, withPad: " ", startingAt: 0)) a = \(format(out.scalar))   ∂a/∂w = \(w.grad!.scalars.map { format($0) })")
+        w.zeroGrad(); b.zeroGrad()
+    }
+    context.say("""
+
+    The activations and their derivatives, computed by the tape over z in [−5, 5]:
+    sigmoid σ' = σ(1 − σ), tanh' = 1 − tanh², relu' = [z > 0], leaky relu' = z > 0 ? 1 : α.
+    """)
+    let zs = (0...100).map { -5 + Double($0) / 10 }
+    var plot = LinePlot(title: "Activations (solid) and their derivatives", xLabel: "z", yLabel: "value")
+    var derivativePlot = LinePlot(title: "Derivatives of the activations, from the tape", xLabel: "z", yLabel: "derivative")
+    var marks: [(mark: Character, points: [(Double, Double)])] = []
+    for (i, (name, f)) in activations.enumerated() {
+        let values = zs.map { f(Variable($0, requiresGrad: false)).scalar }
+        let slopes = zs.map { z in gradient(at: Tensor(z), of: { f($0) }).scalar }
+        plot.series.append((name, Array(zip(zs, values))))
+        derivativePlot.series.append((name + "'", Array(zip(zs, slopes))))
+        marks.append((Array("stRL")[i], Array(zip(zs, values))))
+    }
+    try context.save(plot.svg(), as: "02-activations.svg")
+    try context.save(derivativePlot.svg(), as: "02-derivatives.svg")
+    context.say("  s = sigmoid, t = tanh, R = relu, L = leaky relu:")
+    context.say(Terminal.plot(marks, width: 61, height: 12))
+}

@@ -1,0 +1,44 @@
+import Foundation
+import NN
+
+/// What a chapter needs: where pictures go, the seed, and how to write text.
+final class Context {
+    let outputDirectory: URL
+    let seed: UInt64
+    private(set) var written: [String] = []
+
+    init(outputDirectory: URL, seed: UInt64) {
+        self.outputDirectory = outputDirectory
+        self.seed = seed
+    }
+
+    func say(_ text: String = "") { print(text) }
+
+    /// Writes an SVG into the output directory and says where it is.
+    func save(_ svg: SVG, as name: String) throws {
+        let url = outputDirectory.appendingPathComponent(name)
+        try svg.write(to: url)
+        written.append(name)
+        say("  picture: \(url.path)")
+    }
+}
+
+/// One chapter of the tour.
+struct Chapter: Sendable {
+    let number: Int
+    let name: String
+    let title: String
+    let run: @Sendable (Context) throws -> Void
+}
+
+/// The chapters, in order.
+let chapters: [Chapter] = [
+    Chapter(number: 1, name: "tape", title: "A scalar expression on the tape", run: tapeChapter),
+    Chapter(number: 2, name: "neuron", title: "One neuron and its activations", run: neuronChapter),
+    Chapter(number: 6, name: "xor", title: "XOR with a 2-3-1 sigmoid network", run: xorChapter),
+    Chapter(number: 7, name: "classifier", title: "A binary classifier, Keras style", run: classifierChapter),
+    Chapter(number: 10, name: "digits", title: "Handwritten digits", run: digitsChapter),
+]
+
+func format(_ x: Double, _ digits: Int = 4) -> String { String(format: "%.\(digits)f", x) }
+func format(_ x: Float, _ digits: Int = 4) -> String { format(Double(x), digits) }

@@ -1,0 +1,70 @@
+// playground: a guided tour of backpropagation, chapter by chapter, on this framework.
+import Foundation
+import NN
+
+let usage = """
+usage: playground [CHAPTER…] [--out DIR] [--seed N]
+       playground --list
+
+Runs the whole tour, or the chapters given by number or name. Pictures (SVG) go to --out
+(default playground-output/, created if needed).
+
+options:
+  --list        list the chapters
+  --out DIR     where the pictures go
+  --seed N      the seed of every random draw (default 42)
+  --help        show this help
+"""
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data(("playground: " + message + "\n").utf8))
+    exit(2)
+}
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+var selected: [Chapter] = []
+var output = URL(fileURLWithPath: "playground-output")
+var seed: UInt64 = 42
+var i = 0
+while i < arguments.count {
+    let a = arguments[i]
+    switch a {
+    case "--help", "-h":
+        print(usage)
+        exit(0)
+    case "--list":
+        for c in chapters { print(String(format: "%3d  %-12@ %@", c.number, c.name as NSString, c.title as NSString)) }
+        exit(0)
+    case "--out":
+        i += 1
+        guard i < arguments.count, !arguments[i].hasPrefix("--") else { fail("--out needs a directory") }
+        output = URL(fileURLWithPath: arguments[i])
+    case "--seed":
+        i += 1
+        guard i < arguments.count, let s = UInt64(arguments[i]) else { fail("--seed needs a whole number ≥ 0") }
+        seed = s
+    default:
+        if a.hasPrefix("-") { fail("unknown option '\(a)' (see --help)") }
+        guard let chapter = chapters.first(where: { String($0.number) == a || $0.name == a.lowercased() }) else {
+            fail("no chapter '\(a)'; chapters: " + chapters.map { "\($0.number) \($0.name)" }.joined(separator: ", "))
+        }
+        selected.append(chapter)
+    }
+    i += 1
+}
+if selected.isEmpty { selected = chapters }
+do {
+    try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+} catch {
+    fail("cannot create \(output.path): \(error.localizedDescription)")
+}
+let context = Context(outputDirectory: output, seed: seed)
+for chapter in selected {
+    print("\n━━━ Chapter \(chapter.number): \(chapter.title) ━━━\n")
+    do {
+        try withRandomSeed(seed &+ UInt64(chapter.number)) { try chapter.run(context) }
+    } catch {
+        FileHandle.standardError.write(Data("playground: chapter \(chapter.number) failed: \(error)\n".utf8))
+        exit(1)
+    }
+}
