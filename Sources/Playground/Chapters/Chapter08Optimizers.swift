@@ -1,0 +1,43 @@
+import NN
+
+/// Chapter 8: optimizers side by side on one problem.
+func optimizersChapter(_ context: Context) throws {
+    context.say("""
+    The same network (2-16-16-1, tanh) on the same data (two interleaved half-moons, 200 points), from the
+    same initial weights and batch order, with four optimizers:
+      SGD            θ ← θ − η·g
+      momentum       v ← μv + g,  θ ← θ − η·v
+      RMSProp        s ← αs + (1 − α)g²,  θ ← θ − η·g/√s
+      Adam           momentum and RMSProp together, with bias correction
+    """)
+    var rng = SeededGenerator(seed: context.seed)
+    var flat: [Float] = [], labels: [Float] = []
+    for i in 0..<200 {
+        let t = Float.pi * Float(i % 100) / 99
+        let (x, y): (Float, Float) = i < 100 ? (Float._cos(t), Float._sin(t)) : (1 - Float._cos(t), 0.5 - Float._sin(t))
+        flat += [x + 0.1 * Float(rng.nextNormal()), y + 0.1 * Float(rng.nextNormal())]
+        labels.append(i < 100 ? 0 : 1)
+    }
+    let inputs = Tensor<Float>(shape: [200, 2], scalars: flat), targets = Tensor<Float>(shape: [200, 1], scalars: labels)
+    var plot = LinePlot(title: "Optimizers on two moons: training loss", xLabel: "epoch", yLabel: "binary cross-entropy")
+    let makers: [(String, (Sequential) -> any Optimizer)] = [
+        ("SGD η=0.1", { SGD(for: $0, learningRate: 0.1) }),
+        ("momentum η=0.1 μ=0.9", { SGD(for: $0, learningRate: 0.1, momentum: 0.9) }),
+        ("RMSProp η=0.01", { RMSProp(for: $0, learningRate: 0.01) }),
+        ("Adam η=0.01", { Adam(for: $0, learningRate: 0.01) }),
+    ]
+    for (name, make) in makers {
+        let model = withRandomSeed(context.seed) {
+            Sequential {
+                Dense(inputSize: 2, outputSize: 16, activation: tanh)
+                Dense(inputSize: 16, outputSize: 16, activation: tanh)
+                Dense(inputSize: 16, outputSize: 1)
+            }
+        }
+        let history = try model.fit(inputs, targets, loss: .binaryCrossEntropyWithLogits, optimizer: make(model), epochs: 60,
+                                    batchSize: 20, verbosity: .silent, generator: SeededGenerator(seed: context.seed))
+        context.say("  \(name.padding(toLength: 22, withPad: " ", startingAt: 0)) final loss \(format(history.loss.last!))  accuracy \(format(history.accuracy.last!))  \(Terminal.sparkline(history.loss.map(Double.init), width: 30))")
+        plot.series.append((name, history.loss.enumerated().map { (Double($0.offset + 1), Double($0.element)) }))
+    }
+    try context.save(plot.svg(), as: "08-optimizers.svg")
+}
