@@ -22,5 +22,6 @@ let package = Package(
         .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "AutoDiff"]),
         .testTarget(name: "GradCheckTests", dependencies: ["GradCheck", "GradCheckFixture"]),
+        .testTarget(name: "PlaygroundTests", dependencies: ["Playground"]),
     ]
 )
