@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""Writes the Guide pages (Docs/Guide/*.md) and Tests/NNTests/DocsGuideTests.swift from one source, so that
+every code block of the guide runs in `swift test`.
+
+    python3 Scripts/make-guide.py
+"""
+import pathlib
+import textwrap
+
+root = pathlib.Path(__file__).resolve().parent.parent
+
+pages = [
+("TensorsAndBroadcasting", "Tensors and broadcasting", """
+`Tensor<Scalar>` is a value: copies share storage until one is changed (copy-on-write). It has any rank —
+rank 0 is a scalar, kept inline without allocating — and is stored row-major. Binary operations broadcast
+like NumPy: shapes are aligned from the right, and an axis of size 1 (or a missing one) is repeated to match.
+""", """
+let a = Tensor<Double>([[1], [2]])                  // shape [2, 1]
+let b = Tensor<Double>([10, 20, 30])                // shape [3]
+let c = a + b                                       // shape [2, 3]
+#expect(c == Tensor([[11, 21, 31], [12, 22, 32]]))
+#expect(c.sum(alongAxes: 0) == Tensor([23, 43, 63]))
+#expect(c.mean(alongAxes: 1, keepingDimensions: true).shape == [2, 1])
+#expect(matmul(Tensor<Double>([[1, 2], [3, 4]]), Tensor([1, 1])) == Tensor([3, 7]))
+#expect(c[1] == Tensor([12, 22, 32]) && c[0..<1, 1..<3] == Tensor([[21, 31]]))
+""", """
+Reductions take one or more axes (negative ones count from the end) and drop them unless
+`keepingDimensions: true`. When a broadcast operand is differentiated, its gradient is summed back to its own
+shape — in one place in the backward sweep, for every operation.
+"""),
+("TheTape", "The tape and its semantics", """
+Each operation on a `Variable` appends an entry to the current thread's tape; `backward()` sweeps the tape once
+from the output back. Leaves (`Variable(tensor)`) accumulate (`+=`) their gradient over every backward pass until
+`zeroGrad()`. A graph can be differentiated once unless the first pass keeps it with `retainGraph: true`; and
+`createGraph: true` records the backward pass itself, for higher derivatives.
+""", """
+let w = Variable(Tensor<Double>(3.0))
+let y = w * w
+y.backward(retainGraph: true)                       // keep the graph for a second pass
+y.backward()
+#expect(w.grad == Tensor(12.0))                     // 6 + 6: gradients accumulate
+w.zeroGrad()
+let g = gradients(of: w * w * w, withRespectTo: [w], createGraph: true)[0]   // 3w², recorded
+let h = gradients(of: g, withRespectTo: [w])[0]                               // 6w
+#expect(g.value == Tensor(27.0) && h.value == Tensor(18.0))
+#expect(withoutGradients { (w * 2).requiresGrad } == false)
+""", """
+A tape is freed as soon as no `Variable` refers to it, so a training loop's memory stays flat. Mistakes stop
+the program with a message naming the operation, the shapes and the fix, e.g. a second `backward()` through a
+released graph asks for `retainGraph: true`.
+"""),
+("CustomOperations", "Writing a custom operation", """
+`DifferentiableFunction` records an operation you define: a forward computation on tensors and a pullback that
+maps the output's gradient to the inputs'. Written with `Variable` operations, the pullback is itself
+differentiable, so second derivatives work through it. Check the rule with `checkGradients`.
+""", """
+let cube = DifferentiableFunction<Double>(name: "cube", forward: { xs in xs[0] * xs[0] * xs[0] },
+                                          pullback: { g, xs, _ in [g * 3 * xs[0] * xs[0]] })
+let x = Variable(Tensor<Double>([1, 2]))
+cube(x).sum().backward()
+#expect(x.grad == Tensor([3, 12]))
+#expect(checkGradients(of: { cube($0[0]).sum() }, at: [Tensor([0.5, -1])]).passed)
+#expect(hessian(at: Tensor<Double>([2.0]), of: { cube($0).sum() }) == Tensor([[12.0]]))
+""", """
+"""),
+("LayersAndTraining", "Layers and training", """
+`NN` composes AutoDiff operations into layers (`Dense`, `Dropout`, activations, `Sequential`), losses,
+optimizers and a training loop. The explicit loop is `zeroGrad`, forward, loss, `backward`, `step`; `fit` adds
+batching with seeded shuffles, validation, callbacks and progress output.
+""", """
+var rng = SeededGenerator(seed: 0)
+let inputs = Tensor<Float>.randomNormal(shape: [64, 4], using: &rng)
+let labels = (0..<64).map { inputs[$0].scalars[0] > 0 ? 1 : 0 }
+let model = withRandomSeed(1) {
+    Sequential {
+        Dense(inputSize: 4, outputSize: 16, activation: relu)
+        Dense(inputSize: 16, outputSize: 2)
+    }
+}
+let optimizer = Adam(for: model, learningRate: 0.01)
+let history = try model.fit(inputs, labels, loss: .softmaxCrossEntropy, optimizer: optimizer, epochs: 20,
+                            batchSize: 16, callbacks: [EarlyStopping(patience: 3, monitor: .loss)], verbosity: .silent)
+#expect(history.accuracy.last! > 0.9)
+#expect(model.predict(inputs).shape == [64, 2])
+""", """
+Models start in training mode (dropout active) and stay there after `fit`, as in PyTorch; `predict` and
+`evaluate` run in evaluation mode and put the previous mode back.
+"""),
+("ParameterFiles", "Parameter files and PyTorch", """
+`saveParameters(to:)` writes a safetensors file with PyTorch's `state_dict` names: in a `Sequential`, each
+parameter is named by its module's index in the equivalent `torch.nn.Sequential`, where a `Dense` with an
+activation counts as two modules (`Linear`, then the activation). `loadParameters(from:)` checks every name,
+shape and dtype before it changes anything.
+""", """
+let model = Sequential {
+    Dense(inputSize: 64, outputSize: 128, activation: relu)   // torch: 0 = Linear, 1 = ReLU
+    Dense(inputSize: 128, outputSize: 10)                      // torch: 2 = Linear
+}
+#expect(model.namedParameters.map(\\.name) == ["0.weight", "0.bias", "2.weight", "2.bias"])
+let file = FileManager.default.temporaryDirectory.appendingPathComponent("guide.safetensors")
+try model.saveParameters(to: file)
+try model.loadParameters(from: file)
+#expect(throws: ParameterFileError.self) {
+    try Sequential { Dense(inputSize: 3, outputSize: 1) }.loadParameters(from: file)
+}
+""", """
+In Python, `model.load_state_dict(safetensors.torch.load_file("guide.safetensors"))` loads the file into
+`torch.nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))`, and a file saved from that model's
+`state_dict()` loads here (checked against the reference implementation, `Scripts/safetensors_interop.py`).
+"""),
+("GradCheckTool", "The gradcheck tool", """
+`gradcheck` compares the tape with central finite differences in `Double`: for every operation of the library
+(first and second order) when run without arguments, or for an expression. The same check is a function of the
+library, for your own code:
+""", """
+let report = checkGradients(of: { xs in (xs[0] * sin(xs[1])).sum() },
+                            at: [Tensor([0.5, 1]), Tensor([2, -1])])
+#expect(report.passed && report.maxAbsoluteError < 1e-8)
+let second = checkSecondOrderGradients(of: { xs in (xs[0] * xs[0] * xs[1]).sum() }, at: [Tensor([1, 2]), Tensor([3, 4])])
+#expect(second.passed)
+""", """
+From the command line: `swift run gradcheck`, `swift run gradcheck 'logSumExp(v, axes: 0)' --at v=[1,2,3] --order 2`,
+`--json` for a machine-readable report, `--help` for everything else. Exit status 0 means every check passed,
+1 that one failed, 2 a usage or parse error.
+"""),
+("Performance", "Performance notes", """
+A recorded operation appends one 32-byte entry with no references to a raw buffer; rank-0 values are stored in
+the entry, and a plain backward pass differentiates scalar arithmetic on plain numbers (the scalar fast lane),
+with the same arithmetic as the general rules so both give identical gradients. Measured on the project's
+2-core machine:
+
+| workload | forward | backward | memory |
+|---|---|---|---|
+| micrograd's MLP(2, [16, 16, 1]) step, 68,818 nodes | 52.8 ns/node | 8.5 ns/node | 32 bytes/node |
+| a chain of 10⁶ scalar operations | 32.6 ns/node | 9.3 ns/node | 32 bytes/node |
+| digits MLP 64-128-64-10, Adam, batch 32 | 28 ms/epoch | | |
+
+Run them with `swift run -c release --package-path Benchmarks autodiff-benchmarks scalar chain digits`.
+Write model code with index loops or direct expressions; every copy of a `Variable` out of an array costs a
+reference-count update, which is most of what remains of the forward cost.
+""", """
+let x = Variable(Tensor<Double>(1.0))
+var y = x
+for _ in 0..<1000 { y = y * 1.001 + 0.0 }           // 2,000 recorded operations, no allocation per node
+y.backward()
+#expect(abs(x.grad!.scalar - pow(1.001, 1000)) < 1e-9)
+""", """
+"""),
+]
+
+tests = ['''// Generated by Scripts/make-guide.py with the Guide pages: every code block of Docs/Guide runs here.
+import Foundation
+import Testing
+import NN
+
+@Suite("Docs/Guide code blocks")
+struct DocsGuideTests {''']
+for slug, title, intro, code, outro in pages:
+    body = [f"# {title}", "", textwrap.dedent(intro).strip(), "", "```swift", textwrap.dedent(code).strip(), "```", ""]
+    if outro.strip():
+        body += [textwrap.dedent(outro).strip(), ""]
+    (root / "Docs/Guide" / f"{slug}.md").write_text("\n".join(body))
+    snippet = textwrap.indent(textwrap.dedent(code).strip(), "        ")
+    tests.append(f'''
+    @Test("{title}")
+    func guide{slug}() throws {{
+        // BEGIN DOCS SNIPPET
+{snippet}
+        // END DOCS SNIPPET
+    }}''')
+tests.append("}\n")
+(root / "Tests/NNTests/DocsGuideTests.swift").write_text("\n".join(tests))
+index = ["# The guide", ""] + [f"- [{title}]({slug}.md)" for slug, title, *_ in pages]
+(root / "Docs/Guide/README.md").write_text("\n".join(index) + "\n")
