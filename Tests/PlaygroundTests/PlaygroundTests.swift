@@ -73,6 +73,14 @@ struct PlaygroundTests {
             if !name.contains("boundary") && !name.contains("misclassified") { #expect((elements["polyline"] ?? 0) >= 1, "\(name)") }
         }
         try? FileManager.default.removeItem(at: directory)
+
+        // The README's excerpt of the tour is real output: every line of it (but the elision) is printed.
+        let readme = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md"), encoding: .utf8)
+        let excerpt = try #require(readme.components(separatedBy: "$ swift run -c release playground xor\n").dropFirst().first)
+        for line in excerpt.components(separatedBy: "```")[0].split(separator: "\n") where line != "  …" {
+            #expect(out.contains(line), "README line not in the output: \(line)")
+        }
     }
 
     @Test("chapters by number or name, --list, --help, and bad arguments with exit 2")
