@@ -40,4 +40,32 @@ func optimizersChapter(_ context: Context) throws {
         plot.series.append((name, history.loss.enumerated().map { (Double($0.offset + 1), Double($0.element)) }))
     }
     try context.save(plot.svg(), as: "08-optimizers.svg")
+
+    context.say("""
+
+    Learning-rate decay: a large rate early moves fast, a small one late settles. SGD with momentum from
+    η = 0.3, constant or decayed by a schedule that a callback applies at the start of each epoch:
+    """)
+    var decayPlot = LinePlot(title: "Learning-rate decay: SGD with momentum from η = 0.3", xLabel: "epoch", yLabel: "binary cross-entropy")
+    let schedules: [(String, (any LearningRateSchedule)?)] = [
+        ("constant", nil), ("step decay ×0.5 every 15", StepDecay(stepSize: 15, gamma: 0.5)),
+        ("cosine annealing", CosineAnnealing(period: 60)), ("warm-up 5, then ×0.95", Warmup(epochs: 5, then: ExponentialDecay(gamma: 0.95))),
+    ]
+    for (name, schedule) in schedules {
+        let model = withRandomSeed(context.seed) {
+            Sequential {
+                Dense(inputSize: 2, outputSize: 16, activation: tanh)
+                Dense(inputSize: 16, outputSize: 16, activation: tanh)
+                Dense(inputSize: 16, outputSize: 1)
+            }
+        }
+        let history = try model.fit(inputs, targets, loss: .binaryCrossEntropyWithLogits,
+                                    optimizer: SGD(for: model, learningRate: 0.3, momentum: 0.9), epochs: 60, batchSize: 20,
+                                    callbacks: schedule.map { [LearningRateScheduler($0)] } ?? [], verbosity: .silent,
+                                    generator: SeededGenerator(seed: context.seed))
+        let rates = history.learningRate
+        context.say("  \(name.padding(toLength: 26, withPad: " ", startingAt: 0)) η: \(format(rates.first!, 3)) → \(format(rates.last!, 3))   final loss \(format(history.loss.last!))  \(Terminal.sparkline(history.loss.map(Double.init), width: 30))")
+        decayPlot.series.append((name, history.loss.enumerated().map { (Double($0.offset + 1), Double($0.element)) }))
+    }
+    try context.save(decayPlot.svg(), as: "08-learning-rate-decay.svg")
 }

@@ -4,8 +4,10 @@ import NN
 func overfittingChapter(_ context: Context) throws {
     context.say("""
     20 noisy samples of y = sin(3x) and a network far too large for them (1-64-64-1, tanh) learn the noise:
-    the training loss keeps falling while the loss on 200 fresh points rises. Three cures, each with
-    Adam (η = 0.01), 400 epochs, full batches:
+    the training loss keeps falling while the loss on 200 fresh points rises. Four cures, each with
+    Adam (η = 0.01), 400 epochs, full batches: L2 adds λΣθ² to the loss (small weights), L1 adds λΣ|θ|
+    (many weights exactly small), dropout zeroes random hidden units while training, early stopping keeps
+    the weights of the best validation epoch.
     """)
     var rng = SeededGenerator(seed: context.seed)
     func sample(_ n: Int, noise: Float) -> (Tensor<Float>, Tensor<Float>) {
@@ -15,7 +17,7 @@ func overfittingChapter(_ context: Context) throws {
     let (trainX, trainY) = sample(20, noise: 0.3)
     let (testX, testY) = sample(200, noise: 0)
     var plot = LinePlot(title: "Overfitting: validation loss with and without cures", xLabel: "epoch", yLabel: "validation MSE", logY: true)
-    for cure in ["none", "L2 (λ = 1e-3)", "dropout (0.3)", "early stopping (patience 20)"] {
+    for cure in ["none", "L2 (λ = 1e-3)", "L1 (λ = 1e-4)", "dropout (0.3)", "early stopping (patience 20)"] {
         let model = withRandomSeed(context.seed) {
             Sequential {
                 Dense(inputSize: 1, outputSize: 64, activation: tanh)
@@ -33,6 +35,7 @@ func overfittingChapter(_ context: Context) throws {
             optimizer.zeroGrad()
             var loss = meanSquaredError(predicted: model(trainX), expected: trainY)
             if cure.hasPrefix("L2") { loss = loss + 1e-3 * l2Penalty(model.parameters) }
+            if cure.hasPrefix("L1") { loss = loss + 1e-4 * l1Penalty(model.parameters) }
             loss.backward()
             optimizer.step()
             trainLoss.append(meanSquaredError(predicted: Variable(model.predict(trainX)), expected: trainY).scalar)
