@@ -17,6 +17,7 @@ func overfittingChapter(_ context: Context) throws {
     let (trainX, trainY) = sample(20, noise: 0.3)
     let (testX, testY) = sample(200, noise: 0)
     var plot = LinePlot(title: "Overfitting: validation loss with and without cures", xLabel: "epoch", yLabel: "validation MSE", logY: true)
+    var trainPlot = LinePlot(title: "Overfitting: training loss with and without cures", xLabel: "epoch", yLabel: "training MSE", logY: true)
     for cure in ["none", "L2 (λ = 1e-3)", "L1 (λ = 1e-4)", "dropout (0.3)", "early stopping (patience 20)"] {
         let model = withRandomSeed(context.seed) {
             Sequential {
@@ -51,6 +52,9 @@ func overfittingChapter(_ context: Context) throws {
         let best = validationLoss.min()!
         context.say("  \(cure.padding(toLength: 29, withPad: " ", startingAt: 0)) train \(format(trainLoss.last!))  validation \(format(final))  (best \(format(best)))\(stoppedAt.map { "  stopped at epoch \($0 + 1)" } ?? "")")
         plot.series.append((cure, validationLoss.enumerated().map { (Double($0.offset + 1), Double($0.element)) }))
+        trainPlot.series.append((cure, trainLoss.enumerated().map { (Double($0.offset + 1), Double($0.element)) }))
     }
     try context.save(plot.svg(), as: "09-overfitting.svg")
+    try context.save(trainPlot.svg(), as: "09-overfitting-training.svg")
+    context.say("  Without a cure the training loss keeps falling while the validation loss turns back up: that gap is overfitting.")
 }

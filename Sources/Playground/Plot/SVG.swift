@@ -110,13 +110,15 @@ struct LinePlot {
         }
         svg.text(xLabel, x: (left + right) / 2, y: 375, size: 12)
         svg.text(yLabel, x: 18, y: (top + bottom) / 2, size: 12, rotate: true)
+        // The legend sits in the top right corner, as wide as its longest name (about 6.2 points a character).
+        let legendLeft = right - 36 - 6.2 * Double(series.map(\.name.count).max() ?? 0)
         for (i, s) in series.enumerated() {
             let color = palette[i % palette.count]
             let points = s.points.filter { $0.0.isFinite && $0.1.isFinite && (!logY || $0.1 > 0) }.map { (px($0.0), py($0.1)) }
             svg.polyline(points, stroke: color)
             let ly = top + 8 + Double(i) * 18
-            svg.line(right - 150, ly, right - 125, ly, stroke: color, width: 3)
-            svg.text(s.name, x: right - 120, y: ly + 4, size: 11, anchor: "start")
+            svg.line(legendLeft, ly, legendLeft + 25, ly, stroke: color, width: 3)
+            svg.text(s.name, x: legendLeft + 30, y: ly + 4, size: 11, anchor: "start")
         }
         return svg
     }
