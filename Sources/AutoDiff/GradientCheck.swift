@@ -42,8 +42,11 @@ public struct GradientCheckReport: Sendable, CustomStringConvertible {
     public let maxRelativeError: Double
     /// Every derivative outside `absoluteTolerance + relativeTolerance·|numerical|`, worst first.
     public let mismatches: [GradientMismatch]
+    /// The finite-difference step used.
     public let epsilon: Double
+    /// The absolute tolerance used.
     public let absoluteTolerance: Double
+    /// The relative tolerance used.
     public let relativeTolerance: Double
 
     public var description: String {

@@ -22,6 +22,7 @@ public struct PrimitiveCheck: Sendable {
     /// The function checked.
     public let f: @Sendable ([Variable<Double>]) -> Variable<Double>
 
+    /// A check of `f` on inputs of the given shapes, drawn from the given domains (signed by default).
     public init(_ name: String, _ shapes: [[Int]], _ domains: [Domain] = [],
          _ f: @escaping @Sendable ([Variable<Double>]) -> Variable<Double>) {
         self.name = name

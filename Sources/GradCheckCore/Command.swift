@@ -271,6 +271,7 @@ func listOperations() {
 /// returns the exit status. `functions` adds user-defined operations to the expression language (one input
 /// each), so a program can check its own derivative rules with the same command line.
 public enum GradCheckCommand {
+    /// Runs the command on `arguments` (without the program name) and returns the exit status.
     public static func run(_ arguments: [String], functions: [String: DifferentiableFunction<Double>] = [:]) -> Int32 {
         Evaluator.userFunctions = functions
         guard let options = attempt("", { try Options(arguments) }) else { return 2 }

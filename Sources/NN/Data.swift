@@ -58,13 +58,17 @@ public struct Dataset: Sendable {
 /// for batch in loader { … }      // each pass over the loader is one epoch
 /// ```
 public struct DataLoader: Sequence {
+    /// The data set the batches come from.
     public let dataset: Dataset
+    /// The number of samples of a full batch.
     public let batchSize: Int
+    /// Whether each pass visits the samples in a new seeded order.
     public let shuffle: Bool
     /// Whether a last batch smaller than `batchSize` is dropped (kept by default).
     public let dropLast: Bool
     private let state: GeneratorBox
 
+    /// Batches of `dataset`, shuffled from `generator` (or from a seed drawn from the thread's default generator).
     public init(_ dataset: Dataset, batchSize: Int, shuffle: Bool = true, dropLast: Bool = false,
                 generator: SeededGenerator? = nil) {
         precondition(batchSize > 0, "DataLoader: batchSize must be positive; got \(batchSize)")
@@ -98,7 +102,9 @@ final class GeneratorBox {
 
 /// Per-feature standardization: (x − mean) / standard deviation, with the statistics of the data it was fit on.
 public struct Standardizer: Sendable {
+    /// The mean of each feature.
     public let mean: Tensor<Float>
+    /// The standard deviation of each feature (1 for a constant one).
     public let standardDeviation: Tensor<Float>
 
     /// Statistics of each column (axis 1) of `inputs`; a constant column gets a deviation of 1.
@@ -113,7 +119,9 @@ public struct Standardizer: Sendable {
 
 /// Per-feature min–max scaling to [0, 1], with the range of the data it was fit on.
 public struct MinMaxScaler: Sendable {
+    /// The smallest value of each feature.
     public let minimum: Tensor<Float>
+    /// The range (maximum − minimum) of each feature (1 for a constant one).
     public let range: Tensor<Float>
 
     /// The range of each column of `inputs`; a constant column gets a range of 1.

@@ -69,12 +69,18 @@ public struct History: Sendable {
 
 /// The measurements of one epoch, handed to callbacks.
 public struct EpochLogs: Sendable {
+    /// The epoch (0-based).
     public let epoch: Int
+    /// The mean training loss of the epoch.
     public let loss: Float
+    /// The training accuracy, for classification losses.
     public let accuracy: Float?
+    /// The validation loss, when validation data was given.
     public let validationLoss: Float?
+    /// The validation accuracy, when validation data was given.
     public let validationAccuracy: Float?
 
+    /// The measurements of one epoch.
     public init(epoch: Int, loss: Float, accuracy: Float?, validationLoss: Float?, validationAccuracy: Float?) {
         self.epoch = epoch
         self.loss = loss
@@ -103,13 +109,19 @@ extension Callback {
 /// Stops training when the monitored loss has not improved by more than `minDelta` for `patience` epochs
 /// (Keras' `EarlyStopping`); with `restoreBest`, puts back the parameters of the best epoch at the end.
 public final class EarlyStopping: Callback {
+    /// Which loss early stopping watches.
     public enum Monitor: Sendable { case validationLoss, loss }
+    /// Epochs without improvement before stopping.
     public let patience: Int
+    /// The smallest decrease that counts as an improvement.
     public let minDelta: Float
+    /// Whether the best epoch's parameters are restored at the end.
     public let restoreBest: Bool
+    /// The loss watched.
     public let monitor: Monitor
     /// The best value seen and its epoch.
     public private(set) var best: Float = .infinity
+    /// The epoch of the best value (-1 before any).
     public private(set) var bestEpoch = -1
     /// The epoch after which training was stopped, if it was.
     public private(set) var stoppedEpoch: Int?
@@ -164,9 +176,11 @@ public final class EarlyStopping: Callback {
 
 /// Sets the optimizer's learning rate at the start of each epoch from a schedule and the initial rate.
 public final class LearningRateScheduler: Callback {
+    /// The schedule applied after the warm-up (or by the callback).
     public let schedule: any LearningRateSchedule
     private var base: Float?
 
+    /// A callback applying `schedule` from the optimizer's initial rate.
     public init(_ schedule: any LearningRateSchedule) { self.schedule = schedule }
 
     public func epochWillBegin(_ epoch: Int, model: any Layer, optimizer: any Optimizer) {

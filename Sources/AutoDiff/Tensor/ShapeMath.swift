@@ -71,10 +71,14 @@ enum ShapeMath {
 
 /// Where a user's call came from, carried into messages about programmer errors.
 public struct CallSite: Sendable {
+    /// The caller's file (`#fileID`).
     public let file: StaticString
+    /// The caller's line.
     public let line: UInt
+    /// Whether the place is known (false for operators, which cannot take `#fileID` defaults).
     public let known: Bool
 
+    /// The place of a call.
     @inlinable public init(file: StaticString, line: UInt) {
         self.file = file
         self.line = line

@@ -13,6 +13,7 @@ public protocol TensorElement: Sendable, Equatable {
 }
 
 extension Bool: TensorElement {
+    /// `false`, the value new storage starts with.
     @inlinable public static var _defaultElement: Bool { false }
 }
 
@@ -34,6 +35,7 @@ where Self.RawSignificand: FixedWidthInteger {
 }
 
 extension Float: TensorScalar {
+    /// Zero, the value new storage starts with.
     @inlinable public static var _defaultElement: Float { 0 }
     @inlinable public static func _exp(_ x: Float) -> Float { expf(x) }
     @inlinable public static func _expm1(_ x: Float) -> Float { expm1f(x) }
@@ -47,6 +49,7 @@ extension Float: TensorScalar {
 }
 
 extension Double: TensorScalar {
+    /// Zero, the value new storage starts with.
     @inlinable public static var _defaultElement: Double { 0 }
     @inlinable public static func _exp(_ x: Double) -> Double { exp(x) }
     @inlinable public static func _expm1(_ x: Double) -> Double { expm1(x) }

@@ -46,7 +46,9 @@ public struct Dense: Layer {
         hasActivation = activation != nil
     }
 
+    /// The number of input features.
     public var inputSize: Int { weight.shape[1] }
+    /// The number of outputs.
     public var outputSize: Int { weight.shape[0] }
 
     public func callAsFunction(_ input: Variable<Float>) -> Variable<Float> {

@@ -63,11 +63,17 @@ extension Layer {
 /// Builds the layers of a ``Sequential`` from a list of layer expressions.
 @resultBuilder
 public enum LayerBuilder {
+    /// One layer of the list.
     public static func buildExpression(_ layer: any Layer) -> [any Layer] { [layer] }
+    /// The layers in order.
     public static func buildBlock(_ parts: [any Layer]...) -> [any Layer] { parts.flatMap { $0 } }
+    /// Layers added under an `if`.
     public static func buildOptional(_ part: [any Layer]?) -> [any Layer] { part ?? [] }
+    /// Layers of the first branch of an `if`/`else`.
     public static func buildEither(first part: [any Layer]) -> [any Layer] { part }
+    /// Layers of the second branch of an `if`/`else`.
     public static func buildEither(second part: [any Layer]) -> [any Layer] { part }
+    /// Layers added by a `for` loop.
     public static func buildArray(_ parts: [[any Layer]]) -> [any Layer] { parts.flatMap { $0 } }
 }
 

@@ -10,15 +10,20 @@
 public class Adam: Optimizer {
     public let parameters: [Variable<Float>]
     public var learningRate: Float
+    /// The decay rate of the first-moment (mean) estimate, β₁.
     public let beta1: Float
+    /// The decay rate of the second-moment estimate, β₂.
     public let beta2: Float
+    /// The term ε added to the denominator for numerical stability.
     public let epsilon: Float
+    /// The L2 weight decay λ added to the gradient.
     public let weightDecay: Float
     /// The number of steps taken.
     public private(set) var stepCount = 0
     private var m: Slots
     private var v: Slots
 
+    /// An optimizer for `parameters` (PyTorch's defaults).
     public init(parameters: [Variable<Float>], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
                 epsilon: Float = 1e-8, weightDecay: Float = 0) {
         self.parameters = parameters
@@ -70,6 +75,7 @@ public class Adam: Optimizer {
 public final class AdamW: Adam {
     private let decay: Float
 
+    /// An optimizer for `parameters` (PyTorch's defaults).
     public init(parameters: [Variable<Float>], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
                 epsilon: Float = 1e-8, decoupledWeightDecay: Float = 0.01) {
         decay = decoupledWeightDecay

@@ -9,12 +9,16 @@
 public final class RMSProp: Optimizer {
     public let parameters: [Variable<Float>]
     public var learningRate: Float
+    /// The slope for negative inputs.
     public let alpha: Float
+    /// The term ε added to the denominator for numerical stability.
     public let epsilon: Float
+    /// The momentum μ (0: none).
     public let momentum: Float
     private var squares: Slots
     private var buffers: Slots
 
+    /// An optimizer for `parameters` (PyTorch's defaults).
     public init(parameters: [Variable<Float>], learningRate: Float = 1e-2, alpha: Float = 0.99, epsilon: Float = 1e-8,
                 momentum: Float = 0) {
         self.parameters = parameters
@@ -57,9 +61,11 @@ public final class RMSProp: Optimizer {
 public final class AdaGrad: Optimizer {
     public let parameters: [Variable<Float>]
     public var learningRate: Float
+    /// The term ε added to the denominator for numerical stability.
     public let epsilon: Float
     private var sums: Slots
 
+    /// An optimizer for `parameters` (PyTorch's defaults).
     public init(parameters: [Variable<Float>], learningRate: Float = 1e-2, epsilon: Float = 1e-10) {
         self.parameters = parameters
         self.learningRate = learningRate

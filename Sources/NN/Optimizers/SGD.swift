@@ -12,11 +12,15 @@
 public final class SGD: Optimizer {
     public let parameters: [Variable<Float>]
     public var learningRate: Float
+    /// The momentum μ (0: none).
     public let momentum: Float
+    /// Whether the momentum is Nesterov's.
     public let nesterov: Bool
+    /// The L2 weight decay λ added to the gradient.
     public let weightDecay: Float
     private var buffers: Slots
 
+    /// An optimizer for `parameters`.
     public init(parameters: [Variable<Float>], learningRate: Float, momentum: Float = 0, nesterov: Bool = false,
                 weightDecay: Float = 0) {
         precondition(!nesterov || momentum > 0, "SGD: Nesterov momentum needs momentum > 0")
