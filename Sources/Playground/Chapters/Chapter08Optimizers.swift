@@ -19,6 +19,16 @@ func optimizersChapter(_ context: Context) throws {
         labels.append(i < 100 ? 0 : 1)
     }
     let inputs = Tensor<Float>(shape: [200, 2], scalars: flat), targets = Tensor<Float>(shape: [200, 1], scalars: labels)
+    /// The same network, from the same initial weights, for every run of the chapter.
+    func makeModel() -> Sequential {
+        withRandomSeed(context.seed) {
+            Sequential {
+                Dense(inputSize: 2, outputSize: 16, activation: tanh)
+                Dense(inputSize: 16, outputSize: 16, activation: tanh)
+                Dense(inputSize: 16, outputSize: 1)
+            }
+        }
+    }
     var plot = LinePlot(title: "Optimizers on two moons: training loss", xLabel: "epoch", yLabel: "binary cross-entropy")
     let makers: [(String, (Sequential) -> any Optimizer)] = [
         ("SGD η=0.1", { SGD(for: $0, learningRate: 0.1) }),
@@ -27,13 +37,7 @@ func optimizersChapter(_ context: Context) throws {
         ("Adam η=0.01", { Adam(for: $0, learningRate: 0.01) }),
     ]
     for (name, make) in makers {
-        let model = withRandomSeed(context.seed) {
-            Sequential {
-                Dense(inputSize: 2, outputSize: 16, activation: tanh)
-                Dense(inputSize: 16, outputSize: 16, activation: tanh)
-                Dense(inputSize: 16, outputSize: 1)
-            }
-        }
+        let model = makeModel()
         let history = try model.fit(inputs, targets, loss: .binaryCrossEntropyWithLogits, optimizer: make(model), epochs: 60,
                                     batchSize: 20, verbosity: .silent, generator: SeededGenerator(seed: context.seed))
         context.say("  \(name.padding(toLength: 22, withPad: " ", startingAt: 0)) final loss \(format(history.loss.last!))  accuracy \(format(history.accuracy.last!))  \(Terminal.sparkline(history.loss.map(Double.init), width: 30))")
@@ -52,13 +56,7 @@ func optimizersChapter(_ context: Context) throws {
         ("cosine annealing", CosineAnnealing(period: 60)), ("warm-up 5, then ×0.95", Warmup(epochs: 5, then: ExponentialDecay(gamma: 0.95))),
     ]
     for (name, schedule) in schedules {
-        let model = withRandomSeed(context.seed) {
-            Sequential {
-                Dense(inputSize: 2, outputSize: 16, activation: tanh)
-                Dense(inputSize: 16, outputSize: 16, activation: tanh)
-                Dense(inputSize: 16, outputSize: 1)
-            }
-        }
+        let model = makeModel()
         let history = try model.fit(inputs, targets, loss: .binaryCrossEntropyWithLogits,
                                     optimizer: SGD(for: model, learningRate: 0.3, momentum: 0.9), epochs: 60, batchSize: 20,
                                     callbacks: schedule.map { [LearningRateScheduler($0)] } ?? [], verbosity: .silent,
