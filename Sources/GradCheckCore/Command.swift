@@ -156,6 +156,10 @@ func runPrimitives(_ options: Options) -> Int32 {
     return failed == 0 ? 0 : 1
 }
 
+/// The most work an expression check takes on (input elements × the larger of input and output elements):
+/// beyond it a check would take minutes, so the tool asks for smaller values instead.
+let maximumCheckWork = 4_000_000
+
 /// Values for the expression's variables from --at and --shape.
 func inputValues(_ options: Options, _ expression: Expression, _ text: String) throws -> [(String, Tensor<Double>)] {
     var given: [String: Tensor<Double>] = [:]
@@ -195,6 +199,17 @@ func runExpression(_ text: String, _ options: Options) -> Int32 {
     let constants = Dictionary(uniqueKeysWithValues: named.map { ($0.0, V($0.1, requiresGrad: false)) })
     guard let value = attempt(text, { try withoutGradients { try Evaluator(values: constants).evaluate(expression).value } })
     else { return 2 }
+    // The check compares the full Jacobian (one backward pass per output) with finite differences (two
+    // evaluations per input element): refuse sizes that would take minutes rather than run them.
+    let inputCount = named.reduce(0) { $0 + $1.1.scalarCount }
+    let work = inputCount * max(inputCount, value.scalarCount)
+    if work > maximumCheckWork {
+        func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+        writeError("too large to check by finite differences: \(count(value.scalarCount, "output")) × \(count(inputCount, "input")) " +
+                   "(the limit is about \(Int(Double(maximumCheckWork).squareRoot())) of each): use smaller values" +
+                   (value.scalarCount > 1 ? ", or reduce the output, e.g. sum(\(text))" : ""))
+        return 2
+    }
     let f: ([V]) -> V = { xs in
         (try? Evaluator(values: Dictionary(uniqueKeysWithValues: zip(names, xs).map { ($0, $1) })).evaluate(expression))
             ?? V(Tensor(Double.nan), requiresGrad: false)

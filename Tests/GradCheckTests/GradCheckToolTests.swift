@@ -79,6 +79,8 @@ struct GradCheckToolTests {
         (["--op", "matmull"], ["unknown operation 'matmull'; did you mean 'matmul'?"]),
         (["((((x))))))", "--at", "x=1"], ["expected an operator or the end, found ')' (column 10)"]),
         (["x $ 2", "--at", "x=1"], ["unexpected character '$' (column 3)"]),
+        (["A * 2", "--shape", "A=300x300"], ["too large to check by finite differences: 90000 outputs × 90000 inputs", "sum(A * 2)"]),
+        (["sum(A)", "--shape", "A=300x300"], ["too large to check by finite differences: 1 output × 90000 inputs"]),
     ] as [([String], [String])])
     func errors(_ arguments: [String], _ expected: [String]) throws {
         let (status, out, err) = try runTool("gradcheck", arguments)
