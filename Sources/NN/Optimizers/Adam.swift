@@ -50,19 +50,38 @@ public class Adam: Optimizer {
         stepCount += 1
         let t = Float(stepCount)
         let correction1 = 1 - pow(beta1, t), correction2 = 1 - pow(beta2, t)
+        let (b1, b2, eta, eps, wd, dd) = (beta1, beta2, learningRate, epsilon, weightDecay, decoupledDecay)
         for (i, p) in parameters.enumerated() {
-            guard var g = p.grad else { continue }
+            guard let g = p.grad else { continue }
+            // One pass over the elements, updating the moments in place (no temporary tensors):
+            // the same arithmetic, in the same order, as the formulas above.
             var theta = p.value
-            if decoupledDecay != 0 { theta = theta * (1 - learningRate * decoupledDecay) }
-            if weightDecay != 0 { g += p.value * weightDecay }
-            let mi = m.values[i].map { $0 * beta1 + g * (1 - beta1) } ?? g * (1 - beta1)
-            let vi = v.values[i].map { $0 * beta2 + g * g * (1 - beta2) } ?? g * g * (1 - beta2)
+            var mi = m.values[i] ?? .zeros(like: g)
+            var vi = v.values[i] ?? .zeros(like: g)
+            m.values[i] = nil
+            v.values[i] = nil
+            theta.withUnsafeMutableBufferPointer { th in
+                mi.withUnsafeMutableBufferPointer { mb in
+                    vi.withUnsafeMutableBufferPointer { vb in
+                        g.withUnsafeBufferPointer { gb in
+                            for k in 0..<th.count {
+                                let original = th[k]
+                                var gk = gb[k]
+                                if wd != 0 { gk = gk + original * wd }
+                                var value = original
+                                if dd != 0 { value = value * (1 - eta * dd) }
+                                let mk = mb[k] * b1 + gk * (1 - b1)
+                                let vk = vb[k] * b2 + gk * gk * (1 - b2)
+                                mb[k] = mk
+                                vb[k] = vk
+                                th[k] = value - eta * (mk / correction1) / ((vk / correction2).squareRoot() + eps)
+                            }
+                        }
+                    }
+                }
+            }
             m.values[i] = mi
             v.values[i] = vi
-            let eta = learningRate, eps = epsilon
-            theta = Tensor.zip(theta, Tensor.zip(mi, vi) { a, b in
-                eta * (a / correction1) / ((b / correction2).squareRoot() + eps)
-            }) { $0 - $1 }
             p.value = theta
         }
     }
