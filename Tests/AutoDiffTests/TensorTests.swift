@@ -173,3 +173,22 @@ struct TensorTests {
         #expect(a != c)
     }
 }
+
+@Suite("Matrix multiplication kernel")
+struct MatmulKernelTests {
+    @Test("the tiled kernel equals a naive triple loop, for row counts that are not multiples of the tile", arguments: [1, 3, 4, 5, 7, 9])
+    func tiled(_ m: Int) {
+        var rng = SeededGenerator(seed: UInt64(m))
+        let (k, n) = (6, 5)
+        let a = Tensor<Double>.randomNormal(shape: [m, k], using: &rng), b = Tensor<Double>.randomNormal(shape: [k, n], using: &rng)
+        var expected = [Double](repeating: 0, count: m * n)
+        for i in 0..<m { for j in 0..<n { for p in 0..<k { expected[i * n + j] += a.scalars[i * k + p] * b.scalars[p * n + j] } } }
+        #expect(matmul(a, b).scalars == expected)
+    }
+
+    @Test("zero times infinity is NaN, as IEEE arithmetic and BLAS give")
+    func ieee() {
+        let c = matmul(Tensor<Double>([[0, 1]]), Tensor<Double>([[Double.infinity], [1]]))
+        #expect(c.scalars[0].isNaN)
+    }
+}

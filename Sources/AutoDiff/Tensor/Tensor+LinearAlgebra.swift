@@ -1,17 +1,38 @@
 // Matrix multiplication: 2-D, batched with broadcast batch axes, and NumPy's rank-1 rules.
 
-/// C[m×n] += A[m×k] · B[k×n] on raw row-major buffers (i-p-j order: the inner loop is contiguous).
+/// C[m×n] += A[m×k] · B[k×n] on raw row-major buffers.
+///
+/// Four rows of C are computed together, so that each row of B loaded from memory is used four times; the
+/// inner loop runs along a row (contiguous, vectorized). Every element accumulates over p in increasing order,
+/// whatever the tiling, so results do not depend on it.
 @inlinable
 func gemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>,
                                      m: Int, k: Int, n: Int) {
-    for i in 0..<m {
+    var i = 0
+    while i + 4 <= m {
+        let c0 = c + i * n, c1 = c0 + n, c2 = c1 + n, c3 = c2 + n
+        let a0 = a + i * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k
+        for p in 0..<k {
+            let x0 = a0[p], x1 = a1[p], x2 = a2[p], x3 = a3[p]
+            let bp = b + p * n
+            for j in 0..<n {
+                let bj = bp[j]
+                c0[j] += x0 * bj
+                c1[j] += x1 * bj
+                c2[j] += x2 * bj
+                c3[j] += x3 * bj
+            }
+        }
+        i += 4
+    }
+    while i < m {
         let ci = c + i * n
         for p in 0..<k {
             let aip = a[i * k + p]
-            if aip == 0 { continue }
             let bp = b + p * n
             for j in 0..<n { ci[j] += aip * bp[j] }
         }
+        i += 1
     }
 }
 

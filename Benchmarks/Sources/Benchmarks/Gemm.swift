@@ -1,0 +1,23 @@
+import AutoDiff
+
+/// Float32 matrix multiplication speed: C = A·B for square n×n matrices, GFLOP/s (2n³ flops), one thread.
+func runGemmBenchmark(repeats: Int) {
+    print("gemm: Float32 n×n matmul, 1 thread, GFLOP/s (2n³ flops per product), median of \(repeats) runs")
+    var rng = SeededGenerator(seed: 3)
+    for n in [64, 128, 256, 512, 1024] {
+        let a = Tensor<Float>.randomUniform(shape: [n, n], using: &rng)
+        let b = Tensor<Float>.randomUniform(shape: [n, n], using: &rng)
+        let runs = n >= 1024 ? max(3, repeats / 5) : repeats
+        var rates: [Double] = []
+        var checksum: Float = 0
+        for _ in 0..<(runs + 1) {
+            let t0 = now()
+            let c = matmul(a, b)
+            let seconds = Double(now() - t0) / 1e9
+            checksum += c.scalars[0]
+            rates.append(2 * Double(n) * Double(n) * Double(n) / seconds / 1e9)
+        }
+        let s = Summary(Array(rates.dropFirst()))
+        print("  n = \(String(n).padding(toLength: 5, withPad: " ", startingAt: 0)) \(format(s.median, 1)) GFLOP/s (min \(format(s.min, 1)), max \(format(s.max, 1)))" + (checksum.isNaN ? " nan" : ""))
+    }
+}
