@@ -63,20 +63,9 @@ struct Evaluator {
     }
 
     func requireBroadcast(_ op: String, _ x: V, _ y: V, _ at: Int) throws {
-        if broadcastShapes(x.shape, y.shape) == nil {
+        if broadcastShape(x.shape, y.shape) == nil {
             throw ExpressionError(position: at, message: "\(op): shapes \(x.shape) and \(y.shape) cannot be broadcast together")
         }
-    }
-
-    func broadcastShapes(_ a: [Int], _ b: [Int]) -> [Int]? {
-        let rank = max(a.count, b.count)
-        var out: [Int] = []
-        for i in 0..<rank {
-            let da = i < rank - a.count ? 1 : a[i - (rank - a.count)]
-            let db = i < rank - b.count ? 1 : b[i - (rank - b.count)]
-            if da == db || db == 1 { out.append(da) } else if da == 1 { out.append(db) } else { return nil }
-        }
-        return out
     }
 
     /// Whole numbers from a constant argument (an axis, a list of axes, a shape, indices).
@@ -233,7 +222,7 @@ struct Evaluator {
         guard k == k2 else {
             throw ExpressionError(position: at, message: "matmul: shapes \(a) and \(b) do not fit: the left has \(k) columns, the right \(k2) rows")
         }
-        guard broadcastShapes(Array(a2.dropLast(2)), Array(b2.dropLast(2))) != nil else {
+        guard broadcastShape(Array(a2.dropLast(2)), Array(b2.dropLast(2))) != nil else {
             throw ExpressionError(position: at, message: "matmul: the batch axes of shapes \(a) and \(b) cannot be broadcast together")
         }
     }

@@ -51,10 +51,7 @@ extension Variable {
     @inlinable
     public func summedToShape(_ target: [Int]) -> Variable {
         if shape == target { return self }
-        let offset = rank - target.count
-        var axes: [Int] = Array(0..<Swift.max(offset, 0))
-        for i in 0..<target.count where target[i] == 1 && shape[i + offset] != 1 { axes.append(i + offset) }
-        return sum(alongAxes: axes, keepingDimensions: true).reshaped(to: target)
+        return sum(alongAxes: ShapeMath.broadcastAxes(from: shape, to: target), keepingDimensions: true).reshaped(to: target)
     }
 
     /// The axes reordered: axis `i` of the result is axis `permutation[i]` of this value.

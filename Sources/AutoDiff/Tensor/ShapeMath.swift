@@ -35,6 +35,16 @@ enum ShapeMath {
         return out
     }
 
+    /// The axes of `shape` to sum over to bring it back to `target`, the shape it was broadcast from: the
+    /// leading axes `target` lacks, and the axes where `target` has size 1 (kept, so a reshape follows).
+    @inlinable
+    static func broadcastAxes(from shape: [Int], to target: [Int]) -> [Int] {
+        let offset = shape.count - target.count
+        var axes: [Int] = Array(0..<Swift.max(offset, 0))
+        for i in 0..<target.count where target[i] == 1 && shape[i + offset] != 1 { axes.append(i + offset) }
+        return axes
+    }
+
     /// Strides of `shape` read as a tensor of the (larger or equal) shape `target`: 0 along broadcast axes.
     @inlinable
     static func broadcastStrides(_ shape: [Int], to target: [Int]) -> [Int] {
@@ -68,6 +78,10 @@ enum ShapeMath {
         return out.sorted()
     }
 }
+
+/// The NumPy broadcast of two shapes (aligned from the right, each axis equal or 1), or nil when they do not
+/// broadcast together. Useful to check shapes before calling an operation.
+public func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? { ShapeMath.broadcast(a, b) }
 
 /// Where a user's call came from, carried into messages about programmer errors.
 public struct CallSite: Sendable {
