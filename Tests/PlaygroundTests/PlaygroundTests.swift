@@ -56,9 +56,9 @@ struct PlaygroundTests {
         #expect(out.components(separatedBy: "\n").filter { $0.hasPrefix("  epoch ") && $0.contains("  loss 0.") }.count >= 20)
         let keras = try #require(number(after: "Keras-style classifier accuracy", in: out))
         #expect(keras >= 0.95)
-        // The issue asks for ≥ 0.96; this setup averages 0.961 over seeds and this seed gives 0.958 (see the notes).
+        // With dropout 0.2 the lowest of 16 seeds is 0.961 (`autodiff-benchmarks digits-seeds`); seed 42 gives 0.964.
         let digits = try #require(number(after: "digits test accuracy", in: out))
-        #expect(digits >= 0.95)
+        #expect(digits >= 0.96)
         #expect(out.contains("loaded into a fresh model: identical predictions"))
         #expect(out.contains("Gradient check FAILED: 3 of 3 derivatives differ"))
 

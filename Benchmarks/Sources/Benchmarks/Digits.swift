@@ -4,19 +4,7 @@ import NN
 /// The digits example: UCI digits split 1437/360 with a seeded shuffle, scaled to [0, 1], an MLP
 /// 64-128-64-10 (ReLU), softmax cross-entropy, Adam (lr 1e-3), batch 32, 30 epochs.
 func runDigitsBenchmark(epochs: Int = 30) {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-    let data: Dataset
-    do {
-        data = try NumericTable(contentsOf: root.appendingPathComponent("Data/digits.csv")).dataset(labelColumn: "label")
-    } catch {
-        printError("cannot load Data/digits.csv: \(error)")
-        exit(1)
-    }
-    var rng = SeededGenerator(seed: 0)
-    var (train, test) = data.split(trainCount: 1437, using: &rng)
-    train.inputs = train.inputs / 16
-    test.inputs = test.inputs / 16
+    let (train, test) = loadDigits()
     let model = withRandomSeed(0) {
         Sequential {
             Dense(inputSize: 64, outputSize: 128, activation: relu)
@@ -40,4 +28,22 @@ func runDigitsBenchmark(epochs: Int = 30) {
     print("digits: MLP 64-128-64-10, Adam 1e-3, batch 32, \(epochs) epochs, 1 thread")
     print("  epoch              \(format(s.median)) ms (min \(format(s.min)), max \(format(s.max)))")
     print("  test accuracy      \(format(Double(accuracy), 4)) on 360 held-out digits")
+}
+
+/// The UCI digits split 1437 train / 360 test with the seed-0 shuffle, scaled to [0, 1].
+func loadDigits() -> (train: Dataset, test: Dataset) {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    let data: Dataset
+    do {
+        data = try NumericTable(contentsOf: root.appendingPathComponent("Data/digits.csv")).dataset(labelColumn: "label")
+    } catch {
+        printError("cannot load Data/digits.csv: \(error)")
+        exit(1)
+    }
+    var rng = SeededGenerator(seed: 0)
+    var (train, test) = data.split(trainCount: 1437, using: &rng)
+    train.inputs = train.inputs / 16
+    test.inputs = test.inputs / 16
+    return (train, test)
 }
