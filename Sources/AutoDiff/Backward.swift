@@ -271,7 +271,7 @@ extension Variable {
             leaf.grad = leaf.grad.map { $0 + seedValue } ?? seedValue
             return
         }
-        guard let tape else {
+        guard let tape = tape("backward()", site: site) else {
             usageError("backward()", "this value (shape \(shape)) does not require a gradient: it was computed from constants " +
                        "only, or inside withoutGradients { }", fix: "make the inputs you differentiate by leaves: Variable(tensor)",
                        at: site)
@@ -325,7 +325,7 @@ public func gradients<Scalar: TensorScalar>(
     var totals = [ObjectIdentifier: Variable<Scalar>]()
     if let leaf = output.leaf {
         totals[ObjectIdentifier(leaf)] = Variable(constant: seedValue)
-    } else if let tape = output.tape {
+    } else if let tape = output.tape("gradients(of:withRespectTo:)", site: site) {
         if createGraph {
             tape.sweepRecorded(from: output.index, seed: Variable(constant: seedValue), site: site) { leaf, g in
                 let key = ObjectIdentifier(leaf)

@@ -84,8 +84,12 @@ public func valueWithPullback<S>(at x: Tensor<S>, of f: (Variable<S>) -> Variabl
     withFreshTape(S.self) {
         let v = Variable(x)
         let y = f(v)
+        // The closure keeps the tape: a scalar result (the scalar lane) does not.
+        let tape = y.liveTape
         let pullback: (Tensor<S>) -> Tensor<S> = { seed in
-            gradients(of: y, withRespectTo: [v], seed: seed, retainGraph: true, file: file, line: line)[0].value
+            withExtendedLifetime(tape) {
+                gradients(of: y, withRespectTo: [v], seed: seed, retainGraph: true, file: file, line: line)[0].value
+            }
         }
         return (y.value, pullback)
     }

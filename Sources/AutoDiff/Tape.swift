@@ -96,9 +96,15 @@ final class TapeStorage<Scalar: TensorScalar> {
 ///
 /// Per node it keeps one trivial ``Entry`` in a raw growable buffer (32 bytes for a `Double` scalar
 /// operation: no reference counting, no uniqueness or exclusivity check per append); tensor values and
-/// the parameters of the less common operations sit beside it. A tape lives as long as some
-/// ``Variable`` recorded on it is alive; then its memory is released at once, with no recursion, whatever
-/// the size of the graph. `backward()` is one reverse sweep over it.
+/// the parameters of the less common operations sit beside it. `backward()` is one reverse sweep over it.
+///
+/// Lifetime. A tape that only tensor graphs recorded on lives as long as some ``Variable`` recorded on it
+/// is alive (each holds a reference); then its memory is released at once, with no recursion, whatever the
+/// size of the graph. A tape that recorded a *scalar graph* (rank-0 results of rank-0 operands: the scalar
+/// lane) becomes an *arena*: its rank-0 variables hold no reference (no reference counting per operation),
+/// so the thread context keeps the tape, and its memory is reused for the next graph once the graph was
+/// released by `backward()` (or the tape stopped being current) and no tensor variable refers to it. Each
+/// reuse gives the tape a new ``id``; a scalar variable of an earlier use is then recognised as stale.
 @usableFromInline
 final class Tape<Scalar: TensorScalar> {
     @exclusivity(unchecked) @usableFromInline var entries: UnsafeMutablePointer<Entry<Scalar>>
@@ -111,8 +117,16 @@ final class Tape<Scalar: TensorScalar> {
     /// Gradients of non-leaf nodes kept by ``Variable/retainGrad()``, by node.
     @exclusivity(unchecked) @usableFromInline var retainedGradients: [Int32: Tensor<Scalar>] = [:]
     @exclusivity(unchecked) @usableFromInline var retainRequests: Set<Int32> = []
-    @usableFromInline let id: UInt64
+    /// The identity of the graph being recorded: unique in the process, renewed when an arena is reused.
+    @exclusivity(unchecked) @usableFromInline var id: UInt64
     @usableFromInline let context: ThreadContext
+    /// Whether scalar-lane variables (which hold no reference) were recorded: the context then keeps the tape.
+    @exclusivity(unchecked) @usableFromInline var isArena = false
+    /// Whether the tape holds a graph in use (false once an arena was released, until it is reused).
+    @exclusivity(unchecked) @usableFromInline var isLive = true
+
+    /// The part of ``id`` that scalar-lane variables keep to recognise their graph.
+    @inlinable var epoch: UInt32 { UInt32(truncatingIfNeeded: id) }
 
     @usableFromInline
     init(context: ThreadContext) {
@@ -131,7 +145,7 @@ final class Tape<Scalar: TensorScalar> {
     }
 
     deinit {
-        context.liveTapes -= 1
+        if isLive { context.liveTapes -= 1 }
         close()
         // Entries are trivial: nothing to destroy one by one; the buffer goes to the next tape.
         context.keepSpareStorage(TapeStorage(entries: entries, capacity: capacity))
@@ -145,11 +159,16 @@ final class Tape<Scalar: TensorScalar> {
         return unsafeDowncast(slot, to: Tape.self)
     }
 
-    /// The tape new graphs record on in `context`, made if none is alive.
+    /// The tape new graphs record on in `context`, made (or an idle arena reused) if none is alive.
     @inlinable
     static func current(in context: ThreadContext) -> Tape {
         if let tape = existing(in: context) { return tape }
-        let tape = Tape(context: context)
+        return makeCurrent(in: context)
+    }
+
+    @usableFromInline
+    static func makeCurrent(in context: ThreadContext) -> Tape {
+        let tape = context.idleArena(Scalar.self).map { $0.reset(); return $0 } ?? Tape(context: context)
         if Scalar.self == Double.self { context.doubleTape = tape } else { context.floatTape = tape }
         return tape
     }
@@ -162,6 +181,67 @@ final class Tape<Scalar: TensorScalar> {
         } else if context.floatTape === self {
             context.floatTape = nil
         }
+        if isArena && isLive {
+            isLive = false
+            context.liveTapes -= 1
+        }
+    }
+
+    /// Whether this is the tape new graphs of its thread record on.
+    var isCurrent: Bool {
+        Scalar.self == Double.self ? context.doubleTape === self : context.floatTape === self
+    }
+
+    /// Makes this tape an arena: the context keeps it, because scalar-lane variables do not.
+    @usableFromInline
+    func becomeArena() {
+        isArena = true
+        context.adoptArena(self)
+    }
+
+    /// Empties an idle arena for a new graph, under a new identity (its old scalar variables become stale).
+    func reset() {
+        id = tapeCounter.wrappingAdd(1, ordering: .relaxed).oldValue
+        count = 0
+        tensors.removeAll(keepingCapacity: true)
+        extras.removeAll(keepingCapacity: true)
+        leaves.removeAll(keepingCapacity: true)
+        retainedGradients = [:]
+        retainRequests = []
+        if capacity > 1 << 22 {
+            // One huge graph should not pin its memory forever.
+            entries.deallocate()
+            capacity = 1024
+            entries = .allocate(capacity: capacity)
+        }
+        if !isLive {
+            isLive = true
+            context.liveTapes += 1
+        }
+    }
+
+    /// Frees an arena's memory when its thread ends. The object itself is never freed: scalar variables
+    /// that escaped the thread may still point at it, and find it stale.
+    func retire() {
+        close()
+        id = tapeCounter.wrappingAdd(1, ordering: .relaxed).oldValue
+        count = 0
+        tensors = []
+        extras = []
+        leaves = []
+        retainedGradients = [:]
+        retainRequests = []
+        entries.deallocate()
+        capacity = 16
+        entries = .allocate(capacity: capacity)
+    }
+
+    @usableFromInline
+    func staleError(_ op: StaticString, _ site: CallSite) -> Never {
+        usageError("\(op)", "a scalar value of a graph that was already differentiated and released (backward() without " +
+                   "retainGraph) takes part in a new operation; its thread may also have ended",
+                   fix: "use .value or .detached() for values of a finished graph, or pass retainGraph: true to that backward()",
+                   at: site)
     }
 
     /// Doubles the entry buffer.

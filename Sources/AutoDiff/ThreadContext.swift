@@ -23,6 +23,9 @@ final class ThreadContext {
     /// How many tapes of this thread are alive (a diagnostic for tests and the memory benchmark).
     @usableFromInline var liveTapes = 0
     let random = RandomContext()
+    /// The tapes that became arenas (see ``Tape``): kept for the life of the thread and reused.
+    var floatArenas: [Tape<Float>] = []
+    var doubleArenas: [Tape<Double>] = []
     /// The emptied arrays of the last dead tape of each scalar type (see `Tape.init`).
     var spareFloatStorage: AnyObject?
     var spareDoubleStorage: AnyObject?
@@ -43,6 +46,39 @@ final class ThreadContext {
         if Scalar.self == Double.self { spareDoubleStorage = storage } else { spareFloatStorage = storage }
     }
 
+    func adoptArena<Scalar: TensorScalar>(_ tape: Tape<Scalar>) {
+        if Scalar.self == Double.self {
+            doubleArenas.append(unsafeDowncast(tape, to: Tape<Double>.self))
+        } else {
+            floatArenas.append(unsafeDowncast(tape, to: Tape<Float>.self))
+        }
+    }
+
+    /// An arena of this thread that no graph uses any more: not current, and referred to by nothing but
+    /// this context (no tensor variable, no pullback closure).
+    func idleArena<Scalar: TensorScalar>(_ type: Scalar.Type) -> Tape<Scalar>? {
+        if Scalar.self == Double.self {
+            for k in 0..<doubleArenas.count where isKnownUniquelyReferenced(&doubleArenas[k]) {
+                let tape = unsafeDowncast(doubleArenas[k], to: Tape<Scalar>.self)
+                if !tape.isCurrent { return tape }
+            }
+        } else {
+            for k in 0..<floatArenas.count where isKnownUniquelyReferenced(&floatArenas[k]) {
+                let tape = unsafeDowncast(floatArenas[k], to: Tape<Scalar>.self)
+                if !tape.isCurrent { return tape }
+            }
+        }
+        return nil
+    }
+
+    /// Frees the arenas' memory when the thread ends (see `Tape.retire`).
+    func retireArenas() {
+        for tape in doubleArenas { tape.retire() }
+        for tape in floatArenas { tape.retire() }
+        spareFloatStorage = nil
+        spareDoubleStorage = nil
+    }
+
     @usableFromInline
     static var current: ThreadContext {
         if let pointer = pthread_getspecific(threadContextKey) {
@@ -56,11 +92,16 @@ final class ThreadContext {
 
 #if canImport(Darwin)
 private func releaseThreadContext(_ pointer: UnsafeMutableRawPointer) {
-    Unmanaged<ThreadContext>.fromOpaque(pointer).release()
+    let context = Unmanaged<ThreadContext>.fromOpaque(pointer)
+    context.takeUnretainedValue().retireArenas()
+    context.release()
 }
 #else
 private func releaseThreadContext(_ pointer: UnsafeMutableRawPointer?) {
-    if let pointer { Unmanaged<ThreadContext>.fromOpaque(pointer).release() }
+    guard let pointer else { return }
+    let context = Unmanaged<ThreadContext>.fromOpaque(pointer)
+    context.takeUnretainedValue().retireArenas()
+    context.release()
 }
 #endif
 
@@ -91,6 +132,12 @@ public var isRecordingGradients: Bool { ThreadContext.current.gradientsEnabled }
 public enum TapeDiagnostics {
     /// The number of tapes alive on this thread: 0 when no graph is referenced any more.
     public static var liveTapeCount: Int { ThreadContext.current.liveTapes }
+
+    /// The number of arenas this thread keeps for `Scalar` scalar graphs (see the tape's lifetime rules in
+    /// the Guide): stays at 1 in a training loop.
+    public static func arenaCount<Scalar: TensorScalar>(_ type: Scalar.Type) -> Int {
+        Scalar.self == Double.self ? ThreadContext.current.doubleArenas.count : ThreadContext.current.floatArenas.count
+    }
 
     /// The number of nodes of the tape that new `Scalar` graphs on this thread record on (0 when none).
     public static func currentTapeNodeCount<Scalar: TensorScalar>(_ type: Scalar.Type) -> Int {

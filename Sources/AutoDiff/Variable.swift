@@ -14,22 +14,48 @@
 public struct Variable<Scalar: TensorScalar> {
     /// The value of a node or a constant (a leaf keeps its value in its `Leaf`).
     @usableFromInline var storedValue: Tensor<Scalar>
-    /// The one object this value refers to: the `Tape` it was recorded on (`index ≥ 0`), the `Leaf` that
-    /// holds a leaf's state (`index == leafIndex`), or nothing for a constant. One reference, so copying a
-    /// variable costs at most one retain.
+    /// The one object this value refers to: the `Tape` a tensor node was recorded on, the `Leaf` that
+    /// holds a leaf's state (`index == leafIndex`), or nothing for a constant or a scalar-lane node. One
+    /// reference, so copying a variable costs at most one retain.
     @usableFromInline var owner: AnyObject?
+    /// The tape of a scalar-lane node (`index ≥ 0`, `owner == nil`): not a reference, so that recording and
+    /// copying scalars costs no reference counting; the tape is an arena its thread keeps (see ``Tape``).
+    @usableFromInline var lane: Unmanaged<Tape<Scalar>>?
     /// This node's index on its tape, or `leafIndex`, or `constantIndex`.
     @usableFromInline var index: Int32
+    /// For a scalar-lane node, the ``Tape/epoch`` of the graph it belongs to (a reused arena has another).
+    @usableFromInline var epoch: UInt32
 
     @inlinable static var leafIndex: Int32 { -2 }
     @inlinable static var constantIndex: Int32 { -1 }
 
-    /// A node of `tape`.
+    /// A node of `tape` that keeps the tape alive.
     @inlinable
     init(value: Tensor<Scalar>, tape: Tape<Scalar>, index: Int32) {
         self.storedValue = value
         self.owner = tape
+        self.lane = nil
         self.index = index
+        self.epoch = 0
+    }
+
+    /// A scalar-lane node of the arena `tape`: no reference.
+    @inlinable
+    init(laneValue value: Tensor<Scalar>, tape: Tape<Scalar>, index: Int32) {
+        if !tape.isArena { tape.becomeArena() }
+        self.storedValue = value
+        self.owner = nil
+        self.lane = Unmanaged.passUnretained(tape)
+        self.index = index
+        self.epoch = tape.epoch
+    }
+
+    /// A new node of `tape`: a scalar-lane node when the value is rank 0 and no operand is a tensor-graph
+    /// node (`regular`), otherwise a node that keeps the tape alive.
+    @inlinable
+    static func node(_ value: Tensor<Scalar>, tape: Tape<Scalar>, index: Int32, regular: Bool) -> Variable {
+        if !regular, case .scalar = value.storage { return Variable(laneValue: value, tape: tape, index: index) }
+        return Variable(value: value, tape: tape, index: index)
     }
 
     /// A constant: it records nothing and receives no gradient.
@@ -37,8 +63,13 @@ public struct Variable<Scalar: TensorScalar> {
     init(constant value: Tensor<Scalar>) {
         self.storedValue = value
         self.owner = nil
+        self.lane = nil
         self.index = Variable.constantIndex
+        self.epoch = 0
     }
+
+    /// Whether this is a node that keeps its tape alive (not a leaf, a constant or a scalar-lane node).
+    @inlinable var isRegularNode: Bool { index >= 0 && owner != nil }
 
     /// The value as a plain scalar when it is rank 0 (the scalar fast lane), without copying a tensor.
     @inlinable
@@ -53,11 +84,24 @@ public struct Variable<Scalar: TensorScalar> {
         return nil
     }
 
-    /// The tape this node was recorded on; nil for leaves and constants.
+    /// The tape this node was recorded on; nil for leaves and constants. Stops with a message for a
+    /// scalar-lane node whose graph was released and whose arena was reused.
     @inlinable
-    var tape: Tape<Scalar>? {
-        guard index >= 0, let owner else { return nil }
-        return unsafeDowncast(owner, to: Tape<Scalar>.self)
+    func tape(_ op: StaticString = "Variable", site: CallSite = .operator) -> Tape<Scalar>? {
+        guard index >= 0 else { return nil }
+        if let owner { return unsafeDowncast(owner, to: Tape<Scalar>.self) }
+        let tape = lane.unsafelyUnwrapped.takeUnretainedValue()
+        if tape.epoch != epoch { tape.staleError(op, site) }
+        return tape
+    }
+
+    /// The tape of a node, or nil for a leaf, a constant, or a stale scalar-lane node.
+    @inlinable
+    var liveTape: Tape<Scalar>? {
+        guard index >= 0 else { return nil }
+        if let owner { return unsafeDowncast(owner, to: Tape<Scalar>.self) }
+        let tape = lane.unsafelyUnwrapped.takeUnretainedValue()
+        return tape.epoch == epoch ? tape : nil
     }
 
     /// The shared state of a leaf that requires a gradient; nil otherwise.
@@ -70,15 +114,11 @@ public struct Variable<Scalar: TensorScalar> {
     /// A leaf variable holding `value`; with `requiresGrad: false`, a constant.
     @inlinable
     public init(_ value: Tensor<Scalar>, requiresGrad: Bool = true) {
-        if requiresGrad {
-            self.storedValue = Tensor(Scalar.zero)
-            self.owner = Leaf(value)
-            self.index = Variable.leafIndex
-        } else {
-            self.storedValue = value
-            self.owner = nil
-            self.index = Variable.constantIndex
-        }
+        self.storedValue = requiresGrad ? Tensor(Scalar.zero) : value
+        self.owner = requiresGrad ? Leaf(value) : nil
+        self.lane = nil
+        self.index = requiresGrad ? Variable.leafIndex : Variable.constantIndex
+        self.epoch = 0
     }
 
     /// A rank-0 leaf variable holding `scalar`.
@@ -118,7 +158,7 @@ public struct Variable<Scalar: TensorScalar> {
     public var grad: Tensor<Scalar>? {
         get {
             if let leaf { return leaf.grad }
-            if let tape { return tape.retainedGradients[index] }
+            if let tape = liveTape { return tape.retainedGradients[index] }
             return nil
         }
         nonmutating set {
@@ -137,11 +177,11 @@ public struct Variable<Scalar: TensorScalar> {
     /// Leaves always keep theirs; use this to inspect the gradient of an intermediate result.
     @inlinable
     public func retainGrad() {
-        if let tape { tape.retainRequests.insert(index) }
+        if let tape = tape("retainGrad()") { tape.retainRequests.insert(index) }
     }
 
     /// Whether gradients flow to this value: a leaf that requires one, or a node computed from one.
-    @inlinable public var requiresGrad: Bool { owner != nil }
+    @inlinable public var requiresGrad: Bool { owner != nil || index >= 0 }
 
     /// Whether this is a leaf (made by `Variable(_:)` with `requiresGrad: true`).
     @inlinable public var isLeaf: Bool { leaf != nil }
@@ -172,13 +212,23 @@ extension Variable: CustomStringConvertible {
 
 extension Variable {
     /// Whether an operation reading this value must be recorded.
-    @inlinable var isTracked: Bool { owner != nil }
+    @inlinable var isTracked: Bool { owner != nil || index >= 0 }
 
     /// The node of this value on `tape`: its own index, a leaf's node, or a new constant node.
     @inlinable
     func node(on tape: Tape<Scalar>, op: StaticString) -> Int32 {
         if index >= 0 {
-            if unsafeBitCast(owner, to: UnsafeRawPointer?.self) != UnsafeRawPointer(Unmanaged.passUnretained(tape).toOpaque()) {
+            let mine: UnsafeRawPointer?
+            if owner != nil {
+                mine = unsafeBitCast(owner, to: UnsafeRawPointer?.self)
+            } else {
+                let laneTape = lane.unsafelyUnwrapped
+                if laneTape._withUnsafeGuaranteedRef({ $0.epoch }) != epoch {
+                    laneTape._withUnsafeGuaranteedRef { $0.staleError(op, .operator) }
+                }
+                mine = UnsafeRawPointer(laneTape.toOpaque())
+            }
+            if mine != UnsafeRawPointer(Unmanaged.passUnretained(tape).toOpaque()) {
                 Variable.crossTapeError(op)
             }
             return index
@@ -202,11 +252,11 @@ extension Variable {
 
     /// The tape an operation on these operands records on, or nil when nothing is to be recorded.
     @inlinable
-    static func recordingTape(_ a: Variable, _ b: Variable? = nil) -> Tape<Scalar>? {
-        if let tape = a.tape ?? b?.tape {
+    static func recordingTape(_ a: Variable, _ b: Variable? = nil, op: StaticString) -> Tape<Scalar>? {
+        if let tape = a.tape(op) ?? b?.tape(op) {
             return tape.context.gradientsEnabled ? tape : nil
         }
-        if a.owner == nil && b?.owner == nil { return nil }
+        if !a.isTracked && !(b?.isTracked ?? false) { return nil }
         let context = ThreadContext.current
         return context.gradientsEnabled ? Tape.current(in: context) : nil
     }
@@ -216,18 +266,26 @@ extension Variable {
     static func record(_ value: Tensor<Scalar>, _ op: StaticString, _ x: Variable,
                        _ make: (Int32) -> Op<Scalar>) -> Variable {
         if x.index >= 0 {
-            // The hot path: the input is a node, so its tape is borrowed (not retained) for the append;
-            // the result's reference is the one retain of the operation.
-            return Unmanaged.passUnretained(x.owner.unsafelyUnwrapped)._withUnsafeGuaranteedRef { owner in
-                let tape = unsafeDowncast(owner, to: Tape<Scalar>.self)
+            if let owner = x.owner {
+                // A tensor-graph node: its tape is borrowed (not retained) for the append; the result's
+                // reference is the one retain of the operation.
+                return Unmanaged.passUnretained(owner)._withUnsafeGuaranteedRef { owner in
+                    let tape = unsafeDowncast(owner, to: Tape<Scalar>.self)
+                    guard tape.context.gradientsEnabled else { return Variable(constant: value) }
+                    return Variable(value: value, tape: tape, index: tape.append(make(x.index), value))
+                }
+            }
+            // The scalar lane: no reference counting at all.
+            return x.lane.unsafelyUnwrapped._withUnsafeGuaranteedRef { tape in
+                if tape.epoch != x.epoch { tape.staleError(op, .operator) }
                 guard tape.context.gradientsEnabled else { return Variable(constant: value) }
-                return Variable(value: value, tape: tape, index: tape.append(make(x.index), value))
+                return node(value, tape: tape, index: tape.append(make(x.index), value), regular: false)
             }
         }
-        guard let tape = recordingTape(x) else { return Variable(constant: value) }
+        guard let tape = recordingTape(x, op: op) else { return Variable(constant: value) }
         let i = x.node(on: tape, op: op)
         let index = tape.append(make(i), value)
-        return Variable(value: value, tape: consume tape, index: index)
+        return node(value, tape: tape, index: index, regular: false)
     }
 
     /// Records a two-input operation whose result is `value`.
@@ -235,22 +293,33 @@ extension Variable {
     static func record(_ value: Tensor<Scalar>, _ op: StaticString, _ a: Variable, _ b: Variable,
                        _ make: (Int32, Int32) -> Op<Scalar>) -> Variable {
         if a.index >= 0 || b.index >= 0 {
-            // The hot path: an input is a node, so its tape is borrowed (not retained) for the append;
-            // the result's reference is the one retain of the operation.
             let node = a.index >= 0 ? a : b
-            return Unmanaged.passUnretained(node.owner.unsafelyUnwrapped)._withUnsafeGuaranteedRef { owner in
-                let tape = unsafeDowncast(owner, to: Tape<Scalar>.self)
+            if let owner = node.owner {
+                // A tensor-graph node: its tape is borrowed (not retained) for the append; the result's
+                // reference is the one retain of the operation.
+                return Unmanaged.passUnretained(owner)._withUnsafeGuaranteedRef { owner in
+                    let tape = unsafeDowncast(owner, to: Tape<Scalar>.self)
+                    guard tape.context.gradientsEnabled else { return Variable(constant: value) }
+                    let i = a.node(on: tape, op: op)
+                    let j = b.node(on: tape, op: op)
+                    return Variable(value: value, tape: tape, index: tape.append(make(i, j), value))
+                }
+            }
+            // The scalar lane: no reference counting at all.
+            return node.lane.unsafelyUnwrapped._withUnsafeGuaranteedRef { tape in
+                if tape.epoch != node.epoch { tape.staleError(op, .operator) }
                 guard tape.context.gradientsEnabled else { return Variable(constant: value) }
                 let i = a.node(on: tape, op: op)
                 let j = b.node(on: tape, op: op)
-                return Variable(value: value, tape: tape, index: tape.append(make(i, j), value))
+                return Variable.node(value, tape: tape, index: tape.append(make(i, j), value),
+                                     regular: a.isRegularNode || b.isRegularNode)
             }
         }
-        guard let tape = recordingTape(a, b) else { return Variable(constant: value) }
+        guard let tape = recordingTape(a, b, op: op) else { return Variable(constant: value) }
         let i = a.node(on: tape, op: op)
         let j = b.node(on: tape, op: op)
         let index = tape.append(make(i, j), value)
-        return Variable(value: value, tape: consume tape, index: index)
+        return node(value, tape: tape, index: index, regular: false)
     }
 
     /// Records an operation of any number of inputs whose result is `value`.
@@ -259,11 +328,12 @@ extension Variable {
                        _ make: ([Int32]) -> Op<Scalar>) -> Variable {
         var tape: Tape<Scalar>?
         for x in inputs where x.isTracked {
-            tape = recordingTape(x)
-            if tape != nil && x.tape != nil { break }
+            tape = recordingTape(x, op: op)
+            if tape != nil && x.index >= 0 { break }
         }
         guard let tape else { return Variable(constant: value) }
         let nodes = inputs.map { $0.node(on: tape, op: op) }
-        return Variable(value: value, tape: tape, index: tape.append(make(nodes), value))
+        return node(value, tape: tape, index: tape.append(make(nodes), value),
+                    regular: inputs.contains { $0.isRegularNode })
     }
 }

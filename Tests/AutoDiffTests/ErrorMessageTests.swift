@@ -58,6 +58,34 @@ struct ErrorMessageTests {
         #expect(text.contains("retainGraph: true"))
     }
 
+    @Test("a scalar of a released graph used in a new graph is refused, not silently wrong")
+    func staleScalar() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let w = Variable(2.0)
+            let old = w * w
+            old.backward()
+            let fresh = w * 3      // a new graph reuses the released one's memory
+            _ = fresh + old
+        }
+        let text = Self.stderr(result)
+        #expect(text.contains("+: a scalar value of a graph that was already differentiated and released"))
+        #expect(text.contains("use .value or .detached()"))
+    }
+
+    @Test("a second backward from a scalar whose graph was released and reused asks for retainGraph")
+    func staleBackward() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let w = Variable(2.0)
+            let y = w * w
+            y.backward()
+            (w + 1).backward()
+            y.backward()
+        }
+        let text = Self.stderr(result)
+        #expect(text.contains("backward(): a scalar value of a graph that was already differentiated and released"))
+        #expect(text.contains("retainGraph: true"))
+    }
+
     @Test("a bad reshape names both shapes")
     func badReshape() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {

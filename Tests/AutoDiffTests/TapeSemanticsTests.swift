@@ -143,6 +143,89 @@ struct TapeSemanticsTests {
         #expect(losses.last! < 1e-6)
     }
 
+    @Test("scalar training loop: one arena, reused every step, with flat memory")
+    func scalarArenaReuse() {
+        let w = Variable(0.5), b = Variable(-0.5)
+        let points: [(Double, Double)] = [(0, 1), (1, 3), (2, 5), (3, 7)]
+        var sizes: Set<Int> = []
+        var loss = 0.0
+        for _ in 0..<2000 {
+            var total = Variable(0.0, requiresGrad: false)
+            for (x, y) in points {
+                let e = w * x + b - y
+                total = total + e * e
+            }
+            let mean = total / Double(points.count)
+            sizes.insert(TapeDiagnostics.currentTapeNodeCount(Double.self))
+            w.zeroGrad(); b.zeroGrad()
+            mean.backward()
+            loss = mean.scalar
+            withoutGradients {
+                w.value -= w.grad! * 0.05
+                b.value -= b.grad! * 0.05
+            }
+        }
+        #expect(sizes.count == 1)                        // the same graph each step, from an empty tape
+        #expect(TapeDiagnostics.arenaCount(Double.self) <= 2)
+        #expect(TapeDiagnostics.liveTapeCount == 0)
+        #expect(loss < 1e-8)
+        #expect(abs(w.scalar - 2) < 1e-4 && abs(b.scalar - 1) < 1e-4)
+    }
+
+    @Test("values of a released scalar graph stay readable, and unreached nodes keep their values")
+    func releasedScalarValues() {
+        let w = Variable(3.0)
+        let y = w * w
+        let side = w + 1
+        y.backward()
+        _ = (w * 2).scalar     // a new graph reuses the arena
+        #expect(y.scalar == 9 && side.scalar == 4)
+        #expect(y.detached().scalar == 9)
+        #expect(w.grad!.scalar == 6)
+    }
+
+    @Test("scalar and tensor nodes mix in one graph")
+    func scalarTensorMix() {
+        let a = Variable(2.0)
+        let x = Variable(Tensor<Double>([1, 2, 3]))
+        let s = a * a                       // scalar lane
+        let t = (x * s).sum()               // a tensor node using it
+        let u = t * a + s                   // a rank-0 node of the tensor graph
+        u.backward()
+        // u = a³·Σx + a², du/da = 3a²·Σx + 2a = 76, du/dx = a³ = 8
+        #expect(a.grad!.scalar == 76)
+        #expect(x.grad! == Tensor<Double>([8, 8, 8]))
+    }
+
+    @Test("a pullback keeps its scalar graph while other graphs come and go")
+    func pullbackKeepsArena() {
+        let (value, pullback) = valueWithPullback(at: Tensor<Double>(3.0)) { x in x * x * x }
+        for _ in 0..<3 {
+            let w = Variable(1.0)
+            (w * w).backward()
+        }
+        #expect(value.scalar == 27)
+        #expect(pullback(Tensor(1.0)).scalar == 27)
+        #expect(pullback(Tensor(2.0)).scalar == 54)
+    }
+
+    @Test("a thread that ends frees its arenas; its scalars are then stale, not dangling")
+    func threadExit() {
+        final class Box: @unchecked Sendable { var y: Variable<Double>? }
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            let w = Variable(2.0)
+            box.y = w * w * w       // recorded, never differentiated
+            done.signal()
+        }
+        thread.start()
+        done.wait()
+        Thread.sleep(forTimeInterval: 0.05)   // let the thread finish and run its destructors
+        #expect(box.y!.scalar == 8)
+        #expect(box.y!.grad == nil)
+    }
+
     @Test("Float variables record on their own tape")
     func floatTape() {
         let x = Variable(Tensor<Float>([1, 2, 3]))
