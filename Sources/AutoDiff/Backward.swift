@@ -83,6 +83,7 @@ extension Tape {
         reached[Int(root)] = true
         if rootSlot < 0 { scalarGrads[Int(root)] = seed.inline } else { tensorGrads[Int(rootSlot)] = seed }
 
+        let retaining = !retainRequests.isEmpty
         var i = count - 1
         while i >= 0 {
             defer { i -= 1 }
@@ -91,7 +92,7 @@ extension Tape {
             if release, case .leaf = entries[i].node {} else if release { entries[i].released = true }
             let slot = entries[i].slot
             let n = Int32(i)
-            if !retainRequests.isEmpty, retainRequests.contains(n) {
+            if retaining, retainRequests.contains(n) {
                 let g = slot < 0 ? Tensor(scalarGrads[i]) : tensorGrads[Int(slot)]!
                 retainedGradients[n] = retainedGradients[n].map { $0 + g } ?? g
             }

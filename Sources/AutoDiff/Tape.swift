@@ -280,6 +280,16 @@ final class Tape<Scalar: TensorScalar> {
         return Int32(truncatingIfNeeded: index)
     }
 
+    /// Appends a rank-0 node of the scalar lane: no operation enum to convert, no tensor to store.
+    @inlinable
+    func appendScalar(_ node: Node, _ x: Scalar) -> Int32 {
+        let index = count
+        if index == capacity { grow() }
+        (entries + index).initialize(to: Entry(scalar: x, node: node, slot: -1))
+        count = index + 1
+        return Int32(truncatingIfNeeded: index)
+    }
+
     /// The operation record of node `j`.
     @inlinable func node(_ j: Int) -> Node { entries[j].node }
     /// -1 if node `j`'s value is a scalar, else its index in `tensors`.

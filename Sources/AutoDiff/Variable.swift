@@ -12,11 +12,12 @@
 /// print(x.grad!)   // dy/dx = w · (1 − tanh²(x·w))
 /// ```
 public struct Variable<Scalar: TensorScalar> {
-    /// The value of a node or a constant (a leaf keeps its value in its `Leaf`).
-    @usableFromInline var storedValue: Tensor<Scalar>
-    /// The one object this value refers to: the `Tape` a tensor node was recorded on, the `Leaf` that
-    /// holds a leaf's state (`index == leafIndex`), or nothing for a constant or a scalar-lane node. One
-    /// reference, so copying a variable costs at most one retain.
+    /// The value of a scalar-lane node or a rank-0 constant (the others keep theirs in their owner).
+    @usableFromInline var scalarBits: UInt64
+    /// The one object this value refers to: the `Tape` a tensor-graph node was recorded on (which keeps its
+    /// value), the `Leaf` that holds a leaf's state (`index == leafIndex`), the ``ConstantBox`` of a constant
+    /// tensor, or nothing for a rank-0 constant or a scalar-lane node. One reference and no enum, so copying
+    /// a variable costs at most one retain, and none for a scalar.
     @usableFromInline var owner: AnyObject?
     /// The tape of a scalar-lane node (`index ≥ 0`, `owner == nil`): not a reference, so that recording and
     /// copying scalars costs no reference counting; the tape is an arena its thread keeps (see ``Tape``).
@@ -26,13 +27,20 @@ public struct Variable<Scalar: TensorScalar> {
     /// For a scalar-lane node, the ``Tape/epoch`` of the graph it belongs to (a reused arena has another).
     @usableFromInline var epoch: UInt32
 
+    /// The value of a scalar-lane node or a rank-0 constant. (Stored as bits: a stored generic `Scalar` field
+    /// crashes the Swift 6.3 optimizer's LoadableByAddress pass in this module.)
+    @inlinable var scalarValue: Scalar {
+        get { Scalar(_bits: scalarBits) }
+        set { scalarBits = newValue._bits }
+    }
+
     @inlinable static var leafIndex: Int32 { -2 }
     @inlinable static var constantIndex: Int32 { -1 }
 
     /// A node of `tape` that keeps the tape alive.
     @inlinable
     init(value: Tensor<Scalar>, tape: Tape<Scalar>, index: Int32) {
-        self.storedValue = value
+        self.scalarBits = 0
         self.owner = tape
         self.lane = nil
         self.index = index
@@ -43,7 +51,7 @@ public struct Variable<Scalar: TensorScalar> {
     @inlinable
     init(laneValue value: Tensor<Scalar>, tape: Tape<Scalar>, index: Int32) {
         if !tape.isArena { tape.becomeArena() }
-        self.storedValue = value
+        self.scalarBits = value.inline._bits
         self.owner = nil
         self.lane = Unmanaged.passUnretained(tape)
         self.index = index
@@ -61,8 +69,13 @@ public struct Variable<Scalar: TensorScalar> {
     /// A constant: it records nothing and receives no gradient.
     @inlinable
     init(constant value: Tensor<Scalar>) {
-        self.storedValue = value
-        self.owner = nil
+        if case .scalar(let x) = value.storage {
+            self.scalarBits = x._bits
+            self.owner = nil
+        } else {
+            self.scalarBits = 0
+            self.owner = ConstantBox(value)
+        }
         self.lane = nil
         self.index = Variable.constantIndex
         self.epoch = 0
@@ -80,7 +93,13 @@ public struct Variable<Scalar: TensorScalar> {
                 return nil
             }
         }
-        if case .scalar(let x) = storedValue.storage { return x }
+        if owner == nil { return scalarValue }
+        if index >= 0 {
+            return Unmanaged.passUnretained(owner.unsafelyUnwrapped)._withUnsafeGuaranteedRef {
+                let tape = unsafeDowncast($0, to: Tape<Scalar>.self)
+                return tape.slot(Int(index)) < 0 ? tape.scalar(Int(index)) : nil
+            }
+        }
         return nil
     }
 
@@ -114,11 +133,19 @@ public struct Variable<Scalar: TensorScalar> {
     /// A leaf variable holding `value`; with `requiresGrad: false`, a constant.
     @inlinable
     public init(_ value: Tensor<Scalar>, requiresGrad: Bool = true) {
-        self.storedValue = requiresGrad ? Tensor(Scalar.zero) : value
-        self.owner = requiresGrad ? Leaf(value) : nil
+        self.scalarBits = 0
+        self.owner = nil
         self.lane = nil
-        self.index = requiresGrad ? Variable.leafIndex : Variable.constantIndex
+        self.index = Variable.constantIndex
         self.epoch = 0
+        if requiresGrad {
+            owner = Leaf(value)
+            index = Variable.leafIndex
+        } else if case .scalar(let x) = value.storage {
+            scalarValue = x
+        } else {
+            owner = ConstantBox(value)
+        }
     }
 
     /// A rank-0 leaf variable holding `scalar`.
@@ -135,12 +162,10 @@ public struct Variable<Scalar: TensorScalar> {
     @inlinable
     public var value: Tensor<Scalar> {
         get {
-            if index == Variable.leafIndex {
-                return Unmanaged.passUnretained(owner.unsafelyUnwrapped)._withUnsafeGuaranteedRef {
-                    unsafeDowncast($0, to: Leaf<Scalar>.self).value
-                }
-            }
-            return storedValue
+            guard let owner else { return Tensor(scalarValue) }
+            if index == Variable.leafIndex { return unsafeDowncast(owner, to: Leaf<Scalar>.self).value }
+            if index >= 0 { return unsafeDowncast(owner, to: Tape<Scalar>.self).value(index) }
+            return unsafeDowncast(owner, to: ConstantBox<Scalar>.self).value
         }
         nonmutating set {
             guard let leaf else {
@@ -181,7 +206,7 @@ public struct Variable<Scalar: TensorScalar> {
     }
 
     /// Whether gradients flow to this value: a leaf that requires one, or a node computed from one.
-    @inlinable public var requiresGrad: Bool { owner != nil || index >= 0 }
+    @inlinable public var requiresGrad: Bool { index != Variable.constantIndex }
 
     /// Whether this is a leaf (made by `Variable(_:)` with `requiresGrad: true`).
     @inlinable public var isLeaf: Bool { leaf != nil }
@@ -199,6 +224,13 @@ public struct Variable<Scalar: TensorScalar> {
     @inlinable public var scalar: Scalar { value.scalar }
 }
 
+/// The value of a constant tensor variable (rank-0 constants keep theirs inline).
+@usableFromInline
+final class ConstantBox<Scalar: TensorScalar> {
+    @usableFromInline let value: Tensor<Scalar>
+    @inlinable init(_ value: Tensor<Scalar>) { self.value = value }
+}
+
 extension Variable: CustomStringConvertible {
     /// The value, marked as a variable, with the gradient when one has been computed.
     public var description: String {
@@ -212,7 +244,7 @@ extension Variable: CustomStringConvertible {
 
 extension Variable {
     /// Whether an operation reading this value must be recorded.
-    @inlinable var isTracked: Bool { owner != nil || index >= 0 }
+    @inlinable var isTracked: Bool { index != Variable.constantIndex }
 
     /// The node of this value on `tape`: its own index, a leaf's node, or a new constant node.
     @inlinable
@@ -239,7 +271,7 @@ extension Variable {
                 tape.node(of: unsafeDowncast($0, to: Leaf<Scalar>.self))
             }
         }
-        return tape.append(.constant, storedValue)
+        return tape.append(.constant, value)
     }
 
     @usableFromInline
@@ -320,6 +352,61 @@ extension Variable {
         let j = b.node(on: tape, op: op)
         let index = tape.append(make(i, j), value)
         return node(value, tape: tape, index: index, regular: false)
+    }
+
+    /// Whether this value can be an operand of the scalar lane: rank-0 and not a tensor-graph node.
+    @inlinable var isLaneOperand: Bool { index < 0 || owner == nil }
+
+    /// The node of a leaf, constant or scalar-lane value on the arena `tape` (see ``node(on:op:)``).
+    @inlinable
+    func laneNode(on tape: Tape<Scalar>, op: StaticString) -> Int32 {
+        if index >= 0 {
+            if lane.unsafelyUnwrapped.toOpaque() != Unmanaged.passUnretained(tape).toOpaque() || epoch != tape.epoch {
+                _ = node(on: tape, op: op)   // stops with the message that fits
+            }
+            return index
+        }
+        return node(on: tape, op: op)
+    }
+
+    /// Records a two-input operation of the scalar lane whose result is `value`; both operands must be
+    /// ``isLaneOperand``.
+    @inlinable
+    static func recordScalar(_ value: Scalar, _ op: StaticString, _ a: Variable, _ b: Variable,
+                             _ make: (Int32, Int32) -> Node) -> Variable {
+        let tape: Unmanaged<Tape<Scalar>>
+        if a.index >= 0 {
+            tape = a.lane.unsafelyUnwrapped
+        } else if b.index >= 0 {
+            tape = b.lane.unsafelyUnwrapped
+        } else {
+            guard let current = recordingTape(a, b, op: op) else { return Variable(constant: Tensor(value)) }
+            let i = a.node(on: current, op: op)
+            let j = b.node(on: current, op: op)
+            return Variable(laneValue: Tensor(value), tape: current, index: current.appendScalar(make(i, j), value))
+        }
+        return tape._withUnsafeGuaranteedRef { tape in
+            guard tape.context.gradientsEnabled else { return Variable(constant: Tensor(value)) }
+            let i = a.laneNode(on: tape, op: op)
+            let j = b.laneNode(on: tape, op: op)
+            return Variable(laneValue: Tensor(value), tape: tape, index: tape.appendScalar(make(i, j), value))
+        }
+    }
+
+    /// Records a one-input operation of the scalar lane whose result is `value`; `x` must be
+    /// ``isLaneOperand``.
+    @inlinable
+    static func recordScalar(_ value: Scalar, _ op: StaticString, _ x: Variable, _ make: (Int32) -> Node) -> Variable {
+        if x.index >= 0 {
+            return x.lane.unsafelyUnwrapped._withUnsafeGuaranteedRef { tape in
+                guard tape.context.gradientsEnabled else { return Variable(constant: Tensor(value)) }
+                let i = x.laneNode(on: tape, op: op)
+                return Variable(laneValue: Tensor(value), tape: tape, index: tape.appendScalar(make(i), value))
+            }
+        }
+        guard let tape = recordingTape(x, op: op) else { return Variable(constant: Tensor(value)) }
+        let i = x.node(on: tape, op: op)
+        return Variable(laneValue: Tensor(value), tape: tape, index: tape.appendScalar(make(i), value))
     }
 
     /// Records an operation of any number of inputs whose result is `value`.

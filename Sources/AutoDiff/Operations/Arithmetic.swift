@@ -41,7 +41,12 @@ extension Variable {
                            scalarOp: (Scalar, Scalar) -> Scalar,
                            tensorOp: (Tensor<Scalar>, Tensor<Scalar>) -> Tensor<Scalar>) -> Variable {
         let value: Tensor<Scalar>
-        if let x = a._scalarValue, let y = b._scalarValue { value = Tensor(scalarOp(x, y)) } else {
+        if let x = a._scalarValue, let y = b._scalarValue {
+            if a.isLaneOperand && b.isLaneOperand {
+                return recordScalar(scalarOp(x, y), name, a, b) { .arithmetic(op, $0, $1) }
+            }
+            value = Tensor(scalarOp(x, y))
+        } else {
             value = tensorOp(a.value, b.value)
         }
         return record(value, name, a, b) { .arithmetic(op, $0, $1) }

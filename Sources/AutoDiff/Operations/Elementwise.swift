@@ -45,7 +45,12 @@ extension Variable {
     static func elementwise(_ op: ElementwiseOp, _ name: StaticString, _ x: Variable,
                             _ value: @autoclosure () -> Tensor<Scalar>, scalar: (Scalar) -> Scalar) -> Variable {
         let v: Tensor<Scalar>
-        if let s = x._scalarValue { v = Tensor(scalar(s)) } else { v = value() }
+        if let s = x._scalarValue {
+            if x.isLaneOperand { return recordScalar(scalar(s), name, x) { .elementwise(op, $0) } }
+            v = Tensor(scalar(s))
+        } else {
+            v = value()
+        }
         return record(v, name, x) { .elementwise(op, $0) }
     }
 

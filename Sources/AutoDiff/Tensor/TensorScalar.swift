@@ -32,6 +32,10 @@ where Self.RawSignificand: FixedWidthInteger {
     static func _tan(_ x: Self) -> Self
     static func _tanh(_ x: Self) -> Self
     static func _pow(_ x: Self, _ y: Self) -> Self
+    /// The value's bit pattern, widened to 64 bits (a `Variable` stores its scalar this way).
+    var _bits: UInt64 { get }
+    /// The value of a bit pattern made by `_bits`.
+    init(_bits: UInt64)
 }
 
 extension Float: TensorScalar {
@@ -46,6 +50,8 @@ extension Float: TensorScalar {
     @inlinable public static func _tan(_ x: Float) -> Float { tanf(x) }
     @inlinable public static func _tanh(_ x: Float) -> Float { tanhf(x) }
     @inlinable public static func _pow(_ x: Float, _ y: Float) -> Float { powf(x, y) }
+    @inlinable public var _bits: UInt64 { UInt64(bitPattern) }
+    @inlinable public init(_bits: UInt64) { self.init(bitPattern: UInt32(truncatingIfNeeded: _bits)) }
 }
 
 extension Double: TensorScalar {
@@ -60,6 +66,8 @@ extension Double: TensorScalar {
     @inlinable public static func _tan(_ x: Double) -> Double { tan(x) }
     @inlinable public static func _tanh(_ x: Double) -> Double { tanh(x) }
     @inlinable public static func _pow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
+    @inlinable public var _bits: UInt64 { bitPattern }
+    @inlinable public init(_bits: UInt64) { self.init(bitPattern: _bits) }
 }
 
 extension TensorScalar {
