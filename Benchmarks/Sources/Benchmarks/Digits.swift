@@ -4,14 +4,16 @@ import NN
 /// The digits example: UCI digits split 1437/360 with a seeded shuffle, scaled to [0, 1], an MLP
 /// 64-128-64-10 (ReLU), softmax cross-entropy, Adam (lr 1e-3), batch 32, 30 epochs.
 func runDigitsBenchmark(epochs: Int = 30) {
-    let (train, test) = loadDigits()
-    let model = withRandomSeed(0) {
-        Sequential {
-            Dense(inputSize: 64, outputSize: 128, activation: relu)
-            Dense(inputSize: 128, outputSize: 64, activation: relu)
-            Dense(inputSize: 64, outputSize: 10)
-        }
+    for threads in [1, 2] {
+        Parallelism.threadCount = threads
+        runDigits(epochs: epochs, threads: threads)
     }
+    Parallelism.threadCount = 1
+}
+
+func runDigits(epochs: Int, threads: Int) {
+    let (train, test) = loadDigits()
+    let model = multilayerPerceptron([64, 128, 64, 10], seed: 0)
     let optimizer = Adam(for: model, learningRate: 1e-3)
     var epochTimes: [Double] = []
     var accuracy: Float = 0
@@ -25,7 +27,7 @@ func runDigitsBenchmark(epochs: Int = 30) {
     }
     accuracy = model.evaluate(test.inputs, test.labels!).accuracy ?? 0
     let s = Summary(epochTimes)
-    print("digits: MLP 64-128-64-10, Adam 1e-3, batch 32, \(epochs) epochs, 1 thread")
+    print("digits: MLP 64-128-64-10, Adam 1e-3, batch 32, \(epochs) epochs, \(threads) thread\(threads == 1 ? "" : "s")")
     print("  epoch              \(format(s.median)) ms (min \(format(s.min)), max \(format(s.max)))")
     print("  test accuracy      \(format(Double(accuracy), 4)) on 360 held-out digits")
 }
@@ -46,4 +48,17 @@ func loadDigits() -> (train: Dataset, test: Dataset) {
     train.inputs = train.inputs / 16
     test.inputs = test.inputs / 16
     return (train, test)
+}
+
+/// An MLP with ReLU between `sizes.count - 1` Dense layers, initialized from `seed` (PyTorch's initialization).
+func multilayerPerceptron(_ sizes: [Int], seed: UInt64) -> Sequential {
+    let layerCount = sizes.count - 1
+    return withRandomSeed(seed) {
+        var layers: [any Layer] = []
+        for l in 0..<layerCount {
+            let activation: ((Variable<Float>) -> Variable<Float>)? = l < layerCount - 1 ? { relu($0) } : nil
+            layers.append(Dense(inputSize: sizes[l], outputSize: sizes[l + 1], activation: activation))
+        }
+        return Sequential(layers)
+    }
 }

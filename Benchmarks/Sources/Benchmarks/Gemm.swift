@@ -1,8 +1,16 @@
 import AutoDiff
 
-/// Float32 matrix multiplication speed: C = A·B for square n×n matrices, GFLOP/s (2n³ flops), one thread.
+/// Float32 matrix multiplication speed: C = A·B for square n×n matrices, GFLOP/s (2n³ flops), 1 and 2 threads.
 func runGemmBenchmark(repeats: Int) {
-    print("gemm: Float32 n×n matmul, 1 thread, GFLOP/s (2n³ flops per product), median of \(repeats) runs")
+    for threads in [1, 2] {
+        Parallelism.threadCount = threads
+        runGemm(repeats: repeats, threads: threads)
+    }
+    Parallelism.threadCount = 1
+}
+
+func runGemm(repeats: Int, threads: Int) {
+    print("gemm: Float32 n×n matmul, \(threads) thread\(threads == 1 ? "" : "s"), GFLOP/s (2n³ flops per product), median of \(repeats) runs")
     var rng = SeededGenerator(seed: 3)
     for n in [64, 128, 256, 512, 1024] {
         let a = Tensor<Float>.randomUniform(shape: [n, n], using: &rng)

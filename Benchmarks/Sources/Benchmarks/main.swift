@@ -17,14 +17,17 @@ while i < arguments.count {
         repeats = n
     case "--help", "-h":
         print("""
-        usage: autodiff-benchmarks [scalar] [chain] [digits] [digits-seeds] [gemm] [--repeat N]
+        usage: autodiff-benchmarks [scalar] [chain] [digits] [digits-seeds] [wide] [gemm] [memory] [--repeat N]
 
         scalar   micrograd's workload with scalar Variables: MLP(2, [16, 16, 1]) over 100 two-moons points,
                  SVM hinge loss + 1e-4·L2, one forward + backward step; ns per node and bytes per node.
         chain    y ← y·w + b for a million scalar nodes: the cost of one recorded operation.
-        digits   the MLP 64-128-64-10 on the UCI digits, Adam, batch 32, 30 epochs: ms per epoch, test accuracy.
+        digits   the MLP 64-128-64-10 on the UCI digits, Adam, batch 32, 30 epochs: ms per epoch, test accuracy,
+                 1 and 2 threads.
         digits-seeds  the same MLP from 16 seeds, without and with dropout 0.2: test accuracy mean, min, max.
-        gemm     Float32 matmul GFLOP/s for n = 64 … 1024, one thread.
+        wide     an MLP 784-512-512-10 on random data, batch 128: ms per forward + backward + Adam step, 1 and 2 threads.
+        gemm     Float32 matmul GFLOP/s for n = 64 … 1024, 1 and 2 threads.
+        memory   peak resident memory over 10,000 digits training steps (flat after warm-up).
         """)
         exit(0)
     case let name where availableWorkloads.contains(name):
@@ -43,6 +46,8 @@ for workload in workloads {
     case "digits": runDigitsBenchmark()
     case "gemm": runGemmBenchmark(repeats: repeats)
     case "digits-seeds": runDigitsSeedsBenchmark()
+    case "wide": runWideBenchmark(repeats: repeats)
+    case "memory": runMemoryBenchmark()
     default: break
     }
 }

@@ -36,6 +36,27 @@ func gemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S
     }
 }
 
+/// C[m×n] += A[m×k] · B[k×n], split by rows over ``Parallelism/threadCount`` threads when the product is
+/// large. Each element is still computed by one thread, in the same order: results do not depend on the split.
+@inlinable
+func gemmAccumulateParallel<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>,
+                                             m: Int, k: Int, n: Int) {
+    let threads = Parallelism.threadCount
+    guard threads > 1, m >= 8, m * n * k > 1 << 18 else {
+        gemmAccumulate(a, b, c, m: m, k: k, n: n)
+        return
+    }
+    let chunks = min(threads, m / 4)
+    let rowsPerChunk = (m / chunks + 3) / 4 * 4
+    let aa = UnsafeRawPointer(a), cc = UnsafeMutableRawPointer(c)
+    Parallelism.forEach(chunks: chunks) { t in
+        let start = t * rowsPerChunk, end = min(m, start + rowsPerChunk)
+        guard start < end else { return }
+        gemmAccumulate(aa.assumingMemoryBound(to: S.self) + start * k, b,
+                       cc.assumingMemoryBound(to: S.self) + start * n, m: end - start, k: k, n: n)
+    }
+}
+
 /// The matrix product of two tensors.
 ///
 /// - rank 2 × rank 2: `[m, k] · [k, n] → [m, n]`;
@@ -90,8 +111,8 @@ func batchedMatmul<S: TensorScalar>(_ a: Tensor<S>, _ b: Tensor<S>, site: CallSi
             Tensor(shape: batch + [m, n], unsafeUninitialized: { dst in
                 dst.initialize(repeating: 0)
                 for t in 0..<count {
-                    gemmAccumulate(pa.baseAddress! + offsetsA[t], pb.baseAddress! + offsetsB[t],
-                                   dst.baseAddress! + t * m * n, m: m, k: k, n: n)
+                    gemmAccumulateParallel(pa.baseAddress! + offsetsA[t], pb.baseAddress! + offsetsB[t],
+                                           dst.baseAddress! + t * m * n, m: m, k: k, n: n)
                 }
             })
         }

@@ -1,0 +1,33 @@
+import AutoDiff
+import NN
+
+/// The wide workload: an MLP 784-512-512-10 (ReLU) on seeded random data, batch 128, one forward + backward +
+/// Adam step, on 1 and 2 threads.
+func runWideBenchmark(repeats: Int) {
+    var rng = SeededGenerator(seed: 7)
+    let x = Tensor<Float>.randomNormal(shape: [128, 784], using: &rng)
+    let labels = (0..<128).map { _ in Int(rng.next() % 10) }
+    print("wide: MLP 784-512-512-10, batch 128, one forward + backward + Adam step, median of \(repeats) runs")
+    var losses: [Int: Float] = [:]
+    for threads in [1, 2] {
+        Parallelism.threadCount = threads
+        let model = multilayerPerceptron([784, 512, 512, 10], seed: 7)
+        let optimizer = Adam(for: model, learningRate: 1e-3)
+        var times: [Double] = []
+        var loss: Float = 0
+        for _ in 0..<(repeats + 2) {
+            let t0 = now()
+            optimizer.zeroGrad()
+            let l = softmaxCrossEntropy(logits: model(Variable(x, requiresGrad: false)), labels: labels)
+            l.backward()
+            optimizer.step()
+            times.append(Double(now() - t0) / 1e6)
+            loss = l.scalar
+        }
+        losses[threads] = loss
+        let s = Summary(Array(times.dropFirst(2)))
+        print("  \(threads) thread\(threads == 1 ? " " : "s")          \(format(s.median)) ms per step (min \(format(s.min)), max \(format(s.max)))")
+    }
+    print("  loss after the steps: \(losses[1]!) (1 thread), \(losses[2]!) (2 threads)\(losses[1] == losses[2] ? ", identical" : ", DIFFERENT")")
+    Parallelism.threadCount = 1
+}

@@ -1,0 +1,52 @@
+import Dispatch
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// How many threads the large kernels (matrix multiplication) may use, like PyTorch's
+/// `torch.set_num_threads`.
+///
+/// Results do not depend on it: work is split by rows of the output, and every element is computed by one
+/// thread in the same order as with one thread, so 1 and 2 threads give bit-identical results.
+///
+/// ```swift
+/// Parallelism.threadCount = 1     // single-threaded from now on
+/// ```
+public enum Parallelism {
+    /// The number of threads (≥ 1); by default the number of processors online. Read once per kernel call.
+    public static var threadCount: Int {
+        get { storedThreadCount.load(ordering: .relaxed) }
+        set {
+            precondition(newValue >= 1, "Parallelism.threadCount must be at least 1; got \(newValue)")
+            storedThreadCount.store(newValue, ordering: .relaxed)
+        }
+    }
+
+    /// Runs `body(chunk)` for chunk in 0..<chunks, on up to `threadCount` threads (inline when 1).
+    @usableFromInline
+    static func forEach(chunks: Int, _ body: (Int) -> Void) {
+        if chunks <= 1 {
+            if chunks == 1 { body(0) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            // The chunks write disjoint memory; the closure outlives no call.
+            let shared = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: chunks) { shared.value($0) }
+        }
+    }
+}
+
+private let storedThreadCount = Atomic<Int>(max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+
+/// A value handed to other threads by code that guarantees they do not race on it.
+@usableFromInline
+struct UncheckedSendable<T>: @unchecked Sendable {
+    @usableFromInline let value: T
+    @usableFromInline init(_ value: T) { self.value = value }
+}
