@@ -30,6 +30,8 @@ func runDigits(epochs: Int, threads: Int) {
     print("digits: MLP 64-128-64-10, Adam 1e-3, batch 32, \(epochs) epochs, \(threads) thread\(threads == 1 ? "" : "s")")
     print("  epoch              \(format(s.median)) ms (min \(format(s.min)), max \(format(s.max)))")
     print("  test accuracy      \(format(Double(accuracy), 4)) on 360 held-out digits")
+    report["digits.epoch_ms.\(threads)"] = s.median
+    report["digits.accuracy"] = Double(accuracy)
 }
 
 /// The UCI digits split 1437 train / 360 test with the seed-0 shuffle, scaled to [0, 1].

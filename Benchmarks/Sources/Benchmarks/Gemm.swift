@@ -26,6 +26,7 @@ func runGemm(repeats: Int, threads: Int) {
             rates.append(2 * Double(n) * Double(n) * Double(n) / seconds / 1e9)
         }
         let s = Summary(Array(rates.dropFirst()))
+        report["gemm.\(n).\(threads)"] = s.median
         print("  n = \(String(n).padding(toLength: 5, withPad: " ", startingAt: 0)) \(format(s.median, 1)) GFLOP/s (min \(format(s.min, 1)), max \(format(s.max, 1)))" + (checksum.isNaN ? " nan" : ""))
     }
 }

@@ -27,6 +27,8 @@ func runMemoryBenchmark(steps: Int = 10_000) {
         print("  after \(String(s).padding(toLength: 6, withPad: " ", startingAt: 0)) steps  \(format(Double(kb) / 1024, 1)) MiB")
     }
     let growth = Double(checkpoints.last!.1 - checkpoints[1].1) / 1024
+    report["memory.peak_mib"] = Double(checkpoints.last!.1) / 1024
+    report["memory.growth_mib"] = growth
     print("  growth after step \(checkpoints[1].0): \(format(growth, 2)) MiB (\(growth <= 1 ? "flat" : "GROWING"))")
 }
 

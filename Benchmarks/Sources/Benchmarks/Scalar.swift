@@ -87,6 +87,7 @@ func runScalarBenchmark(repeats: Int) {
     var forward: [Double] = [], backward: [Double] = [], plain: [Double] = [], bytes: [Double] = []
     var nodes = 0
     var checksum = 0.0
+    var lastLoss = 0.0
     for _ in 0..<(repeats + 2) {   // the first two runs warm up
         for p in model.parameters { p.zeroGrad() }
         let t0 = now()
@@ -101,6 +102,7 @@ func runScalarBenchmark(repeats: Int) {
         for (x, y) in zip(points, labels) { total += Swift.max(0, 1 - y * model.plain(x)) }
         let t3 = now() - (t1b - t1)
         checksum += total + loss.scalar
+        lastLoss = loss.scalar
         forward.append(Double(t1 - t0) / Double(nodes))
         backward.append(Double(t2 - t1) / Double(nodes))
         plain.append(Double(t3 - t2))
@@ -116,4 +118,11 @@ func runScalarBenchmark(repeats: Int) {
     print("  memory             \(format(m.median, 1)) bytes/node held by the recorded graph")
     print("  plain Double eval  \(format(p.median / 1e6, 4)) ms; (forward+backward)/plain = \(format(stepMs * 1e6 / p.median, 1))×")
     if checksum.isNaN { print("  (checksum NaN)") }
+    report["scalar.step_ms"] = stepMs
+    report["scalar.forward_ns"] = f.median
+    report["scalar.backward_ns"] = b.median
+    report["scalar.bytes_per_node"] = m.median
+    report["scalar.ratio_to_plain"] = stepMs * 1e6 / p.median
+    report["scalar.nodes"] = Double(nodes)
+    report["scalar.loss"] = lastLoss
 }

@@ -35,3 +35,16 @@ func format(_ x: Double, _ digits: Int = 2) -> String {
     }
     return text
 }
+
+/// Figures for `--report FILE` (JSON, read by `Benchmarks/peers/compare.py`), by key such as "digits.epoch_ms.1".
+nonisolated(unsafe) var report: [String: Double] = [:]
+
+func writeReport(to path: String) {
+    let body = report.keys.sorted().map { "  \"\($0)\": \(report[$0]!)" }.joined(separator: ",\n")
+    do {
+        try Data("{\n\(body)\n}\n".utf8).write(to: URL(fileURLWithPath: path))
+    } catch {
+        printError("cannot write the report to \(path): \(error)")
+        exit(1)
+    }
+}

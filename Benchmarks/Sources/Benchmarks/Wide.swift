@@ -4,9 +4,7 @@ import NN
 /// The wide workload: an MLP 784-512-512-10 (ReLU) on seeded random data, batch 128, one forward + backward +
 /// Adam step, on 1 and 2 threads.
 func runWideBenchmark(repeats: Int) {
-    var rng = SeededGenerator(seed: 7)
-    let x = Tensor<Float>.randomNormal(shape: [128, 784], using: &rng)
-    let labels = (0..<128).map { _ in Int(rng.next() % 10) }
+    let (x, labels) = wideBatch()
     print("wide: MLP 784-512-512-10, batch 128, one forward + backward + Adam step, median of \(repeats) runs")
     var losses: [Int: Float] = [:]
     for threads in [1, 2] {
@@ -25,9 +23,17 @@ func runWideBenchmark(repeats: Int) {
             loss = l.scalar
         }
         losses[threads] = loss
+        report["wide.step_ms.\(threads)"] = Summary(Array(times.dropFirst(2))).median
         let s = Summary(Array(times.dropFirst(2)))
         print("  \(threads) thread\(threads == 1 ? " " : "s")          \(format(s.median)) ms per step (min \(format(s.min)), max \(format(s.max)))")
     }
     print("  loss after the steps: \(losses[1]!) (1 thread), \(losses[2]!) (2 threads)\(losses[1] == losses[2] ? ", identical" : ", DIFFERENT")")
     Parallelism.threadCount = 1
+}
+
+/// The wide workload's seeded random batch: 128 inputs of 784 standard normal values, labels 0–9.
+func wideBatch() -> (Tensor<Float>, [Int]) {
+    var rng = SeededGenerator(seed: 7)
+    let x = Tensor<Float>.randomNormal(shape: [128, 784], using: &rng)
+    return (x, (0..<128).map { _ in Int(rng.next() % 10) })
 }

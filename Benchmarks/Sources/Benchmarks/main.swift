@@ -5,6 +5,7 @@ import Foundation
 let arguments = Array(CommandLine.arguments.dropFirst())
 var repeats = 21
 var workloads: [String] = []
+var reportPath: String?
 var i = 0
 while i < arguments.count {
     switch arguments[i] {
@@ -15,9 +16,32 @@ while i < arguments.count {
             exit(2)
         }
         repeats = n
+    case "--report":
+        i += 1
+        guard i < arguments.count else {
+            printError("--report needs a file name")
+            exit(2)
+        }
+        reportPath = arguments[i]
+    case "--export":
+        i += 1
+        guard i < arguments.count else {
+            printError("--export needs a directory")
+            exit(2)
+        }
+        do {
+            try exportWorkloads(to: URL(fileURLWithPath: arguments[i]))
+        } catch {
+            printError("cannot export to \(arguments[i]): \(error)")
+            exit(1)
+        }
+        exit(0)
     case "--help", "-h":
         print("""
         usage: autodiff-benchmarks [scalar] [chain] [digits] [digits-seeds] [wide] [gemm] [memory] [--repeat N]
+               autodiff-benchmarks --export DIR   (data, initial weights and batch orders for Benchmarks/peers)
+
+        --report FILE  also write the figures as JSON (for Benchmarks/peers/compare.py)
 
         scalar   micrograd's workload with scalar Variables: MLP(2, [16, 16, 1]) over 100 two-moons points,
                  SVM hinge loss + 1e-4·L2, one forward + backward step; ns per node and bytes per node.
@@ -51,3 +75,4 @@ for workload in workloads {
     default: break
     }
 }
+if let reportPath { writeReport(to: reportPath) }
