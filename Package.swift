@@ -12,7 +12,9 @@ let package = Package(
         .executable(name: "playground", targets: ["Playground"]),
     ],
     targets: [
-        .target(name: "AutoDiff"),
+        // Vector kernels in C (AVX2 + FMA chosen at run time by per-function target attributes: no flags).
+        .target(name: "CKernels"),
+        .target(name: "AutoDiff", dependencies: ["CKernels"]),
         .target(name: "NN", dependencies: ["AutoDiff"]),
         .target(name: "GradCheckCore", dependencies: ["AutoDiff"]),
         .executableTarget(name: "GradCheck", dependencies: ["GradCheckCore"]),
@@ -20,7 +22,7 @@ let package = Package(
         .executableTarget(name: "GradCheckFixture", dependencies: ["AutoDiff", "GradCheckCore"],
                           path: "Tests/Fixtures/GradCheckFixture"),
         .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff"]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "AutoDiff"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "AutoDiff"], exclude: ["Fixtures"]),   // read by path
         .testTarget(name: "GradCheckTests", dependencies: ["GradCheck", "GradCheckFixture"]),
         .testTarget(name: "PlaygroundTests", dependencies: ["Playground"]),
     ]

@@ -130,7 +130,8 @@ public var isRecordingGradients: Bool { ThreadContext.current.gradientsEnabled }
 
 /// Diagnostics of the tape machinery, for tests and benchmarks.
 public enum TapeDiagnostics {
-    /// The number of tapes alive on this thread: 0 when no graph is referenced any more.
+    /// The number of tapes of this thread that hold a graph: tensor tapes some `Variable` still refers to, and
+    /// scalar arenas not yet released by a `backward()` (see the Guide's "The tape").
     public static var liveTapeCount: Int { ThreadContext.current.liveTapes }
 
     /// The number of arenas this thread keeps for `Scalar` scalar graphs (see the tape's lifetime rules in

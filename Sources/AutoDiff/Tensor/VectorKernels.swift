@@ -1,0 +1,40 @@
+internal import CKernels
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The C vector kernels (`Sources/CKernels`): AVX2 + FMA code selected at run time when the processor has it.
+///
+/// They round differently from the portable Swift loops (fused multiply-adds), so results differ in the last
+/// bits between machines with and without AVX2, never between thread counts on one machine.
+/// `AUTODIFF_KERNELS=swift` in the environment, or `isEnabled = false`, keeps to the portable loops.
+public enum VectorKernels {
+    /// Whether this processor has the vector kernels.
+    public static var isAvailable: Bool { autodiff_sgemm_available() != 0 }
+
+    /// Whether Float32 matrix multiplication uses them (when available); on unless `AUTODIFF_KERNELS=swift`.
+    public static var isEnabled: Bool {
+        get { enabledSetting.load(ordering: .relaxed) }
+        set { enabledSetting.store(newValue, ordering: .relaxed) }
+    }
+
+    @usableFromInline static var enabled: Bool { enabledSetting.load(ordering: .relaxed) && isAvailable }
+}
+
+private let enabledSetting = Atomic<Bool>({
+    if let setting = getenv("AUTODIFF_KERNELS"), String(cString: setting) == "swift" { return false }
+    return true
+}())
+
+/// C[m×n] += A[m×k] · B[k×n] with the vector kernel; false (nothing done) when it is not active.
+@usableFromInline
+func vectorGemmAccumulate(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+                          m: Int, k: Int, n: Int) -> Bool {
+    guard VectorKernels.enabled else { return false }
+    return autodiff_sgemm_accumulate(a, b, c, m, k, n) != 0
+}

@@ -1,0 +1,16 @@
+#ifndef AUTODIFF_CKERNELS_H
+#define AUTODIFF_CKERNELS_H
+
+/// Vectorized kernels for the instruction sets the build's default target lacks (AVX2 with FMA), chosen at run
+/// time by what the processor supports. No compiler flags are needed: each kernel carries its own target
+/// attribute.
+
+/// Whether `autodiff_sgemm_accumulate` has a vector kernel on this processor (1) or not (0).
+int autodiff_sgemm_available(void);
+
+/// C[m×n] += A[m×k] · B[k×n], row-major with leading dimensions k, n, n. Each element of C accumulates over
+/// p in increasing order (with fused multiply-adds), whatever the tiling, so any split of the rows of C
+/// between threads gives bit-identical results. Returns 0, doing nothing, when no vector kernel is available.
+int autodiff_sgemm_accumulate(const float *a, const float *b, float *c, long m, long k, long n);
+
+#endif
