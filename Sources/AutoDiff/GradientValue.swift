@@ -32,6 +32,8 @@ protocol GradientValue {
     static func _sigmoid(_ x: Self) -> Self
     static func _pow(_ x: Self, _ y: Self) -> Self
     static func _matmul(_ a: Self, _ b: Self) -> Self
+    /// op(a) · op(b), where op exchanges the last two axes when asked.
+    static func _matmul(_ a: Self, transposeA: Bool, _ b: Self, transposeB: Bool) -> Self
     static func _select(_ mask: Tensor<Bool>, _ a: Self, _ b: Self) -> Self
     func _reshaped(_ shape: [Int]) -> Self
     func _broadcasted(_ shape: [Int]) -> Self
@@ -45,6 +47,11 @@ protocol GradientValue {
 }
 
 extension GradientValue {
+    @inlinable
+    static func _matmul(_ a: Self, transposeA: Bool, _ b: Self, transposeB: Bool) -> Self {
+        _matmul(transposeA ? a.swappingLastAxes() : a, transposeB ? b.swappingLastAxes() : b)
+    }
+
     /// The last two axes exchanged (each matrix of a batch transposed).
     @inlinable
     func swappingLastAxes() -> Self {
@@ -71,6 +78,10 @@ extension Tensor: GradientValue where Scalar: TensorScalar {
     @inlinable static func _pow(_ x: Tensor, _ y: Tensor) -> Tensor { pow(x, y) }
     @inlinable static func _matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
         batchedMatmul(a, b, site: .operator, shapes: (a.shape, b.shape))
+    }
+    @inlinable static func _matmul(_ a: Tensor, transposeA: Bool, _ b: Tensor, transposeB: Bool) -> Tensor {
+        if a.rank == 2 && b.rank == 2 { return matmul2D(a, transposeA: transposeA, b, transposeB: transposeB) }
+        return _matmul(transposeA ? a.swappingLastAxes() : a, transposeB ? b.swappingLastAxes() : b)
     }
     @inlinable static func _select(_ mask: Tensor<Bool>, _ a: Tensor, _ b: Tensor) -> Tensor { select(mask, a, b) }
     @inlinable func _reshaped(_ shape: [Int]) -> Tensor { reshaped(to: shape) }

@@ -177,6 +177,26 @@ public struct Variable<Scalar: TensorScalar> {
         }
     }
 
+    /// Changes a leaf's value in place: `body` gets the value itself, not a copy, so an optimizer's update
+    /// writes into the existing storage when nothing else shares it. Like setting ``value``, it stops the
+    /// program for a computed node.
+    ///
+    /// ```swift
+    /// let w = Variable(Tensor<Float>([1, 2]))
+    /// w.updateValue { $0 = $0 * 2 }
+    /// ```
+    @inlinable
+    public func updateValue<R>(_ body: (inout Tensor<Scalar>) throws -> R) rethrows -> R {
+        guard let leaf else {
+            usageError("Variable.updateValue", "only a leaf variable's value can be changed; this one was computed by an operation",
+                       fix: "make a new leaf with Variable(newValue), or change the leaf it came from", at: .operator)
+        }
+        var taken = Tensor<Scalar>(Scalar.zero)
+        swap(&taken, &leaf.value)     // the leaf no longer shares the storage
+        defer { leaf.value = taken }
+        return try body(&taken)
+    }
+
     /// The gradient accumulated by `backward()`: dL/dself for a leaf, or for a node after ``retainGrad()``;
     /// nil until a backward pass reached it.
     @inlinable

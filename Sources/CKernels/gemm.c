@@ -69,44 +69,79 @@ TARGET static void kernel_edge(int rows, int cols, long kc, const float *a, long
     }
 }
 
-// B[kc × n] copied into column panels of NR (kc × NR each, contiguous, the last one zero-padded), so that the
-// micro-kernel reads B sequentially instead of one cache line per row at a large stride.
-TARGET static void pack_b(const float *b, long ldb, long kc, long n, float *packed) {
+// B[kc × n] (element (p, j) at b[p * rs + j * cs]) copied into column panels of NR (kc × NR each, contiguous,
+// the last one zero-padded), so that the micro-kernel reads B sequentially.
+TARGET static void pack_b(const float *b, long rs, long cs, long kc, long n, float *packed) {
     for (long j = 0; j < n; j += NR) {
         long cols = n - j < NR ? n - j : NR;
         float *panel = packed + (j / NR) * kc * NR;
         for (long p = 0; p < kc; p++) {
-            memcpy(panel + p * NR, b + p * ldb + j, (size_t)cols * sizeof(float));
-            if (cols < NR) memset(panel + p * NR + cols, 0, (size_t)(NR - cols) * sizeof(float));
+            float *row = panel + p * NR;
+            if (cs == 1) {
+                memcpy(row, b + p * rs + j, (size_t)cols * sizeof(float));
+            } else {
+                for (long q = 0; q < cols; q++) row[q] = b[p * rs + (j + q) * cs];
+            }
+            for (long q = cols; q < NR; q++) row[q] = 0;
         }
     }
 }
 
-TARGET static int sgemm_avx2(const float *a, const float *b, float *c, long m, long k, long n) {
+// A[rows × kc] (element (i, p) at a[i * rs + p * cs]) copied row-major (rows × kc, leading dimension kc).
+TARGET static void pack_a(const float *a, long rs, long cs, long rows, long kc, float *packed) {
+    for (long i = 0; i < rows; i++)
+        for (long p = 0; p < kc; p++) packed[i * kc + p] = a[i * rs + p * cs];
+}
+
+// Packing buffers, one pair per thread, grown as needed and kept: allocating and freeing a megabyte per
+// product made the C library return memory to the system and take it back every call.
+static _Thread_local float *buffer_b, *buffer_a;
+static _Thread_local long capacity_b, capacity_a;
+
+static float *buffer(float **slot, long *capacity, long count) {
+    if (count > *capacity) {
+        float *bigger = realloc(*slot, (size_t)count * sizeof(float));
+        if (!bigger) return NULL;
+        *slot = bigger;
+        *capacity = count;
+    }
+    return *slot;
+}
+
+TARGET static int sgemm_avx2(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c,
+                             long m, long k, long n) {
     long panels = (n + NR - 1) / NR;
     long depth = k < KC ? k : KC;
-    float *packed = malloc((size_t)(depth * panels * NR) * sizeof(float));
-    if (!packed) return 0;
+    float *packed = buffer(&buffer_b, &capacity_b, depth * panels * NR);
+    float *packed_a = acs == 1 ? NULL : buffer(&buffer_a, &capacity_a, MC * depth);
+    if (!packed || (acs != 1 && !packed_a)) return 0;
     for (long p0 = 0; p0 < k; p0 += KC) {
         long kc = k - p0 < KC ? k - p0 : KC;
-        pack_b(b + p0 * n, n, kc, n, packed);
+        pack_b(b + p0 * brs, brs, bcs, kc, n, packed);
         for (long i0 = 0; i0 < m; i0 += MC) {
             long i1 = m - i0 < MC ? m : i0 + MC;
+            const float *block = a + i0 * ars + p0 * acs;
+            long lda = ars;
+            if (acs != 1) {
+                pack_a(block, ars, acs, i1 - i0, kc, packed_a);
+                block = packed_a;
+                lda = kc;
+            }
             for (long j = 0; j < n; j += NR) {
                 int cols = n - j < NR ? (int)(n - j) : NR;
                 const float *panel = packed + (j / NR) * kc * NR;
                 for (long i = i0; i < i1; i += MR) {
                     int rows = i1 - i < MR ? (int)(i1 - i) : MR;
+                    const float *ai = block + (i - i0) * lda;
                     if (rows == MR && cols == NR) {
-                        kernel_6x16(kc, a + i * k + p0, k, panel, c + i * n + j, n);
+                        kernel_6x16(kc, ai, lda, panel, c + i * n + j, n);
                     } else {
-                        kernel_edge(rows, cols, kc, a + i * k + p0, k, panel, c + i * n + j, n);
+                        kernel_edge(rows, cols, kc, ai, lda, panel, c + i * n + j, n);
                     }
                 }
             }
         }
     }
-    free(packed);
     return 1;
 }
 
@@ -114,7 +149,13 @@ int autodiff_sgemm_available(void) { return cpu_has_avx2_fma(); }
 
 int autodiff_sgemm_accumulate(const float *a, const float *b, float *c, long m, long k, long n) {
     if (!cpu_has_avx2_fma()) return 0;
-    return sgemm_avx2(a, b, c, m, k, n);
+    return sgemm_avx2(a, k, 1, b, n, 1, c, m, k, n);
+}
+
+int autodiff_sgemm_accumulate_strided(const float *a, long ars, long acs, const float *b, long brs, long bcs,
+                                      float *c, long m, long k, long n) {
+    if (!cpu_has_avx2_fma()) return 0;
+    return sgemm_avx2(a, ars, acs, b, brs, bcs, c, m, k, n);
 }
 
 #else
@@ -122,6 +163,11 @@ int autodiff_sgemm_accumulate(const float *a, const float *b, float *c, long m, 
 int autodiff_sgemm_available(void) { return 0; }
 int autodiff_sgemm_accumulate(const float *a, const float *b, float *c, long m, long k, long n) {
     (void)a; (void)b; (void)c; (void)m; (void)k; (void)n;
+    return 0;
+}
+int autodiff_sgemm_accumulate_strided(const float *a, long ars, long acs, const float *b, long brs, long bcs,
+                                      float *c, long m, long k, long n) {
+    (void)a; (void)ars; (void)acs; (void)b; (void)brs; (void)bcs; (void)c; (void)m; (void)k; (void)n;
     return 0;
 }
 

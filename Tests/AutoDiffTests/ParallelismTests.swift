@@ -42,4 +42,16 @@ struct ParallelismTests {
         #expect(split == whole)
         #expect(zip(whole, portable).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) })
     }
+
+    @Test("products with transposed operands (the matmul pullback) equal the products of the materialized transposes",
+          arguments: [false, true], [false, true])
+    func transposedOperands(transposeA: Bool, transposeB: Bool) {
+        var rng = SeededGenerator(seed: 13)
+        let m = 23, k = 301, n = 19
+        let a = Tensor<Float>.randomNormal(shape: transposeA ? [k, m] : [m, k], using: &rng)
+        let b = Tensor<Float>.randomNormal(shape: transposeB ? [n, k] : [k, n], using: &rng)
+        let fused = matmul2D(a, transposeA: transposeA, b, transposeB: transposeB)
+        let reference = matmul(transposeA ? a.transposed() : a, transposeB ? b.transposed() : b)
+        #expect(fused == reference)
+    }
 }

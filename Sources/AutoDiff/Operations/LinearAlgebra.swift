@@ -5,7 +5,8 @@
 /// Broadcast batch axes are summed back by the backward sweep.
 @inlinable
 func matmulPullback<G: GradientValue>(_ g: G, _ a: G, _ b: G, _ needA: Bool, _ needB: Bool) -> (G?, G?) {
-    (needA ? G._matmul(g, b.swappingLastAxes()) : nil, needB ? G._matmul(a.swappingLastAxes(), g) : nil)
+    (needA ? G._matmul(g, transposeA: false, b, transposeB: true) : nil,
+     needB ? G._matmul(a, transposeA: true, g, transposeB: false) : nil)
 }
 
 /// The matrix product: `[m, k] · [k, n] → [m, n]`; batched over leading axes (which broadcast) for rank ≥ 3;

@@ -71,6 +71,32 @@ func gemmAccumulateParallel<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafeP
     }
 }
 
+/// op(A) · op(B) for rank-2 tensors, where op transposes when asked, without materializing the transposes
+/// when the vector kernel is active (the matmul pullback's g·Bᵀ and Aᵀ·g).
+@inlinable
+func matmul2D<S: TensorScalar>(_ a: Tensor<S>, transposeA: Bool, _ b: Tensor<S>, transposeB: Bool) -> Tensor<S> {
+    let m = transposeA ? a.shape[1] : a.shape[0], k = transposeA ? a.shape[0] : a.shape[1]
+    let n = transposeB ? b.shape[0] : b.shape[1]
+    if S.self == Float.self, VectorKernels.enabled, m * n > 0, k > 0, (transposeB ? b.shape[1] : b.shape[0]) == k {
+        let done = a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                Tensor<S>(shape: [m, n], unsafeUninitialized: { dst in
+                    dst.initialize(repeating: 0)
+                    _ = vectorGemmAccumulate(UnsafeRawPointer(pa.baseAddress!).assumingMemoryBound(to: Float.self),
+                                             transposeA: transposeA,
+                                             UnsafeRawPointer(pb.baseAddress!).assumingMemoryBound(to: Float.self),
+                                             transposeB: transposeB,
+                                             UnsafeMutableRawPointer(dst.baseAddress!).assumingMemoryBound(to: Float.self),
+                                             m: m, k: k, n: n)
+                })
+            }
+        }
+        return done
+    }
+    return batchedMatmul(transposeA ? a.transposed() : a, transposeB ? b.transposed() : b, site: .operator,
+                         shapes: (a.shape, b.shape))
+}
+
 /// The matrix product of two tensors.
 ///
 /// - rank 2 × rank 2: `[m, k] · [k, n] → [m, n]`;

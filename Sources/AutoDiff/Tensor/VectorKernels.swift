@@ -38,3 +38,14 @@ func vectorGemmAccumulate(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, 
     guard VectorKernels.enabled else { return false }
     return autodiff_sgemm_accumulate(a, b, c, m, k, n) != 0
 }
+
+/// C[m×n] += op(A) · op(B) with the vector kernel, where op transposes when asked (A is stored [k, m] when
+/// `transposeA`, B is stored [n, k] when `transposeB`); false (nothing done) when it is not active.
+@usableFromInline
+func vectorGemmAccumulate(_ a: UnsafePointer<Float>, transposeA: Bool, _ b: UnsafePointer<Float>, transposeB: Bool,
+                          _ c: UnsafeMutablePointer<Float>, m: Int, k: Int, n: Int) -> Bool {
+    guard VectorKernels.enabled else { return false }
+    let (ars, acs) = transposeA ? (1, m) : (k, 1)
+    let (brs, bcs) = transposeB ? (1, k) : (n, 1)
+    return autodiff_sgemm_accumulate_strided(a, ars, acs, b, brs, bcs, c, m, k, n) != 0
+}

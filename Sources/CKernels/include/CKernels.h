@@ -13,4 +13,9 @@ int autodiff_sgemm_available(void);
 /// between threads gives bit-identical results. Returns 0, doing nothing, when no vector kernel is available.
 int autodiff_sgemm_accumulate(const float *a, const float *b, float *c, long m, long k, long n);
 
+/// The same with strided operands: element (i, p) of A at a[i * ars + p * acs], (p, j) of B at b[p * brs + j * bcs]
+/// (so Aᵀ or Bᵀ need no copy by the caller); C is row-major with leading dimension n.
+int autodiff_sgemm_accumulate_strided(const float *a, long ars, long acs, const float *b, long brs, long bcs,
+                                      float *c, long m, long k, long n);
+
 #endif

@@ -55,26 +55,39 @@ public class Adam: Optimizer {
             guard let g = p.grad else { continue }
             // One pass over the elements, updating the moments in place (no temporary tensors):
             // the same arithmetic, in the same order, as the formulas above.
-            var theta = p.value
             var mi = m.values[i] ?? .zeros(like: g)
             var vi = v.values[i] ?? .zeros(like: g)
             m.values[i] = nil
             v.values[i] = nil
-            theta.withUnsafeMutableBufferPointer { th in
-                mi.withUnsafeMutableBufferPointer { mb in
-                    vi.withUnsafeMutableBufferPointer { vb in
-                        g.withUnsafeBufferPointer { gb in
-                            for k in 0..<th.count {
-                                let original = th[k]
-                                var gk = gb[k]
-                                if wd != 0 { gk = gk + original * wd }
-                                var value = original
-                                if dd != 0 { value = value * (1 - eta * dd) }
-                                let mk = mb[k] * b1 + gk * (1 - b1)
-                                let vk = vb[k] * b2 + gk * gk * (1 - b2)
-                                mb[k] = mk
-                                vb[k] = vk
-                                th[k] = value - eta * (mk / correction1) / ((vk / correction2).squareRoot() + eps)
+            p.updateValue { theta in
+                theta.withUnsafeMutableBufferPointer { th in
+                    mi.withUnsafeMutableBufferPointer { mb in
+                        vi.withUnsafeMutableBufferPointer { vb in
+                            g.withUnsafeBufferPointer { gb in
+                                if wd == 0 && dd == 0 {
+                                    // The common case without branches in the loop, so that it vectorizes.
+                                    for k in 0..<th.count {
+                                        let gk = gb[k]
+                                        let mk = mb[k] * b1 + gk * (1 - b1)
+                                        let vk = vb[k] * b2 + gk * gk * (1 - b2)
+                                        mb[k] = mk
+                                        vb[k] = vk
+                                        th[k] = th[k] - eta * (mk / correction1) / ((vk / correction2).squareRoot() + eps)
+                                    }
+                                    return
+                                }
+                                for k in 0..<th.count {
+                                    let original = th[k]
+                                    var gk = gb[k]
+                                    if wd != 0 { gk = gk + original * wd }
+                                    var value = original
+                                    if dd != 0 { value = value * (1 - eta * dd) }
+                                    let mk = mb[k] * b1 + gk * (1 - b1)
+                                    let vk = vb[k] * b2 + gk * gk * (1 - b2)
+                                    mb[k] = mk
+                                    vb[k] = vk
+                                    th[k] = value - eta * (mk / correction1) / ((vk / correction2).squareRoot() + eps)
+                                }
                             }
                         }
                     }
@@ -82,7 +95,6 @@ public class Adam: Optimizer {
             }
             m.values[i] = mi
             v.values[i] = vi
-            p.value = theta
         }
     }
 }
