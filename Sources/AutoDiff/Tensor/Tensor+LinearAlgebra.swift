@@ -1,10 +1,11 @@
 // Matrix multiplication: 2-D, batched with broadcast batch axes, and NumPy's rank-1 rules.
 
-/// C[m×n] += A[m×k] · B[k×n] on raw row-major buffers: the vector kernel for Float when the processor has one
-/// (``VectorKernels``), otherwise the portable loops.
+/// C[m×n] += A[m×k] · B[k×n] on raw row-major buffers: the system BLAS when one was loaded (``SystemBLAS``),
+/// else the vector kernel for Float when the processor has one (``VectorKernels``), else the portable loops.
 @inlinable
 func gemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>,
                                      m: Int, k: Int, n: Int) {
+    if blasGemmAccumulate(a, transposeA: false, b, transposeB: false, c, m: m, k: k, n: n) { return }
     if S.self == Float.self,
        vectorGemmAccumulate(UnsafeRawPointer(a).assumingMemoryBound(to: Float.self),
                             UnsafeRawPointer(b).assumingMemoryBound(to: Float.self),
@@ -56,7 +57,8 @@ func portableGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafeP
 func gemmAccumulateParallel<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>,
                                              m: Int, k: Int, n: Int) {
     let threads = Parallelism.threadCount
-    guard threads > 1, m >= 8, m * n * k > 1 << 18 else {
+    // A system BLAS runs its own threads (as many as ours).
+    guard threads > 1, m >= 8, m * n * k > 1 << 18, !SystemBLAS.isActive else {
         gemmAccumulate(a, b, c, m: m, k: k, n: n)
         return
     }
@@ -77,11 +79,15 @@ func gemmAccumulateParallel<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafeP
 func matmul2D<S: TensorScalar>(_ a: Tensor<S>, transposeA: Bool, _ b: Tensor<S>, transposeB: Bool) -> Tensor<S> {
     let m = transposeA ? a.shape[1] : a.shape[0], k = transposeA ? a.shape[0] : a.shape[1]
     let n = transposeB ? b.shape[0] : b.shape[1]
-    if S.self == Float.self, VectorKernels.enabled, m * n > 0, k > 0, (transposeB ? b.shape[1] : b.shape[0]) == k {
+    let useBLAS = SystemBLAS.isActive
+    if useBLAS || (S.self == Float.self && VectorKernels.enabled), m * n > 0, k > 0,
+       (transposeB ? b.shape[1] : b.shape[0]) == k {
         let done = a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 Tensor<S>(shape: [m, n], unsafeUninitialized: { dst in
                     dst.initialize(repeating: 0)
+                    if blasGemmAccumulate(pa.baseAddress!, transposeA: transposeA, pb.baseAddress!, transposeB: transposeB,
+                                          dst.baseAddress!, m: m, k: k, n: n) { return }
                     _ = vectorGemmAccumulate(UnsafeRawPointer(pa.baseAddress!).assumingMemoryBound(to: Float.self),
                                              transposeA: transposeA,
                                              UnsafeRawPointer(pb.baseAddress!).assumingMemoryBound(to: Float.self),
