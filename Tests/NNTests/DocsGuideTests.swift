@@ -105,6 +105,9 @@ struct DocsGuideTests {
         for _ in 0..<1000 { y = y * 1.001 + 0.0 }           // 2,000 recorded operations, no allocation per node
         y.backward()
         #expect(abs(x.grad!.scalar - pow(1.001, 1000)) < 1e-9)
+        let saved = Parallelism.threadCount
+        Parallelism.threadCount = 1                         // like torch.set_num_threads(1): results do not change
+        Parallelism.threadCount = saved
         // END DOCS SNIPPET
     }
 }
