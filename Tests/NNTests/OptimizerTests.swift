@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import NN
 
@@ -33,6 +34,28 @@ struct OptimizerTests {
         #expect(close(a[0], [0.9, -1.9]) && close(a[1], [0.8004122, -1.8001665]))
         let w = twoSteps { AdamW(parameters: $0, learningRate: 0.1, decoupledWeightDecay: 0.01) }
         #expect(close(w[0], [0.899, -1.898]) && close(w[1], [0.798519, -1.7962726]))
+    }
+
+    @Test("Adam's four-at-a-time update gives the same bits as the formulas one element at a time")
+    func adamVectorized() {
+        let start: [Float] = [1, -2, 0.5, 3, -0.25, 7, 0.125, -9, 4, 0.75, -1.5]   // 8 in vectors, 3 after
+        let theta = Variable(Tensor<Float>(start))
+        let optimizer = Adam(parameters: [theta], learningRate: 0.01)
+        var expected = start, m = [Float](repeating: 0, count: 11), v = m
+        for step in 1...3 {
+            optimizer.zeroGrad()
+            ((theta * theta).sum() * 0.5).backward()
+            optimizer.step()
+            let t = Float(step)
+            let c1 = 1 - pow(Float(0.9), t), c2 = 1 - pow(Float(0.999), t)
+            for k in 0..<11 {
+                let g = expected[k]
+                m[k] = m[k] * 0.9 + g * (1 - 0.9)
+                v[k] = v[k] * 0.999 + g * g * (1 - 0.999)
+                expected[k] = expected[k] - 0.01 * (m[k] / c1) / ((v[k] / c2).squareRoot() + 1e-8)
+            }
+        }
+        #expect(theta.value.scalars == expected)
     }
 
     @Test("RMSProp, with and without momentum, and AdaGrad")

@@ -65,8 +65,28 @@ public class Adam: Optimizer {
                         vi.withUnsafeMutableBufferPointer { vb in
                             g.withUnsafeBufferPointer { gb in
                                 if wd == 0 && dd == 0 {
-                                    // The common case without branches in the loop, so that it vectorizes.
-                                    for k in 0..<th.count {
+                                    // The common case, four elements at a time (the same operations, so the same
+                                    // bits as one at a time), then the rest.
+                                    let count = th.count, vectorEnd = count / 4 * 4
+                                    let thp = UnsafeMutableRawPointer(th.baseAddress!), mp = UnsafeMutableRawPointer(mb.baseAddress!)
+                                    let vp = UnsafeMutableRawPointer(vb.baseAddress!), gp = UnsafeRawPointer(gb.baseAddress!)
+                                    let b1v = SIMD4<Float>(repeating: b1), b2v = SIMD4<Float>(repeating: b2)
+                                    let ob1 = SIMD4<Float>(repeating: 1 - b1), ob2 = SIMD4<Float>(repeating: 1 - b2)
+                                    let etav = SIMD4<Float>(repeating: eta), epsv = SIMD4<Float>(repeating: eps)
+                                    let c1 = SIMD4<Float>(repeating: correction1), c2 = SIMD4<Float>(repeating: correction2)
+                                    var offset = 0
+                                    while offset < vectorEnd * 4 {
+                                        let gk = gp.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self)
+                                        let mk = mp.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self) * b1v + gk * ob1
+                                        let vk = vp.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self) * b2v + gk * gk * ob2
+                                        mp.storeBytes(of: mk, toByteOffset: offset, as: SIMD4<Float>.self)
+                                        vp.storeBytes(of: vk, toByteOffset: offset, as: SIMD4<Float>.self)
+                                        let t = thp.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self)
+                                        let step = etav * (mk / c1) / ((vk / c2).squareRoot() + epsv)
+                                        thp.storeBytes(of: t - step, toByteOffset: offset, as: SIMD4<Float>.self)
+                                        offset += 16
+                                    }
+                                    for k in vectorEnd..<count {
                                         let gk = gb[k]
                                         let mk = mb[k] * b1 + gk * (1 - b1)
                                         let vk = vb[k] * b2 + gk * gk * (1 - b2)
