@@ -38,6 +38,10 @@ extension Tape {
             let (ga, gb) = matmulPullback(g, node(a), node(b), needsGradient(a), needsGradient(b))
             emit(a, ga)
             emit(b, gb)
+        case .matmulTransposingRight(let a, let b):
+            let (ga, gb) = matmulTransposingRightPullback(g, node(a), node(b), needsGradient(a), needsGradient(b))
+            emit(a, ga)
+            emit(b, gb)
         case .shape(let f, let a):
             emit(a, f.pullback(g, inputShape: shape(a)))
         case .indexing(let f, let a):

@@ -107,6 +107,8 @@ extension PrimitiveCheck {
     let matmulShapes: [[[Int]]] = [[[2, 3], [3, 4]], [[3], [3, 2]], [[2, 3], [3]], [[2, 2, 3], [3, 2]], [[2, 2, 3], [1, 3, 2]]]
     for shapes in matmulShapes { cases.append(PrimitiveCheck("matmul", shapes) { matmul($0[0], $0[1]) }) }
     cases.append(PrimitiveCheck("matmul(Variable, Tensor)", [[2, 3]]) { matmul($0[0], Tensor<Double>.ones(shape: [3, 2])) })
+    cases.append(PrimitiveCheck("linear", [[4, 3], [2, 3], [2]]) { linear($0[0], weight: $0[1], bias: $0[2]) })
+    cases.append(PrimitiveCheck("linear", [[3], [2, 3]]) { linear($0[0], weight: $0[1]) })
     cases.append(PrimitiveCheck("transposed", [[2, 3]]) { $0[0].transposed() })
     cases.append(PrimitiveCheck("transposed", [[2, 3, 4]]) { $0[0].transposed() })
     cases.append(PrimitiveCheck("transposed(permutation:)", [[2, 3, 4]]) { $0[0].transposed(permutation: [1, 2, 0]) })

@@ -15,6 +15,8 @@ enum Op<Scalar: TensorScalar> {
     case leakyRelu(Int32, alpha: Scalar)
     case reduction(ReductionOp, Int32)
     case matmul(Int32, Int32)
+    /// a · bᵀ (the last two axes of b exchanged), without materializing bᵀ: ``linear(_:weight:bias:)``.
+    case matmulTransposingRight(Int32, Int32)
     case shape(ShapeOp, Int32)
     case indexing(IndexingOp, Int32)
     case concatenate([Int32], axis: Int)

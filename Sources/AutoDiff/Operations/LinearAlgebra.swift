@@ -9,6 +9,34 @@ func matmulPullback<G: GradientValue>(_ g: G, _ a: G, _ b: G, _ needA: Bool, _ n
      needB ? G._matmul(a, transposeA: true, g, transposeB: false) : nil)
 }
 
+/// Given g = dL/dC for C = A·Bᵀ, returns (dL/dA, dL/dB) = (g·B, gᵀ·A).
+@inlinable
+func matmulTransposingRightPullback<G: GradientValue>(_ g: G, _ a: G, _ b: G, _ needA: Bool, _ needB: Bool) -> (G?, G?) {
+    (needA ? G._matmul(g, transposeA: false, b, transposeB: false) : nil,
+     needB ? G._matmul(g, transposeA: true, a, transposeB: false) : nil)
+}
+
+/// A fully connected layer's map, x·Wᵀ + b, like PyTorch's `torch.nn.functional.linear`: `x` is
+/// `[batch, in]` (or `[in]`), `weight` is `[out, in]`, `bias` is `[out]`. The transposed weight is never
+/// materialized, forward or backward.
+///
+/// d(x·Wᵀ) = dx·Wᵀ + x·dWᵀ, so ∂x = g·W and ∂W = gᵀ·x.
+@inlinable
+public func linear<S>(_ x: Variable<S>, weight: Variable<S>, bias: Variable<S>? = nil,
+                      file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    let site = CallSite(file: file, line: line)
+    if weight.rank != 2 || x.rank < 1 || x.rank > 2 || x.shape.last != weight.shape[1] {
+        usageError("linear", "input of shape \(x.shape) and weight of shape \(weight.shape) do not fit",
+                   fix: "the weight is [outputs, inputs] and the input [batch, inputs] or [inputs]", at: site)
+    }
+    let x2 = x.rank == 1 ? x.reshaped(to: [1, x.shape[0]]) : x
+    let value = matmul2D(x2.value, transposeA: false, weight.value, transposeB: true)
+    var out = Variable.record(value, "linear", x2, weight) { .matmulTransposingRight($0, $1) }
+    if x.rank == 1 { out = out.reshaped(to: [weight.shape[0]]) }
+    guard let bias else { return out }
+    return out + bias
+}
+
 /// The matrix product: `[m, k] · [k, n] → [m, n]`; batched over leading axes (which broadcast) for rank ≥ 3;
 /// a rank-1 operand is a row vector on the left and a column vector on the right, its added axis removed
 /// from the result (NumPy's `matmul`).

@@ -51,8 +51,11 @@ public struct Dense: Layer {
     /// The number of outputs.
     public var outputSize: Int { weight.shape[0] }
 
+    /// activation(input·Wᵀ + b): `linear` for a batch `[n, inputSize]` or one sample `[inputSize]` (no copy of
+    /// Wᵀ), a batched product for higher ranks.
     public func callAsFunction(_ input: Variable<Float>) -> Variable<Float> {
-        activation(matmul(input, weight.transposed()) + bias)
+        if input.rank <= 2 { return activation(linear(input, weight: weight, bias: bias)) }
+        return activation(matmul(input, weight.transposed()) + bias)
     }
 
     public var namedParameters: [(name: String, parameter: Variable<Float>)] { [("weight", weight), ("bias", bias)] }
