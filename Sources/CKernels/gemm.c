@@ -71,24 +71,24 @@ TARGET static void kernel_edge(int rows, int cols, long kc, const float *a, long
 
 // B[kc × n] (element (p, j) at b[p * rs + j * cs]) copied into column panels of NR (kc × NR each, contiguous,
 // the last one zero-padded), so that the micro-kernel reads B sequentially.
-TARGET static void pack_b(const float *b, long rs, long cs, long kc, long n, float *packed) {
-    for (long j = 0; j < n; j += NR) {
-        long cols = n - j < NR ? n - j : NR;
-        float *panel = packed + (j / NR) * kc * NR;
+static void pack_b(const float *b, long rs, long cs, long kc, long n, long width, float *packed) {
+    for (long j = 0; j < n; j += width) {
+        long cols = n - j < width ? n - j : width;
+        float *panel = packed + (j / width) * kc * width;
         for (long p = 0; p < kc; p++) {
-            float *row = panel + p * NR;
+            float *row = panel + p * width;
             if (cs == 1) {
                 memcpy(row, b + p * rs + j, (size_t)cols * sizeof(float));
             } else {
                 for (long q = 0; q < cols; q++) row[q] = b[p * rs + (j + q) * cs];
             }
-            for (long q = cols; q < NR; q++) row[q] = 0;
+            for (long q = cols; q < width; q++) row[q] = 0;
         }
     }
 }
 
 // A[rows × kc] (element (i, p) at a[i * rs + p * cs]) copied row-major (rows × kc, leading dimension kc).
-TARGET static void pack_a(const float *a, long rs, long cs, long rows, long kc, float *packed) {
+static void pack_a(const float *a, long rs, long cs, long rows, long kc, float *packed) {
     for (long i = 0; i < rows; i++)
         for (long p = 0; p < kc; p++) packed[i * kc + p] = a[i * rs + p * cs];
 }
@@ -117,7 +117,7 @@ TARGET static int sgemm_avx2(const float *a, long ars, long acs, const float *b,
     if (!packed || (acs != 1 && !packed_a)) return 0;
     for (long p0 = 0; p0 < k; p0 += KC) {
         long kc = k - p0 < KC ? k - p0 : KC;
-        pack_b(b + p0 * brs, brs, bcs, kc, n, packed);
+        pack_b(b + p0 * brs, brs, bcs, kc, n, NR, packed);
         for (long i0 = 0; i0 < m; i0 += MC) {
             long i1 = m - i0 < MC ? m : i0 + MC;
             const float *block = a + i0 * ars + p0 * acs;
@@ -145,16 +145,107 @@ TARGET static int sgemm_avx2(const float *a, long ars, long acs, const float *b,
     return 1;
 }
 
+
+// AVX-512: a 12 × 32 tile (24 accumulators), B packed in panels of 32. Each element of C gets the same
+// sequence of fused multiply-adds as in the AVX2 kernels, so both give the same bits.
+#define TARGET512 __attribute__((target("avx512f")))
+#define MR5 12
+#define NR5 32
+
+static int cpu_has_avx512(void) {
+    static int cached = -1;
+    if (cached < 0) {
+        __builtin_cpu_init();
+        cached = __builtin_cpu_supports("avx512f") && getenv("AUTODIFF_NO_AVX512") == NULL;
+    }
+    return cached;
+}
+
+TARGET512 static void kernel512_12x32(long kc, const float *a, long lda, const float *b, float *c, long ldc) {
+    __m512 acc[MR5][2];
+    for (int r = 0; r < MR5; r++) {
+        acc[r][0] = _mm512_loadu_ps(c + r * ldc);
+        acc[r][1] = _mm512_loadu_ps(c + r * ldc + 16);
+    }
+    for (long p = 0; p < kc; p++) {
+        __m512 b0 = _mm512_loadu_ps(b + p * NR5), b1 = _mm512_loadu_ps(b + p * NR5 + 16);
+#pragma clang loop unroll(full)
+        for (int r = 0; r < MR5; r++) {
+            __m512 x = _mm512_set1_ps(a[r * lda + p]);
+            acc[r][0] = _mm512_fmadd_ps(x, b0, acc[r][0]);
+            acc[r][1] = _mm512_fmadd_ps(x, b1, acc[r][1]);
+        }
+    }
+    for (int r = 0; r < MR5; r++) {
+        _mm512_storeu_ps(c + r * ldc, acc[r][0]);
+        _mm512_storeu_ps(c + r * ldc + 16, acc[r][1]);
+    }
+}
+
+TARGET512 static void kernel512_edge(int rows, int cols, long kc, const float *a, long lda, const float *b, float *c,
+                                     long ldc) {
+    __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
+    __mmask16 m1 = cols <= 16 ? 0 : (cols >= 32 ? (__mmask16)0xFFFF : (__mmask16)((1u << (cols - 16)) - 1));
+    for (int r = 0; r < rows; r++) {
+        __m512 acc0 = _mm512_maskz_loadu_ps(m0, c + r * ldc), acc1 = _mm512_maskz_loadu_ps(m1, c + r * ldc + 16);
+        const float *ar = a + r * lda;
+        for (long p = 0; p < kc; p++) {
+            __m512 x = _mm512_set1_ps(ar[p]);
+            acc0 = _mm512_fmadd_ps(x, _mm512_loadu_ps(b + p * NR5), acc0);
+            acc1 = _mm512_fmadd_ps(x, _mm512_loadu_ps(b + p * NR5 + 16), acc1);
+        }
+        _mm512_mask_storeu_ps(c + r * ldc, m0, acc0);
+        _mm512_mask_storeu_ps(c + r * ldc + 16, m1, acc1);
+    }
+}
+
+TARGET512 static int sgemm_avx512(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c,
+                                  long m, long k, long n) {
+    long panels = (n + NR5 - 1) / NR5;
+    long depth = k < KC ? k : KC;
+    float *packed = buffer(&buffer_b, &capacity_b, depth * panels * NR5);
+    float *packed_a = acs == 1 ? NULL : buffer(&buffer_a, &capacity_a, MC * depth);
+    if (!packed || (acs != 1 && !packed_a)) return 0;
+    for (long p0 = 0; p0 < k; p0 += KC) {
+        long kc = k - p0 < KC ? k - p0 : KC;
+        pack_b(b + p0 * brs, brs, bcs, kc, n, NR5, packed);
+        for (long i0 = 0; i0 < m; i0 += MC) {
+            long i1 = m - i0 < MC ? m : i0 + MC;
+            const float *block = a + i0 * ars + p0 * acs;
+            long lda = ars;
+            if (acs != 1) {
+                pack_a(block, ars, acs, i1 - i0, kc, packed_a);
+                block = packed_a;
+                lda = kc;
+            }
+            for (long j = 0; j < n; j += NR5) {
+                int cols = n - j < NR5 ? (int)(n - j) : NR5;
+                const float *panel = packed + (j / NR5) * kc * NR5;
+                for (long i = i0; i < i1; i += MR5) {
+                    int rows = i1 - i < MR5 ? (int)(i1 - i) : MR5;
+                    const float *ai = block + (i - i0) * lda;
+                    if (rows == MR5 && cols == NR5) {
+                        kernel512_12x32(kc, ai, lda, panel, c + i * n + j, n);
+                    } else {
+                        kernel512_edge(rows, cols, kc, ai, lda, panel, c + i * n + j, n);
+                    }
+                }
+            }
+        }
+    }
+    return 1;
+}
+
 int autodiff_sgemm_available(void) { return cpu_has_avx2_fma(); }
 
 int autodiff_sgemm_accumulate(const float *a, const float *b, float *c, long m, long k, long n) {
-    if (!cpu_has_avx2_fma()) return 0;
-    return sgemm_avx2(a, k, 1, b, n, 1, c, m, k, n);
+    return autodiff_sgemm_accumulate_strided(a, k, 1, b, n, 1, c, m, k, n);
 }
 
 int autodiff_sgemm_accumulate_strided(const float *a, long ars, long acs, const float *b, long brs, long bcs,
                                       float *c, long m, long k, long n) {
     if (!cpu_has_avx2_fma()) return 0;
+    if (cpu_has_avx512()) return sgemm_avx512(a, ars, acs, b, brs, bcs, c, m, k, n);
     return sgemm_avx2(a, ars, acs, b, brs, bcs, c, m, k, n);
 }
 

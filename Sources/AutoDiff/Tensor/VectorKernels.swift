@@ -8,7 +8,8 @@ import Darwin
 import Musl
 #endif
 
-/// The C vector kernels (`Sources/CKernels`): AVX2 + FMA code selected at run time when the processor has it.
+/// The C vector kernels (`Sources/CKernels`): AVX-512 or AVX2 + FMA code selected at run time by what the
+/// processor has (both give the same bits).
 ///
 /// They round differently from the portable Swift loops (fused multiply-adds), so results differ in the last
 /// bits between machines with and without AVX2, never between thread counts on one machine.
