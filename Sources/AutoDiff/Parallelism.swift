@@ -27,18 +27,38 @@ public enum Parallelism {
         }
     }
 
-    /// Runs `body(chunk)` for chunk in 0..<chunks, on up to `threadCount` threads (inline when 1).
+    /// Runs `body(chunk)` for chunk in 0..<chunks, on up to `threadCount` threads (in order on this thread
+    /// when that is 1).
     @usableFromInline
     static func forEach(chunks: Int, _ body: (Int) -> Void) {
-        if chunks <= 1 {
-            if chunks == 1 { body(0) }
+        let workers = min(chunks, threadCount)
+        if workers <= 1 {
+            for chunk in 0..<chunks { body(chunk) }
             return
         }
         withoutActuallyEscaping(body) { body in
             // The chunks write disjoint memory; the closure outlives no call.
             let shared = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: chunks) { shared.value($0) }
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                for chunk in stride(from: worker, to: chunks, by: workers) { shared.value(chunk) }
+            }
         }
+    }
+
+    /// The number of elements an elementwise kernel hands to one thread at a time.
+    @usableFromInline static var elementwiseChunk: Int { 1 << 15 }
+
+    /// Runs `body` over 0..<count: whole on this thread for small counts or one thread, otherwise in fixed
+    /// chunks of ``elementwiseChunk`` over the threads. For elementwise work, where each index is computed on
+    /// its own, the result does not depend on the split.
+    @inlinable
+    static func forEachRange(count: Int, _ body: (Range<Int>) -> Void) {
+        let chunk = elementwiseChunk
+        guard count >= 2 * chunk, threadCount > 1 else {
+            body(0..<count)
+            return
+        }
+        forEach(chunks: (count + chunk - 1) / chunk) { c in body(c * chunk ..< min(count, (c + 1) * chunk)) }
     }
 }
 

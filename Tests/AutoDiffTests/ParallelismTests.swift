@@ -87,4 +87,20 @@ struct ParallelismTests {
         let reference = matmul(a, b)
         #expect(zip(t.scalars, reference.scalars).allSatisfy { abs($0 - $1) <= 1e-12 * max(1, abs($1)) })
     }
+
+    @Test("large elementwise operations give the same bits on 1 and 2 threads")
+    func elementwise() {
+        var rng = SeededGenerator(seed: 15)
+        let x = Tensor<Float>.randomNormal(shape: [300, 400], using: &rng)
+        let y = Tensor<Float>.randomNormal(shape: [300, 400], using: &rng)
+        func run(_ threads: Int) -> [Tensor<Float>] {
+            let saved = Parallelism.threadCount
+            Parallelism.threadCount = threads
+            defer { Parallelism.threadCount = saved }
+            return [x + y, x * y, tanh(x), exp(x) / (y * y + 1), relu(x - 0.5), sigmoid(x) * 3]
+        }
+        let one = run(1), two = run(2)
+        #expect(one == two)
+        #expect(one[2].scalars == x.scalars.map { Float._tanh($0) })
+    }
 }

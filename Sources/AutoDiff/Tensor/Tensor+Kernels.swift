@@ -37,13 +37,26 @@ func stridedWalk(shape: [Int], _ stridesA: [Int], _ stridesB: [Int], _ body: (In
 }
 
 extension Tensor {
-    /// Applies `transform` to every element.
+    /// Applies `transform` to every element, in order, on this thread.
     @inlinable
     public func map<R: TensorElement>(_ transform: (Scalar) -> R) -> Tensor<R> {
+        _map(parallel: false, transform)
+    }
+
+    /// `map` for the library's own pure functions: large tensors are split over ``Parallelism/threadCount``
+    /// threads (each element computed on its own, so the result does not depend on the split).
+    @inlinable
+    func _map<R: TensorElement>(parallel: Bool, _ transform: (Scalar) -> R) -> Tensor<R> {
         if case .scalar(let value) = storage { return Tensor<R>(transform(value)) }
         return withUnsafeBufferPointer { src in
             Tensor<R>(shape: shape, unsafeUninitialized: { dst in
-                for i in 0..<src.count { dst[i] = transform(src[i]) }
+                if parallel {
+                    Parallelism.forEachRange(count: src.count) { range in
+                        for i in range { dst[i] = transform(src[i]) }
+                    }
+                } else {
+                    for i in 0..<src.count { dst[i] = transform(src[i]) }
+                }
             })
         }
     }
@@ -54,18 +67,34 @@ extension Tensor {
         _ a: Tensor, _ b: Tensor<Other>, op: StaticString = "zip", at site: CallSite = .operator,
         _ combine: (Scalar, Other) -> R
     ) -> Tensor<R> {
+        _zip(a, b, op: op, at: site, parallel: false, combine)
+    }
+
+    /// `zip` for the library's own pure functions: operands of the same shape (or one a scalar) are split
+    /// over threads when large, as in ``_map(parallel:_:)``.
+    @inlinable
+    static func _zip<Other: TensorElement, R: TensorElement>(
+        _ a: Tensor, _ b: Tensor<Other>, op: StaticString, at site: CallSite, parallel: Bool,
+        _ combine: (Scalar, Other) -> R
+    ) -> Tensor<R> {
         if case .scalar(let x) = a.storage, case .scalar(let y) = b.storage { return Tensor<R>(combine(x, y)) }
         if a.shape == b.shape {
             return a.withUnsafeBufferPointer { pa in
                 b.withUnsafeBufferPointer { pb in
                     Tensor<R>(shape: a.shape, unsafeUninitialized: { dst in
-                        for i in 0..<dst.count { dst[i] = combine(pa[i], pb[i]) }
+                        if parallel {
+                            Parallelism.forEachRange(count: dst.count) { range in
+                                for i in range { dst[i] = combine(pa[i], pb[i]) }
+                            }
+                        } else {
+                            for i in 0..<dst.count { dst[i] = combine(pa[i], pb[i]) }
+                        }
                     })
                 }
             }
         }
-        if case .scalar(let s) = b.storage { return a.map { combine($0, s) } }
-        if case .scalar(let s) = a.storage { return b.map { combine(s, $0) } }
+        if case .scalar(let s) = b.storage { return a._map(parallel: parallel) { combine($0, s) } }
+        if case .scalar(let s) = a.storage { return b._map(parallel: parallel) { combine(s, $0) } }
         guard let shape = ShapeMath.broadcast(a.shape, b.shape) else {
             usageError("\(op)", "shapes \(a.shape) and \(b.shape) cannot be broadcast together",
                        fix: "make each axis (aligned from the right) equal or 1, e.g. with reshaped(to:) or expandingShape(at:)",

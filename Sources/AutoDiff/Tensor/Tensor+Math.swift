@@ -2,19 +2,19 @@
 // The same names exist on Variable (Operations/), which records them on the tape.
 
 extension Tensor where Scalar: TensorScalar {
-    @inlinable public static func + (lhs: Tensor, rhs: Tensor) -> Tensor { zip(lhs, rhs, op: "+") { $0 + $1 } }
-    @inlinable public static func - (lhs: Tensor, rhs: Tensor) -> Tensor { zip(lhs, rhs, op: "-") { $0 - $1 } }
-    @inlinable public static func * (lhs: Tensor, rhs: Tensor) -> Tensor { zip(lhs, rhs, op: "*") { $0 * $1 } }
-    @inlinable public static func / (lhs: Tensor, rhs: Tensor) -> Tensor { zip(lhs, rhs, op: "/") { $0 / $1 } }
-    @inlinable public static func + (lhs: Tensor, rhs: Scalar) -> Tensor { lhs.map { $0 + rhs } }
-    @inlinable public static func - (lhs: Tensor, rhs: Scalar) -> Tensor { lhs.map { $0 - rhs } }
-    @inlinable public static func * (lhs: Tensor, rhs: Scalar) -> Tensor { lhs.map { $0 * rhs } }
-    @inlinable public static func / (lhs: Tensor, rhs: Scalar) -> Tensor { lhs.map { $0 / rhs } }
-    @inlinable public static func + (lhs: Scalar, rhs: Tensor) -> Tensor { rhs.map { lhs + $0 } }
-    @inlinable public static func - (lhs: Scalar, rhs: Tensor) -> Tensor { rhs.map { lhs - $0 } }
-    @inlinable public static func * (lhs: Scalar, rhs: Tensor) -> Tensor { rhs.map { lhs * $0 } }
-    @inlinable public static func / (lhs: Scalar, rhs: Tensor) -> Tensor { rhs.map { lhs / $0 } }
-    @inlinable public static prefix func - (x: Tensor) -> Tensor { x.map { -$0 } }
+    @inlinable public static func + (lhs: Tensor, rhs: Tensor) -> Tensor { _zip(lhs, rhs, op: "+", at: .operator, parallel: true) { $0 + $1 } }
+    @inlinable public static func - (lhs: Tensor, rhs: Tensor) -> Tensor { _zip(lhs, rhs, op: "-", at: .operator, parallel: true) { $0 - $1 } }
+    @inlinable public static func * (lhs: Tensor, rhs: Tensor) -> Tensor { _zip(lhs, rhs, op: "*", at: .operator, parallel: true) { $0 * $1 } }
+    @inlinable public static func / (lhs: Tensor, rhs: Tensor) -> Tensor { _zip(lhs, rhs, op: "/", at: .operator, parallel: true) { $0 / $1 } }
+    @inlinable public static func + (lhs: Tensor, rhs: Scalar) -> Tensor { lhs._map(parallel: true) { $0 + rhs } }
+    @inlinable public static func - (lhs: Tensor, rhs: Scalar) -> Tensor { lhs._map(parallel: true) { $0 - rhs } }
+    @inlinable public static func * (lhs: Tensor, rhs: Scalar) -> Tensor { lhs._map(parallel: true) { $0 * rhs } }
+    @inlinable public static func / (lhs: Tensor, rhs: Scalar) -> Tensor { lhs._map(parallel: true) { $0 / rhs } }
+    @inlinable public static func + (lhs: Scalar, rhs: Tensor) -> Tensor { rhs._map(parallel: true) { lhs + $0 } }
+    @inlinable public static func - (lhs: Scalar, rhs: Tensor) -> Tensor { rhs._map(parallel: true) { lhs - $0 } }
+    @inlinable public static func * (lhs: Scalar, rhs: Tensor) -> Tensor { rhs._map(parallel: true) { lhs * $0 } }
+    @inlinable public static func / (lhs: Scalar, rhs: Tensor) -> Tensor { rhs._map(parallel: true) { lhs / $0 } }
+    @inlinable public static prefix func - (x: Tensor) -> Tensor { x._map(parallel: true) { -$0 } }
     @inlinable public static func += (lhs: inout Tensor, rhs: Tensor) { lhs = lhs + rhs }
     @inlinable public static func -= (lhs: inout Tensor, rhs: Tensor) { lhs = lhs - rhs }
     @inlinable public static func *= (lhs: inout Tensor, rhs: Tensor) { lhs = lhs * rhs }
@@ -40,39 +40,39 @@ extension Tensor where Scalar: TensorScalar {
 // MARK: - Elementwise functions
 
 /// eˣ, elementwise.
-@inlinable public func exp<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x.map(S._exp) }
+@inlinable public func exp<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._exp) }
 /// The natural logarithm, elementwise.
-@inlinable public func log<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x.map(S._log) }
+@inlinable public func log<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._log) }
 /// The square root, elementwise.
-@inlinable public func sqrt<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x.map { $0.squareRoot() } }
+@inlinable public func sqrt<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true) { $0.squareRoot() } }
 /// |x|, elementwise.
-@inlinable public func abs<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x.map { Swift.abs($0) } }
+@inlinable public func abs<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true) { Swift.abs($0) } }
 /// The sine, elementwise.
-@inlinable public func sin<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x.map(S._sin) }
+@inlinable public func sin<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._sin) }
 /// The cosine, elementwise.
-@inlinable public func cos<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x.map(S._cos) }
+@inlinable public func cos<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._cos) }
 /// The tangent, elementwise.
-@inlinable public func tan<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x.map(S._tan) }
+@inlinable public func tan<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._tan) }
 /// The hyperbolic tangent, elementwise.
-@inlinable public func tanh<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x.map(S._tanh) }
+@inlinable public func tanh<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._tanh) }
 /// The logistic sigmoid 1 / (1 + e⁻ˣ), elementwise, stable for large |x|.
-@inlinable public func sigmoid<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x.map(S._sigmoid) }
+@inlinable public func sigmoid<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._sigmoid) }
 /// max(x, 0), elementwise.
-@inlinable public func relu<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x.map { $0 > 0 ? $0 : 0 } }
+@inlinable public func relu<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true) { $0 > 0 ? $0 : 0 } }
 /// x for x > 0, alpha·x otherwise, elementwise.
 @inlinable public func leakyRelu<S: TensorScalar>(_ x: Tensor<S>, alpha: S = 0.01) -> Tensor<S> {
-    x.map { $0 > 0 ? $0 : alpha * $0 }
+    x._map(parallel: true) { $0 > 0 ? $0 : alpha * $0 }
 }
 /// log(1 + eˣ), elementwise, stable for large |x|.
-@inlinable public func softplus<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x.map(S._softplus) }
+@inlinable public func softplus<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._softplus) }
 /// xʸ, elementwise with broadcasting.
 @inlinable public func pow<S: TensorScalar>(_ x: Tensor<S>, _ y: Tensor<S>) -> Tensor<S> {
     Tensor.zip(x, y, op: "pow", S._pow)
 }
 /// xʸ for a scalar exponent, elementwise.
 @inlinable public func pow<S: TensorScalar>(_ x: Tensor<S>, _ y: S) -> Tensor<S> {
-    if y == 2 { return x.map { $0 * $0 } }
-    return x.map { S._pow($0, y) }
+    if y == 2 { return x._map(parallel: true) { $0 * $0 } }
+    return x._map(parallel: true) { S._pow($0, y) }
 }
 /// The larger of two tensors, elementwise with broadcasting.
 @inlinable public func max<S: TensorScalar>(_ x: Tensor<S>, _ y: Tensor<S>) -> Tensor<S> {
@@ -146,7 +146,7 @@ extension Tensor where Scalar == Bool {
     /// Elementwise logical or.
     @inlinable public static func .| (l: Tensor, r: Tensor) -> Tensor { zip(l, r, op: ".|") { $0 || $1 } }
     /// Elementwise logical not.
-    @inlinable public static prefix func .! (x: Tensor) -> Tensor { x.map { !$0 } }
+    @inlinable public static prefix func .! (x: Tensor) -> Tensor { x._map(parallel: true) { !$0 } }
 }
 
 infix operator .& : LogicalConjunctionPrecedence
