@@ -97,7 +97,8 @@ struct ParallelismTests {
             let saved = Parallelism.threadCount
             Parallelism.threadCount = threads
             defer { Parallelism.threadCount = saved }
-            return [x + y, x * y, tanh(x), exp(x) / (y * y + 1), relu(x - 0.5), sigmoid(x) * 3]
+            return [x + y, x * y, tanh(x), exp(x) / (y * y + 1), relu(x - 0.5), sigmoid(x) * 3,
+                    x.sum(), (x * y).mean(), x.max(alongAxes: 0, 1), logSumExp(y, alongAxes: [0, 1])]
         }
         let one = run(1), two = run(2)
         #expect(one == two)

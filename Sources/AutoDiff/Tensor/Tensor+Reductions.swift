@@ -25,7 +25,7 @@ extension Tensor where Scalar: TensorScalar {
         let outKeep = reducedShape(axes, keep: true)
         let outShape = keep ? outKeep : reducedShape(axes, keep: false)
         if axes.count == rank {
-            let total = withUnsafeBufferPointer { src in src.reduce(initial, combine) }
+            let total = withUnsafeBufferPointer { src in Tensor.fold(src, initial: initial, combine) }
             return Tensor(repeating: total, shape: outShape)
         }
         var outStrides = ShapeMath.strides(outKeep)
@@ -39,10 +39,29 @@ extension Tensor where Scalar: TensorScalar {
         }
     }
 
+    /// Folds all elements: in order for small buffers; for large ones, each fixed chunk of
+    /// ``Parallelism/elementwiseChunk`` elements in order (on up to ``Parallelism/threadCount`` threads), then the
+    /// chunks' results in order — the same association whatever the number of threads, so the same bits.
+    @inlinable
+    static func fold(_ src: UnsafeBufferPointer<Scalar>, initial: Scalar, _ combine: (Scalar, Scalar) -> Scalar) -> Scalar {
+        let chunk = Parallelism.elementwiseChunk
+        if src.count < 2 * chunk { return src.reduce(initial, combine) }
+        let chunks = (src.count + chunk - 1) / chunk
+        var partials = [Scalar](repeating: initial, count: chunks)
+        partials.withUnsafeMutableBufferPointer { results in
+            Parallelism.forEach(chunks: chunks) { c in
+                var accumulator = initial
+                for i in c * chunk ..< Swift.min(src.count, (c + 1) * chunk) { accumulator = combine(accumulator, src[i]) }
+                results[c] = accumulator
+            }
+        }
+        return partials.reduce(initial, combine)
+    }
+
     /// The sum of all elements, as a rank-0 tensor.
     @inlinable public func sum() -> Tensor {
         if shape.isEmpty { return self }
-        return Tensor(withUnsafeBufferPointer { $0.reduce(0, +) })
+        return Tensor(withUnsafeBufferPointer { Tensor.fold($0, initial: 0, +) })
     }
 
     /// The sum along the given axes (negative axes count from the end).
