@@ -165,7 +165,10 @@ costs a reference-count update, which is most of what remains of the forward cos
 
 `Parallelism.threadCount` (default: the processors online) splits a large product by rows of the result over
 threads; each element is still computed by one thread in the same order, so the built-in kernels give
-bit-identical results for any thread count (tested). Fused multiply-adds in the C kernel round differently from
+bit-identical results for any thread count (tested). Large elementwise operations (≥ 65,536 elements) run in
+fixed chunks over the threads, and full reductions (`sum()`, `mean()`, a reduction over every axis) fold fixed
+chunks and then the chunks in order: the same association for any thread count, so the same bits too.
+Reductions along some axes and `Tensor.map` with your own closure stay on the calling thread. Fused multiply-adds in the C kernel round differently from
 the portable loops, so the last bits differ between machines with and without AVX2.
 
 Measured on the project's 2-core virtual machine (Xeon, AVX-512), medians:
