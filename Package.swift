@@ -15,7 +15,7 @@ let package = Package(
         // Vector kernels in C (AVX2 + FMA chosen at run time by per-function target attributes: no flags).
         .target(name: "CKernels"),
         .target(name: "AutoDiff", dependencies: ["CKernels"]),
-        .target(name: "NN", dependencies: ["AutoDiff"]),
+        .target(name: "NN", dependencies: ["AutoDiff", "CKernels"]),
         .target(name: "GradCheckCore", dependencies: ["AutoDiff"]),
         .executableTarget(name: "GradCheck", dependencies: ["GradCheckCore"]),
         .executableTarget(name: "Playground", dependencies: ["NN"]),

@@ -19,4 +19,11 @@ int autodiff_sgemm_accumulate(const float *a, const float *b, float *c, long m, 
 int autodiff_sgemm_accumulate_strided(const float *a, long ars, long acs, const float *b, long brs, long bcs,
                                       float *c, long m, long k, long n);
 
+/// Adam's update of n Float32 parameters in place (θ, first and second moments, gradient), the same operations
+/// in the same order as NN's Swift loop (same bits): m = m·β₁ + g·(1−β₁), v = v·β₂ + g·g·(1−β₂),
+/// θ = θ − η·(m/c₁)/(√(v/c₂) + ε). Returns how many leading elements it updated (a multiple of the vector
+/// width; 0 without AVX-512): the caller does the rest.
+long autodiff_adam_update(float *theta, float *m, float *v, const float *g, long n, float b1, float b2, float eta,
+                          float eps, float c1, float c2);
+
 #endif

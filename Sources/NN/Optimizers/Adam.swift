@@ -1,3 +1,4 @@
+internal import CKernels
 /// Adam, as in PyTorch's `torch.optim.Adam` (weight decay added to the gradient, "L2"):
 ///
 /// ```
@@ -65,8 +66,8 @@ public class Adam: Optimizer {
                         vi.withUnsafeMutableBufferPointer { vb in
                             g.withUnsafeBufferPointer { gb in
                                 if wd == 0 && dd == 0 {
-                                    // The common case, four elements at a time (the same operations, so the same
-                                    // bits as one at a time), then the rest.
+                                    // The common case: sixteen, then four elements at a time (the same operations,
+                                    // so the same bits as one at a time), then the rest.
                                     let count = th.count, vectorEnd = count / 4 * 4
                                     let thp = UnsafeMutableRawPointer(th.baseAddress!), mp = UnsafeMutableRawPointer(mb.baseAddress!)
                                     let vp = UnsafeMutableRawPointer(vb.baseAddress!), gp = UnsafeRawPointer(gb.baseAddress!)
@@ -74,7 +75,11 @@ public class Adam: Optimizer {
                                     let ob1 = SIMD4<Float>(repeating: 1 - b1), ob2 = SIMD4<Float>(repeating: 1 - b2)
                                     let etav = SIMD4<Float>(repeating: eta), epsv = SIMD4<Float>(repeating: eps)
                                     let c1 = SIMD4<Float>(repeating: correction1), c2 = SIMD4<Float>(repeating: correction2)
-                                    var offset = 0
+                                    // AVX-512 when the processor has it (the same operations, so the same bits).
+                                    let done = autodiff_adam_update(th.baseAddress, mb.baseAddress, vb.baseAddress,
+                                                                    gb.baseAddress, count, b1, b2, eta, eps,
+                                                                    correction1, correction2)
+                                    var offset = done * 4
                                     while offset < vectorEnd * 4 {
                                         let gk = gp.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self)
                                         let mk = mp.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self) * b1v + gk * ob1
