@@ -40,11 +40,11 @@ public struct NumericTable: Sendable {
     public init(csv text: String, hasHeader: Bool = true) throws {
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated()
             .map { (number: $0.offset + 1, text: String($0.element)) }
-            .filter { !$0.text.trimmingCharacters(in: .whitespaces).isEmpty }
+            .filter { !trimmedWhitespace($0.text[...]).isEmpty }
         var header: [String]? = nil
         if hasHeader, let first = lines.first {
             header = first.text.split(separator: ",", omittingEmptySubsequences: false)
-                .map { $0.trimmingCharacters(in: .whitespaces) }
+                .map { String(trimmedWhitespace($0)) }
             lines.removeFirst()
         }
         guard !lines.isEmpty else { throw CSVError.empty }
@@ -59,9 +59,9 @@ public struct NumericTable: Sendable {
             var row: [Float] = []
             row.reserveCapacity(width)
             for (column, field) in fields.enumerated() {
-                let text = field.trimmingCharacters(in: .whitespaces)
+                let text = trimmedWhitespace(field)
                 guard let value = Float(text), value.isFinite else {
-                    throw CSVError.notANumber(line: line.number, column: column + 1, text: text)
+                    throw CSVError.notANumber(line: line.number, column: column + 1, text: String(text))
                 }
                 row.append(value)
             }
@@ -100,4 +100,12 @@ public struct NumericTable: Sendable {
         }
         return Dataset(inputs: Tensor(shape: [rows.count, features], scalars: flat), labels: labels)
     }
+}
+
+/// `text` without the white space at either end (a cheaper `trimmingCharacters(in: .whitespaces)`).
+func trimmedWhitespace(_ text: Substring) -> Substring {
+    var result = text
+    while let first = result.first, first.isWhitespace { result = result.dropFirst() }
+    while let last = result.last, last.isWhitespace { result = result.dropLast() }
+    return result
 }
