@@ -108,16 +108,22 @@ static float *buffer(float **slot, long *capacity, long count) {
     return *slot;
 }
 
-TARGET static int sgemm_avx2(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c,
-                             long m, long k, long n) {
-    long panels = (n + NR - 1) / NR;
+// A micro-kernel for a full tile, and one for a partial tile (rows ≤ mr, cols ≤ nr).
+typedef void (*full_kernel)(long kc, const float *a, long lda, const float *b, float *c, long ldc);
+typedef void (*edge_kernel)(int rows, int cols, long kc, const float *a, long lda, const float *b, float *c, long ldc);
+
+// The blocking shared by both instruction sets: for each KC-deep slice, B is packed into panels of nr columns,
+// then each MC-row block of A (packed when strided) meets every panel, mr rows at a time.
+static int sgemm_blocked(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c, long m,
+                         long k, long n, int mr, int nr, full_kernel full, edge_kernel edge) {
+    long panels = (n + nr - 1) / nr;
     long depth = k < KC ? k : KC;
-    float *packed = buffer(&buffer_b, &capacity_b, depth * panels * NR);
+    float *packed = buffer(&buffer_b, &capacity_b, depth * panels * nr);
     float *packed_a = acs == 1 ? NULL : buffer(&buffer_a, &capacity_a, MC * depth);
     if (!packed || (acs != 1 && !packed_a)) return 0;
     for (long p0 = 0; p0 < k; p0 += KC) {
         long kc = k - p0 < KC ? k - p0 : KC;
-        pack_b(b + p0 * brs, brs, bcs, kc, n, NR, packed);
+        pack_b(b + p0 * brs, brs, bcs, kc, n, nr, packed);
         for (long i0 = 0; i0 < m; i0 += MC) {
             long i1 = m - i0 < MC ? m : i0 + MC;
             const float *block = a + i0 * ars + p0 * acs;
@@ -127,16 +133,16 @@ TARGET static int sgemm_avx2(const float *a, long ars, long acs, const float *b,
                 block = packed_a;
                 lda = kc;
             }
-            for (long j = 0; j < n; j += NR) {
-                int cols = n - j < NR ? (int)(n - j) : NR;
-                const float *panel = packed + (j / NR) * kc * NR;
-                for (long i = i0; i < i1; i += MR) {
-                    int rows = i1 - i < MR ? (int)(i1 - i) : MR;
+            for (long j = 0; j < n; j += nr) {
+                int cols = n - j < nr ? (int)(n - j) : nr;
+                const float *panel = packed + (j / nr) * kc * nr;
+                for (long i = i0; i < i1; i += mr) {
+                    int rows = i1 - i < mr ? (int)(i1 - i) : mr;
                     const float *ai = block + (i - i0) * lda;
-                    if (rows == MR && cols == NR) {
-                        kernel_6x16(kc, ai, lda, panel, c + i * n + j, n);
+                    if (rows == mr && cols == nr) {
+                        full(kc, ai, lda, panel, c + i * n + j, n);
                     } else {
-                        kernel_edge(rows, cols, kc, ai, lda, panel, c + i * n + j, n);
+                        edge(rows, cols, kc, ai, lda, panel, c + i * n + j, n);
                     }
                 }
             }
@@ -144,7 +150,6 @@ TARGET static int sgemm_avx2(const float *a, long ars, long acs, const float *b,
     }
     return 1;
 }
-
 
 // AVX-512: a 12 × 32 tile (24 accumulators), B packed in panels of 32. Each element of C gets the same
 // sequence of fused multiply-adds as in the AVX2 kernels, so both give the same bits.
@@ -199,43 +204,6 @@ TARGET512 static void kernel512_edge(int rows, int cols, long kc, const float *a
     }
 }
 
-TARGET512 static int sgemm_avx512(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c,
-                                  long m, long k, long n) {
-    long panels = (n + NR5 - 1) / NR5;
-    long depth = k < KC ? k : KC;
-    float *packed = buffer(&buffer_b, &capacity_b, depth * panels * NR5);
-    float *packed_a = acs == 1 ? NULL : buffer(&buffer_a, &capacity_a, MC * depth);
-    if (!packed || (acs != 1 && !packed_a)) return 0;
-    for (long p0 = 0; p0 < k; p0 += KC) {
-        long kc = k - p0 < KC ? k - p0 : KC;
-        pack_b(b + p0 * brs, brs, bcs, kc, n, NR5, packed);
-        for (long i0 = 0; i0 < m; i0 += MC) {
-            long i1 = m - i0 < MC ? m : i0 + MC;
-            const float *block = a + i0 * ars + p0 * acs;
-            long lda = ars;
-            if (acs != 1) {
-                pack_a(block, ars, acs, i1 - i0, kc, packed_a);
-                block = packed_a;
-                lda = kc;
-            }
-            for (long j = 0; j < n; j += NR5) {
-                int cols = n - j < NR5 ? (int)(n - j) : NR5;
-                const float *panel = packed + (j / NR5) * kc * NR5;
-                for (long i = i0; i < i1; i += MR5) {
-                    int rows = i1 - i < MR5 ? (int)(i1 - i) : MR5;
-                    const float *ai = block + (i - i0) * lda;
-                    if (rows == MR5 && cols == NR5) {
-                        kernel512_12x32(kc, ai, lda, panel, c + i * n + j, n);
-                    } else {
-                        kernel512_edge(rows, cols, kc, ai, lda, panel, c + i * n + j, n);
-                    }
-                }
-            }
-        }
-    }
-    return 1;
-}
-
 int autodiff_sgemm_available(void) { return cpu_has_avx2_fma(); }
 
 int autodiff_sgemm_accumulate(const float *a, const float *b, float *c, long m, long k, long n) {
@@ -245,8 +213,9 @@ int autodiff_sgemm_accumulate(const float *a, const float *b, float *c, long m, 
 int autodiff_sgemm_accumulate_strided(const float *a, long ars, long acs, const float *b, long brs, long bcs,
                                       float *c, long m, long k, long n) {
     if (!cpu_has_avx2_fma()) return 0;
-    if (cpu_has_avx512()) return sgemm_avx512(a, ars, acs, b, brs, bcs, c, m, k, n);
-    return sgemm_avx2(a, ars, acs, b, brs, bcs, c, m, k, n);
+    if (cpu_has_avx512())
+        return sgemm_blocked(a, ars, acs, b, brs, bcs, c, m, k, n, MR5, NR5, kernel512_12x32, kernel512_edge);
+    return sgemm_blocked(a, ars, acs, b, brs, bcs, c, m, k, n, MR, NR, kernel_6x16, kernel_edge);
 }
 
 #else
