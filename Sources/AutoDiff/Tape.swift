@@ -171,18 +171,14 @@ final class Tape<Scalar: TensorScalar> {
     @usableFromInline
     static func makeCurrent(in context: ThreadContext) -> Tape {
         let tape = context.idleArena(Scalar.self).map { $0.reset(); return $0 } ?? Tape(context: context)
-        if Scalar.self == Double.self { context.doubleTape = tape } else { context.floatTape = tape }
+        setCurrent(tape, in: context)
         return tape
     }
 
     /// Stops new graphs from starting on this tape (after a backward pass that released it).
     @usableFromInline
     func close() {
-        if Scalar.self == Double.self {
-            if context.doubleTape === self { context.doubleTape = nil }
-        } else if context.floatTape === self {
-            context.floatTape = nil
-        }
+        if isCurrent { Tape.setCurrent(nil, in: context) }
         if isArena && isLive {
             isLive = false
             context.liveTapes -= 1
@@ -203,19 +199,8 @@ final class Tape<Scalar: TensorScalar> {
 
     /// Empties an idle arena for a new graph, under a new identity (its old scalar variables become stale).
     func reset() {
-        id = tapeCounter.wrappingAdd(1, ordering: .relaxed).oldValue
-        count = 0
-        tensors.removeAll(keepingCapacity: true)
-        extras.removeAll(keepingCapacity: true)
-        leaves.removeAll(keepingCapacity: true)
-        retainedGradients = [:]
-        retainRequests = []
-        if capacity > 1 << 22 {
-            // One huge graph should not pin its memory forever.
-            entries.deallocate()
-            capacity = 1024
-            entries = .allocate(capacity: capacity)
-        }
+        // One huge graph should not pin its memory forever.
+        clear(entryCapacity: capacity > 1 << 22 ? 1024 : nil)
         if !isLive {
             isLive = true
             context.liveTapes += 1
@@ -226,16 +211,26 @@ final class Tape<Scalar: TensorScalar> {
     /// that escaped the thread may still point at it, and find it stale.
     func retire() {
         close()
-        id = tapeCounter.wrappingAdd(1, ordering: .relaxed).oldValue
-        count = 0
+        clear(entryCapacity: 16)
         tensors = []
         extras = []
         leaves = []
+    }
+
+    /// Forgets every node under a new identity; `entryCapacity` replaces the entry buffer by a new one.
+    private func clear(entryCapacity: Int?) {
+        id = tapeCounter.wrappingAdd(1, ordering: .relaxed).oldValue
+        count = 0
+        tensors.removeAll(keepingCapacity: true)
+        extras.removeAll(keepingCapacity: true)
+        leaves.removeAll(keepingCapacity: true)
         retainedGradients = [:]
         retainRequests = []
-        entries.deallocate()
-        capacity = 16
-        entries = .allocate(capacity: capacity)
+        if let entryCapacity {
+            entries.deallocate()
+            capacity = entryCapacity
+            entries = .allocate(capacity: capacity)
+        }
     }
 
     @usableFromInline

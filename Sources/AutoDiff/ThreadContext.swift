@@ -57,18 +57,14 @@ final class ThreadContext {
     /// An arena of this thread that no graph uses any more: not current, and referred to by nothing but
     /// this context (no tensor variable, no pullback closure).
     func idleArena<Scalar: TensorScalar>(_ type: Scalar.Type) -> Tape<Scalar>? {
-        if Scalar.self == Double.self {
-            for k in 0..<doubleArenas.count where isKnownUniquelyReferenced(&doubleArenas[k]) {
-                let tape = unsafeDowncast(doubleArenas[k], to: Tape<Scalar>.self)
-                if !tape.isCurrent { return tape }
+        // Typed arrays: `isKnownUniquelyReferenced` on an `AnyObject` element did not see the uniqueness.
+        func idle<S: TensorScalar>(_ arenas: inout [Tape<S>]) -> Tape<Scalar>? {
+            for k in arenas.indices where isKnownUniquelyReferenced(&arenas[k]) && !arenas[k].isCurrent {
+                return unsafeDowncast(arenas[k], to: Tape<Scalar>.self)
             }
-        } else {
-            for k in 0..<floatArenas.count where isKnownUniquelyReferenced(&floatArenas[k]) {
-                let tape = unsafeDowncast(floatArenas[k], to: Tape<Scalar>.self)
-                if !tape.isCurrent { return tape }
-            }
+            return nil
         }
-        return nil
+        return Scalar.self == Double.self ? idle(&doubleArenas) : idle(&floatArenas)
     }
 
     /// Frees the arenas' memory when the thread ends (see `Tape.retire`).

@@ -49,9 +49,9 @@ public struct Variable<Scalar: TensorScalar> {
 
     /// A scalar-lane node of the arena `tape`: no reference.
     @inlinable
-    init(laneValue value: Tensor<Scalar>, tape: Tape<Scalar>, index: Int32) {
+    init(laneValue value: Scalar, tape: Tape<Scalar>, index: Int32) {
         if !tape.isArena { tape.becomeArena() }
-        self.scalarBits = value.inline._bits
+        self.scalarBits = value._bits
         self.owner = nil
         self.lane = Unmanaged.passUnretained(tape)
         self.index = index
@@ -62,7 +62,7 @@ public struct Variable<Scalar: TensorScalar> {
     /// node (`regular`), otherwise a node that keeps the tape alive.
     @inlinable
     static func node(_ value: Tensor<Scalar>, tape: Tape<Scalar>, index: Int32, regular: Bool) -> Variable {
-        if !regular, case .scalar = value.storage { return Variable(laneValue: value, tape: tape, index: index) }
+        if !regular, case .scalar(let x) = value.storage { return Variable(laneValue: x, tape: tape, index: index) }
         return Variable(value: value, tape: tape, index: index)
     }
 
@@ -108,10 +108,8 @@ public struct Variable<Scalar: TensorScalar> {
     @inlinable
     func tape(_ op: StaticString = "Variable", site: CallSite = .operator) -> Tape<Scalar>? {
         guard index >= 0 else { return nil }
-        if let owner { return unsafeDowncast(owner, to: Tape<Scalar>.self) }
-        let tape = lane.unsafelyUnwrapped.takeUnretainedValue()
-        if tape.epoch != epoch { tape.staleError(op, site) }
-        return tape
+        if let tape = liveTape { return tape }
+        lane.unsafelyUnwrapped.takeUnretainedValue().staleError(op, site)
     }
 
     /// The tape of a node, or nil for a leaf, a constant, or a stale scalar-lane node.
@@ -403,13 +401,13 @@ extension Variable {
             guard let current = recordingTape(a, b, op: op) else { return Variable(constant: Tensor(value)) }
             let i = a.node(on: current, op: op)
             let j = b.node(on: current, op: op)
-            return Variable(laneValue: Tensor(value), tape: current, index: current.appendScalar(make(i, j), value))
+            return Variable(laneValue: value, tape: current, index: current.appendScalar(make(i, j), value))
         }
         return tape._withUnsafeGuaranteedRef { tape in
             guard tape.context.gradientsEnabled else { return Variable(constant: Tensor(value)) }
             let i = a.laneNode(on: tape, op: op)
             let j = b.laneNode(on: tape, op: op)
-            return Variable(laneValue: Tensor(value), tape: tape, index: tape.appendScalar(make(i, j), value))
+            return Variable(laneValue: value, tape: tape, index: tape.appendScalar(make(i, j), value))
         }
     }
 
@@ -421,12 +419,12 @@ extension Variable {
             return x.lane.unsafelyUnwrapped._withUnsafeGuaranteedRef { tape in
                 guard tape.context.gradientsEnabled else { return Variable(constant: Tensor(value)) }
                 let i = x.laneNode(on: tape, op: op)
-                return Variable(laneValue: Tensor(value), tape: tape, index: tape.appendScalar(make(i), value))
+                return Variable(laneValue: value, tape: tape, index: tape.appendScalar(make(i), value))
             }
         }
         guard let tape = recordingTape(x, op: op) else { return Variable(constant: Tensor(value)) }
         let i = x.node(on: tape, op: op)
-        return Variable(laneValue: Tensor(value), tape: tape, index: tape.appendScalar(make(i), value))
+        return Variable(laneValue: value, tape: tape, index: tape.appendScalar(make(i), value))
     }
 
     /// Records an operation of any number of inputs whose result is `value`.

@@ -206,10 +206,6 @@ TARGET512 static void kernel512_edge(int rows, int cols, long kc, const float *a
 
 int autodiff_sgemm_available(void) { return cpu_has_avx2_fma(); }
 
-int autodiff_sgemm_accumulate(const float *a, const float *b, float *c, long m, long k, long n) {
-    return autodiff_sgemm_accumulate_strided(a, k, 1, b, n, 1, c, m, k, n);
-}
-
 int autodiff_sgemm_accumulate_strided(const float *a, long ars, long acs, const float *b, long brs, long bcs,
                                       float *c, long m, long k, long n) {
     if (!cpu_has_avx2_fma()) return 0;
@@ -221,10 +217,6 @@ int autodiff_sgemm_accumulate_strided(const float *a, long ars, long acs, const 
 #else
 
 int autodiff_sgemm_available(void) { return 0; }
-int autodiff_sgemm_accumulate(const float *a, const float *b, float *c, long m, long k, long n) {
-    (void)a; (void)b; (void)c; (void)m; (void)k; (void)n;
-    return 0;
-}
 int autodiff_sgemm_accumulate_strided(const float *a, long ars, long acs, const float *b, long brs, long bcs,
                                       float *c, long m, long k, long n) {
     (void)a; (void)ars; (void)acs; (void)b; (void)brs; (void)bcs; (void)c; (void)m; (void)k; (void)n;

@@ -1,18 +1,31 @@
 // Matrix multiplication: 2-D, batched with broadcast batch axes, and NumPy's rank-1 rules.
 
-/// C[m×n] += A[m×k] · B[k×n] on raw row-major buffers: the system BLAS when one was loaded (``SystemBLAS``),
-/// else the vector kernel for Float when the processor has one (``VectorKernels``), else the portable loops.
+/// C[m×n] += A[m×k] · B[k×n] on raw row-major buffers: the system BLAS or the vector kernel when one runs
+/// (``fastGemmAccumulate(_:transposeA:_:transposeB:_:m:k:n:)``), else the portable loops.
 @inlinable
 func gemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>,
                                      m: Int, k: Int, n: Int) {
-    if blasGemmAccumulate(a, transposeA: false, b, transposeB: false, c, m: m, k: k, n: n) { return }
-    if S.self == Float.self,
-       vectorGemmAccumulate(UnsafeRawPointer(a).assumingMemoryBound(to: Float.self),
-                            UnsafeRawPointer(b).assumingMemoryBound(to: Float.self),
-                            UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), m: m, k: k, n: n) {
-        return
-    }
+    if fastGemmAccumulate(a, transposeA: false, b, transposeB: false, c, m: m, k: k, n: n) { return }
     portableGemmAccumulate(a, b, c, m: m, k: k, n: n)
+}
+
+/// Whether ``fastGemmAccumulate(_:transposeA:_:transposeB:_:m:k:n:)`` runs for `S` now.
+@inlinable
+func hasFastGemm<S: TensorScalar>(_ type: S.Type) -> Bool {
+    SystemBLAS.isActive || (S.self == Float.self && VectorKernels.enabled)
+}
+
+/// C[m×n] += op(A) · op(B), where op transposes when asked (A stored [k, m] when `transposeA`, B stored [n, k]
+/// when `transposeB`): on the system BLAS when one was loaded (``SystemBLAS``), else on the vector kernel for
+/// Float when the processor has one (``VectorKernels``). False, doing nothing, when neither runs.
+@inlinable
+func fastGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, transposeA: Bool, _ b: UnsafePointer<S>,
+                                         transposeB: Bool, _ c: UnsafeMutablePointer<S>, m: Int, k: Int, n: Int) -> Bool {
+    if blasGemmAccumulate(a, transposeA: transposeA, b, transposeB: transposeB, c, m: m, k: k, n: n) { return true }
+    guard S.self == Float.self else { return false }
+    return vectorGemmAccumulate(UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), transposeA: transposeA,
+                                UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), transposeB: transposeB,
+                                UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), m: m, k: k, n: n)
 }
 
 /// C[m×n] += A[m×k] · B[k×n] in portable Swift.
@@ -79,25 +92,16 @@ func gemmAccumulateParallel<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafeP
 func matmul2D<S: TensorScalar>(_ a: Tensor<S>, transposeA: Bool, _ b: Tensor<S>, transposeB: Bool) -> Tensor<S> {
     let m = transposeA ? a.shape[1] : a.shape[0], k = transposeA ? a.shape[0] : a.shape[1]
     let n = transposeB ? b.shape[0] : b.shape[1]
-    let useBLAS = SystemBLAS.isActive
-    if useBLAS || (S.self == Float.self && VectorKernels.enabled), m * n > 0, k > 0,
-       (transposeB ? b.shape[1] : b.shape[0]) == k {
-        let done = a.withUnsafeBufferPointer { pa in
+    if hasFastGemm(S.self), m * n > 0, k > 0, (transposeB ? b.shape[1] : b.shape[0]) == k {
+        return a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 Tensor<S>(shape: [m, n], unsafeUninitialized: { dst in
                     dst.initialize(repeating: 0)
-                    if blasGemmAccumulate(pa.baseAddress!, transposeA: transposeA, pb.baseAddress!, transposeB: transposeB,
-                                          dst.baseAddress!, m: m, k: k, n: n) { return }
-                    _ = vectorGemmAccumulate(UnsafeRawPointer(pa.baseAddress!).assumingMemoryBound(to: Float.self),
-                                             transposeA: transposeA,
-                                             UnsafeRawPointer(pb.baseAddress!).assumingMemoryBound(to: Float.self),
-                                             transposeB: transposeB,
-                                             UnsafeMutableRawPointer(dst.baseAddress!).assumingMemoryBound(to: Float.self),
-                                             m: m, k: k, n: n)
+                    _ = fastGemmAccumulate(pa.baseAddress!, transposeA: transposeA, pb.baseAddress!, transposeB: transposeB,
+                                           dst.baseAddress!, m: m, k: k, n: n)
                 })
             }
         }
-        return done
     }
     return batchedMatmul(transposeA ? a.transposed() : a, transposeB ? b.transposed() : b, site: .operator,
                          shapes: (a.shape, b.shape))

@@ -32,14 +32,6 @@ private let enabledSetting = Atomic<Bool>({
     return true
 }())
 
-/// C[m×n] += A[m×k] · B[k×n] with the vector kernel; false (nothing done) when it is not active.
-@usableFromInline
-func vectorGemmAccumulate(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-                          m: Int, k: Int, n: Int) -> Bool {
-    guard VectorKernels.enabled else { return false }
-    return autodiff_sgemm_accumulate(a, b, c, m, k, n) != 0
-}
-
 /// C[m×n] += op(A) · op(B) with the vector kernel, where op transposes when asked (A is stored [k, m] when
 /// `transposeA`, B is stored [n, k] when `transposeB`); false (nothing done) when it is not active.
 @usableFromInline

@@ -6,16 +6,14 @@
 /// attribute. Both give every element the same sequence of fused multiply-adds, hence the same bits.
 /// `AUTODIFF_NO_AVX512=1` in the environment keeps to AVX2.
 
-/// Whether `autodiff_sgemm_accumulate` has a vector kernel on this processor (1) or not (0).
+/// Whether `autodiff_sgemm_accumulate_strided` has a vector kernel on this processor (1) or not (0).
 int autodiff_sgemm_available(void);
 
-/// C[m×n] += A[m×k] · B[k×n], row-major with leading dimensions k, n, n. Each element of C accumulates over
-/// p in increasing order (with fused multiply-adds), whatever the tiling, so any split of the rows of C
-/// between threads gives bit-identical results. Returns 0, doing nothing, when no vector kernel is available.
-int autodiff_sgemm_accumulate(const float *a, const float *b, float *c, long m, long k, long n);
-
-/// The same with strided operands: element (i, p) of A at a[i * ars + p * acs], (p, j) of B at b[p * brs + j * bcs]
-/// (so Aᵀ or Bᵀ need no copy by the caller); C is row-major with leading dimension n.
+/// C[m×n] += A[m×k] · B[k×n] with strided operands: element (i, p) of A at a[i * ars + p * acs], (p, j) of B at
+/// b[p * brs + j * bcs] (so Aᵀ or Bᵀ need no copy by the caller); C is row-major with leading dimension n.
+/// Each element of C accumulates over p in increasing order (with fused multiply-adds), whatever the tiling,
+/// so any split of the rows of C between threads gives bit-identical results. Returns 0, doing nothing, when
+/// no vector kernel is available.
 int autodiff_sgemm_accumulate_strided(const float *a, long ars, long acs, const float *b, long brs, long bcs,
                                       float *c, long m, long k, long n);
 

@@ -65,22 +65,21 @@ public class Adam: Optimizer {
                     mi.withUnsafeMutableBufferPointer { mb in
                         vi.withUnsafeMutableBufferPointer { vb in
                             g.withUnsafeBufferPointer { gb in
+                                var start = 0
                                 if wd == 0 && dd == 0 {
-                                    // The common case: sixteen, then four elements at a time (the same operations,
-                                    // so the same bits as one at a time), then the rest.
-                                    let count = th.count, vectorEnd = count / 4 * 4
+                                    // The common case: sixteen (AVX-512, in C), then four elements at a time, with
+                                    // the same operations as the loop below, so the same bits; the loop does the rest.
+                                    let vectorEnd = th.count / 4 * 4
                                     let thp = UnsafeMutableRawPointer(th.baseAddress!), mp = UnsafeMutableRawPointer(mb.baseAddress!)
                                     let vp = UnsafeMutableRawPointer(vb.baseAddress!), gp = UnsafeRawPointer(gb.baseAddress!)
                                     let b1v = SIMD4<Float>(repeating: b1), b2v = SIMD4<Float>(repeating: b2)
                                     let ob1 = SIMD4<Float>(repeating: 1 - b1), ob2 = SIMD4<Float>(repeating: 1 - b2)
                                     let etav = SIMD4<Float>(repeating: eta), epsv = SIMD4<Float>(repeating: eps)
                                     let c1 = SIMD4<Float>(repeating: correction1), c2 = SIMD4<Float>(repeating: correction2)
-                                    // AVX-512 when the processor has it (the same operations, so the same bits).
-                                    let done = autodiff_adam_update(th.baseAddress, mb.baseAddress, vb.baseAddress,
-                                                                    gb.baseAddress, count, b1, b2, eta, eps,
-                                                                    correction1, correction2)
-                                    var offset = done * 4
-                                    while offset < vectorEnd * 4 {
+                                    start = autodiff_adam_update(th.baseAddress, mb.baseAddress, vb.baseAddress, gb.baseAddress,
+                                                                 th.count, b1, b2, eta, eps, correction1, correction2)
+                                    while start < vectorEnd {
+                                        let offset = start * 4
                                         let gk = gp.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self)
                                         let mk = mp.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self) * b1v + gk * ob1
                                         let vk = vp.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self) * b2v + gk * gk * ob2
@@ -89,19 +88,10 @@ public class Adam: Optimizer {
                                         let t = thp.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self)
                                         let step = etav * (mk / c1) / ((vk / c2).squareRoot() + epsv)
                                         thp.storeBytes(of: t - step, toByteOffset: offset, as: SIMD4<Float>.self)
-                                        offset += 16
+                                        start += 4
                                     }
-                                    for k in vectorEnd..<count {
-                                        let gk = gb[k]
-                                        let mk = mb[k] * b1 + gk * (1 - b1)
-                                        let vk = vb[k] * b2 + gk * gk * (1 - b2)
-                                        mb[k] = mk
-                                        vb[k] = vk
-                                        th[k] = th[k] - eta * (mk / correction1) / ((vk / correction2).squareRoot() + eps)
-                                    }
-                                    return
                                 }
-                                for k in 0..<th.count {
+                                for k in start..<th.count {
                                     let original = th[k]
                                     var gk = gb[k]
                                     if wd != 0 { gk = gk + original * wd }

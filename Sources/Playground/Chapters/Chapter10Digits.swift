@@ -19,15 +19,18 @@ func digitsChapter(_ context: Context) throws {
     data.inputs = data.inputs / 16
     var rng = SeededGenerator(seed: 0)
     let (train, test) = data.split(trainCount: 1437, using: &rng)
-    // One seed for the initial weights, the batch order and the dropout masks.
-    let (model, history) = try withRandomSeed(context.seed) {
-        let model = Sequential {
+    func makeMLP() -> Sequential {
+        Sequential {
             Dense(inputSize: 64, outputSize: 128, activation: relu)
             Dropout(rate: 0.2)
             Dense(inputSize: 128, outputSize: 64, activation: relu)
             Dropout(rate: 0.2)
             Dense(inputSize: 64, outputSize: 10)
         }
+    }
+    // One seed for the initial weights, the batch order and the dropout masks.
+    let (model, history) = try withRandomSeed(context.seed) {
+        let model = makeMLP()
         let history = try model.fit(train.inputs, train.labels!, loss: .softmaxCrossEntropy,
                                     optimizer: Adam(for: model, learningRate: 1e-3), epochs: 30, batchSize: 32,
                                     validation: (test.inputs, test.labels!), generator: SeededGenerator(seed: context.seed))
@@ -56,13 +59,7 @@ func digitsChapter(_ context: Context) throws {
     try context.save(curves.svg(), as: "10-digits-accuracy.svg")
     let parameters = context.outputDirectory.appendingPathComponent("digits-mlp.safetensors")
     try model.saveParameters(to: parameters)
-    let reloaded = Sequential {
-        Dense(inputSize: 64, outputSize: 128, activation: relu)
-        Dropout(rate: 0.2)
-        Dense(inputSize: 128, outputSize: 64, activation: relu)
-        Dropout(rate: 0.2)
-        Dense(inputSize: 64, outputSize: 10)
-    }
+    let reloaded = makeMLP()
     try reloaded.loadParameters(from: parameters)
     let same = reloaded.predict(test.inputs) == model.predict(test.inputs)
     context.say("\n  Parameters saved to \(parameters.path) (safetensors, PyTorch names \(model.namedParameters.map(\.name)))")
