@@ -4,8 +4,7 @@ extension Tape {
     /// Whether node `j` can receive a gradient (constants cannot).
     @inlinable
     func needsGradient(_ j: Int32) -> Bool {
-        if case .constant = node(Int(j)) { return false }
-        return true
+        !entries[Int(j)].isConstant
     }
 
     @usableFromInline
@@ -71,15 +70,17 @@ extension Tape {
     func sweepPlain(from root: Int32, seed: Tensor<Scalar>, release: Bool, site: CallSite,
                     deliver: (Leaf<Scalar>, Tensor<Scalar>) -> Void) {
         let count = Int(root) + 1
-        // Plain buffers for the scalar lane: no uniqueness check per access.
-        let scalarGrads = UnsafeMutablePointer<Scalar>.allocate(capacity: count)
-        scalarGrads.initialize(repeating: 0, count: count)
-        let reached = UnsafeMutablePointer<Bool>.allocate(capacity: count)
-        reached.initialize(repeating: false, count: count)
+        // Plain buffers for the scalar lane: no uniqueness check per access. Index -1 is a sink: the unused
+        // second input of a one-input scalar-lane node, so that its update needs no branch.
+        let gradStorage = UnsafeMutablePointer<Scalar>.allocate(capacity: count + 1)
+        gradStorage.initialize(repeating: 0, count: count + 1)
+        let reachedStorage = UnsafeMutablePointer<Bool>.allocate(capacity: count + 1)
+        reachedStorage.initialize(repeating: false, count: count + 1)
         defer {
-            scalarGrads.deallocate()
-            reached.deallocate()
+            gradStorage.deallocate()
+            reachedStorage.deallocate()
         }
+        let scalarGrads = gradStorage + 1, reached = reachedStorage + 1
         var tensorGrads = [Tensor<Scalar>?](repeating: nil, count: tensors.count)
         let entries = self.entries
 
@@ -92,25 +93,31 @@ extension Tape {
         while i >= 0 {
             defer { i -= 1 }
             guard reached[i] else { continue }
-            if entries[i].released { releasedError(i, site) }
-            if release, case .leaf = entries[i].node {} else if release { entries[i].released = true }
-            let slot = entries[i].slot
+            let entry = entries[i]
+            if entry.released { releasedError(i, site) }
+            if entry.isConstant { continue }   // takes no gradient
+            if release && !entry.isLeaf { entries[i].released = true }
+            let slot = entry.slot
             let n = Int32(i)
             if retaining, retainRequests.contains(n) {
                 let g = slot < 0 ? Tensor(scalarGrads[i]) : tensorGrads[Int(slot)]!
                 retainedGradients[n] = retainedGradients[n].map { $0 + g } ?? g
             }
+            if entry.lane {
+                // The scalar lane: the local partials were computed when the node was recorded.
+                let g = scalarGrads[i]
+                scalarGrads[Int(entry.a)] += g * entry.partialA
+                reached[Int(entry.a)] = true
+                scalarGrads[Int(entry.b)] += g * entry.partialB
+                reached[Int(entry.b)] = true
+                continue
+            }
             if slot < 0 && scalarLane(i, scalarGrads, reached) { continue }
             let g = slot < 0 ? Tensor(scalarGrads[i]) : tensorGrads[Int(slot)]!
             if slot >= 0 { tensorGrads[Int(slot)] = nil }
-            switch entries[i].node {
-            case .leaf(let k):
-                deliver(leaves[Int(k)], g)
+            if entry.isLeaf {
+                deliver(leaves[Int(entry.a)], g)
                 continue
-            case .constant:
-                continue
-            default:
-                break
             }
             applyRule(i, g) { j, contribution in
                 guard var c = contribution, needsGradient(j) else { return }
@@ -167,9 +174,9 @@ extension Tape {
         }
     }
 
-    /// The scalar fast lane: differentiates a rank-0 arithmetic or elementwise node `i` on plain scalars,
-    /// adding its inputs' contributions into `grads` and marking them reached. Returns false (doing
-    /// nothing) for any other node.
+    /// Differentiates a rank-0 arithmetic or elementwise node `i` recorded outside the scalar lane (an
+    /// operand came from a tensor graph) on plain scalars, adding its inputs' contributions into `grads`
+    /// and marking them reached. Returns false (doing nothing) for any other node.
     ///
     /// Each line performs the same arithmetic as the node's differentiable rule (`ArithmeticOp.pullback`,
     /// `ElementwiseOp.pullback`), so both paths give bit-identical gradients.
@@ -179,7 +186,7 @@ extension Tape {
         let g = grads[i]
         @inline(__always)
         func add(_ j: Int32, _ c: Scalar, _ input: Entry<Scalar>) {
-            if case .constant = input.node { return }
+            if input.isConstant { return }
             grads[Int(j)] += c
             reached[Int(j)] = true
         }
@@ -203,7 +210,7 @@ extension Tape {
                 add(b, -(g * y / z), eb)
             case .power:
                 add(a, g * z * Scalar._pow(x, z - 1), ea)
-                if case .constant = eb.node {} else { add(b, g * y * Scalar._log(x), eb) }
+                if !eb.isConstant { add(b, g * y * Scalar._log(x), eb) }
             }
             return true
         case .elementwise(let op, let a):

@@ -24,9 +24,9 @@ enum Op<Scalar: TensorScalar> {
     case custom(CustomRule<Scalar>, [Int32])
 }
 
-/// A tape entry: trivial (no references), 16 bytes, so recording, sweeping and freeing a graph of scalar
-/// operations touches no reference counts. Operations with parameters (axes, masks, indices, a user's rule)
-/// keep them in `Tape.extras`.
+/// The operation of a tape entry, as ``Entry`` stores it (case, operation code, two inputs): trivial, so
+/// recording, sweeping and freeing a graph of scalar operations touches no reference counts. Operations
+/// with parameters (axes, masks, indices, a user's rule) keep them in `Tape.extras`.
 @usableFromInline
 enum Node: Sendable {
     case leaf(Int32)
@@ -37,24 +37,83 @@ enum Node: Sendable {
     case extended(Int32)
 }
 
-/// What the tape keeps per node: the operation, where its value is, and the value itself when it is a
-/// scalar. Trivial (no references), 32 bytes for `Double`.
+/// What the tape keeps per node: the operation and its inputs, where its value is, the value itself when it
+/// is a scalar, and for a scalar-lane node the local partial derivatives computed when it was recorded.
+/// Trivial (no references): 40 bytes for `Double`, 28 for `Float`.
+///
+/// A scalar-lane node (``lane``) is differentiated by the backward sweep without looking at its operation:
+/// `grad[a] += g · partialA; grad[b] += g · partialB` (a one-input node has `b == -1`, a sink slot). Its
+/// operation is kept too, for the sweeps that record (`createGraph`) and for messages.
 @usableFromInline
 struct Entry<Scalar: TensorScalar> {
     /// The value of a rank-0 node (0 for the others).
     @usableFromInline var scalar: Scalar
-    @usableFromInline var node: Node
+    /// ∂value/∂a and ∂value/∂b of a scalar-lane node.
+    @usableFromInline var partialA: Scalar
+    @usableFromInline var partialB: Scalar
+    /// The inputs (leaf number for a leaf, side-table index for an extended op; -1 when unused).
+    @usableFromInline var a: Int32
+    @usableFromInline var b: Int32
+    /// Which ``Node`` case, and its operation's code.
+    @usableFromInline var kind: UInt8
+    @usableFromInline var code: UInt8
+    /// Set when a backward pass without `retainGraph` went through this node.
+    @usableFromInline var released: Bool
+    /// Whether `partialA`/`partialB` hold the local derivatives (a node of the scalar lane).
+    @usableFromInline var lane: Bool
     /// -1 if the value is `scalar`, else its index in `Tape.tensors`.
     @usableFromInline var slot: Int32
-    /// Set when a backward pass without `retainGraph` went through this node (fits in the padding).
-    @usableFromInline var released: Bool
 
     @inlinable init(scalar: Scalar, node: Node, slot: Int32) {
         self.scalar = scalar
-        self.node = node
+        self.partialA = 0
+        self.partialB = 0
         self.slot = slot
         self.released = false
+        self.lane = false
+        switch node {
+        case .leaf(let k): (kind, code, a, b) = (0, 0, k, -1)
+        case .constant: (kind, code, a, b) = (1, 0, -1, -1)
+        case .arithmetic(let op, let x, let y): (kind, code, a, b) = (2, unsafeBitCast(op, to: UInt8.self), x, y)
+        case .elementwise(let op, let x): (kind, code, a, b) = (3, unsafeBitCast(op, to: UInt8.self), x, -1)
+        case .matmul(let x, let y): (kind, code, a, b) = (4, 0, x, y)
+        case .extended(let k): (kind, code, a, b) = (5, 0, k, -1)
+        }
     }
+
+    /// A scalar-lane node: its operation (``Node`` case `kind`, operation `code`), inputs, value and local
+    /// partial derivatives.
+    @inlinable init(kind: UInt8, code: UInt8, a: Int32, b: Int32, scalar: Scalar, partialA: Scalar, partialB: Scalar) {
+        self.scalar = scalar
+        self.partialA = partialA
+        self.partialB = partialB
+        self.a = a
+        self.b = b
+        self.kind = kind
+        self.code = code
+        self.released = false
+        self.lane = true
+        self.slot = -1
+    }
+
+    /// The `kind` of an arithmetic node and of an elementwise node.
+    @inlinable static var arithmeticKind: UInt8 { 2 }
+    @inlinable static var elementwiseKind: UInt8 { 3 }
+
+    /// The operation record.
+    @inlinable var node: Node {
+        switch kind {
+        case 0: return .leaf(a)
+        case 1: return .constant
+        case 2: return .arithmetic(unsafeBitCast(code, to: ArithmeticOp.self), a, b)
+        case 3: return .elementwise(unsafeBitCast(code, to: ElementwiseOp.self), a)
+        case 4: return .matmul(a, b)
+        default: return .extended(a)
+        }
+    }
+
+    @inlinable var isLeaf: Bool { kind == 0 }
+    @inlinable var isConstant: Bool { kind == 1 }
 }
 
 /// The shared state of a leaf variable: its current value and accumulated gradient.
@@ -96,7 +155,7 @@ final class TapeStorage<Scalar: TensorScalar> {
 
 /// The record of a computation: an append-only list of operations in execution order.
 ///
-/// Per node it keeps one trivial ``Entry`` in a raw growable buffer (32 bytes for a `Double` scalar
+/// Per node it keeps one trivial ``Entry`` in a raw growable buffer (40 bytes for a `Double` scalar
 /// operation: no reference counting, no uniqueness or exclusivity check per append); tensor values and
 /// the parameters of the less common operations sit beside it. `backward()` is one reverse sweep over it.
 ///
@@ -277,12 +336,15 @@ final class Tape<Scalar: TensorScalar> {
         return Int32(truncatingIfNeeded: index)
     }
 
-    /// Appends a rank-0 node of the scalar lane: no operation enum to convert, no tensor to store.
+    /// Appends a rank-0 node of the scalar lane with its local partial derivatives: no operation enum to
+    /// convert, no tensor to store.
     @inlinable
-    func appendScalar(_ node: Node, _ x: Scalar) -> Int32 {
+    func appendScalar(_ kind: UInt8, _ code: UInt8, _ a: Int32, _ b: Int32,
+                      _ x: Scalar, _ partialA: Scalar, _ partialB: Scalar) -> Int32 {
         let index = count
         if index == capacity { grow() }
-        (entries + index).initialize(to: Entry(scalar: x, node: node, slot: -1))
+        (entries + index).initialize(to: Entry(kind: kind, code: code, a: a, b: b, scalar: x,
+                                               partialA: partialA, partialB: partialB))
         count = index + 1
         return Int32(truncatingIfNeeded: index)
     }

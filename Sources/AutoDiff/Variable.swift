@@ -391,7 +391,7 @@ extension Variable {
     /// ``isLaneOperand``.
     @inlinable
     static func recordScalar(_ value: Scalar, _ op: StaticString, _ a: Variable, _ b: Variable,
-                             _ make: (Int32, Int32) -> Node) -> Variable {
+                             kind: UInt8, code: UInt8, partials: () -> (Scalar, Scalar)) -> Variable {
         let tape: Unmanaged<Tape<Scalar>>
         if a.index >= 0 {
             tape = a.lane.unsafelyUnwrapped
@@ -401,30 +401,33 @@ extension Variable {
             guard let current = recordingTape(a, b, op: op) else { return Variable(constant: Tensor(value)) }
             let i = a.node(on: current, op: op)
             let j = b.node(on: current, op: op)
-            return Variable(laneValue: value, tape: current, index: current.appendScalar(make(i, j), value))
+            let (pa, pb) = partials()
+            return Variable(laneValue: value, tape: current, index: current.appendScalar(kind, code, i, j, value, pa, pb))
         }
         return tape._withUnsafeGuaranteedRef { tape in
             guard tape.context.gradientsEnabled else { return Variable(constant: Tensor(value)) }
             let i = a.laneNode(on: tape, op: op)
             let j = b.laneNode(on: tape, op: op)
-            return Variable(laneValue: value, tape: tape, index: tape.appendScalar(make(i, j), value))
+            let (pa, pb) = partials()
+            return Variable(laneValue: value, tape: tape, index: tape.appendScalar(kind, code, i, j, value, pa, pb))
         }
     }
 
     /// Records a one-input operation of the scalar lane whose result is `value`; `x` must be
     /// ``isLaneOperand``.
     @inlinable
-    static func recordScalar(_ value: Scalar, _ op: StaticString, _ x: Variable, _ make: (Int32) -> Node) -> Variable {
+    static func recordScalar(_ value: Scalar, _ op: StaticString, _ x: Variable,
+                             kind: UInt8, code: UInt8, partial: () -> Scalar) -> Variable {
         if x.index >= 0 {
             return x.lane.unsafelyUnwrapped._withUnsafeGuaranteedRef { tape in
                 guard tape.context.gradientsEnabled else { return Variable(constant: Tensor(value)) }
                 let i = x.laneNode(on: tape, op: op)
-                return Variable(laneValue: value, tape: tape, index: tape.appendScalar(make(i), value))
+                return Variable(laneValue: value, tape: tape, index: tape.appendScalar(kind, code, i, -1, value, partial(), 0))
             }
         }
         guard let tape = recordingTape(x, op: op) else { return Variable(constant: Tensor(value)) }
         let i = x.node(on: tape, op: op)
-        return Variable(laneValue: value, tape: tape, index: tape.appendScalar(make(i), value))
+        return Variable(laneValue: value, tape: tape, index: tape.appendScalar(kind, code, i, -1, value, partial(), 0))
     }
 
     /// Records an operation of any number of inputs whose result is `value`.

@@ -189,6 +189,48 @@ struct TapeSemanticsTests {
         #expect(w.grad!.scalar == 6)
     }
 
+    /// Each scalar-lane operation, written once for rank-0 leaves (the lane: partials stored when recorded)
+    /// and once for one-element tensors (the tensor rules).
+    static let laneCases = ["+", "-", "*", "/", "pow", "pow constant", "- constant", "x * x", "neg", "exp", "log",
+                            "sqrt", "abs", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "softplus"]
+
+    static func laneCase(_ name: String, _ a: Variable<Double>, _ b: Variable<Double>) -> Variable<Double> {
+        switch name {
+        case "+": return a + b
+        case "-": return a - b
+        case "*": return a * b
+        case "/": return a / b
+        case "pow": return pow(a, b)
+        case "pow constant": return pow(a, 2.5) * b
+        case "- constant": return 3 - a * b
+        case "x * x": return a * a + b
+        case "neg": return -a * b
+        case "exp": return exp(a) * b
+        case "log": return log(a) * b
+        case "sqrt": return sqrt(a) * b
+        case "abs": return abs(a) * b
+        case "sin": return sin(a) * b
+        case "cos": return cos(a) * b
+        case "tan": return tan(a) * b
+        case "tanh": return tanh(a) * b
+        case "sigmoid": return sigmoid(a) * b
+        case "relu": return relu(a - 1) * b
+        default: return softplus(a) * b
+        }
+    }
+
+    @Test("the scalar lane's stored partials give the tensor rules' gradients", arguments: laneCases)
+    func lanePartials(_ name: String) {
+        let a = Variable(1.3), b = Variable(0.7)
+        Self.laneCase(name, a, b).backward()
+        let ta = Variable(Tensor<Double>([1.3])), tb = Variable(Tensor<Double>([0.7]))
+        Self.laneCase(name, ta, tb).sum().backward()
+        for (lane, tensor) in [(a, ta), (b, tb)] {
+            let x = lane.grad?.scalar ?? 0, y = tensor.grad?.scalar ?? 0
+            #expect(Swift.abs(x - y) <= 1e-14 * Swift.max(1, Swift.abs(y)), "\(name): \(x) vs \(y)")
+        }
+    }
+
     @Test("scalar and tensor nodes mix in one graph")
     func scalarTensorMix() {
         let a = Variable(2.0)

@@ -25,6 +25,20 @@ enum ArithmeticOp: Sendable {
         case .power: return (needA ? g * b * G._pow(a, b - 1) : nil, needB ? g * y * G._log(a) : nil)
         }
     }
+
+    /// The local partial derivatives (∂y/∂a, ∂y/∂b) of y = a ∘ b on scalars, for the scalar lane's tape
+    /// entry (the same formulas as ``pullback(_:_:_:_:_:_:)`` with g = 1). `needB: false` skips ∂y/∂b (0)
+    /// when b is a constant.
+    @inlinable
+    func partials<S: TensorScalar>(_ a: S, _ b: S, _ y: S, needB: Bool) -> (S, S) {
+        switch self {
+        case .add: return (1, 1)
+        case .subtract: return (1, -1)
+        case .multiply: return (b, a)
+        case .divide: return (1 / b, -(y / b))
+        case .power: return (b * S._pow(a, b - 1), needB ? y * S._log(a) : 0)
+        }
+    }
 }
 
 extension Variable {
@@ -43,7 +57,9 @@ extension Variable {
         let value: Tensor<Scalar>
         if let x = a._scalarValue, let y = b._scalarValue {
             if a.isLaneOperand && b.isLaneOperand {
-                return recordScalar(scalarOp(x, y), name, a, b) { .arithmetic(op, $0, $1) }
+                let v = scalarOp(x, y)
+                return recordScalar(v, name, a, b, kind: Entry<Scalar>.arithmeticKind, code: unsafeBitCast(op, to: UInt8.self),
+                                    partials: { op.partials(x, y, v, needB: b.isTracked) })
             }
             value = Tensor(scalarOp(x, y))
         } else {

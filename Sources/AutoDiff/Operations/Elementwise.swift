@@ -32,6 +32,26 @@ enum ElementwiseOp: Sendable {
         case .softplus: return g * G._sigmoid(x)
         }
     }
+
+    /// The local derivative dy/dx of y = f(x) on scalars, for the scalar lane's tape entry (the same
+    /// formulas as ``pullback(_:_:_:)`` with g = 1).
+    @inlinable
+    func partial<S: TensorScalar>(_ x: S, _ y: S) -> S {
+        switch self {
+        case .negate: return -1
+        case .exp: return y
+        case .log: return 1 / x
+        case .sqrt: return 1 / (y * 2)
+        case .abs: return x > 0 ? 1 : (x < 0 ? -1 : 0)
+        case .sin: return S._cos(x)
+        case .cos: return -S._sin(x)
+        case .tan: return 1 + y * y
+        case .tanh: return 1 - y * y
+        case .sigmoid: return y * (1 - y)
+        case .relu: return x > 0 ? 1 : 0
+        case .softplus: return S._sigmoid(x)
+        }
+    }
 }
 
 /// Given g = dL/dy for y = leakyRelu(x, alpha), returns dL/dx = g·(x > 0 ? 1 : α).
@@ -46,7 +66,11 @@ extension Variable {
                             _ value: @autoclosure () -> Tensor<Scalar>, scalar: (Scalar) -> Scalar) -> Variable {
         let v: Tensor<Scalar>
         if let s = x._scalarValue {
-            if x.isLaneOperand { return recordScalar(scalar(s), name, x) { .elementwise(op, $0) } }
+            if x.isLaneOperand {
+                let y = scalar(s)
+                return recordScalar(y, name, x, kind: Entry<Scalar>.elementwiseKind, code: unsafeBitCast(op, to: UInt8.self),
+                                    partial: { op.partial(s, y) })
+            }
             v = Tensor(scalar(s))
         } else {
             v = value()
