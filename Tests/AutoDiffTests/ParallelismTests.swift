@@ -104,4 +104,33 @@ struct ParallelismTests {
         #expect(one == two)
         #expect(one[2].scalars == x.scalars.map { Float._tanh($0) })
     }
+
+    @Test("reductions along axes give the same bits on 1, 2 and 3 threads, and fold in order",
+          arguments: [[[600, 300], [0]], [[600, 300], [1]], [[3, 400, 90], [1]], [[2, 300, 200], [0, 1]],
+                      [[1, 70000], [1]], [[70000, 2], [0]], [[40, 50, 40], [0, 2]]])
+    func axisReductions(shape: [[Int]]) {
+        var rng = SeededGenerator(seed: 16)
+        let x = Tensor<Float>.randomNormal(shape: shape[0], using: &rng)
+        let axes = shape[1]
+        func run(_ threads: Int) -> [Tensor<Float>] {
+            let saved = Parallelism.threadCount
+            Parallelism.threadCount = threads
+            defer { Parallelism.threadCount = saved }
+            return [x.sum(alongAxes: axes), x.max(alongAxes: axes, keepingDimensions: true), x.mean(alongAxes: axes)]
+        }
+        let one = run(1)
+        #expect(one == run(2))
+        #expect(one == run(3))
+        // The reference: every output element folds its inputs in increasing order of position.
+        let strides = ShapeMath.strides(x.shape)
+        var reference = [Float](repeating: 0, count: one[0].scalarCount)
+        let kept = (0..<x.rank).filter { !axes.contains($0) }
+        let keptStrides = ShapeMath.strides(kept.map { x.shape[$0] })
+        for (flat, value) in x.scalars.enumerated() {
+            var out = 0
+            for (j, axis) in kept.enumerated() { out += (flat / strides[axis] % x.shape[axis]) * keptStrides[j] }
+            reference[out] += value
+        }
+        #expect(one[0].scalars == reference)
+    }
 }

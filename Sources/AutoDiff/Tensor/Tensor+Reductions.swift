@@ -19,7 +19,8 @@ extension Tensor where Scalar: TensorScalar {
         return normalized
     }
 
-    /// Folds the elements along `axes` with `combine`, starting from `initial`.
+    /// Folds the elements along `axes` with `combine`, starting from `initial`. Each output element folds
+    /// its inputs in increasing order of their position, whatever the number of threads.
     @inlinable
     func reduce(alongAxes axes: [Int], keep: Bool, initial: Scalar, _ combine: (Scalar, Scalar) -> Scalar) -> Tensor {
         let outKeep = reducedShape(axes, keep: true)
@@ -27,6 +28,19 @@ extension Tensor where Scalar: TensorScalar {
         if axes.count == rank {
             let total = withUnsafeBufferPointer { src in Tensor.fold(src, initial: initial, combine) }
             return Tensor(repeating: total, shape: outShape)
+        }
+        let first = axes.min()!, last = axes.max()!
+        if last - first + 1 == axes.count {
+            // One block of adjacent axes: the input is [outer, reduced, inner].
+            let outer = ShapeMath.count(Array(shape[..<first]))
+            let reduced = ShapeMath.count(Array(shape[first...last]))
+            let inner = ShapeMath.count(Array(shape[(last + 1)...]))
+            return withUnsafeBufferPointer { src in
+                Tensor(shape: outShape, unsafeUninitialized: { dst in
+                    Tensor.reduceBlock(src, into: dst, outer: outer, reduced: reduced, inner: inner,
+                                       initial: initial, combine)
+                })
+            }
         }
         var outStrides = ShapeMath.strides(outKeep)
         for a in axes { outStrides[a] = 0 }
@@ -36,6 +50,50 @@ extension Tensor where Scalar: TensorScalar {
                 for i in 0..<dst.count { dst[i] = initial }
                 stridedWalk(shape: shape, inStrides, outStrides) { _, oi, oo in dst[oo] = combine(dst[oo], src[oi]) }
             })
+        }
+    }
+
+    /// `dst[o, i] = fold over r of src[o, r, i]`, r in increasing order. Large inputs are split over threads
+    /// by output elements (rows of `outer`, or column ranges of `inner` when there are few rows), so every
+    /// output element is folded by one thread in the same order: the bits do not depend on the split.
+    @inlinable
+    static func reduceBlock(_ src: UnsafeBufferPointer<Scalar>, into dst: UnsafeMutableBufferPointer<Scalar>,
+                            outer: Int, reduced: Int, inner: Int, initial: Scalar,
+                            _ combine: (Scalar, Scalar) -> Scalar) {
+        guard let input = src.baseAddress, let output = dst.baseAddress else { return }
+        func run(_ rows: Range<Int>, _ columns: Range<Int>) {
+            for o in rows {
+                let out = output + o * inner
+                var p = input + o * reduced * inner
+                if inner == 1 {
+                    var accumulator = initial
+                    for r in 0..<reduced { accumulator = combine(accumulator, p[r]) }
+                    out[0] = accumulator
+                    continue
+                }
+                for i in columns { out[i] = initial }
+                for _ in 0..<reduced {
+                    for i in columns { out[i] = combine(out[i], p[i]) }
+                    p += inner
+                }
+            }
+        }
+        let chunk = Parallelism.elementwiseChunk
+        let total = outer * reduced * inner
+        if total < 2 * chunk || Parallelism.threadCount == 1 {
+            run(0..<outer, 0..<inner)
+        } else if outer >= 2 * Parallelism.threadCount || inner < 32 {
+            let rows = Swift.max(1, chunk / Swift.max(1, reduced * inner))
+            Parallelism.forEach(chunks: (outer + rows - 1) / rows) { c in
+                run(c * rows ..< Swift.min(outer, (c + 1) * rows), 0..<inner)
+            }
+        } else {
+            let width = Swift.max(16, chunk / Swift.max(1, reduced))
+            let columnChunks = (inner + width - 1) / width
+            Parallelism.forEach(chunks: outer * columnChunks) { c in
+                let o = c / columnChunks, k = c % columnChunks
+                run(o ..< o + 1, k * width ..< Swift.min(inner, (k + 1) * width))
+            }
         }
     }
 
