@@ -7,6 +7,7 @@
 #pragma clang fp contract(off)
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <float.h>
 #include <immintrin.h>
 #include <stdlib.h>
 
@@ -26,11 +27,15 @@ static long adam_avx512(float *theta, float *m, float *v, const float *g, long n
     const __m512 ob1 = _mm512_set1_ps(1 - b1), ob2 = _mm512_set1_ps(1 - b2);
     const __m512 veta = _mm512_set1_ps(eta), veps = _mm512_set1_ps(eps);
     const __m512 vc1 = _mm512_set1_ps(c1), vc2 = _mm512_set1_ps(c2);
+    const __m512 tiny = _mm512_set1_ps(FLT_MIN), zero = _mm512_setzero_ps();
     long k = 0;
     for (; k + 16 <= n; k += 16) {
         __m512 gk = _mm512_loadu_ps(g + k);
         __m512 mk = _mm512_add_ps(_mm512_mul_ps(_mm512_loadu_ps(m + k), vb1), _mm512_mul_ps(gk, ob1));
         __m512 vk = _mm512_add_ps(_mm512_mul_ps(_mm512_loadu_ps(v + k), vb2), _mm512_mul_ps(_mm512_mul_ps(gk, gk), ob2));
+        // Moments below the smallest normal float become 0 (NaN compares false and stays), as in the Swift loop.
+        mk = _mm512_mask_mov_ps(mk, _mm512_cmp_ps_mask(_mm512_abs_ps(mk), tiny, _CMP_LT_OQ), zero);
+        vk = _mm512_mask_mov_ps(vk, _mm512_cmp_ps_mask(_mm512_abs_ps(vk), tiny, _CMP_LT_OQ), zero);
         _mm512_storeu_ps(m + k, mk);
         _mm512_storeu_ps(v + k, vk);
         __m512 step = _mm512_div_ps(_mm512_mul_ps(veta, _mm512_div_ps(mk, vc1)),

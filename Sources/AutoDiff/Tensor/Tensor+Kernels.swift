@@ -45,19 +45,29 @@ extension Tensor {
 
     /// `map` for the library's own pure functions: large tensors are split over ``Parallelism/threadCount``
     /// threads (each element computed on its own, so the result does not depend on the split).
-    @inlinable
+    ///
+    /// Always inlined, so that `transform` is inlined into the loop (a closure called per element costs
+    /// 10–100× the arithmetic).
+    @inlinable @inline(__always)
     func _map<R: TensorElement>(parallel: Bool, _ transform: (Scalar) -> R) -> Tensor<R> {
-        if case .scalar(let value) = storage { return Tensor<R>(transform(value)) }
-        return withUnsafeBufferPointer { src in
-            Tensor<R>(shape: shape, unsafeUninitialized: { dst in
-                if parallel {
-                    Parallelism.forEachRange(count: src.count) { range in
-                        for i in range { dst[i] = transform(src[i]) }
+        switch storage {
+        case .scalar(let value):
+            return Tensor<R>(transform(value))
+        case .array(let shape, let scalars):
+            let n = scalars.count
+            let result = [R](unsafeUninitializedCapacity: n) { dst, initialized in
+                scalars.withUnsafeBufferPointer { src in
+                    if parallel && n >= 2 * Parallelism.elementwiseChunk && Parallelism.threadCount > 1 {
+                        Parallelism.forEachRange(count: n) { range in
+                            for i in range { dst[i] = transform(src[i]) }
+                        }
+                    } else {
+                        for i in 0..<n { dst[i] = transform(src[i]) }
                     }
-                } else {
-                    for i in 0..<src.count { dst[i] = transform(src[i]) }
                 }
-            })
+                initialized = n
+            }
+            return Tensor<R>(uncheckedShape: shape, buffer: result)
         }
     }
 
@@ -71,27 +81,30 @@ extension Tensor {
     }
 
     /// `zip` for the library's own pure functions: operands of the same shape (or one a scalar) are split
-    /// over threads when large, as in ``_map(parallel:_:)``.
-    @inlinable
+    /// over threads when large, as in ``_map(parallel:_:)``; always inlined, like it.
+    @inlinable @inline(__always)
     static func _zip<Other: TensorElement, R: TensorElement>(
         _ a: Tensor, _ b: Tensor<Other>, op: StaticString, at site: CallSite, parallel: Bool,
         _ combine: (Scalar, Other) -> R
     ) -> Tensor<R> {
         if case .scalar(let x) = a.storage, case .scalar(let y) = b.storage { return Tensor<R>(combine(x, y)) }
-        if a.shape == b.shape {
-            return a.withUnsafeBufferPointer { pa in
-                b.withUnsafeBufferPointer { pb in
-                    Tensor<R>(shape: a.shape, unsafeUninitialized: { dst in
-                        if parallel {
-                            Parallelism.forEachRange(count: dst.count) { range in
+        if case .array(let shape, let sa) = a.storage, case .array(let shapeB, let sb) = b.storage, shape == shapeB {
+            let n = sa.count
+            let result = [R](unsafeUninitializedCapacity: n) { dst, initialized in
+                sa.withUnsafeBufferPointer { pa in
+                    sb.withUnsafeBufferPointer { pb in
+                        if parallel && n >= 2 * Parallelism.elementwiseChunk && Parallelism.threadCount > 1 {
+                            Parallelism.forEachRange(count: n) { range in
                                 for i in range { dst[i] = combine(pa[i], pb[i]) }
                             }
                         } else {
-                            for i in 0..<dst.count { dst[i] = combine(pa[i], pb[i]) }
+                            for i in 0..<n { dst[i] = combine(pa[i], pb[i]) }
                         }
-                    })
+                    }
                 }
+                initialized = n
             }
+            return Tensor<R>(uncheckedShape: shape, buffer: result)
         }
         if case .scalar(let s) = b.storage { return a._map(parallel: parallel) { combine($0, s) } }
         if case .scalar(let s) = a.storage { return b._map(parallel: parallel) { combine(s, $0) } }

@@ -7,6 +7,11 @@ internal import CKernels
 /// θ ← θ − η · (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)
 /// ```
 ///
+/// A moment smaller in magnitude than the smallest normal `Float` (about 1.2·10⁻³⁸) is set to 0. The moments
+/// of a parameter whose gradient stays 0 (a weight of a pixel that is blank in every image) decay towards
+/// that range, where subnormal arithmetic is some 100× slower on x86; the update changes by less than
+/// 10⁻³⁸·η. (XLA flushes subnormals on the CPU too; PyTorch by default does not.)
+///
 /// Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015, <https://arxiv.org/abs/1412.6980>.
 public class Adam: Optimizer {
     public let parameters: [Variable<Float>]
@@ -76,13 +81,16 @@ public class Adam: Optimizer {
                                     let ob1 = SIMD4<Float>(repeating: 1 - b1), ob2 = SIMD4<Float>(repeating: 1 - b2)
                                     let etav = SIMD4<Float>(repeating: eta), epsv = SIMD4<Float>(repeating: eps)
                                     let c1 = SIMD4<Float>(repeating: correction1), c2 = SIMD4<Float>(repeating: correction2)
+                                    let tiny = SIMD4<Float>(repeating: .leastNormalMagnitude)
                                     start = autodiff_adam_update(th.baseAddress, mb.baseAddress, vb.baseAddress, gb.baseAddress,
                                                                  th.count, b1, b2, eta, eps, correction1, correction2)
                                     while start < vectorEnd {
                                         let offset = start * 4
                                         let gk = gp.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self)
-                                        let mk = mp.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self) * b1v + gk * ob1
-                                        let vk = vp.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self) * b2v + gk * gk * ob2
+                                        var mk = mp.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self) * b1v + gk * ob1
+                                        var vk = vp.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self) * b2v + gk * gk * ob2
+                                        mk.replace(with: 0, where: (mk .< tiny) .& (mk .> -tiny))
+                                        vk.replace(with: 0, where: (vk .< tiny) .& (vk .> -tiny))
                                         mp.storeBytes(of: mk, toByteOffset: offset, as: SIMD4<Float>.self)
                                         vp.storeBytes(of: vk, toByteOffset: offset, as: SIMD4<Float>.self)
                                         let t = thp.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self)
@@ -97,8 +105,10 @@ public class Adam: Optimizer {
                                     if wd != 0 { gk = gk + original * wd }
                                     var value = original
                                     if dd != 0 { value = value * (1 - eta * dd) }
-                                    let mk = mb[k] * b1 + gk * (1 - b1)
-                                    let vk = vb[k] * b2 + gk * gk * (1 - b2)
+                                    var mk = mb[k] * b1 + gk * (1 - b1)
+                                    var vk = vb[k] * b2 + gk * gk * (1 - b2)
+                                    if Swift.abs(mk) < .leastNormalMagnitude { mk = 0 }
+                                    if Swift.abs(vk) < .leastNormalMagnitude { vk = 0 }
                                     mb[k] = mk
                                     vb[k] = vk
                                     th[k] = value - eta * (mk / correction1) / ((vk / correction2).squareRoot() + eps)
