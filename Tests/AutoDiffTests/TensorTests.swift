@@ -4,6 +4,19 @@ import Testing
 
 @Suite("Tensor values")
 struct TensorTests {
+    @Test("broadcasting kernels (row, column, outer product, general) match broadcasting each operand first",
+          arguments: [[[4, 5], [5]], [[4, 5], [4, 1]], [[4, 1], [1, 5]], [[5], [4, 5]], [[2, 3, 4], [3, 1]],
+                      [[2, 3, 4], [1, 3, 4]], [[3, 1, 4], [1, 2, 4]], [[2, 1, 3, 1], [4, 1, 5]]])
+    func broadcastingKernels(_ shapes: [[Int]]) {
+        var rng = SeededGenerator(seed: 21)
+        let a = Tensor<Double>.randomNormal(shape: shapes[0], using: &rng)
+        let b = Tensor<Double>.randomNormal(shape: shapes[1], using: &rng)
+        let shape = (a + b).shape
+        let (wa, wb) = (a.broadcasted(to: shape), b.broadcasted(to: shape))
+        #expect((a - b).scalars == zip(wa.scalars, wb.scalars).map { $0 - $1 })
+        #expect((b / a).scalars == zip(wb.scalars, wa.scalars).map { $0 / $1 })
+    }
+
     @Test("construction, shape, rank and scalars")
     func construction() {
         let a = Tensor<Double>(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])

@@ -57,6 +57,27 @@ enum ShapeMath {
         return out
     }
 
+    /// The walk of two strided operands over `shape` as rows × columns with per-operand row and column
+    /// strides (each column stride 0 or 1), when adjacent axes merge that far; nil otherwise.
+    @inlinable
+    static func collapsedToMatrix(_ shape: [Int], _ sa: [Int], _ sb: [Int])
+        -> (rows: Int, columns: Int, strides: (rowA: Int, rowB: Int, columnA: Int, columnB: Int))? {
+        // Axes from the innermost out, size-1 axes dropped; an axis joins the one inside it when both
+        // operands step through them as one.
+        var dims: [(size: Int, a: Int, b: Int)] = []
+        for i in stride(from: shape.count - 1, through: 0, by: -1) where shape[i] != 1 {
+            if let last = dims.last, sa[i] == last.a * last.size, sb[i] == last.b * last.size {
+                dims[dims.count - 1].size *= shape[i]
+            } else {
+                dims.append((shape[i], sa[i], sb[i]))
+            }
+        }
+        if dims.isEmpty { return nil }
+        if dims.count > 2 || dims[0].a > 1 || dims[0].b > 1 { return nil }
+        let outer = dims.count == 2 ? dims[1] : (size: 1, a: 0, b: 0)
+        return (outer.size, dims[0].size, (outer.a, outer.b, dims[0].a, dims[0].b))
+    }
+
     /// Whether `shape` broadcasts to `target` (sizes equal, or 1, aligned from the right).
     @inlinable
     static func broadcasts(_ shape: [Int], to target: [Int]) -> Bool {

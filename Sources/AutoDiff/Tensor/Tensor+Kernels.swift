@@ -115,6 +115,29 @@ extension Tensor {
         }
         let sa = ShapeMath.broadcastStrides(a.shape, to: shape)
         let sb = ShapeMath.broadcastStrides(b.shape, to: shape)
+        if let (rows, columns, strides) = ShapeMath.collapsedToMatrix(shape, sa, sb),
+           case .array(_, let ea) = a.storage, case .array(_, let eb) = b.storage {
+            // The common broadcasts (a bias row added to every row, a column subtracted from every column):
+            // rows × columns, each operand's column stride 0 or 1.
+            let n = rows * columns
+            let result = [R](unsafeUninitializedCapacity: n) { dst, initialized in
+                ea.withUnsafeBufferPointer { pa in
+                    eb.withUnsafeBufferPointer { pb in
+                        for r in 0..<rows {
+                            let out = r * columns, oa = r * strides.rowA, ob = r * strides.rowB
+                            switch (strides.columnA, strides.columnB) {
+                            case (1, 1): for j in 0..<columns { dst[out + j] = combine(pa[oa + j], pb[ob + j]) }
+                            case (1, _): for j in 0..<columns { dst[out + j] = combine(pa[oa + j], pb[ob]) }
+                            case (_, 1): for j in 0..<columns { dst[out + j] = combine(pa[oa], pb[ob + j]) }
+                            default: for j in 0..<columns { dst[out + j] = combine(pa[oa], pb[ob]) }
+                            }
+                        }
+                    }
+                }
+                initialized = n
+            }
+            return Tensor<R>(uncheckedShape: shape, buffer: result)
+        }
         return a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 Tensor<R>(shape: shape, unsafeUninitialized: { dst in
