@@ -137,19 +137,23 @@ From the command line: `swift run gradcheck`, `swift run gradcheck 'logSumExp(v,
 1 that one failed, 2 a usage or parse error.
 """),
 ("Performance", "Performance notes", """
-**Scalar graphs.** A recorded operation appends one 32-byte entry with no references to a raw buffer; rank-0
-values are stored in the entry. Scalar graphs take the *scalar lane*: a rank-0 `Variable` computed from rank-0
-operands holds no reference (copying or dropping it costs no reference counting; see [the tape's lifetime
-rules](TheTape.md)), its operation builds its entry directly, and a plain backward pass differentiates scalar
-arithmetic on plain numbers, with the same arithmetic as the general rules so both give identical gradients.
+**Scalar graphs.** A recorded operation appends one entry with no references to a raw buffer (40 bytes for
+`Double`); rank-0 values are stored in the entry. Scalar graphs take the *scalar lane*: a rank-0 `Variable`
+computed from rank-0 operands holds no reference (copying or dropping it costs no reference counting; see
+[the tape's lifetime rules](TheTape.md)), its operation builds its entry directly together with the local partial
+derivatives (∂y/∂a, ∂y/∂b, computed from the values at hand), and the backward pass applies
+`grad[a] += g·∂a; grad[b] += g·∂b` to each such entry without looking at its operation (a one-input node writes
+its second term to a sink slot, so there is no branch).
 
 | workload | forward | backward | memory |
 |---|---|---|---|
-| micrograd's MLP(2, [16, 16, 1]) step, 68,818 nodes: 1.7 ms, 11× plain `Double`s | 18.3 ns/node | 6.5 ns/node | 32 bytes/node |
-| a chain of 10⁶ scalar operations | 8.4 ns/node | 8.8 ns/node | 32 bytes/node |
+| micrograd's MLP(2, [16, 16, 1]) step, 68,818 nodes: 1.6–1.7 ms, 10× plain `Double`s | 18–20 ns/node | 3.5 ns/node | 40 bytes/node |
+| a chain of 10⁶ scalar operations | 10–12 ns/node | 7 ns/node | 40 bytes/node |
 
-Write model code with index loops or direct expressions: a copy of a parameter (a leaf) out of an array still
-costs a reference-count update, which is most of what remains of the forward cost.
+Most of the forward cost is reference counting that the language does for the model code, not the tape: a
+parameter (a leaf) copied out of an array is retained and released (two atomic operations, about 13 ns per
+weight read here), and every `Variable` copied or dropped calls the runtime once. Write model code with index
+loops or direct expressions, which copy least.
 
 **Matrix products** run on the first of these that is present:
 
@@ -168,7 +172,9 @@ threads; each element is still computed by one thread in the same order, so the 
 bit-identical results for any thread count (tested). Large elementwise operations (≥ 65,536 elements) run in
 fixed chunks over the threads, and full reductions (`sum()`, `mean()`, a reduction over every axis) fold fixed
 chunks and then the chunks in order: the same association for any thread count, so the same bits too.
-Reductions along some axes and `Tensor.map` with your own closure stay on the calling thread. Fused multiply-adds in the C kernel round differently from
+Reductions along adjacent axes are split by output elements (rows, or column ranges when there are few rows),
+each output folding its inputs in order: again the same bits for any thread count. `Tensor.map` with your own
+closure stays on the calling thread. Fused multiply-adds in the C kernel round differently from
 the portable loops, so the last bits differ between machines with and without AVX2.
 
 Measured on the project's 2-core virtual machine (Xeon, AVX-512), medians:
@@ -179,7 +185,7 @@ Measured on the project's 2-core virtual machine (Xeon, AVX-512), medians:
 | Float32 matmul n = 512, two threads: AVX-512 kernel / OpenBLAS | 140–191 / 156–215 GFLOP/s |
 | wide step (784-512-512-10, batch 128), one / two threads: built-in kernels | 8.3–11.5 / 8.9–11.5 ms |
 | wide step, one / two threads: OpenBLAS | 6.1–6.8 / 5.0–5.4 ms |
-| digits epoch (64-128-64-10, Adam, batch 32) | 9–11 ms, test accuracy 0.9694 |
+| digits epoch (64-128-64-10, Adam, batch 32) | 7.7–9.5 ms, test accuracy 0.9694 |
 | memory over 10,000 digits training steps | flat: 39 MiB peak from step 2,000 to 10,000 |
 
 `swift run -c release --package-path Benchmarks autodiff-benchmarks` runs every workload (`--help` lists them).
@@ -189,49 +195,49 @@ weights and batch orders from Swift, sets up a virtual environment with PyTorch,
 (`Benchmarks/peers/requirements.txt`; only pip is needed), runs both sides and prints one table. The peers
 compute the same thing: micrograd and PyTorch give the same scalar loss to all 17 digits (1.4190080635834685),
 and PyTorch and JAX the same digits test accuracy, 0.9694. One run, built-in kernels (`AUTODIFF_BLAS=off`),
-on the 2-core machine, Python 3.11, PyTorch 2.15 (CPU), JAX 0.10.2, medians; this shared machine's timings
-vary by up to 2× between runs (in quieter runs: scalar step 1.7 ms, digits epoch 10 ms, wide step 9–10 ms,
-gemm n = 512 100 GFLOP/s):
+on the 2-core machine, Python 3.11, PyTorch 2.15 (CPU), JAX 0.10.2, medians of 7; this shared machine's timings
+vary by up to 2× between runs (the hypervisor took up to 75 % of the CPU time during this session; in a quiet
+run the scalar step is 1.6 ms and gemm n = 512 reaches 100 GFLOP/s on one thread):
 
 | workload | ours | micrograd | PyTorch | JAX | best peer / ours |
 |---|---|---|---|---|---|
-| scalar step (micrograd's MLP, 68,818 nodes) | 2.93 ms | 146 ms | 1162 ms | — | 49.93× |
-| digits epoch (64-128-64-10, batch 32) | 17.7 ms | — | 57.4 ms | 9.84 ms | 0.56× |
-| digits epoch, 2 threads | 15.7 ms | — | 68.6 ms | 9.05 ms | 0.58× |
+| scalar step (micrograd's MLP, 68,818 nodes) | 3.17 ms | 118 ms | 1183 ms | — | 37.36× |
+| digits epoch (64-128-64-10, batch 32) | 7.72 ms | — | 56 ms | 9.39 ms | 1.22× |
+| digits epoch, 2 threads | 10.2 ms | — | 52.7 ms | 9.58 ms | 0.94× |
 | digits test accuracy | 0.9694 | — | 0.9694 | 0.9694 | — |
-| wide step (784-512-512-10, batch 128) | 11.5 ms | — | 9.36 ms | 7.44 ms | 0.65× |
-| wide step, 2 threads | 11.5 ms | — | 5.56 ms | 6.06 ms | 0.48× |
-| gemm n=64, GFLOP/s | 29.72 | — | 52.76 | — | 0.56× |
-| gemm n=128, GFLOP/s | 72.01 | — | 98.41 | — | 0.73× |
-| gemm n=256, GFLOP/s | 80.15 | — | 102.8 | — | 0.78× |
-| gemm n=512, GFLOP/s | 77.41 | — | 121 | — | 0.64× |
-| gemm n=1024, GFLOP/s | 69.58 | — | 150.8 | — | 0.46× |
-| gemm n=512, GFLOP/s, 2 threads | 140.7 | — | 232.1 | — | 0.61× |
+| wide step (784-512-512-10, batch 128) | 10.4 ms | — | 11.7 ms | 3.89 ms | 0.37× |
+| wide step, 2 threads | 11.7 ms | — | 10.8 ms | 4.86 ms | 0.41× |
+| gemm n=64, GFLOP/s | 54.02 | — | 51.67 | — | 1.05× |
+| gemm n=128, GFLOP/s | 69.51 | — | 96.63 | — | 0.72× |
+| gemm n=256, GFLOP/s | 78.19 | — | 113.9 | — | 0.69× |
+| gemm n=512, GFLOP/s | 74.44 | — | 106.8 | — | 0.70× |
+| gemm n=1024, GFLOP/s | 71.99 | — | 113.6 | — | 0.63× |
+| gemm n=512, GFLOP/s, 2 threads | 78.12 | — | 308.4 | — | 0.25× |
 
-micrograd's step with Python's garbage collector running: 1296 ms. A ratio above 1 means we are faster.
+micrograd's step with Python's garbage collector running: 1395 ms. A ratio above 1 means we are faster.
 
 The same comparison with OpenBLAS installed (`apt-get install libopenblas0-pthread`; matrix products go to it),
-one later run:
+the run after it:
 
 | workload | ours | micrograd | PyTorch | JAX | best peer / ours |
 |---|---|---|---|---|---|
-| scalar step (micrograd's MLP, 68,818 nodes) | 3.33 ms | 131 ms | 796 ms | — | 39.38× |
-| digits epoch (64-128-64-10, batch 32) | 10.9 ms | — | 71.1 ms | 13.8 ms | 1.27× |
-| digits epoch, 2 threads | 8.2 ms | — | 56.8 ms | 7.2 ms | 0.88× |
+| scalar step (micrograd's MLP, 68,818 nodes) | 1.82 ms | 137 ms | 1093 ms | — | 75.51× |
+| digits epoch (64-128-64-10, batch 32) | 8.43 ms | — | 61.8 ms | 9.86 ms | 1.17× |
+| digits epoch, 2 threads | 9.13 ms | — | 65.2 ms | 7.91 ms | 0.87× |
 | digits test accuracy | 0.9694 | — | 0.9694 | 0.9694 | — |
-| wide step (784-512-512-10, batch 128) | 6.08 ms | — | 11.4 ms | 4 ms | 0.66× |
-| wide step, 2 threads | 5.43 ms | — | 11.4 ms | 4.62 ms | 0.85× |
-| gemm n=64, GFLOP/s | 42.93 | — | 53.27 | — | 0.81× |
-| gemm n=128, GFLOP/s | 100.7 | — | 108.2 | — | 0.93× |
-| gemm n=256, GFLOP/s | 109.1 | — | 124.2 | — | 0.88× |
-| gemm n=512, GFLOP/s | 119.8 | — | 131.5 | — | 0.91× |
-| gemm n=1024, GFLOP/s | 105.5 | — | 113.1 | — | 0.93× |
-| gemm n=512, GFLOP/s, 2 threads | 214.8 | — | 234 | — | 0.92× |
+| wide step (784-512-512-10, batch 128) | 8.14 ms | — | 13.3 ms | 5.33 ms | 0.65× |
+| wide step, 2 threads | 7.91 ms | — | 13 ms | 7.71 ms | 0.97× |
+| gemm n=64, GFLOP/s | 21.98 | — | 51.29 | — | 0.43× |
+| gemm n=128, GFLOP/s | 66.41 | — | 100.6 | — | 0.66× |
+| gemm n=256, GFLOP/s | 74.11 | — | 105.8 | — | 0.70× |
+| gemm n=512, GFLOP/s | 66.26 | — | 105.5 | — | 0.63× |
+| gemm n=1024, GFLOP/s | 72.81 | — | 122.8 | — | 0.59× |
+| gemm n=512, GFLOP/s, 2 threads | 165.1 | — | 183.4 | — | 0.90× |
 
-The scalar lane is far ahead. On tensors we are behind: MKL's and XLA's matrix kernels are faster than ours
-(about 100 GFLOP/s on one thread against their 120–150), JAX compiles the whole training step into one
-program, and our per-operation overhead (allocation of every intermediate tensor, generic elementwise
-kernels) dominates small batches such as the digits MLP's.
+The scalar lane is far ahead. On tensors, the digits epoch is level with JAX's compiled step on one thread and
+7–10× faster than PyTorch's; the wide step is level with PyTorch's without a BLAS and behind JAX's, whose
+matrix kernels are faster than ours (about 100 GFLOP/s on one thread in a quiet run, against their 105–150).
+What remains per operation is allocating every intermediate tensor and reference counting.
 """, """
 let x = Variable(Tensor<Double>(1.0))
 var y = x
