@@ -186,7 +186,7 @@ Measured on the project's 2-core virtual machine (Xeon, AVX-512), medians:
 | wide step (784-512-512-10, batch 128), one / two threads: built-in kernels | 8.3–11.5 / 8.9–11.5 ms |
 | wide step, one / two threads: OpenBLAS | 6.1–6.8 / 5.0–5.4 ms |
 | digits epoch (64-128-64-10, Adam, batch 32) | 7.7–9.5 ms, test accuracy 0.9694 |
-| memory over 10,000 digits training steps | flat: 39 MiB peak from step 2,000 to 10,000 |
+| memory over 10,000 digits training steps (run alone) | flat: 24 MiB peak from step 100 to 10,000 |
 
 `swift run -c release --package-path Benchmarks autodiff-benchmarks` runs every workload (`--help` lists them).
 
