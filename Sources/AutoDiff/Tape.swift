@@ -55,7 +55,7 @@ struct Entry<Scalar: TensorScalar> {
     @usableFromInline var a: Int32
     @usableFromInline var b: Int32
     /// Which ``Node`` case, and its operation's code.
-    @usableFromInline var kind: UInt8
+    @usableFromInline var kind: Kind
     @usableFromInline var code: UInt8
     /// Set when a backward pass without `retainGraph` went through this node.
     @usableFromInline var released: Bool
@@ -63,6 +63,12 @@ struct Entry<Scalar: TensorScalar> {
     @usableFromInline var lane: Bool
     /// -1 if the value is `scalar`, else its index in `Tape.tensors`.
     @usableFromInline var slot: Int32
+
+    /// The cases of ``Node``, one byte.
+    @usableFromInline
+    enum Kind: UInt8 {
+        case leaf, constant, arithmetic, elementwise, matmul, extended
+    }
 
     @inlinable init(scalar: Scalar, node: Node, slot: Int32) {
         self.scalar = scalar
@@ -72,18 +78,18 @@ struct Entry<Scalar: TensorScalar> {
         self.released = false
         self.lane = false
         switch node {
-        case .leaf(let k): (kind, code, a, b) = (0, 0, k, -1)
-        case .constant: (kind, code, a, b) = (1, 0, -1, -1)
-        case .arithmetic(let op, let x, let y): (kind, code, a, b) = (2, unsafeBitCast(op, to: UInt8.self), x, y)
-        case .elementwise(let op, let x): (kind, code, a, b) = (3, unsafeBitCast(op, to: UInt8.self), x, -1)
-        case .matmul(let x, let y): (kind, code, a, b) = (4, 0, x, y)
-        case .extended(let k): (kind, code, a, b) = (5, 0, k, -1)
+        case .leaf(let k): (kind, code, a, b) = (.leaf, 0, k, -1)
+        case .constant: (kind, code, a, b) = (.constant, 0, -1, -1)
+        case .arithmetic(let op, let x, let y): (kind, code, a, b) = (.arithmetic, unsafeBitCast(op, to: UInt8.self), x, y)
+        case .elementwise(let op, let x): (kind, code, a, b) = (.elementwise, unsafeBitCast(op, to: UInt8.self), x, -1)
+        case .matmul(let x, let y): (kind, code, a, b) = (.matmul, 0, x, y)
+        case .extended(let k): (kind, code, a, b) = (.extended, 0, k, -1)
         }
     }
 
     /// A scalar-lane node: its operation (``Node`` case `kind`, operation `code`), inputs, value and local
     /// partial derivatives.
-    @inlinable init(kind: UInt8, code: UInt8, a: Int32, b: Int32, scalar: Scalar, partialA: Scalar, partialB: Scalar) {
+    @inlinable init(kind: Kind, code: UInt8, a: Int32, b: Int32, scalar: Scalar, partialA: Scalar, partialB: Scalar) {
         self.scalar = scalar
         self.partialA = partialA
         self.partialB = partialB
@@ -96,24 +102,20 @@ struct Entry<Scalar: TensorScalar> {
         self.slot = -1
     }
 
-    /// The `kind` of an arithmetic node and of an elementwise node.
-    @inlinable static var arithmeticKind: UInt8 { 2 }
-    @inlinable static var elementwiseKind: UInt8 { 3 }
-
     /// The operation record.
     @inlinable var node: Node {
         switch kind {
-        case 0: return .leaf(a)
-        case 1: return .constant
-        case 2: return .arithmetic(unsafeBitCast(code, to: ArithmeticOp.self), a, b)
-        case 3: return .elementwise(unsafeBitCast(code, to: ElementwiseOp.self), a)
-        case 4: return .matmul(a, b)
-        default: return .extended(a)
+        case .leaf: return .leaf(a)
+        case .constant: return .constant
+        case .arithmetic: return .arithmetic(unsafeBitCast(code, to: ArithmeticOp.self), a, b)
+        case .elementwise: return .elementwise(unsafeBitCast(code, to: ElementwiseOp.self), a)
+        case .matmul: return .matmul(a, b)
+        case .extended: return .extended(a)
         }
     }
 
-    @inlinable var isLeaf: Bool { kind == 0 }
-    @inlinable var isConstant: Bool { kind == 1 }
+    @inlinable var isLeaf: Bool { kind == .leaf }
+    @inlinable var isConstant: Bool { kind == .constant }
 }
 
 /// The shared state of a leaf variable: its current value and accumulated gradient.
@@ -339,7 +341,7 @@ final class Tape<Scalar: TensorScalar> {
     /// Appends a rank-0 node of the scalar lane with its local partial derivatives: no operation enum to
     /// convert, no tensor to store.
     @inlinable
-    func appendScalar(_ kind: UInt8, _ code: UInt8, _ a: Int32, _ b: Int32,
+    func appendScalar(_ kind: Entry<Scalar>.Kind, _ code: UInt8, _ a: Int32, _ b: Int32,
                       _ x: Scalar, _ partialA: Scalar, _ partialB: Scalar) -> Int32 {
         let index = count
         if index == capacity { grow() }

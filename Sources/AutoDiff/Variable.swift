@@ -391,7 +391,7 @@ extension Variable {
     /// ``isLaneOperand``.
     @inlinable
     static func recordScalar(_ value: Scalar, _ op: StaticString, _ a: Variable, _ b: Variable,
-                             kind: UInt8, code: UInt8, partials: () -> (Scalar, Scalar)) -> Variable {
+                             kind: Entry<Scalar>.Kind, code: UInt8, partials: () -> (Scalar, Scalar)) -> Variable {
         let tape: Unmanaged<Tape<Scalar>>
         if a.index >= 0 {
             tape = a.lane.unsafelyUnwrapped
@@ -417,7 +417,7 @@ extension Variable {
     /// ``isLaneOperand``.
     @inlinable
     static func recordScalar(_ value: Scalar, _ op: StaticString, _ x: Variable,
-                             kind: UInt8, code: UInt8, partial: () -> Scalar) -> Variable {
+                             kind: Entry<Scalar>.Kind, code: UInt8, partial: () -> Scalar) -> Variable {
         if x.index >= 0 {
             return x.lane.unsafelyUnwrapped._withUnsafeGuaranteedRef { tape in
                 guard tape.context.gradientsEnabled else { return Variable(constant: Tensor(value)) }

@@ -58,7 +58,7 @@ extension Variable {
         if let x = a._scalarValue, let y = b._scalarValue {
             if a.isLaneOperand && b.isLaneOperand {
                 let v = scalarOp(x, y)
-                return recordScalar(v, name, a, b, kind: Entry<Scalar>.arithmeticKind, code: unsafeBitCast(op, to: UInt8.self),
+                return recordScalar(v, name, a, b, kind: .arithmetic, code: unsafeBitCast(op, to: UInt8.self),
                                     partials: { op.partials(x, y, v, needB: b.isTracked) })
             }
             value = Tensor(scalarOp(x, y))

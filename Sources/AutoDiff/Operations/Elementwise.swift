@@ -68,7 +68,7 @@ extension Variable {
         if let s = x._scalarValue {
             if x.isLaneOperand {
                 let y = scalar(s)
-                return recordScalar(y, name, x, kind: Entry<Scalar>.elementwiseKind, code: unsafeBitCast(op, to: UInt8.self),
+                return recordScalar(y, name, x, kind: .elementwise, code: unsafeBitCast(op, to: UInt8.self),
                                     partial: { op.partial(s, y) })
             }
             v = Tensor(scalar(s))
