@@ -136,6 +136,53 @@ From the command line: `swift run gradcheck`, `swift run gradcheck 'logSumExp(v,
 `--json` for a machine-readable report, `--help` for everything else. Exit status 0 means every check passed,
 1 that one failed, 2 a usage or parse error.
 """),
+("Errors", "Mistakes and what they produce", """
+Two kinds of mistakes, two kinds of answers. **A mistake in the program** (shapes that do not fit, a layer given
+the wrong number of features, `backward()` of a non-scalar without a seed, a second backward through a released
+graph) stops the program with one message: the operation or the layer (with its place in the `Sequential`),
+the shapes, the line of *your* code that called it (`#fileID`/`#line`; for operators, which Swift gives no call
+site, the backtrace shows it) and a `Fix:`. For example, a `Dense(inputSize: 4, …)` second in a model, given
+3 features:
+
+```text
+main.swift:12: Fatal error: Dense(inputSize: 4, outputSize: 2) (layer 1 of the Sequential): expects 4 input features on the last axis, got 3 (input of shape [2, 3]). Fix: give inputs of shape [batch, 4], or make the layer take 3 inputs (or check the layer before it)
+```
+
+**Data from outside** (a parameter file, a CSV file, an expression or option typed to the `gradcheck` tool)
+never stops the program: it throws a typed error whose description says what is wrong, and leaves everything
+as it was. A parameter file that does not fit the model lists every difference at once, like PyTorch's
+`load_state_dict(strict=True)`, with a guess at the cause:
+""", """
+let saved = Sequential {
+    Dense(inputSize: 3, outputSize: 4)          // torch: 0 = Linear
+    Dense(inputSize: 4, outputSize: 2)          // torch: 1 = Linear
+}
+let file = FileManager.default.temporaryDirectory.appendingPathComponent("errors-guide.safetensors")
+try saved.saveParameters(to: file)
+let model = Sequential {
+    Dense(inputSize: 3, outputSize: 4, activation: relu)   // torch: 0 = Linear, 1 = ReLU
+    Dense(inputSize: 4, outputSize: 2)                      // torch: 2 = Linear
+}
+do {
+    try model.loadParameters(from: file)
+} catch ParameterFileError.mismatch(let mismatch) {
+    #expect(mismatch.missing == ["2.weight", "2.bias"] && mismatch.unexpected == ["1.bias", "1.weight"])
+    print(mismatch)   // every missing and unexpected name, every shape difference, and a Fix: line
+}
+""", """
+prints
+
+```text
+the file does not match the model:
+  missing in the file: 2.weight, 2.bias
+  not in the model: 1.bias, 1.weight
+Fix: the file has 1.*, the model 2.* instead: were they saved from a model with activations in other places? A layer with `activation:` counts as two modules (Linear, then the activation), like nn.Sequential(nn.Linear, nn.ReLU); give the model the file's layout
+```
+
+The readers of outside data are fuzzed (`Scripts/fuzz.sh parameter-files`, `Scripts/fuzz.sh gradcheck`: libFuzzer
+with AddressSanitizer), and what the fuzzers found is replayed by `swift test`. The `gradcheck` tool turns every
+error into a message and exit status 2.
+"""),
 ("Performance", "Performance notes", """
 **Scalar graphs.** A recorded operation appends one entry with no references to a raw buffer (40 bytes for
 `Double`); rank-0 values are stored in the entry. Scalar graphs take the *scalar lane*: a rank-0 `Variable`

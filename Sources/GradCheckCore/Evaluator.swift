@@ -252,9 +252,6 @@ struct Evaluator {
 
     /// The known function closest to `name` (edit distance at most 3), for "did you mean".
     static func nearest(_ name: String) -> String? {
-        let names = functions.map(\.name) + userFunctions.keys.sorted()
-        let scored = names.map { ($0, editDistance($0.lowercased(), name.lowercased())) }.min { $0.1 < $1.1 }
-        guard let best = scored, best.1 <= 3 else { return nil }
-        return best.0
+        nearestName(to: name, in: functions.map(\.name) + userFunctions.keys.sorted())
     }
 }

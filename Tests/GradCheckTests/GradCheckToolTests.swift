@@ -12,8 +12,14 @@ func runTool(_ name: String, _ arguments: [String]) throws -> (status: Int32, ou
     process.standardOutput = out
     process.standardError = err
     try process.run()
+    // Read standard error on another thread: a child that fills one pipe while we wait on the other would hang.
+    final class Collected: @unchecked Sendable { var data = Data() }
+    let errors = Collected()
+    let group = DispatchGroup()
+    DispatchQueue.global().async(group: group) { errors.data = err.fileHandleForReading.readDataToEndOfFile() }
     let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    let errData = errors.data
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
 }

@@ -97,6 +97,28 @@ struct DocsGuideTests {
         // END DOCS SNIPPET
     }
 
+    @Test("Mistakes and what they produce")
+    func guideErrors() throws {
+        // BEGIN DOCS SNIPPET
+        let saved = Sequential {
+            Dense(inputSize: 3, outputSize: 4)          // torch: 0 = Linear
+            Dense(inputSize: 4, outputSize: 2)          // torch: 1 = Linear
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("errors-guide.safetensors")
+        try saved.saveParameters(to: file)
+        let model = Sequential {
+            Dense(inputSize: 3, outputSize: 4, activation: relu)   // torch: 0 = Linear, 1 = ReLU
+            Dense(inputSize: 4, outputSize: 2)                      // torch: 2 = Linear
+        }
+        do {
+            try model.loadParameters(from: file)
+        } catch ParameterFileError.mismatch(let mismatch) {
+            #expect(mismatch.missing == ["2.weight", "2.bias"] && mismatch.unexpected == ["1.bias", "1.weight"])
+            print(mismatch)   // every missing and unexpected name, every shape difference, and a Fix: line
+        }
+        // END DOCS SNIPPET
+    }
+
     @Test("Performance notes")
     func guidePerformance() throws {
         // BEGIN DOCS SNIPPET
