@@ -231,6 +231,7 @@ extension Tape {
             case .sigmoid: c = g * y * (1 - y)
             case .relu: c = g * (x > 0 ? 1 : 0)
             case .softplus: c = g * Scalar._sigmoid(x)
+            case .gelu, .silu, .log1p, .expm1, .normalCDF: c = g * op.partial(x, y)   // the rule itself (see partial)
             }
             add(a, c, ea)
             return true

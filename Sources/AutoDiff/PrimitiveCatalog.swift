@@ -102,6 +102,10 @@ extension PrimitiveCheck {
         cases.append(PrimitiveCheck("relu", [shape]) { relu($0[0]) })
         cases.append(PrimitiveCheck("leakyRelu", [shape]) { leakyRelu($0[0], alpha: 0.1) })
         cases.append(PrimitiveCheck("softplus", [shape]) { softplus($0[0]) })
+        cases.append(PrimitiveCheck("gelu", [shape]) { gelu($0[0]) })
+        cases.append(PrimitiveCheck("silu", [shape]) { silu($0[0]) })
+        cases.append(PrimitiveCheck("log1p", [shape], [.small]) { log1p($0[0]) })
+        cases.append(PrimitiveCheck("expm1", [shape]) { expm1($0[0]) })
     }
     // Linear algebra.
     let matmulShapes: [[[Int]]] = [[[2, 3], [3, 4]], [[3], [3, 2]], [[2, 3], [3]], [[2, 2, 3], [3, 2]], [[2, 2, 3], [1, 3, 2]]]

@@ -65,6 +65,16 @@ extension Tensor where Scalar: TensorScalar {
 }
 /// log(1 + eˣ), elementwise, stable for large |x|.
 @inlinable public func softplus<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._softplus) }
+/// The Gaussian error linear unit x·Φ(x), elementwise, in its exact (erf) form: PyTorch's default `gelu`.
+@inlinable public func gelu<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._gelu) }
+/// The sigmoid linear unit x·σ(x) (swish), elementwise.
+@inlinable public func silu<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._silu) }
+/// log(1 + x), elementwise, accurate for small |x|.
+@inlinable public func log1p<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._log1p) }
+/// eˣ − 1, elementwise, accurate for small |x|.
+@inlinable public func expm1<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._expm1) }
+/// Φ(x), the standard normal distribution function, elementwise.
+@inlinable func normalCDF<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._normalCDF) }
 /// xʸ, elementwise with broadcasting.
 @inlinable public func pow<S: TensorScalar>(_ x: Tensor<S>, _ y: Tensor<S>) -> Tensor<S> {
     Tensor.zip(x, y, op: "pow", S._pow)
