@@ -86,6 +86,9 @@ extension PrimitiveCheck {
         cases.append(PrimitiveCheck("pow(2, x)", [shape]) { pow(2, $0[0]) })
         cases.append(PrimitiveCheck("max(x, 0.3)", [shape]) { max($0[0], 0.3) })
         cases.append(PrimitiveCheck("min(x, Tensor)", [shape]) { min($0[0], Tensor<Double>(repeating: -0.1, shape: shape)) })
+        cases.append(PrimitiveCheck("pow(Tensor, x)", [shape]) { pow(Tensor<Double>(repeating: 1.5, shape: [1]), $0[0]) })
+        cases.append(PrimitiveCheck("max(0.3, x)", [shape]) { max(0.3, $0[0]) })
+        cases.append(PrimitiveCheck("min(Tensor, x)", [shape]) { min(Tensor<Double>(repeating: -0.1, shape: shape), $0[0]) })
     }
     // Elementwise functions.
     for shape in unaryShapes {

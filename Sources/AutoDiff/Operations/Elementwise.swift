@@ -196,14 +196,26 @@ extension Variable {
 @inlinable public func max<S>(_ x: Variable<S>, _ y: Variable<S>) -> Variable<S> { select(x.value .>= y.value, x, y) }
 /// The smaller of two values, elementwise with broadcasting; where they tie, the gradient goes to `x`.
 @inlinable public func min<S>(_ x: Variable<S>, _ y: Variable<S>) -> Variable<S> { select(x.value .<= y.value, x, y) }
-/// The larger of a variable and a constant, elementwise.
+/// The larger of a variable and a constant, elementwise; where they tie, the gradient goes to `x`.
 @inlinable public func max<S>(_ x: Variable<S>, _ y: S) -> Variable<S> { max(x, Variable(constant: Tensor(y))) }
-/// The smaller of a variable and a constant, elementwise.
+/// The smaller of a variable and a constant, elementwise; where they tie, the gradient goes to `x`.
 @inlinable public func min<S>(_ x: Variable<S>, _ y: S) -> Variable<S> { min(x, Variable(constant: Tensor(y))) }
-/// The larger of a variable and a tensor, elementwise.
+/// The larger of a variable and a tensor, elementwise with broadcasting; where they tie, the gradient goes to `x`.
 @inlinable public func max<S>(_ x: Variable<S>, _ y: Tensor<S>) -> Variable<S> { max(x, Variable(constant: y)) }
-/// The smaller of a variable and a tensor, elementwise.
+/// The smaller of a variable and a tensor, elementwise with broadcasting; where they tie, the gradient goes to `x`.
 @inlinable public func min<S>(_ x: Variable<S>, _ y: Tensor<S>) -> Variable<S> { min(x, Variable(constant: y)) }
+/// The larger of a constant and a variable, elementwise; where they tie, the constant is taken (`y` gets no
+/// gradient there).
+@inlinable public func max<S>(_ x: S, _ y: Variable<S>) -> Variable<S> { max(Variable(constant: Tensor(x)), y) }
+/// The smaller of a constant and a variable, elementwise; where they tie, the constant is taken (`y` gets no
+/// gradient there).
+@inlinable public func min<S>(_ x: S, _ y: Variable<S>) -> Variable<S> { min(Variable(constant: Tensor(x)), y) }
+/// The larger of a tensor and a variable, elementwise with broadcasting; where they tie, the tensor's element is
+/// taken (`y` gets no gradient there).
+@inlinable public func max<S>(_ x: Tensor<S>, _ y: Variable<S>) -> Variable<S> { max(Variable(constant: x), y) }
+/// The smaller of a tensor and a variable, elementwise with broadcasting; where they tie, the tensor's element is
+/// taken (`y` gets no gradient there).
+@inlinable public func min<S>(_ x: Tensor<S>, _ y: Variable<S>) -> Variable<S> { min(Variable(constant: x), y) }
 
 extension Variable {
     /// Elementwise `<` of the values (no gradient: a mask).

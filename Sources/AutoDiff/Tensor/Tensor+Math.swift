@@ -84,6 +84,18 @@ extension Tensor where Scalar: TensorScalar {
     if y == 2 { return x._map(parallel: true) { $0 * $0 } }
     return x._map(parallel: true) { S._pow($0, y) }
 }
+/// bʸ for a scalar base, elementwise.
+@inlinable public func pow<S: TensorScalar>(_ x: S, _ y: Tensor<S>) -> Tensor<S> {
+    y._map(parallel: true) { S._pow(x, $0) }
+}
+/// The larger of a tensor and a scalar, elementwise.
+@inlinable public func max<S: TensorScalar>(_ x: Tensor<S>, _ y: S) -> Tensor<S> { x._map(parallel: true) { $0 >= y ? $0 : y } }
+/// The larger of a scalar and a tensor, elementwise.
+@inlinable public func max<S: TensorScalar>(_ x: S, _ y: Tensor<S>) -> Tensor<S> { y._map(parallel: true) { x >= $0 ? x : $0 } }
+/// The smaller of a tensor and a scalar, elementwise.
+@inlinable public func min<S: TensorScalar>(_ x: Tensor<S>, _ y: S) -> Tensor<S> { x._map(parallel: true) { $0 <= y ? $0 : y } }
+/// The smaller of a scalar and a tensor, elementwise.
+@inlinable public func min<S: TensorScalar>(_ x: S, _ y: Tensor<S>) -> Tensor<S> { y._map(parallel: true) { x <= $0 ? x : $0 } }
 /// The larger of two tensors, elementwise with broadcasting.
 @inlinable public func max<S: TensorScalar>(_ x: Tensor<S>, _ y: Tensor<S>) -> Tensor<S> {
     Tensor.zip(x, y, op: "max") { $0 >= $1 ? $0 : $1 }
