@@ -150,6 +150,8 @@ extension PrimitiveCheck {
     cases.append(PrimitiveCheck("x[1..<3, 0..<2]", [[3, 4]]) { $0[0][1..<3, 0..<2] })
     cases.append(PrimitiveCheck("x[1...]", [[3, 2]]) { $0[0][1...] })
     cases.append(PrimitiveCheck("x[2]", [[3, 2]]) { $0[0][2] })
+    cases.append(PrimitiveCheck("x[2, 1]", [[3, 2]]) { $0[0][2, 1] })
+    cases.append(PrimitiveCheck("x[1, 0]", [[2, 3, 2]]) { $0[0][1, 0] })
     cases.append(PrimitiveCheck("gathering(atIndices:alongAxis:)", [[4]]) { $0[0].gathering(atIndices: [2, 0, 2], alongAxis: 0) })
     cases.append(PrimitiveCheck("gathering(atIndices:alongAxis:)", [[3, 2]]) { $0[0].gathering(atIndices: [1, 1, 0], alongAxis: 1) })
     cases.append(PrimitiveCheck("concatenate", [[2], [3]]) { concatenate([$0[0], $0[1]], alongAxis: 0) })
