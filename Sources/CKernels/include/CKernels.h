@@ -19,8 +19,9 @@ int autodiff_sgemm_accumulate_strided(const float *a, long ars, long acs, const 
 
 /// Adam's update of n Float32 parameters in place (θ, first and second moments, gradient), the same operations
 /// in the same order as NN's Swift loop (same bits): m = m·β₁ + g·(1−β₁), v = v·β₂ + g·g·(1−β₂),
-/// θ = θ − η·(m/c₁)/(√(v/c₂) + ε). Returns how many leading elements it updated (a multiple of the vector
-/// width; 0 without AVX-512): the caller does the rest.
+/// θ = θ − η·(m/c₁)/(√(v/c₂) + ε), moments below FLT_MIN in magnitude set to 0. On x86-64: 16 elements at a
+/// time with AVX-512 where available, then 4 at a time with SSE. Returns how many leading elements it updated (a
+/// multiple of 4; 0 on other processors): the caller does the rest.
 long autodiff_adam_update(float *theta, float *m, float *v, const float *g, long n, float b1, float b2, float eta,
                           float eps, float c1, float c2);
 
