@@ -1,6 +1,11 @@
-// What derivative rules compute with. Each rule is written once, generically, with differentiable
-// operations; the backward sweep runs it on `Tensor` (a plain backward pass: nothing recorded, no wrapper)
-// or on `Variable` (`createGraph`: the backward pass is itself recorded, for higher derivatives).
+// What derivative rules compute with. Each rule is written generically, with differentiable operations; the
+// backward sweep runs it on `Tensor` (a plain backward pass: nothing recorded, no wrapper) or on `Variable`
+// (`createGraph`: the backward pass is itself recorded, for higher derivatives).
+//
+// Rank-0 values of the scalar lane use local partial derivatives instead (`ArithmeticOp.partials`,
+// `ElementwiseOp.partial`, `Tape.scalarLane`). For gelu, silu, log1p and expm1 these evaluate the rule itself
+// at g = 1; for the arithmetic and the older elementwise primitives they are the same formulas written out on
+// plain scalars (a second copy, kept in step by TapeSemanticsTests' `lanePartials` and the catalog tests).
 
 /// The operations derivative rules are written with: implemented by `Tensor` and by `Variable`.
 @usableFromInline

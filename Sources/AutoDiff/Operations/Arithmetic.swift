@@ -1,5 +1,6 @@
-// + − × ÷ and powers, with broadcasting. Each rule returns the gradient for the broadcast shape;
-// the backward sweep sums it back to the operand's own shape (Backward.swift, `accumulate`).
+// + − × ÷ and powers, with broadcasting. Each rule returns the gradient for the broadcast shape; the backward
+// sweep sums it back to the operand's own shape where it adds a contribution to an input's gradient
+// (Backward.swift: `sweepPlain` and `sweepRecorded`).
 
 /// The binary arithmetic primitives.
 @usableFromInline

@@ -3,8 +3,8 @@
 
 /// Vectorized kernels for the instruction sets the build's default target lacks (AVX2 with FMA, AVX-512), chosen
 /// at run time by what the processor supports. No compiler flags are needed: each kernel carries its own target
-/// attribute. Both give every element the same sequence of fused multiply-adds, hence the same bits.
-/// `AUTODIFF_NO_AVX512=1` in the environment keeps to AVX2.
+/// attribute. Every instruction set gives each element the same sequence of operations, hence the same bits.
+/// `AUTODIFF_NO_AVX512=1` in the environment keeps to AVX2 (matrix multiplication) and SSE (Adam).
 
 /// Whether `autodiff_sgemm_accumulate_strided` has a vector kernel on this processor (1) or not (0).
 int autodiff_sgemm_available(void);
