@@ -187,12 +187,14 @@ struct OptimizerTests {
         #expect(a.parameters.count == 2 && a.learningRate == 0.1)
     }
 
-    /// signSGD as a user writes it on the base: only its rule.
-    final class SignSGD: OptimizerBase<Never> {
+    /// signSGD as a user writes it on the base: only its rule (the guide's "Layers and training" shows it).
+    // BEGIN DOCS SNIPPET
+    final class SignSGD: OptimizerBase<Never> {      // θ ← θ − η·sign(g), no state
         override func update(_ parameter: inout Tensor<Float>, gradient: Tensor<Float>, state: inout Never?) {
             parameter -= gradient.map { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) } * learningRate
         }
     }
+    // END DOCS SNIPPET
 
     /// Momentum counted in state: the base keeps each parameter's state between steps.
     final class CountingSGD: OptimizerBase<Int> {
