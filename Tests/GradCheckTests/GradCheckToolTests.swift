@@ -53,6 +53,14 @@ struct GradCheckToolTests {
         #expect(out.hasSuffix("PASS\n"))
     }
 
+    @Test("gelu, silu, log1p and expm1 are in the expression language, first and second order")
+    func smoothFunctions() throws {
+        let r = try gradcheck("gelu(x) * silu(y) + log1p(x) - expm1(y)", "--at", "x=[0.3,-0.7]", "y=1.2", "--order", "2")
+        #expect(r.status == 0 && r.out.contains("PASS") && r.out.contains("Second-order gradient check passed"), "\(r.out)\(r.err)")
+        let list = try gradcheck("--list")
+        for f in ["gelu(x)", "silu(x)", "log1p(x)", "expm1(x)"] { #expect(list.out.contains(f)) }
+    }
+
     @Test("tensors from shapes and lists, and a second-order check")
     func tensorsAndOrderTwo() throws {
         let a = try gradcheck("sum(matmul(A, x))", "--shape", "A=3x4", "x=4", "--seed", "7")
