@@ -42,7 +42,8 @@ struct OptimizerTests {
         // moments fall below the smallest normal Float (flushed to 0 on every path)
         var start: [Float] = (0..<37).map { Float($0 % 7) * 0.75 - 2 + Float($0) / 64 }
         let subnormal = -Float.leastNormalMagnitude / 4   // about −2.9·10⁻³⁹
-        for (k, tiny) in [(3, 1e-38), (20, subnormal), (33, 1e-20), (36, 2e-38)] as [(Int, Float)] { start[k] = tiny }
+        let belowNormal = Float.leastNormalMagnitude * 0.85   // about 1·10⁻³⁸, subnormal (a literal would warn)
+        for (k, tiny) in [(3, belowNormal), (20, subnormal), (33, 1e-20), (36, 2e-38)] as [(Int, Float)] { start[k] = tiny }
         let n = start.count
         let theta = Variable(Tensor<Float>(start))
         let optimizer = Adam(parameters: [theta], learningRate: 0.01)

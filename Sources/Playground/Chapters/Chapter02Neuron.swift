@@ -26,18 +26,21 @@ func neuronChapter(_ context: Context) throws {
     sigmoid σ' = σ(1 − σ), tanh' = 1 − tanh², relu' = [z > 0], leaky relu' = z > 0 ? 1 : α.
     """)
     let zs = (0...100).map { -5 + Double($0) / 10 }
-    var plot = LinePlot(title: "Activations (solid) and their derivatives", xLabel: "z", yLabel: "value")
+    var plot = LinePlot(title: "Activations (solid) and their derivatives (dashed)", xLabel: "z", yLabel: "value")
+    plot.strokeWidths = [2, 2, 6, 2]   // relu wide under leaky relu: for z > 0 the two coincide
     var derivativePlot = LinePlot(title: "Derivatives of the activations, from the tape", xLabel: "z", yLabel: "derivative")
     var marks: [(mark: Character, points: [(Double, Double)])] = []
     for (i, (name, f)) in activations.enumerated() {
         let values = zs.map { f(Variable($0, requiresGrad: false)).scalar }
         let slopes = zs.map { z in gradient(at: Tensor(z), of: { f($0) }).scalar }
         plot.series.append((name, Array(zip(zs, values))))
+        plot.dashed.append((name + "'", Array(zip(zs, slopes))))
         derivativePlot.series.append((name + "'", Array(zip(zs, slopes))))
         marks.append((Array("stRL")[i], Array(zip(zs, values))))
     }
     try context.save(plot.svg(), as: "02-activations.svg")
+    derivativePlot.strokeWidths = plot.strokeWidths
     try context.save(derivativePlot.svg(), as: "02-derivatives.svg")
-    context.say("  s = sigmoid, t = tanh, R = relu, L = leaky relu:")
+    context.say("  s = sigmoid, t = tanh, R = relu, L = leaky relu, * two in one place (relu = leaky relu for z > 0):")
     context.say(Terminal.plot(marks, width: 61, height: 12))
 }

@@ -40,6 +40,8 @@ func descentChapter(_ context: Context) throws {
         context.say("  \(name): after 40 steps (x, y) = (\(format(end[0])), \(format(end[1])))")
         paths.series.append((name, path))
     }
+    paths.marks.append((x: 0, y: 0, label: "minimum (0, 0)"))
+    paths.xRange = -5...1   // the minimum inside the frame, not on its border
     try context.save(paths.svg(), as: "05-paths.svg")
     context.say("""
 
@@ -55,7 +57,7 @@ func descentChapter(_ context: Context) throws {
         let history = try model.fit(xs, ys, loss: .meanSquaredError, optimizer: SGD(for: model, learningRate: 0.05), epochs: 10,
                                     batchSize: size, verbosity: .silent, generator: SeededGenerator(seed: context.seed))
         let line = (model.layers[0] as! Dense)
-        context.say("  \(name.padding(toLength: 15, withPad: " ", startingAt: 0)) \(64 / size) steps per pass: w = \(format(line.weight.scalar)), b = \(format(line.bias.scalar)), last loss \(format(history.loss.last!))")
+        context.say("  \(name.padding(toLength: 15, withPad: " ", startingAt: 0)) \(64 / size) \(size == 64 ? "step" : "steps") per pass: w = \(format(line.weight.scalar)), b = \(format(line.bias.scalar)), last loss \(format(history.loss.last!))")
         batches.series.append((name, history.loss.enumerated().map { (Double($0.offset + 1), Double($0.element)) }))
     }
     context.say("  More steps per pass converge in fewer passes; each step is noisier.")

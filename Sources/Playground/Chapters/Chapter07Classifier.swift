@@ -21,9 +21,9 @@ func classifierChapter(_ context: Context) throws {
     context.say("  accuracy per epoch: \(Terminal.sparkline(history.accuracy.map(Double.init)))")
     let dense = model.layers[0] as! Dense
     let w = dense.weight.value.scalars, b = dense.bias.value.scalar
-    context.say("  learned line: \(format(w[0]))·x₀ + \(format(w[1]))·x₁ + \(format(b)) = 0   (the true one: x₀ + x₁ − 0.5 = 0)")
+    context.say("  learned line: \(format(w[0]))·x₀ \(w[1] < 0 ? "−" : "+") \(format(abs(w[1])))·x₁ \(b < 0 ? "−" : "+") \(format(abs(b))) = 0   (the true one: x₀ + x₁ − 0.5 = 0)")
     context.say("  Keras-style classifier accuracy \(format(history.accuracy.last!))")
-    var plot = LinePlot(title: "Keras-style classifier: loss and accuracy", xLabel: "epoch", yLabel: "")
+    var plot = LinePlot(title: "Keras-style classifier: loss and accuracy", xLabel: "epoch", yLabel: "loss, accuracy")
     plot.series.append(("loss", history.loss.enumerated().map { (Double($0.offset + 1), Double($0.element)) }))
     plot.series.append(("accuracy", history.accuracy.enumerated().map { (Double($0.offset + 1), Double($0.element)) }))
     try context.save(plot.svg(), as: "07-classifier-training.svg")

@@ -1,6 +1,6 @@
 import NN
 
-/// Chapter 9: overfitting on a small noisy data set, and three cures: L2, dropout, early stopping.
+/// Chapter 9: overfitting on a small noisy data set, and four cures: L2, L1, dropout, early stopping.
 func overfittingChapter(_ context: Context) throws {
     context.say("""
     20 noisy samples of y = sin(3x) and a network far too large for them (1-64-64-1, tanh) learn the noise:

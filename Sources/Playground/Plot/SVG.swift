@@ -27,13 +27,14 @@ struct SVG {
         elements.append("<line x1=\"\(Self.number(x1))\" y1=\"\(Self.number(y1))\" x2=\"\(Self.number(x2))\" y2=\"\(Self.number(y2))\" stroke=\"\(stroke)\" stroke-width=\"\(width)\"/>")
     }
 
-    mutating func polyline(_ points: [(Double, Double)], stroke: String, width: Double = 2) {
+    mutating func polyline(_ points: [(Double, Double)], stroke: String, width: Double = 2, dash: String? = nil) {
         let text = points.map { "\(Self.number($0.0)),\(Self.number($0.1))" }.joined(separator: " ")
-        elements.append("<polyline points=\"\(text)\" fill=\"none\" stroke=\"\(stroke)\" stroke-width=\"\(width)\"/>")
+        let dashing = dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
+        elements.append("<polyline points=\"\(text)\" fill=\"none\" stroke=\"\(stroke)\" stroke-width=\"\(width)\"\(dashing)/>")
     }
 
     mutating func circle(_ x: Double, _ y: Double, radius: Double, fill: String, stroke: String = "#000") {
-        elements.append("<circle cx=\"\(Self.number(x))\" cy=\"\(Self.number(y))\" r=\"\(Self.number(radius))\" fill=\"\(fill)\" stroke=\"\(stroke)\" stroke-width=\"0.8\"/>")
+        elements.append("<circle cx=\"\(Self.number(x))\" cy=\"\(Self.number(y))\" r=\"\(Self.number(radius))\" fill=\"\(fill)\" stroke=\"\(stroke)\" stroke-width=\"1.2\"/>")
     }
 
     mutating func text(_ s: String, x: Double, y: Double, size: Double = 12, anchor: String = "middle", rotate: Bool = false) {
@@ -54,11 +55,9 @@ struct SVG {
 /// "Nice" tick values covering [low, high]: steps of 1, 2 or 5 times a power of ten.
 func ticks(_ low: Double, _ high: Double, count: Int = 5) -> [Double] {
     guard high > low, low.isFinite, high.isFinite else { return [low] }
-    let raw = (high - low) / Double(count)
-    let magnitude = pow(10, floor(log10(raw)))
-    let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? raw
+    let step = tickStep(low, high, count: count)
     var out: [Double] = []
-    var t = ceil(low / step) * step
+    var t = ceil(low / step - 1e-9) * step
     while t <= high + step * 1e-9 {
         out.append(abs(t) < step * 1e-9 ? 0 : t)
         t += step
@@ -66,59 +65,124 @@ func ticks(_ low: Double, _ high: Double, count: Int = 5) -> [Double] {
     return out
 }
 
+/// The tick step for [low, high]: 1, 2 or 5 times a power of ten, giving about `count` intervals.
+func tickStep(_ low: Double, _ high: Double, count: Int = 5) -> Double {
+    let raw = (high - low) / Double(count)
+    let magnitude = pow(10, floor(log10(raw)))
+    return [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw * 0.999 } ?? raw
+}
+
+/// [low, high] widened outwards to the nearest ticks, so the axis starts and ends on a labelled round number.
+func niceRange(_ low: Double, _ high: Double, count: Int = 5) -> (Double, Double) {
+    var (low, high) = (low, high)
+    if high <= low { (low, high) = (low - 1, low + 1) }
+    let step = tickStep(low, high, count: count)
+    return (floor(low / step + 1e-9) * step, ceil(high / step - 1e-9) * step)
+}
+
 func tickLabel(_ t: Double) -> String {
-    if t == t.rounded() && abs(t) < 1e6 { return String(Int(t)) }
-    return String(format: "%g", t)
+    if t == t.rounded() && abs(t) < 1e6 { return t == 0 ? "0" : String(Int(t)).replacingOccurrences(of: "-", with: "−") }
+    return String(format: "%g", t).replacingOccurrences(of: "-", with: "−")
+}
+
+/// The label of 10ᵉ on a log axis: a decimal (0.001 … 10000) when `decimal`, else 10 with a superscript exponent.
+func powerOfTenLabel(_ exponent: Int, decimal: Bool) -> String {
+    if decimal { return tickLabel(pow(10, Double(exponent))) }
+    let superscripts = Array("⁰¹²³⁴⁵⁶⁷⁸⁹")
+    let digits = String(abs(exponent)).map { superscripts[Int(String($0))!] }
+    return "10" + (exponent < 0 ? "⁻" : "") + String(digits)
 }
 
 /// A palette that reads well on white and for most colour-blind readers.
 let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
 
-/// A line plot: several named series over shared axes.
+/// A line plot: several named series over shared axes, with the legend to the right of the plot area.
+/// Series in `dashed` are drawn dashed in the colour of the solid series with the same index (a derivative
+/// beside its function, say). Axes run from tick to tick at round numbers; a log axis ticks at powers of ten.
 struct LinePlot {
     var title: String
     var xLabel: String
     var yLabel: String
     var series: [(name: String, points: [(Double, Double)])] = []
     var logY = false
+    /// Series drawn dashed, each in the colour of `series[i]`; the legend names them after a dash.
+    var dashed: [(name: String, points: [(Double, Double)])] = []
+    /// Points marked with a ring and a label (a minimum, say).
+    var marks: [(x: Double, y: Double, label: String)] = []
+    /// The x axis's range, when not the data's widened to round numbers (to keep a point off the border, say).
+    var xRange: ClosedRange<Double>?
+    /// Line widths by series index (2 where not given): a wider line stays visible under a later one on top of it.
+    var strokeWidths: [Double] = []
+
+    init(title: String, xLabel: String, yLabel: String, logY: Bool = false) {
+        self.title = title
+        self.xLabel = xLabel
+        self.yLabel = yLabel
+        self.logY = logY
+    }
 
     func svg() -> SVG {
-        var svg = SVG(width: 640, height: 400)
-        let left = 70.0, right = 620.0, top = 40.0, bottom = 340.0
-        let all = series.flatMap(\.points).filter { $0.0.isFinite && $0.1.isFinite && (!logY || $0.1 > 0) }
+        let names = series.map(\.name) + dashed.map(\.name)
+        let legendWidth = 40 + 6.4 * Double(names.map(\.count).max() ?? 0)
+        let left = 70.0, right = 550.0, top = 44.0, bottom = 340.0
+        var svg = SVG(width: right + 24 + legendWidth, height: 400)
+        let usable = { (p: (Double, Double)) in p.0.isFinite && p.1.isFinite && (!self.logY || p.1 > 0) }
+        let all = (series + dashed).flatMap(\.points).filter(usable) + marks.map { ($0.x, $0.y) }
         let xs = all.map(\.0), ys = all.map { logY ? log10($0.1) : $0.1 }
-        var (x0, x1) = (xs.min() ?? 0, xs.max() ?? 1), (y0, y1) = (ys.min() ?? 0, ys.max() ?? 1)
-        if x1 == x0 { x1 = x0 + 1 }
-        if y1 == y0 { y1 = y0 + 1 }
-        let pad = (y1 - y0) * 0.05
-        y0 -= pad
-        y1 += pad
+        let (x0, x1) = xRange.map { ($0.lowerBound, $0.upperBound) } ?? niceRange(xs.min() ?? 0, xs.max() ?? 1)
+        var (y0, y1): (Double, Double)
+        var yTicks: [Double]
+        if logY {
+            (y0, y1) = (floor(ys.min() ?? 0), ceil(ys.max() ?? 1))
+            if y1 == y0 { y1 += 1 }
+            let every = Double(max(1, Int((y1 - y0 - 1) / 6) + 1))   // at most about seven labelled powers of ten
+            (y0, y1) = (floor(y0 / every) * every, ceil(y1 / every) * every)
+            yTicks = stride(from: y0, through: y1, by: every).map { $0 }
+        } else {
+            let low = ys.min() ?? 0, high = ys.max() ?? 1
+            let pad = (high - low) * 0.04   // a curve that touches its extreme keeps off the frame
+            (y0, y1) = niceRange(low - pad, high + pad)
+            yTicks = ticks(y0, y1)
+        }
         func px(_ x: Double) -> Double { left + (x - x0) / (x1 - x0) * (right - left) }
-        func py(_ y: Double) -> Double { bottom - ((logY ? log10(y) : y) - y0) / (y1 - y0) * (bottom - top) }
-        svg.text(title, x: 345, y: 24, size: 15)
-        svg.line(left, bottom, right, bottom)
-        svg.line(left, top, left, bottom)
+        func pyAxis(_ v: Double) -> Double { bottom - (v - y0) / (y1 - y0) * (bottom - top) }
+        func py(_ y: Double) -> Double { pyAxis(logY ? log10(y) : y) }
+        svg.text(title, x: (left + right) / 2, y: 24, size: 15)
         for t in ticks(x0, x1) {
+            svg.line(px(t), top, px(t), bottom, stroke: "#eeeeee")
             svg.line(px(t), bottom, px(t), bottom + 5)
             svg.text(tickLabel(t), x: px(t), y: bottom + 18, size: 11)
         }
-        for t in ticks(y0, y1) {
-            let y = bottom - (t - y0) / (y1 - y0) * (bottom - top)
+        for t in yTicks {
+            let y = pyAxis(t)
             svg.line(left - 5, y, left, y)
             svg.line(left, y, right, y, stroke: "#e6e6e6")
-            svg.text(logY ? "1e\(tickLabel(t))" : tickLabel(t), x: left - 8, y: y + 4, size: 11, anchor: "end")
+            svg.text(logY ? powerOfTenLabel(Int(t), decimal: y0 >= -3 && y1 <= 4) : tickLabel(t), x: left - 8, y: y + 4, size: 11, anchor: "end")
         }
+        svg.line(left, bottom, right, bottom)
+        svg.line(left, top, left, bottom)
         svg.text(xLabel, x: (left + right) / 2, y: 375, size: 12)
         svg.text(yLabel, x: 18, y: (top + bottom) / 2, size: 12, rotate: true)
-        // The legend sits in the top right corner, as wide as its longest name (about 6.2 points a character).
-        let legendLeft = right - 36 - 6.2 * Double(series.map(\.name.count).max() ?? 0)
+        let legendLeft = right + 24
         for (i, s) in series.enumerated() {
             let color = palette[i % palette.count]
-            let points = s.points.filter { $0.0.isFinite && $0.1.isFinite && (!logY || $0.1 > 0) }.map { (px($0.0), py($0.1)) }
-            svg.polyline(points, stroke: color)
+            let width = i < strokeWidths.count ? strokeWidths[i] : 2
+            svg.polyline(s.points.filter(usable).map { (px($0.0), py($0.1)) }, stroke: color, width: width)
             let ly = top + 8 + Double(i) * 18
-            svg.line(legendLeft, ly, legendLeft + 25, ly, stroke: color, width: 3)
+            svg.line(legendLeft, ly, legendLeft + 25, ly, stroke: color, width: max(3, width))
             svg.text(s.name, x: legendLeft + 30, y: ly + 4, size: 11, anchor: "start")
+        }
+        for (i, s) in dashed.enumerated() {
+            let color = palette[i % palette.count]
+            let width = i < strokeWidths.count ? strokeWidths[i] : 2
+            svg.polyline(s.points.filter(usable).map { (px($0.0), py($0.1)) }, stroke: color, width: width, dash: "6 4")
+            let ly = top + 8 + Double(series.count + i) * 18 + 8
+            svg.polyline([(legendLeft, ly), (legendLeft + 25, ly)], stroke: color, width: max(3, width), dash: "6 4")
+            svg.text(s.name, x: legendLeft + 30, y: ly + 4, size: 11, anchor: "start")
+        }
+        for m in marks {
+            svg.circle(px(m.x), py(m.y), radius: 5, fill: "none", stroke: "#000")
+            svg.text(m.label, x: px(m.x) + 8, y: py(m.y) - 8, size: 11, anchor: "start")
         }
         return svg
     }
@@ -132,10 +196,12 @@ struct DecisionMap {
     var xRange: ClosedRange<Double>
     var yRange: ClosedRange<Double>
     var points: [(x: Double, y: Double, label: Int)]
+    var xLabel = "x₀"
+    var yLabel = "x₁"
 
     func svg() -> SVG {
-        var svg = SVG(width: 460, height: 480)
-        let left = 50.0, top = 40.0, size = 380.0
+        var svg = SVG(width: 460, height: 490)
+        let left = 60.0, top = 40.0, size = 380.0
         svg.text(title, x: 240, y: 24, size: 15)
         let n = grid.count, m = grid.first?.count ?? 0
         let cw = size / Double(max(m, 1)), ch = size / Double(max(n, 1))
@@ -155,6 +221,8 @@ struct DecisionMap {
         svg.rect(x: left, y: top, width: size, height: size, fill: "none", stroke: "#333")
         for t in ticks(xRange.lowerBound, xRange.upperBound) { svg.text(tickLabel(t), x: px(t), y: top + size + 16, size: 11) }
         for t in ticks(yRange.lowerBound, yRange.upperBound) { svg.text(tickLabel(t), x: left - 6, y: py(t) + 4, size: 11, anchor: "end") }
+        svg.text(xLabel, x: left + size / 2, y: top + size + 34, size: 12)
+        svg.text(yLabel, x: 18, y: top + size / 2, size: 12, rotate: true)
         return svg
     }
 }

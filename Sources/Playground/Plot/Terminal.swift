@@ -14,7 +14,7 @@ enum Terminal {
         }.joined()
     }
 
-    /// A character plot of y = f(x) curves: each series drawn with its own mark.
+    /// A character plot of y = f(x) curves: each series drawn with its own mark, '*' where two curves share a cell.
     static func plot(_ series: [(mark: Character, points: [(Double, Double)])], width: Int = 60, height: Int = 14) -> String {
         let all = series.flatMap(\.points).filter { $0.0.isFinite && $0.1.isFinite }
         guard let x0 = all.map(\.0).min(), let x1 = all.map(\.0).max(), let y0 = all.map(\.1).min(),
@@ -24,7 +24,8 @@ enum Terminal {
             for (x, y) in s.points where x.isFinite && y.isFinite {
                 let c = x1 > x0 ? Int((x - x0) / (x1 - x0) * Double(width - 1)) : 0
                 let r = y1 > y0 ? Int((y - y0) / (y1 - y0) * Double(height - 1)) : 0
-                grid[height - 1 - r][c] = s.mark
+                let old = grid[height - 1 - r][c]
+                grid[height - 1 - r][c] = old == " " || old == s.mark ? s.mark : "*"
             }
         }
         let top = String(format: "%8.3g ┤", y1), bottom = String(format: "%8.3g ┤", y0)
