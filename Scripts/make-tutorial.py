@@ -1,34 +1,27 @@
 #!/usr/bin/env python3
-"""Writes Docs/Tutorial/NN-name.md from the playground's chapter sources: the chapter's own explanations
-(its say(...) texts) and its complete code, verbatim, so the tutorial and the playground cannot drift apart.
-The doc test (Tests/NNTests/DocsTests.swift) checks that every code block still stands in the sources.
+"""Regenerates the Markdown tutorial, Docs/Tutorial/NN-name.md, from a real run of the whole playground tour:
+each page has the chapter's explanations, its code made pasteable (public API, plus what the page shows),
+the output that code printed and its pictures (the SVGs are written beside the pages). The playground does
+the writing (`playground --markdown DIR`, see Sources/Playground/Document/); this script clears the old pages,
+runs the release build from the package root and reports. Each page ends with a hash of its chapter's source:
+PlaygroundTests fails when a chapter changed after its page was generated, so run this after editing one.
 
     python3 Scripts/make-tutorial.py
 """
 import pathlib
-import re
+import subprocess
+import sys
 
 root = pathlib.Path(__file__).resolve().parent.parent
-tour = (root / "Sources/Playground/Tour.swift").read_text()
-chapters = re.findall(r'Chapter\(number: (\d+), name: "(\w+)", title: "([^"]+)", run: (\w+)\)', tour)
-sources = {p: p.read_text() for p in (root / "Sources/Playground/Chapters").glob("*.swift")}
-index = ["# The tutorial", "", "The playground's chapters as text. Run any of them with",
-         "`swift run -c release playground <number or name>`; the pictures go to `playground-output/`.", ""]
-for number, name, title, function in chapters:
-    source = next(text for text in sources.values() if f"func {function}(" in text)
-    body = source[source.index(f"func {function}("):]
-    prose = []
-    for block in re.findall(r'say\("""\n(.*?)\n\s*"""\)', body, re.S):
-        lines = [line.strip() for line in block.split("\n")]
-        prose.append("\n".join(lines))
-    page = [f"# Chapter {number}: {title}", ""]
-    for paragraph in prose:
-        text = re.sub(r"\\\((.*?)\)", r"‹\1›", paragraph)
-        page += [text, ""]
-    page += ["## The code", "", "The chapter exactly as the playground runs it (`context.say` prints; `context.save` writes a picture):", "",
-             "```swift", source.strip(), "```", "",
-             f"Run it: `swift run -c release playground {name}`", ""]
-    filename = f"{int(number):02d}-{name}.md"
-    (root / "Docs/Tutorial" / filename).write_text("\n".join(page))
-    index.append(f"{number}. [{title}]({filename})")
-(root / "Docs/Tutorial/README.md").write_text("\n".join(index) + "\n")
+tutorial = root / "Docs" / "Tutorial"
+for old in list(tutorial.glob("*.md")) + list(tutorial.glob("*.svg")):
+    old.unlink()
+log = root / "playground-output.log"
+with open(log, "w") as out:
+    run = subprocess.run(["swift", "run", "-c", "release", "playground", "--out", "playground-output",
+                          "--markdown", "Docs/Tutorial"], cwd=root, stdout=out, stderr=subprocess.STDOUT)
+if run.returncode != 0:
+    sys.exit(f"the playground failed (exit {run.returncode}); see {log}")
+pages = sorted(p.name for p in tutorial.glob("*.md") if p.name != "README.md")
+pictures = sorted(p.name for p in tutorial.glob("*.svg"))
+print(f"wrote {len(pages)} pages and {len(pictures)} pictures to {tutorial.relative_to(root)}/ (the run's output: {log.name})")

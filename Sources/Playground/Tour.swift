@@ -1,25 +1,45 @@
 import Foundation
 import NN
 
+/// One thing a chapter produced, in the order it ran, with the source line that produced it: the page
+/// (`index.html`) and the Markdown tutorial are built from these.
+enum TourEvent {
+    case text(String, file: String, line: Int)
+    case picture(name: String, svg: String, file: String, line: Int)
+}
+
 /// What a chapter needs: where pictures go, the seed, and how to write text.
 final class Context {
     let outputDirectory: URL
     let seed: UInt64
     private(set) var written: [String] = []
+    /// What was said and saved since the last `takeEvents()`.
+    private(set) var events: [TourEvent] = []
 
     init(outputDirectory: URL, seed: UInt64) {
         self.outputDirectory = outputDirectory
         self.seed = seed
     }
 
-    func say(_ text: String = "") { print(text) }
+    /// Prints `text` and records it with the line that said it.
+    func say(_ text: String = "", file: String = #filePath, line: Int = #line) {
+        print(text)
+        events.append(.text(text, file: file, line: line))
+    }
 
     /// Writes an SVG into the output directory and says where it is.
-    func save(_ svg: SVG, as name: String) throws {
+    func save(_ svg: SVG, as name: String, file: String = #filePath, line: Int = #line) throws {
         let url = outputDirectory.appendingPathComponent(name)
         try svg.write(to: url)
         written.append(name)
-        say("  picture: \(url.path)")
+        events.append(.picture(name: name, svg: svg.document, file: file, line: line))
+        print("  picture: \(url.path)")
+    }
+
+    /// The events recorded so far (one chapter's), clearing them.
+    func takeEvents() -> [TourEvent] {
+        defer { events = [] }
+        return events
     }
 }
 

@@ -3,16 +3,19 @@ import Foundation
 import NN
 
 let usage = """
-usage: playground [CHAPTER…] [--out DIR] [--seed N]
+usage: playground [CHAPTER…] [--out DIR] [--seed N] [--markdown DIR]
        playground --list
 
 Runs the whole tour, or the chapters given by number or name. Pictures (SVG) go to --out
-(default playground-output/, created if needed).
+(default playground-output/, created if needed), and so does index.html: the chapters run as one
+page (their explanations, code, output and pictures), to open in a browser.
 
 options:
   --list        list the chapters
   --out DIR     where the pictures go
   --seed N      the seed of every random draw (default 42)
+  --markdown DIR  also write the chapters as Markdown pages with their pictures into DIR
+                (Scripts/make-tutorial.py does this for Docs/Tutorial)
   --help        show this help
 """
 
@@ -25,6 +28,7 @@ var arguments = Array(CommandLine.arguments.dropFirst())
 var selected: [Chapter] = []
 var output = URL(fileURLWithPath: "playground-output")
 var seed: UInt64 = 42
+var markdown: URL?
 var i = 0
 while i < arguments.count {
     let a = arguments[i]
@@ -43,6 +47,10 @@ while i < arguments.count {
         i += 1
         guard i < arguments.count, let s = UInt64(arguments[i]) else { fail("--seed needs a whole number ≥ 0") }
         seed = s
+    case "--markdown":
+        i += 1
+        guard i < arguments.count, !arguments[i].hasPrefix("--") else { fail("--markdown needs a directory") }
+        markdown = URL(fileURLWithPath: arguments[i])
     default:
         if a.hasPrefix("-") { fail("unknown option '\(a)' (see --help)") }
         guard let chapter = chapters.first(where: { String($0.number) == a || $0.name == a.lowercased() }) else {
@@ -59,6 +67,7 @@ do {
     fail("cannot create \(output.path): \(error.localizedDescription)")
 }
 let context = Context(outputDirectory: output, seed: seed)
+var documents: [ChapterDocument] = []
 for chapter in selected {
     print("\n━━━ Chapter \(chapter.number): \(chapter.title) ━━━\n")
     do {
@@ -67,4 +76,16 @@ for chapter in selected {
         FileHandle.standardError.write(Data("playground: chapter \(chapter.number) failed: \(error)\n".utf8))
         exit(1)
     }
+    documents.append(ChapterDocument(chapter: chapter, events: context.takeEvents(), seed: seed))
+}
+do {
+    let page = output.appendingPathComponent("index.html")
+    try TourPage.html(documents, seed: seed).write(to: page, atomically: true, encoding: .utf8)
+    print("\nThe tour as one page: \(page.path)")
+    if let markdown {
+        try TutorialPages.write(documents, seed: seed, to: markdown)
+        print("The Markdown pages: \(markdown.path)")
+    }
+} catch {
+    fail("cannot write the page: \(error.localizedDescription)")
 }

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// Every Swift code block of the README and of Docs/ runs: each one must stand in a marked snippet of a test
-/// (README and guide snippets) or in the playground's chapter sources (the tutorial), which run in the tests.
+/// (README and guide snippets) or in the playground's sources. The tutorial's pages (Docs/Tutorial) are generated
+/// from a run of the playground and checked by PlaygroundTests.
 @Suite("Documentation code blocks")
 struct DocsTests {
     static func normalized(_ text: String) -> String {
@@ -34,7 +35,8 @@ struct DocsTests {
         for file in Self.files(under: "Sources/Playground", suffix: ".swift") {
             places.append(Self.normalized(try String(contentsOf: file, encoding: .utf8)))
         }
-        let documents = [repositoryRoot.appendingPathComponent("README.md")] + Self.files(under: "Docs", suffix: ".md")
+        let documents = [repositoryRoot.appendingPathComponent("README.md")]
+            + Self.files(under: "Docs", suffix: ".md").filter { !$0.path.contains("/Docs/Tutorial/") }
         var checked = 0
         for document in documents {
             for block in Self.swiftBlocks(try String(contentsOf: document, encoding: .utf8)) where !block.hasPrefix("// Package.swift") {
@@ -54,6 +56,6 @@ struct DocsTests {
         let tour = try String(contentsOf: repositoryRoot.appendingPathComponent("Sources/Playground/Tour.swift"), encoding: .utf8)
         let count = tour.components(separatedBy: "Chapter(number: ").count - 1
         let pages = Self.files(under: "Docs/Tutorial", suffix: ".md").filter { $0.lastPathComponent != "README.md" }
-        #expect(pages.count == count && count == 11)
+        #expect(pages.count == count && count >= 11)
     }
 }

@@ -72,6 +72,7 @@ struct PlaygroundTests {
             if name.contains("misclassified") { #expect((elements["rect"] ?? 0) >= 64, "\(name)") }
             if !name.contains("boundary") && !name.contains("misclassified") { #expect((elements["polyline"] ?? 0) >= 1, "\(name)") }
         }
+        try checkTourPage(in: directory, chapters: try tourChapters().map(\.number))
         try? FileManager.default.removeItem(at: directory)
 
         // The README's excerpt of the tour is real output: every line of it (but the elision) is printed.
@@ -91,6 +92,7 @@ struct PlaygroundTests {
         #expect(help.status == 0 && help.out.hasPrefix("usage: playground"))
         let one = try runPlayground(["1", "--out", FileManager.default.temporaryDirectory.appendingPathComponent("pg-one").path])
         #expect(one.status == 0 && one.out.contains("Chapter 1:") && !one.out.contains("Chapter 2:"))
+        try checkTourPage(in: FileManager.default.temporaryDirectory.appendingPathComponent("pg-one"), chapters: [1])
         let bad = try runPlayground(["nonsense"])
         #expect(bad.status == 2 && bad.out.isEmpty && bad.err.hasPrefix("playground: no chapter 'nonsense'"))
         let option = try runPlayground(["--seed", "x"])

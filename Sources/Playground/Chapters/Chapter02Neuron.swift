@@ -25,6 +25,10 @@ func neuronChapter(_ context: Context) throws {
     The activations and their derivatives, computed by the tape over z in [−5, 5]:
     sigmoid σ' = σ(1 − σ), tanh' = 1 − tanh², relu' = [z > 0], leaky relu' = z > 0 ? 1 : α.
     """)
+    for (name, f) in activations {
+        let slopes = [-2.0, 0.5, 2].map { z in gradient(at: Tensor(z), of: { f($0) }).scalar }
+        context.say("  \(name.padding(toLength: 17, withPad: " ", startingAt: 0)) derivative at z = −2, 0.5, 2: \(slopes.map { format($0, 3) })")
+    }
     let zs = (0...100).map { -5 + Double($0) / 10 }
     var plot = LinePlot(title: "Activations (solid) and their derivatives (dashed)", xLabel: "z", yLabel: "value")
     plot.strokeWidths = [2, 2, 6, 2]   // relu wide under leaky relu: for z > 0 the two coincide
@@ -41,6 +45,6 @@ func neuronChapter(_ context: Context) throws {
     try context.save(plot.svg(), as: "02-activations.svg")
     derivativePlot.strokeWidths = plot.strokeWidths
     try context.save(derivativePlot.svg(), as: "02-derivatives.svg")
-    context.say("  s = sigmoid, t = tanh, R = relu, L = leaky relu, * two in one place (relu = leaky relu for z > 0):")
-    context.say(Terminal.plot(marks, width: 61, height: 12))
+    context.say("\n  s = sigmoid, t = tanh, R = relu, L = leaky relu, * two in one place (relu = leaky relu for z > 0):\n"
+                + Terminal.plot(marks, width: 61, height: 12))
 }

@@ -16,7 +16,8 @@ func descentChapter(_ context: Context) throws {
             f.backward()
             withoutGradients { x.value = x.value - x.grad! * rate }
         }
-        context.say("  η = \(rate) (\(name)): x = \(format(x.scalar))   f: \(Terminal.sparkline(values, width: 20))")
+        context.say("  η = \(rate) (\(name)): x = \(format(x.scalar))")
+        context.say("    f by step: \(Terminal.sparkline(values, width: 20))")
         curves.series.append(("η = \(rate) (\(name))", values.enumerated().map { (Double($0.offset), $0.element) }))
     }
     try context.save(curves.svg(), as: "05-learning-rates.svg")

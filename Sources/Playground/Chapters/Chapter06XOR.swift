@@ -48,6 +48,5 @@ func xorChapter(_ context: Context) throws {
     func cell(_ v: Double) -> Int { Int((v + 0.2) / 1.4 * Double(n - 1) + 0.5) }
     let halfRows = stride(from: 0, to: n, by: 2).map { grid[$0] }
     let marks = corners.map { (row: cell($0.y) / 2, column: cell($0.x), label: $0.label) }
-    context.say("  The boundary ('#' output > 0.6, '.' < 0.4; o = target 0, x = target 1):")
-    context.say(Terminal.map(halfRows, points: marks))
+    context.say("  The boundary ('#' output > 0.6, '.' < 0.4; o = target 0, x = target 1):\n" + Terminal.map(halfRows, points: marks))
 }

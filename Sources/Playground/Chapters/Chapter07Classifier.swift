@@ -35,7 +35,6 @@ func classifierChapter(_ context: Context) throws {
     let marked = (0..<100).map { i in (x: Double(points[i].scalars[0]), y: Double(points[i].scalars[1]), label: Int(labels.scalars[i])) }
     try context.save(DecisionMap(title: "Decision boundary of one sigmoid unit", grid: grid, xRange: 0...1, yRange: 0...1,
                                  points: marked).svg(), as: "07-classifier-boundary.svg")
-    context.say("  The boundary ('#' class 1, '.' class 0; o and x the points):")
-    context.say(Terminal.map(stride(from: 0, to: n, by: 2).map { grid[$0] },
+    context.say("  The boundary ('#' class 1, '.' class 0; o and x the points):\n" + Terminal.map(stride(from: 0, to: n, by: 2).map { grid[$0] },
                              points: marked.map { (Int($0.y * Double(n - 1) / 2 + 0.5), Int($0.x * Double(n - 1) + 0.5), $0.label) }))
 }

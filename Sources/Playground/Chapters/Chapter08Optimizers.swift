@@ -1,3 +1,4 @@
+import Foundation
 import NN
 
 /// Chapter 8: optimizers side by side on one problem.
@@ -14,7 +15,7 @@ func optimizersChapter(_ context: Context) throws {
     var flat: [Float] = [], labels: [Float] = []
     for i in 0..<200 {
         let t = Float.pi * Float(i % 100) / 99
-        let (x, y): (Float, Float) = i < 100 ? (Float._cos(t), Float._sin(t)) : (1 - Float._cos(t), 0.5 - Float._sin(t))
+        let (x, y): (Float, Float) = i < 100 ? (Foundation.cos(t), Foundation.sin(t)) : (1 - Foundation.cos(t), 0.5 - Foundation.sin(t))
         flat += [x + 0.1 * Float(rng.nextNormal()), y + 0.1 * Float(rng.nextNormal())]
         labels.append(i < 100 ? 0 : 1)
     }
@@ -40,7 +41,8 @@ func optimizersChapter(_ context: Context) throws {
         let model = makeModel()
         let history = try model.fit(inputs, targets, loss: .binaryCrossEntropyWithLogits, optimizer: make(model), epochs: 60,
                                     batchSize: 20, verbosity: .silent, generator: SeededGenerator(seed: context.seed))
-        context.say("  \(name.padding(toLength: 22, withPad: " ", startingAt: 0)) final loss \(format(history.loss.last!))  accuracy \(format(history.accuracy.last!))  \(Terminal.sparkline(history.loss.map(Double.init), width: 30))")
+        context.say("  \(name.padding(toLength: 22, withPad: " ", startingAt: 0)) final loss \(format(history.loss.last!))  accuracy \(format(history.accuracy.last!))")
+        context.say("    loss by epoch: \(Terminal.sparkline(history.loss.map(Double.init), width: 30))")
         plot.series.append((name, history.loss.enumerated().map { (Double($0.offset + 1), Double($0.element)) }))
     }
     try context.save(plot.svg(), as: "08-optimizers.svg")
@@ -62,7 +64,8 @@ func optimizersChapter(_ context: Context) throws {
                                     callbacks: schedule.map { [LearningRateScheduler($0)] } ?? [], verbosity: .silent,
                                     generator: SeededGenerator(seed: context.seed))
         let rates = history.learningRate
-        context.say("  \(name.padding(toLength: 26, withPad: " ", startingAt: 0)) η: \(format(rates.first!, 3)) → \(format(rates.last!, 3))   final loss \(format(history.loss.last!))  \(Terminal.sparkline(history.loss.map(Double.init), width: 30))")
+        context.say("  \(name.padding(toLength: 26, withPad: " ", startingAt: 0)) η: \(format(rates.first!, 3)) → \(format(rates.last!, 3))   final loss \(format(history.loss.last!))")
+        context.say("    loss by epoch: \(Terminal.sparkline(history.loss.map(Double.init), width: 30))")
         decayPlot.series.append((name, history.loss.enumerated().map { (Double($0.offset + 1), Double($0.element)) }))
     }
     try context.save(decayPlot.svg(), as: "08-learning-rate-decay.svg")

@@ -1,0 +1,231 @@
+import Foundation
+
+/// A chapter function's body made into code a reader can paste into a package of their own.
+///
+/// - `context.say("""…""")` without interpolation are the chapter's explanations (`prose`), not code.
+/// - `context.say(` becomes `print(`, `context.seed` the constant `seed`, `context.outputDirectory` the
+///   current directory.
+/// - Statements that use the playground's drawing (`LinePlot`, `DecisionMap`, `ImageStrip`, `Terminal`,
+///   `SVG`, `context.save`) are left out, and so, transitively, are the statements that use what they declared,
+///   the declarations whose only remaining uses were left out or only add to them, and blocks left empty.
+///
+/// Line numbers are the source file's (1-based); `removed` lists those left out, so that what they printed can
+/// be left out of the page too.
+struct PasteableCode {
+    /// Names only the playground has: a statement using one is not pasteable.
+    static let playgroundOnly = ["LinePlot", "DecisionMap", "ImageStrip", "Terminal", "SVG", "palette"]
+
+    /// Every body line, dedented by one level and made pasteable.
+    private(set) var lines: [String] = []
+    /// The explanations: the source line of each `context.say("""`, its text and its last line.
+    private(set) var prose: [Int: (text: String, end: Int)] = [:]
+    private var proseLines: Set<Int> = []
+    /// Source lines left out of the pasteable code.
+    private(set) var removed: Set<Int> = []
+
+    func isProseLine(_ line: Int) -> Bool { proseLines.contains(line) }
+
+    /// One statement (with the comments above it), a block's header or closing line, or a blank line.
+    private struct Unit {
+        var range: ClosedRange<Int>
+        var text: String
+        var firstCode: String
+        var blockEnd: Int?
+        var isStatement: Bool
+    }
+
+    init(body: [String], firstLine: Int) {
+        let raw = body.map { $0.hasPrefix("    ") ? String($0.dropFirst(4)) : $0 }
+        lines = raw.map(pasteable)
+        // Multi-line string literals, and the explanations among them.
+        var inLiteral = Array(repeating: false, count: raw.count)
+        var i = 0
+        while i < raw.count {
+            let t = raw[i].trimmingCharacters(in: .whitespaces)
+            if t.hasSuffix("\"\"\"") && t.components(separatedBy: "\"\"\"").count == 2,
+               let j = raw[(i + 1)...].firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("\"\"\"") }) {
+                for k in (i + 1)..<j { inLiteral[k] = true }
+                let content = raw[(i + 1)..<j]
+                if t == "context.say(\"\"\"" && raw[j].trimmingCharacters(in: .whitespaces) == "\"\"\")"
+                    && !content.contains(where: { $0.contains("\\(") }) {
+                    let indentation = raw[j].prefix(while: { $0 == " " }).count
+                    let text = content.map { line in String(line.dropFirst(min(indentation, line.prefix(while: { $0 == " " }).count))) }
+                    prose[firstLine + i] = (text.joined(separator: "\n"), firstLine + j)
+                    for k in i...j { proseLines.insert(firstLine + k) }
+                }
+                i = j + 1
+                continue
+            }
+            i += 1
+        }
+        // The bracket depth each line adds, outside string literals.
+        let delta = raw.indices.map { k -> Int in inLiteral[k] ? 0 : Self.bracketDelta(raw[k]) }
+        func isStructural(_ t: String) -> Bool {
+            ["for ", "if ", "while ", "} else", "else ", "guard ", "switch ", "case ", "default:", "do {", "repeat {"]
+                .contains { t.hasPrefix($0) } || t == "}" || t == "})"
+        }
+        // Units.
+        var units: [Unit] = []
+        i = 0
+        while i < raw.count {
+            if proseLines.contains(firstLine + i) { i += 1; continue }
+            let start = i
+            while i < raw.count && raw[i].trimmingCharacters(in: .whitespaces).hasPrefix("//") { i += 1 }
+            guard i < raw.count else { units.append(Unit(range: start...(i - 1), text: "", firstCode: "", isStatement: false)); break }
+            let t = raw[i].trimmingCharacters(in: .whitespaces)
+            if t.isEmpty {
+                units.append(Unit(range: start...i, text: "", firstCode: "", isStatement: false))
+                i += 1
+                continue
+            }
+            if isStructural(t) && delta[i] > 0 {
+                var depth = 0, end = i
+                for k in i..<raw.count {
+                    depth += delta[k]
+                    if depth <= 0 { end = k; break }
+                }
+                units.append(Unit(range: start...i, text: t, firstCode: t, blockEnd: end, isStatement: false))
+                i += 1
+                continue
+            }
+            var depth = delta[i], end = i
+            while end + 1 < raw.count && (depth > 0 || inLiteral[end + 1]
+                    || raw[end + 1].trimmingCharacters(in: .whitespaces).hasPrefix(".")) {
+                end += 1
+                depth += delta[end]
+            }
+            let text = raw[i...end].joined(separator: "\n")
+            units.append(Unit(range: start...end, text: text, firstCode: t, isStatement: !isStructural(t) || delta[i] == 0))
+            i = end + 1
+        }
+        // Forward: what uses the playground's drawing, or a name declared by a statement left out.
+        var out = Set<Int>()   // indices into units
+        var tainted = Set<String>()
+        func removeBlock(_ u: Int) {
+            out.insert(u)
+            guard let end = units[u].blockEnd else { return }
+            for v in units.indices where units[v].range.lowerBound > units[u].range.upperBound && units[v].range.upperBound <= end { out.insert(v) }
+        }
+        var changed = true
+        while changed {
+            changed = false
+            for u in units.indices where !out.contains(u) && !units[u].text.isEmpty && units[u].firstCode != "}" {
+                let text = units[u].text
+                if text.contains("context.save(") || Self.playgroundOnly.contains(where: { Self.mentions(text, $0) })
+                    || tainted.contains(where: { Self.mentions(text, $0) }) {
+                    removeBlock(u)
+                    tainted.formUnion(Self.declaredNames(units[u].firstCode))
+                    changed = true
+                }
+            }
+            // Backward: declarations whose remaining uses only add to them.
+            for u in units.indices where !out.contains(u) && units[u].isStatement {
+                let names = Self.declaredNames(units[u].firstCode)
+                guard !names.isEmpty else { continue }
+                var mutations: [Int] = []
+                var qualifies = true
+                for name in names {
+                    let uses = units.indices.filter { $0 != u && Self.mentions(units[$0].text, name) }
+                    let kept = uses.filter { !out.contains($0) }
+                    if uses.isEmpty || !kept.allSatisfy({ Self.mutates(units[$0].firstCode, name) && units[$0].isStatement }) {
+                        qualifies = false
+                        break
+                    }
+                    mutations += kept
+                }
+                if qualifies {
+                    out.insert(u)
+                    out.formUnion(mutations)
+                    changed = true
+                }
+            }
+            // Blocks left empty.
+            for u in units.indices where !out.contains(u) {
+                guard let end = units[u].blockEnd, !units[u].firstCode.hasPrefix("}") else { continue }
+                let inner = units.indices.filter { units[$0].range.lowerBound > units[u].range.upperBound && units[$0].range.upperBound < end }
+                if inner.allSatisfy({ out.contains($0) || units[$0].text.isEmpty }) {
+                    removeBlock(u)
+                    changed = true
+                }
+            }
+        }
+        for u in out {
+            for k in units[u].range { removed.insert(firstLine + k) }
+            if let end = units[u].blockEnd { for k in units[u].range.lowerBound...end { removed.insert(firstLine + k) } }
+        }
+    }
+
+    /// A line made pasteable (see the type's description).
+    func pasteable(_ line: String) -> String {
+        line.replacingOccurrences(of: "context.say(", with: "print(")
+            .replacingOccurrences(of: "context.seed", with: "seed")
+            .replacingOccurrences(of: "context.outputDirectory", with: "URL(fileURLWithPath: \".\")")
+    }
+
+    static func bracketDelta(_ line: String) -> Int {
+        var depth = 0, inString = false, escaped = false
+        var interpolation: [Int] = []   // bracket depth at each open \( inside a string
+        var previous: Character = " "
+        for c in line {
+            if inString {
+                if escaped { escaped = false; if c == "(" { interpolation.append(depth); inString = false }; previous = c; continue }
+                if c == "\\" { escaped = true } else if c == "\"" { inString = false }
+                previous = c
+                continue
+            }
+            if c == "/" && previous == "/" { break }
+            switch c {
+            case "\"": inString = true
+            case "(", "[", "{": depth += 1
+            case ")", "]", "}":
+                if let open = interpolation.last, open == depth { interpolation.removeLast(); inString = true } else { depth -= 1 }
+            default: break
+            }
+            previous = c
+        }
+        return depth
+    }
+
+    /// Whether `text` uses the identifier `name` (not as a member `.name` or part of a longer word).
+    static func mentions(_ text: String, _ name: String) -> Bool {
+        text.range(of: "(?<![\\w.])" + NSRegularExpression.escapedPattern(for: name) + "(?!\\w)", options: .regularExpression) != nil
+    }
+
+    /// The names a `let`, `var` or `func` line declares.
+    static func declaredNames(_ line: String) -> [String] {
+        let t = line.trimmingCharacters(in: .whitespaces)
+        guard let keyword = ["let ", "var ", "func "].first(where: { t.hasPrefix($0) }) else { return [] }
+        let rest = t.dropFirst(keyword.count)
+        if keyword == "func " { return [String(rest.prefix(while: { $0.isLetter || $0.isNumber || $0 == "_" }))] }
+        if rest.hasPrefix("(") {
+            return rest.dropFirst().prefix(while: { $0 != ")" }).split(separator: ",")
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && $0 != "_" }
+        }
+        var names = [String(rest.prefix(while: { $0.isLetter || $0.isNumber || $0 == "_" }))]
+        // `let a = …, b = …` at the top level of the line
+        var depth = 0, inString = false, index = rest.startIndex
+        while index < rest.endIndex {
+            let c = rest[index]
+            if c == "\"" { inString.toggle() } else if !inString {
+                if "([{".contains(c) { depth += 1 } else if ")]}".contains(c) { depth -= 1 } else if c == "," && depth == 0 {
+                    let after = rest[rest.index(after: index)...].drop(while: { $0 == " " })
+                    let name = after.prefix(while: { $0.isLetter || $0.isNumber || $0 == "_" })
+                    if !name.isEmpty && after.dropFirst(name.count).drop(while: { $0 == " " }).first.map({ $0 == "=" || $0 == ":" }) == true {
+                        names.append(String(name))
+                    }
+                }
+            }
+            index = rest.index(after: index)
+        }
+        return names.filter { !$0.isEmpty }
+    }
+
+    /// Whether the line only adds to or changes `name` (append, +=, an element assignment).
+    static func mutates(_ line: String, _ name: String) -> Bool {
+        let t = line.trimmingCharacters(in: .whitespaces)
+        guard t.hasPrefix(name) else { return false }
+        let rest = t.dropFirst(name.count)
+        return [".append(", ".swapAt(", ".insert(", ".series.append(", ".dashed.append(", ".marks.append(", " += ", " = "]
+            .contains { rest.hasPrefix($0) } || (rest.hasPrefix("[") && rest.contains("] = ") || rest.contains("] += "))
+    }
+}
