@@ -22,6 +22,7 @@ public struct GradientMismatch: Sendable, CustomStringConvertible {
         return scale == 0 ? 0 : absoluteError / scale
     }
 
+    /// One line: the output and input element, both derivatives and their absolute and relative difference.
     public var description: String {
         "output \(outputElement), input \(input) element \(element): analytical \(formatNumber(analytical)), " +
             "numerical \(formatNumber(numerical)), |difference| \(formatNumber(absoluteError)), relative \(formatNumber(relativeError))"
@@ -49,6 +50,7 @@ public struct GradientCheckReport: Sendable, CustomStringConvertible {
     /// The relative tolerance used.
     public let relativeTolerance: Double
 
+    /// "passed" with the largest differences, or "FAILED" and every mismatch, one per line.
     public var description: String {
         let what = order == 1 ? "Gradient check" : "Second-order gradient check"
         let settings = "ε = \(formatNumber(epsilon)), atol = \(formatNumber(absoluteTolerance)), rtol = \(formatNumber(relativeTolerance))"

@@ -13,6 +13,7 @@ public enum CSVError: Error, Equatable, CustomStringConvertible {
     /// A column the caller asked for does not exist.
     case missingColumn(name: String, available: [String])
 
+    /// The error as one line: what went wrong, where, and how to fix it.
     public var description: String {
         switch self {
         case .unreadable(let path, let reason): return "cannot read \(path): \(reason)"

@@ -90,6 +90,7 @@ public struct DataLoader: Sequence {
         return (0..<batchCount).map { b in Array(order[(b * batchSize)..<Swift.min((b + 1) * batchSize, order.count)]) }
     }
 
+    /// The batches of one pass over the data, in this loader's order.
     public func makeIterator() -> IndexingIterator<[Dataset]> {
         nextOrder().map { dataset.subset($0) }.makeIterator()
     }
@@ -114,6 +115,7 @@ public struct Standardizer: Sendable {
         standardDeviation = (centered * centered).mean(alongAxes: 0).map { $0 > 0 ? $0.squareRoot() : 1 }
     }
 
+    /// `inputs` standardized with the fitted statistics: (inputs − mean) / standardDeviation, column by column.
     public func callAsFunction(_ inputs: Tensor<Float>) -> Tensor<Float> { (inputs - mean) / standardDeviation }
 }
 
@@ -130,6 +132,7 @@ public struct MinMaxScaler: Sendable {
         range = (inputs.max(alongAxes: 0) - minimum).map { $0 > 0 ? $0 : 1 }
     }
 
+    /// `inputs` scaled with the fitted range: (inputs − minimum) / range, column by column.
     public func callAsFunction(_ inputs: Tensor<Float>) -> Tensor<Float> { (inputs - minimum) / range }
 }
 

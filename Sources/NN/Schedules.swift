@@ -16,6 +16,7 @@ public struct StepDecay: LearningRateSchedule {
         self.stepSize = stepSize
         self.gamma = gamma
     }
+    /// base · γ^⌊epoch / stepSize⌋.
     public func learningRate(epoch: Int, base: Float) -> Float { base * pow(gamma, Float(epoch / stepSize)) }
 }
 
@@ -25,6 +26,7 @@ public struct ExponentialDecay: LearningRateSchedule {
     public let gamma: Float
     /// A schedule multiplying the rate by `gamma` every epoch.
     public init(gamma: Float) { self.gamma = gamma }
+    /// base · γ^epoch.
     public func learningRate(epoch: Int, base: Float) -> Float { base * pow(gamma, Float(epoch)) }
 }
 
@@ -41,6 +43,7 @@ public struct CosineAnnealing: LearningRateSchedule {
         self.period = period
         self.minimum = minimum
     }
+    /// Cosine annealing from `base` towards the minimum over `period` epochs.
     public func learningRate(epoch: Int, base: Float) -> Float {
         let t = Float(Swift.min(epoch, period)) / Float(period)
         return minimum + (base - minimum) * (1 + Float._cos(Float.pi * t)) / 2
@@ -60,6 +63,7 @@ public struct Warmup: LearningRateSchedule {
         self.epochs = epochs
         self.schedule = schedule
     }
+    /// base · (epoch + 1) / epochs during the warm-up, then the wrapped schedule from its own epoch 0.
     public func learningRate(epoch: Int, base: Float) -> Float {
         epoch < epochs ? base * Float(epoch + 1) / Float(epochs) : schedule.learningRate(epoch: epoch - epochs, base: base)
     }

@@ -101,8 +101,11 @@ public protocol Callback: AnyObject {
 }
 
 extension Callback {
+    /// Does nothing by default.
     public func epochWillBegin(_ epoch: Int, model: any Layer, optimizer: any Optimizer) {}
+    /// Never stops training by default.
     public func epochDidEnd(_ logs: EpochLogs, model: any Layer, optimizer: any Optimizer) -> Bool { false }
+    /// Does nothing by default.
     public func trainingDidEnd(model: any Layer) {}
 }
 
@@ -110,7 +113,12 @@ extension Callback {
 /// (Keras' `EarlyStopping`); with `restoreBest`, puts back the parameters of the best epoch at the end.
 public final class EarlyStopping: Callback {
     /// Which loss early stopping watches.
-    public enum Monitor: Sendable { case validationLoss, loss }
+    public enum Monitor: Sendable {
+        /// The loss on the validation data (the default).
+        case validationLoss
+        /// The training loss.
+        case loss
+    }
     /// Epochs without improvement before stopping.
     public let patience: Int
     /// The smallest decrease that counts as an improvement.
@@ -140,6 +148,7 @@ public final class EarlyStopping: Callback {
         self.monitor = monitor
     }
 
+    /// At epoch 0, forgets what an earlier run of `fit` recorded (best loss, waiting count).
     public func epochWillBegin(_ epoch: Int, model: any Layer, optimizer: any Optimizer) {
         if epoch == 0 {
             best = .infinity
@@ -149,6 +158,7 @@ public final class EarlyStopping: Callback {
         }
     }
 
+    /// Records the monitored loss (and the best parameters); true once `patience` epochs passed without improvement.
     public func epochDidEnd(_ logs: EpochLogs, model: any Layer, optimizer: any Optimizer) -> Bool {
         let value = monitor == .validationLoss ? (logs.validationLoss ?? logs.loss) : logs.loss
         if value < best - minDelta {
@@ -166,6 +176,7 @@ public final class EarlyStopping: Callback {
         return false
     }
 
+    /// With `restoreBest`, puts back the parameters of the best epoch.
     public func trainingDidEnd(model: any Layer) {
         guard restoreBest, !bestParameters.isEmpty else { return }
         withoutGradients {
@@ -183,6 +194,7 @@ public final class LearningRateScheduler: Callback {
     /// A callback applying `schedule` from the optimizer's initial rate.
     public init(_ schedule: any LearningRateSchedule) { self.schedule = schedule }
 
+    /// Sets the optimizer's learning rate for this epoch from the schedule.
     public func epochWillBegin(_ epoch: Int, model: any Layer, optimizer: any Optimizer) {
         if epoch == 0 || base == nil { base = optimizer.learningRate }
         optimizer.learningRate = schedule.learningRate(epoch: epoch, base: base!)

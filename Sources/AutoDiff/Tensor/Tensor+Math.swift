@@ -2,26 +2,47 @@
 // The same names exist on Variable (Operations/), which records them on the tape.
 
 extension Tensor where Scalar: TensorScalar {
+    /// The elementwise sum, broadcasting the shapes (not recorded: the same operator on `Variable` records).
     @inlinable public static func + (lhs: Tensor, rhs: Tensor) -> Tensor { _zip(lhs, rhs, op: "+", at: .operator, parallel: true) { $0 + $1 } }
+    /// The elementwise difference, broadcasting the shapes (not recorded: the same operator on `Variable` records).
     @inlinable public static func - (lhs: Tensor, rhs: Tensor) -> Tensor { _zip(lhs, rhs, op: "-", at: .operator, parallel: true) { $0 - $1 } }
+    /// The elementwise product, broadcasting the shapes (not recorded: the same operator on `Variable` records).
     @inlinable public static func * (lhs: Tensor, rhs: Tensor) -> Tensor { _zip(lhs, rhs, op: "*", at: .operator, parallel: true) { $0 * $1 } }
+    /// The elementwise quotient, broadcasting the shapes (not recorded: the same operator on `Variable` records).
     @inlinable public static func / (lhs: Tensor, rhs: Tensor) -> Tensor { _zip(lhs, rhs, op: "/", at: .operator, parallel: true) { $0 / $1 } }
+    /// The elementwise sum with a scalar (not recorded: the same operator on `Variable` records).
     @inlinable public static func + (lhs: Tensor, rhs: Scalar) -> Tensor { lhs._map(parallel: true) { $0 + rhs } }
+    /// The elementwise difference with a scalar (not recorded: the same operator on `Variable` records).
     @inlinable public static func - (lhs: Tensor, rhs: Scalar) -> Tensor { lhs._map(parallel: true) { $0 - rhs } }
+    /// The elementwise product with a scalar (not recorded: the same operator on `Variable` records).
     @inlinable public static func * (lhs: Tensor, rhs: Scalar) -> Tensor { lhs._map(parallel: true) { $0 * rhs } }
+    /// The elementwise quotient with a scalar (not recorded: the same operator on `Variable` records).
     @inlinable public static func / (lhs: Tensor, rhs: Scalar) -> Tensor { lhs._map(parallel: true) { $0 / rhs } }
+    /// The elementwise sum with a scalar (not recorded: the same operator on `Variable` records).
     @inlinable public static func + (lhs: Scalar, rhs: Tensor) -> Tensor { rhs._map(parallel: true) { lhs + $0 } }
+    /// The elementwise difference with a scalar (not recorded: the same operator on `Variable` records).
     @inlinable public static func - (lhs: Scalar, rhs: Tensor) -> Tensor { rhs._map(parallel: true) { lhs - $0 } }
+    /// The elementwise product with a scalar (not recorded: the same operator on `Variable` records).
     @inlinable public static func * (lhs: Scalar, rhs: Tensor) -> Tensor { rhs._map(parallel: true) { lhs * $0 } }
+    /// The elementwise quotient with a scalar (not recorded: the same operator on `Variable` records).
     @inlinable public static func / (lhs: Scalar, rhs: Tensor) -> Tensor { rhs._map(parallel: true) { lhs / $0 } }
+    /// The elementwise negation −x (not recorded: the same operator on `Variable` records).
     @inlinable public static prefix func - (x: Tensor) -> Tensor { x._map(parallel: true) { -$0 } }
+    /// `lhs = lhs + rhs`, elementwise with broadcasting.
     @inlinable public static func += (lhs: inout Tensor, rhs: Tensor) { lhs = lhs + rhs }
+    /// `lhs = lhs - rhs`, elementwise with broadcasting.
     @inlinable public static func -= (lhs: inout Tensor, rhs: Tensor) { lhs = lhs - rhs }
+    /// `lhs = lhs * rhs`, elementwise with broadcasting.
     @inlinable public static func *= (lhs: inout Tensor, rhs: Tensor) { lhs = lhs * rhs }
+    /// `lhs = lhs / rhs`, elementwise with broadcasting.
     @inlinable public static func /= (lhs: inout Tensor, rhs: Tensor) { lhs = lhs / rhs }
+    /// `lhs = lhs + rhs`, elementwise with the scalar.
     @inlinable public static func += (lhs: inout Tensor, rhs: Scalar) { lhs = lhs + rhs }
+    /// `lhs = lhs - rhs`, elementwise with the scalar.
     @inlinable public static func -= (lhs: inout Tensor, rhs: Scalar) { lhs = lhs - rhs }
+    /// `lhs = lhs * rhs`, elementwise with the scalar.
     @inlinable public static func *= (lhs: inout Tensor, rhs: Scalar) { lhs = lhs * rhs }
+    /// `lhs = lhs / rhs`, elementwise with the scalar.
     @inlinable public static func /= (lhs: inout Tensor, rhs: Scalar) { lhs = lhs / rhs }
 
     /// Whether every element is within `atol + rtol·|other|` of the other tensor's (shapes must be equal).

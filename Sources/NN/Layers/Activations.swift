@@ -4,6 +4,7 @@
 public struct ReLU: Layer {
     /// The layer.
     public init() {}
+    /// relu(x), elementwise.
     public func callAsFunction(_ x: Variable<Float>) -> Variable<Float> { relu(x) }
 }
 
@@ -13,6 +14,7 @@ public struct LeakyReLU: Layer {
     public let alpha: Float
     /// The layer with slope `alpha` for negative inputs.
     public init(alpha: Float = 0.01) { self.alpha = alpha }
+    /// leakyRelu(x) with this layer's slope α for x < 0, elementwise.
     public func callAsFunction(_ x: Variable<Float>) -> Variable<Float> { leakyRelu(x, alpha: alpha) }
 }
 
@@ -20,6 +22,7 @@ public struct LeakyReLU: Layer {
 public struct Sigmoid: Layer {
     /// The layer.
     public init() {}
+    /// sigmoid(x) = 1 / (1 + e⁻ˣ), elementwise.
     public func callAsFunction(_ x: Variable<Float>) -> Variable<Float> { sigmoid(x) }
 }
 
@@ -27,6 +30,7 @@ public struct Sigmoid: Layer {
 public struct Tanh: Layer {
     /// The layer.
     public init() {}
+    /// tanh(x), elementwise.
     public func callAsFunction(_ x: Variable<Float>) -> Variable<Float> { tanh(x) }
 }
 
@@ -37,6 +41,7 @@ public struct Softmax: Layer {
     public let axis: Int
     /// The layer normalizing along `axis` (default: the last).
     public init(axis: Int = -1) { self.axis = axis }
+    /// softmax(x) along `axis`.
     public func callAsFunction(_ x: Variable<Float>) -> Variable<Float> { softmax(x, alongAxis: axis) }
 }
 
@@ -44,6 +49,7 @@ public struct Softmax: Layer {
 public struct Flatten: Layer {
     /// The layer.
     public init() {}
+    /// `x` reshaped to [batch, everything else] (a tensor of rank ≤ 1 unchanged).
     public func callAsFunction(_ x: Variable<Float>) -> Variable<Float> {
         x.rank <= 1 ? x : x.reshaped(to: [x.shape[0], -1])
     }

@@ -68,6 +68,8 @@ public struct Dense: CallerLocatingLayer {
         return activation(matmul(input, weight.transposed()) + bias)
     }
 
+    /// `weight` and `bias`, under PyTorch's names.
     public var namedParameters: [(name: String, parameter: Variable<Float>)] { [("weight", weight), ("bias", bias)] }
+    /// 2 with an activation (a module of its own in PyTorch's numbering), else 1.
     public var moduleCount: Int { hasActivation ? 2 : 1 }
 }

@@ -16,8 +16,10 @@ public final class Dropout: Layer {
         self.generator = generator
     }
 
+    /// Training mode drops units; evaluation mode passes the input through.
     public func setTraining(_ training: Bool) { isTraining = training }
 
+    /// In training, each element zeroed with probability `rate` and the rest scaled by 1 / (1 − rate); else `x`.
     public func callAsFunction(_ x: Variable<Float>) -> Variable<Float> {
         guard isTraining, rate > 0 else { return x }
         let keep = 1 - rate

@@ -119,10 +119,15 @@ func layerError(_ layer: String, _ problem: String, fix: String, file: StaticStr
 extension Layer {
     /// The trainable parameters, in the order of the parameter file.
     public var parameters: [Variable<Float>] { namedParameters.map(\.parameter) }
+    /// None by default: a layer without parameters.
     public var namedParameters: [(name: String, parameter: Variable<Float>)] { [] }
+    /// 1 by default: the layer is one module in PyTorch's numbering of a Sequential.
     public var moduleCount: Int { 1 }
+    /// Nothing by default: a layer that behaves the same in training and evaluation.
     public func setTraining(_ training: Bool) {}
+    /// true by default.
     public var isTraining: Bool { true }
+    /// None by default: a layer without buffers.
     public var namedBuffers: [(name: String, buffer: Buffer)] { [] }
 
     /// Runs `body` with the layer in the given mode, then puts the previous mode back.
@@ -205,6 +210,7 @@ public final class Sequential: CallerLocatingLayer {
         return x
     }
 
+    /// Every layer's parameters, named by module index as PyTorch does (`0.weight`, `2.bias`).
     public var namedParameters: [(name: String, parameter: Variable<Float>)] {
         var out: [(name: String, parameter: Variable<Float>)] = []
         var module = 0
@@ -215,6 +221,7 @@ public final class Sequential: CallerLocatingLayer {
         return out
     }
 
+    /// Every layer's buffers, named by module index as PyTorch does (`1.running_mean`).
     public var namedBuffers: [(name: String, buffer: Buffer)] {
         var out: [(name: String, buffer: Buffer)] = []
         var module = 0
@@ -225,8 +232,10 @@ public final class Sequential: CallerLocatingLayer {
         return out
     }
 
+    /// The modules of all its layers (an activation inside a Dense counts as one).
     public var moduleCount: Int { layers.reduce(0) { $0 + $1.moduleCount } }
 
+    /// Puts every layer into training (`true`) or evaluation (`false`) mode.
     public func setTraining(_ training: Bool) {
         isTraining = training
         for layer in layers { layer.setTraining(training) }

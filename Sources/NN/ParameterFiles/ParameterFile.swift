@@ -2,7 +2,9 @@ import Foundation
 
 /// Why a parameter file could not be written or loaded. Loading never changes the model when it throws.
 public enum ParameterFileError: Error, Equatable, CustomStringConvertible {
+    /// The file could not be opened or read.
     case unreadable(path: String, reason: String)
+    /// The file could not be created or written.
     case unwritable(path: String, reason: String)
     /// The file is shorter than its header says (the announced size may exceed any file: it is a `UInt64`).
     case truncated(expectedBytes: UInt64, actualBytes: Int)
@@ -15,6 +17,7 @@ public enum ParameterFileError: Error, Equatable, CustomStringConvertible {
     /// The file is well formed but does not describe this model: every difference at once.
     case mismatch(ParameterFileMismatch)
 
+    /// The error as one line, naming the file or tensor at fault.
     public var description: String {
         switch self {
         case .unreadable(let path, let reason): return "cannot read \(path): \(reason)"
@@ -79,6 +82,7 @@ public struct ParameterFileMismatch: Equatable, Sendable, CustomStringConvertibl
         return "load a file saved from this model's architecture, or build the model the file describes"
     }
 
+    /// Every difference between the file and the model, one per line.
     public var description: String {
         var lines = ["the file does not match the model:"]
         if !missing.isEmpty { lines.append("  missing in the file: " + missing.joined(separator: ", ")) }

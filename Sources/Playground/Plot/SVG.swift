@@ -53,9 +53,9 @@ struct SVG {
 }
 
 /// "Nice" tick values covering [low, high]: steps of 1, 2 or 5 times a power of ten.
-func ticks(_ low: Double, _ high: Double, count: Int = 5) -> [Double] {
+func ticks(_ low: Double, _ high: Double, count: Int = 5, step: Double? = nil) -> [Double] {
     guard high > low, low.isFinite, high.isFinite else { return [low] }
-    let step = tickStep(low, high, count: count)
+    let step = step ?? tickStep(low, high, count: count)
     var out: [Double] = []
     var t = ceil(low / step - 1e-9) * step
     while t <= high + step * 1e-9 {
@@ -72,12 +72,13 @@ func tickStep(_ low: Double, _ high: Double, count: Int = 5) -> Double {
     return [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw * 0.999 } ?? raw
 }
 
-/// [low, high] widened outwards to the nearest ticks, so the axis starts and ends on a labelled round number.
-func niceRange(_ low: Double, _ high: Double, count: Int = 5) -> (Double, Double) {
+/// [low, high] widened outwards to the nearest ticks, so the axis starts and ends on a labelled round number;
+/// and the step between those ticks.
+func niceRange(_ low: Double, _ high: Double, count: Int = 5) -> (low: Double, high: Double, step: Double) {
     var (low, high) = (low, high)
     if high <= low { (low, high) = (low - 1, low + 1) }
     let step = tickStep(low, high, count: count)
-    return (floor(low / step + 1e-9) * step, ceil(high / step - 1e-9) * step)
+    return (floor(low / step + 1e-9) * step, ceil(high / step - 1e-9) * step, step)
 }
 
 func tickLabel(_ t: Double) -> String {
@@ -129,7 +130,8 @@ struct LinePlot {
         let usable = { (p: (Double, Double)) in p.0.isFinite && p.1.isFinite && (!self.logY || p.1 > 0) }
         let all = (series + dashed).flatMap(\.points).filter(usable) + marks.map { ($0.x, $0.y) }
         let xs = all.map(\.0), ys = all.map { logY ? log10($0.1) : $0.1 }
-        let (x0, x1) = xRange.map { ($0.lowerBound, $0.upperBound) } ?? niceRange(xs.min() ?? 0, xs.max() ?? 1)
+        let (x0, x1, xStep) = xRange.map { ($0.lowerBound, $0.upperBound, tickStep($0.lowerBound, $0.upperBound)) }
+            ?? niceRange(xs.min() ?? 0, xs.max() ?? 1)
         var (y0, y1): (Double, Double)
         var yTicks: [Double]
         if logY {
@@ -141,14 +143,16 @@ struct LinePlot {
         } else {
             let low = ys.min() ?? 0, high = ys.max() ?? 1
             let pad = (high - low) * 0.04   // a curve that touches its extreme keeps off the frame
-            (y0, y1) = niceRange(low - pad, high + pad)
-            yTicks = ticks(y0, y1)
+            // Padding never takes data that is all ≥ 0 below 0 (or all ≤ 0 above it).
+            let range = niceRange(low >= 0 ? max(0, low - pad) : low - pad, high <= 0 ? min(0, high + pad) : high + pad)
+            (y0, y1) = (range.low, range.high)
+            yTicks = ticks(y0, y1, step: range.step)
         }
         func px(_ x: Double) -> Double { left + (x - x0) / (x1 - x0) * (right - left) }
         func pyAxis(_ v: Double) -> Double { bottom - (v - y0) / (y1 - y0) * (bottom - top) }
         func py(_ y: Double) -> Double { pyAxis(logY ? log10(y) : y) }
         svg.text(title, x: (left + right) / 2, y: 24, size: 15)
-        for t in ticks(x0, x1) {
+        for t in ticks(x0, x1, step: xStep) {
             svg.line(px(t), top, px(t), bottom, stroke: "#eeeeee")
             svg.line(px(t), bottom, px(t), bottom + 5)
             svg.text(tickLabel(t), x: px(t), y: bottom + 18, size: 11)
