@@ -34,8 +34,8 @@ class Browser:
              "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--disable-background-networking",
              "--disable-component-update", "--disable-sync", "--hide-scrollbars", "--mute-audio",
              f"--user-data-dir={self.profile}", "about:blank"],
-            pass_fds=(to_browser_r, from_browser_w), preexec_fn=wire,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            pass_fds=(to_browser_r, from_browser_w, 3, 4), preexec_fn=wire,
+            stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.profile, "chromium.log"), "w"))
         os.close(to_browser_r)
         os.close(from_browser_w)
         self.buffer = b""
@@ -46,7 +46,8 @@ class Browser:
         while b"\0" not in self.buffer:
             chunk = os.read(self.from_browser, 1 << 16)
             if not chunk:
-                raise RuntimeError("chromium closed the DevTools pipe")
+                log = pathlib.Path(self.profile, "chromium.log").read_text()[-3000:]
+                raise RuntimeError(f"chromium closed the DevTools pipe:\n{log}")
             self.buffer += chunk
         message, self.buffer = self.buffer.split(b"\0", 1)
         return json.loads(message)

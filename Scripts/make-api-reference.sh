@@ -17,12 +17,21 @@ out=$1
 modules=(AutoDiff NN GradCheckCore)
 work=.build/api-reference
 graphs="$work/symbol-graphs"
-rm -rf "$graphs" "$work/archives"
-mkdir -p "$graphs" "$work/archives"
+rm -rf "$work/archives" "$graphs"/[A-Z]*/
+mkdir -p "$graphs/all" "$work/archives"
 echo "== symbol graphs (swift build)"
-for module in "${modules[@]}"; do
-    swift build --scratch-path "$work/build" --target "$module" \
+# swift build writes a module's graph when it compiles the module; one it did not need to compile keeps the
+# graph of its last compilation (the same source), and one whose graph went missing is compiled again.
+build() {
+    swift build --scratch-path "$work/build" --target "$1" \
         -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc "$PWD/$graphs/all" >/dev/null
+}
+for module in "${modules[@]}"; do
+    build "$module"
+    if [ ! -f "$graphs/all/$module.symbols.json" ]; then
+        find "$work/build" -maxdepth 3 -type d -name "$module.build" -exec rm -rf {} +
+        build "$module"
+    fi
 done
 echo "== public symbols without a doc comment"
 python3 Scripts/check-doc-comments.py "$graphs/all" "${modules[@]}"

@@ -277,6 +277,8 @@ extension Variable {
     ///     `backward()` through it stops with a message.
     ///   - createGraph: record the backward pass itself, so that gradients can be differentiated again
     ///     (implies `retainGraph`).
+    ///   - file: the caller's file, named in error messages (filled in by the compiler).
+    ///   - line: the caller's line, likewise.
     @inlinable
     public func backward(seed: Tensor<Scalar>? = nil, retainGraph: Bool = false, createGraph: Bool = false,
                          file: StaticString = #fileID, line: UInt = #line) {

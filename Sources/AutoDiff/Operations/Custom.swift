@@ -20,7 +20,7 @@ final class CustomRule<Scalar: TensorScalar>: Sendable {
 ///
 /// The pullback receives the gradient of the output, the inputs and the output, and returns one gradient
 /// per input (nil for an input that needs none). Write it with operations on `Variable` and it is
-/// differentiable itself, so second derivatives (`createGraph`, ``hessian(at:of:)``) work through it.
+/// differentiable itself, so second derivatives (`createGraph`, ``hessian(at:of:file:line:)``) work through it.
 ///
 /// ```swift
 /// let cube = DifferentiableFunction<Double>(name: "cube") { xs in
@@ -43,6 +43,8 @@ public struct DifferentiableFunction<Scalar: TensorScalar>: Sendable {
     ///   - name: shown in messages.
     ///   - forward: the output value from the input values.
     ///   - pullback: `(gradient of the output, inputs, output) -> gradients of the inputs`.
+    ///   - file: the caller's file, named in error messages (filled in by the compiler).
+    ///   - line: the caller's line, likewise.
     public init(name: String,
                 forward: @escaping @Sendable ([Tensor<Scalar>]) -> Tensor<Scalar>,
                 pullback: @escaping @Sendable (_ gradient: Variable<Scalar>, _ inputs: [Variable<Scalar>], _ output: Variable<Scalar>)

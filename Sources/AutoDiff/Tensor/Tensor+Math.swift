@@ -157,7 +157,7 @@ infix operator .== : ComparisonPrecedence
 infix operator .!= : ComparisonPrecedence
 
 extension Tensor where Scalar: TensorScalar {
-    /// Elementwise `<`, broadcasting; a mask for ``select(_:_:_:file:line:)``.
+    /// Elementwise `<`, broadcasting; a mask for `select(_:_:_:)`.
     @inlinable public static func .< (l: Tensor, r: Tensor) -> Tensor<Bool> { zip(l, r, op: ".<") { $0 < $1 } }
     /// Elementwise `<=`, broadcasting.
     @inlinable public static func .<= (l: Tensor, r: Tensor) -> Tensor<Bool> { zip(l, r, op: ".<=") { $0 <= $1 } }

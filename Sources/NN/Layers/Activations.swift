@@ -35,7 +35,7 @@ public struct Tanh: Layer {
 }
 
 /// Probabilities along an axis (default: the last), `nn.Softmax`. For training, prefer raw logits with
-/// ``softmaxCrossEntropy(logits:labels:reduction:)``, which is stabler.
+/// ``softmaxCrossEntropy(logits:labels:reduction:file:line:)``, which is stabler.
 public struct Softmax: Layer {
     /// The axis along which the probabilities sum to 1.
     public let axis: Int

@@ -186,7 +186,7 @@ public enum LayerBuilder {
 public final class Sequential: CallerLocatingLayer {
     /// The layers, in order.
     public let layers: [any Layer]
-    /// Whether the model is in training mode (dropout active). ``fit(_:_:loss:optimizer:epochs:batchSize:validation:callbacks:shuffle:verbosity:generator:)``
+    /// Whether the model is in training mode (dropout active). `fit(…)`
     /// switches it on while training; ``predict(_:)`` runs in evaluation mode.
     public private(set) var isTraining = true
 

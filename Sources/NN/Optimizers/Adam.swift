@@ -71,7 +71,7 @@ public class Adam: OptimizerBase<Adam.State> {
 
     /// The rule above, in one pass over the elements that updates the moments in place: the vector kernel
     /// (`autodiff_adam_update`, in C) takes what it can when there is no weight decay, and the reference loop
-    /// (``referenceUpdate(_:_:_:_:from:_:)``) the rest, with the same operations in the same order (same bits).
+    /// (`referenceUpdate`) the rest, with the same operations in the same order (same bits).
     public override func update(_ theta: inout Tensor<Float>, gradient: Tensor<Float>, state: inout State?) {
         var s = state ?? State(firstMoment: .zeros(like: gradient), secondMoment: .zeros(like: gradient), step: 0)
         state = nil   // `s` alone refers to the moments: they are written in place

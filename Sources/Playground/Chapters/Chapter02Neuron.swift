@@ -26,8 +26,8 @@ func neuronChapter(_ context: Context) throws {
     sigmoid σ' = σ(1 − σ), tanh' = 1 − tanh², relu' = [z > 0], leaky relu' = z > 0 ? 1 : α.
     """)
     for (name, f) in activations {
-        let slopes = [-2.0, 0.5, 2].map { z in gradient(at: Tensor(z), of: { f($0) }).scalar }
-        context.say("  \(name.padding(toLength: 17, withPad: " ", startingAt: 0)) derivative at z = −2, 0.5, 2: \(slopes.map { format($0, 3) })")
+        let samples = [-2.0, 0.5, 2].map { z in gradient(at: Tensor(z), of: { f($0) }).scalar }
+        context.say("  \(name.padding(toLength: 17, withPad: " ", startingAt: 0)) derivative at z = −2, 0.5, 2: \(samples.map { format($0, 3) })")
     }
     let zs = (0...100).map { -5 + Double($0) / 10 }
     var plot = LinePlot(title: "Activations (solid) and their derivatives (dashed)", xLabel: "z", yLabel: "value")
