@@ -29,7 +29,7 @@ build() {
 for module in "${modules[@]}"; do
     build "$module"
     if [ ! -f "$graphs/all/$module.symbols.json" ]; then
-        find "$work/build" -maxdepth 3 -type d -name "$module.build" -exec rm -rf {} +
+        find "$work/build" -maxdepth 3 -type d -name "$module.build" -prune -exec rm -rf {} +
         build "$module"
     fi
 done

@@ -4,13 +4,16 @@ import NN
 func xorChapter(_ context: Context) throws {
     context.say("""
     XOR is not linearly separable, so it needs a hidden layer. A 2-3-1 network with sigmoid activations,
-    mean squared error and plain (full-batch) gradient descent with learning rate 2, from seed \(context.seed + 6):
+    mean squared error and plain (full-batch) gradient descent with learning rate 2. The initial weights
+    come from the seed given to withRandomSeed:
     """)
     let x = Tensor<Float>([[0, 0], [0, 1], [1, 0], [1, 1]])
     let y = Tensor<Float>([[0], [1], [1], [0]])
-    let model = Sequential {
-        Dense(inputSize: 2, outputSize: 3, activation: sigmoid, weightInitializer: .xavierUniform)
-        Dense(inputSize: 3, outputSize: 1, activation: sigmoid, weightInitializer: .xavierUniform)
+    let model = withRandomSeed(context.seed + 6) {
+        Sequential {
+            Dense(inputSize: 2, outputSize: 3, activation: sigmoid, weightInitializer: .xavierUniform)
+            Dense(inputSize: 3, outputSize: 1, activation: sigmoid, weightInitializer: .xavierUniform)
+        }
     }
     let optimizer = SGD(for: model, learningRate: 2)
     var losses: [Double] = []

@@ -163,6 +163,7 @@ struct PasteableCode {
     }
 
     static func bracketDelta(_ line: String) -> Int {
+        let line = line.replacingOccurrences(of: "\"\"\"", with: "")   // a multi-line literal's delimiters
         var depth = 0, inString = false, escaped = false
         var interpolation: [Int] = []   // bracket depth at each open \( inside a string
         var previous: Character = " "
@@ -188,7 +189,7 @@ struct PasteableCode {
 
     /// Whether `text` uses the identifier `name` (not as a member `.name` or part of a longer word).
     static func mentions(_ text: String, _ name: String) -> Bool {
-        text.range(of: "(?<![\\w.])" + NSRegularExpression.escapedPattern(for: name) + "(?!\\w)", options: .regularExpression) != nil
+        text.range(of: "(?<![\\w.\\\\])" + NSRegularExpression.escapedPattern(for: name) + "(?!\\w)", options: .regularExpression) != nil
     }
 
     /// The names a `let`, `var` or `func` line declares.
@@ -222,7 +223,12 @@ struct PasteableCode {
 
     /// Whether the line only adds to or changes `name` (append, +=, an element assignment).
     static func mutates(_ line: String, _ name: String) -> Bool {
-        let t = line.trimmingCharacters(in: .whitespaces)
+        var t = line.trimmingCharacters(in: .whitespaces)
+        // A one-line loop or condition: its body counts (`for c in 0..<n { flat += [c] }`).
+        if ["for ", "if ", "while "].contains(where: { t.hasPrefix($0) }), t.hasSuffix("}"),
+           let open = t.firstIndex(of: "{") {
+            t = String(t[t.index(after: open)..<t.index(before: t.endIndex)]).trimmingCharacters(in: .whitespaces)
+        }
         guard t.hasPrefix(name) else { return false }
         let rest = t.dropFirst(name.count)
         return [".append(", ".swapAt(", ".insert(", ".series.append(", ".dashed.append(", ".marks.append(", " += ", " = "]
