@@ -90,6 +90,7 @@ struct PlaygroundTests {
         #expect(list.status == 0 && list.out.contains("  6  xor") && list.out.contains(" 11  trust"))
         let help = try runPlayground(["--help"])
         #expect(help.status == 0 && help.out.hasPrefix("usage: playground"))
+        try? FileManager.default.removeItem(at: FileManager.default.temporaryDirectory.appendingPathComponent("pg-one"))
         let one = try runPlayground(["1", "--out", FileManager.default.temporaryDirectory.appendingPathComponent("pg-one").path])
         #expect(one.status == 0 && one.out.contains("Chapter 1:") && !one.out.contains("Chapter 2:"))
         try checkTourPage(in: FileManager.default.temporaryDirectory.appendingPathComponent("pg-one"), chapters: [1])

@@ -4,6 +4,7 @@ import NN
 /// Chapter 10: the UCI handwritten digits with an MLP, `fit` and its progress display, a confusion matrix,
 /// misclassified digits, and the parameters saved to a safetensors file and loaded back.
 func digitsChapter(_ context: Context) throws {
+    // Data/digits.csv of this repository, found from this source file (in a package of your own: its path).
     let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Data/digits.csv")
     context.say("""
@@ -62,6 +63,6 @@ func digitsChapter(_ context: Context) throws {
     let reloaded = makeMLP()
     try reloaded.loadParameters(from: parameters)
     let same = reloaded.predict(test.inputs) == model.predict(test.inputs)
-    context.say("\n  Parameters saved to \(parameters.path) (safetensors, PyTorch names \(model.namedParameters.map(\.name)))")
+    context.say("\n  Parameters saved to \(parameters.lastPathComponent) (safetensors, PyTorch names \(model.namedParameters.map(\.name)))")
     context.say("  loaded into a fresh model: \(same ? "identical predictions" : "PREDICTIONS DIFFER")")
 }

@@ -111,7 +111,7 @@ struct PasteableCode {
             changed = false
             for u in units.indices where !out.contains(u) && !units[u].text.isEmpty && units[u].firstCode != "}" {
                 let text = units[u].text
-                if text.contains("context.save(") || Self.playgroundOnly.contains(where: { Self.mentions(text, $0) })
+                if Self.codeOnly(text).contains("context.save(") || Self.playgroundOnly.contains(where: { Self.mentions(text, $0) })
                     || tainted.contains(where: { Self.mentions(text, $0) }) {
                     removeBlock(u)
                     tainted.formUnion(Self.declaredNames(units[u].firstCode))
@@ -187,9 +187,64 @@ struct PasteableCode {
         return depth
     }
 
-    /// Whether `text` uses the identifier `name` (not as a member `.name` or part of a longer word).
+    /// Whether the code of `text` uses the identifier `name` (not as a member `.name`, part of a longer word, or
+    /// a word in a string literal; in an interpolation, yes).
     static func mentions(_ text: String, _ name: String) -> Bool {
-        text.range(of: "(?<![\\w.\\\\])" + NSRegularExpression.escapedPattern(for: name) + "(?!\\w)", options: .regularExpression) != nil
+        codeOnly(text).range(of: "(?<![\\w.\\\\])" + NSRegularExpression.escapedPattern(for: name) + "(?!\\w)", options: .regularExpression) != nil
+    }
+
+    /// `text` with the contents of its string literals left out, but not their interpolations.
+    static func codeOnly(_ text: String) -> String {
+        let chars = Array(text)
+        var out = ""
+        var i = 0, depth = 0, inString = false, multiLine = false
+        var interpolations: [(multiLine: Bool, depth: Int)] = []
+        func triple(_ k: Int) -> Bool { k + 2 < chars.count && chars[k] == "\"" && chars[k + 1] == "\"" && chars[k + 2] == "\"" }
+        while i < chars.count {
+            let c = chars[i]
+            if inString {
+                if c == "\\" && i + 1 < chars.count {
+                    if chars[i + 1] == "(" {
+                        interpolations.append((multiLine, depth))
+                        depth += 1
+                        inString = false
+                        out.append("(")
+                    }
+                    i += 2
+                    continue
+                }
+                if multiLine ? triple(i) : c == "\"" {
+                    inString = false
+                    out += "\"\""
+                    i += multiLine ? 3 : 1
+                    continue
+                }
+                if c == "\n" { out.append("\n") }
+                i += 1
+                continue
+            }
+            if c == "\"" {
+                multiLine = triple(i)
+                inString = true
+                i += multiLine ? 3 : 1
+                continue
+            }
+            if c == "(" { depth += 1 }
+            if c == ")" {
+                depth -= 1
+                if let last = interpolations.last, last.depth == depth {
+                    interpolations.removeLast()
+                    inString = true
+                    multiLine = last.multiLine
+                    out.append(")")
+                    i += 1
+                    continue
+                }
+            }
+            out.append(c)
+            i += 1
+        }
+        return out
     }
 
     /// The names a `let`, `var` or `func` line declares.
