@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -208,7 +209,7 @@ final class MPIComm: @unchecked Sendable {
     // MARK: Exit
 
     /// At exit: tells every other process this one has finished, waits until all of them have finished too,
-    /// then finalizes MPI. With a collective left pending (a process finished early), aborts the job instead.
+    /// then finalizes MPI.
     func finishAtExit() {
         let (alreadyDone, broken, finished) = state.withLock { s in
             defer { s.finalized = true }
@@ -218,9 +219,14 @@ final class MPIComm: @unchecked Sendable {
         var flag: Int32 = 0
         guard library.finalized(&flag) == 0, flag == 0 else { return }
         if broken {
-            // A header exchange is still pending on the world: MPI_Finalize could wait for it forever.
-            _ = library.abort(world, 1)
-            return
+            // A header exchange is still pending on the world. MPI_Finalize returns all the same with Open MPI 4,
+            // but should it ever wait for it, end the process after 10 s: mpirun then ends the job.
+            Thread.detachNewThread {
+                sleep(10)
+                FileHandle.standardError.write(Data(
+                    "ProcessGroup: MPI_Finalize did not return within 10 s after a failed collective; exiting\n".utf8))
+                _exit(1)
+            }
         }
         let others = (0..<size).filter { $0 != rank }
         let token = UnsafeMutablePointer<Int64>.allocate(capacity: 1)   // both live until the process ends

@@ -81,16 +81,14 @@ struct MPILibrary: @unchecked Sendable {
     /// Bytes of an `MPI_Status` (Open MPI's is 24; room to spare).
     static let statusBytes = 64
 
-    /// The names tried, in order: `AUTODIFF_MPI_LIBRARY` when set, then Open MPI's usual library names.
+    /// The names tried, in order: only `AUTODIFF_MPI_LIBRARY` when it is set, otherwise Open MPI's usual names.
     static var candidates: [String] {
-        var names: [String] = []
-        if let path = getenv("AUTODIFF_MPI_LIBRARY") { names.append(String(cString: path)) }
+        if let path = getenv("AUTODIFF_MPI_LIBRARY") { return [String(cString: path)] }
         #if canImport(Darwin)
-        names += ["libmpi.40.dylib", "libmpi.dylib", "/opt/homebrew/lib/libmpi.dylib", "/usr/local/lib/libmpi.dylib"]
+        return ["libmpi.40.dylib", "libmpi.dylib", "/opt/homebrew/lib/libmpi.dylib", "/usr/local/lib/libmpi.dylib"]
         #else
-        names += ["libmpi.so.40", "libmpi.so", "/usr/lib64/openmpi/lib/libmpi.so.40", "/usr/lib/openmpi/lib/libmpi.so.40"]
+        return ["libmpi.so.40", "libmpi.so", "/usr/lib64/openmpi/lib/libmpi.so.40", "/usr/lib/openmpi/lib/libmpi.so.40"]
         #endif
-        return names
     }
 
     /// Loads the first candidate that is Open MPI, or throws ``ProcessGroupError/libraryNotFound(tried:)``
