@@ -17,7 +17,7 @@ import Musl
 /// try group.allReduce(&t)               // [0 + 1 + … + (size − 1), size] on every process
 /// ```
 ///
-/// Every process must make the same collective calls (``allReduce(_:file:line:)``, ``broadcast(_:from:file:line:)``,
+/// Every process must make the same collective calls (``allReduce(_:)``, ``broadcast(_:from:file:line:)``,
 /// ``barrier()``, ``averageGradients(of:)``, `fit(…, processGroup:)`) in the same order with the same sizes.
 /// Each call first exchanges a small header (which call, how many elements), so a mismatch, or a process that
 /// reached the end of its program instead, throws a ``ProcessGroupError`` on the waiting processes naming the call
@@ -34,6 +34,8 @@ public final class ProcessGroup: @unchecked Sendable {
     /// The MPI library in use (Open MPI's version line), or nil for the group of one process without MPI.
     public let library: String?
     let mpi: MPIComm?
+    /// The buffer `averageGradients` reuses.
+    private let gradientBuffer = Mutex(UnsafeMutableBufferPointer<Float>(start: nil, count: 0))
 
     /// The largest message, in bytes, one MPI call carries; collectives over more elements are split into calls of
     /// at most this size (MPI counts elements in a 32-bit `int`). 1 GiB unless changed.
@@ -126,42 +128,53 @@ public final class ProcessGroup: @unchecked Sendable {
         let counts = parameters.map { $0.scalarCount }
         let gradientCount = counts.reduce(0, +)
         // Layout: the weighted gradients, one presence flag per parameter, the statistics, the weight.
-        var buffer = [Float](repeating: 0, count: gradientCount + parameters.count + statistics.count + 1)
-        buffer.withUnsafeMutableBufferPointer { out in
-            var offset = 0
-            for (i, p) in parameters.enumerated() {
-                if let g = p.grad {
-                    g.withUnsafeBufferPointer { g in
-                        if weight == 1 {
-                            for j in 0..<g.count { out[offset + j] = g[j] }
-                        } else {
-                            for j in 0..<g.count { out[offset + j] = g[j] * weight }
-                        }
-                    }
-                    out[gradientCount + i] = 1
-                }
-                offset += counts[i]
+        let length = gradientCount + parameters.count + statistics.count + 1
+        // Kept between calls: a new buffer each step costs Open MPI page faults and memory registrations.
+        let buffer = gradientBuffer.withLock { kept in
+            if kept.count < length {
+                kept.deallocate()
+                kept = UnsafeMutableBufferPointer<Float>.allocate(capacity: length)
             }
-            for (j, s) in statistics.enumerated() { out[gradientCount + parameters.count + j] = s }
-            out[out.count - 1] = weight
+            return UnsafeMutableBufferPointer(rebasing: kept[0..<length])
         }
-        try buffer.withUnsafeMutableBufferPointer { try mpi.allReduce($0, operation: operation, kind: .averageGradients) }
-        let total = buffer[buffer.count - 1]
+        let out = buffer.baseAddress!
+        out.initialize(repeating: 0, count: length)
         var offset = 0
         for (i, p) in parameters.enumerated() {
+            if let g = p.grad {
+                g.withUnsafeBufferPointer { g in
+                    let n = g.count, source = g.baseAddress!, target = out + offset
+                    if weight == 1 {
+                        target.update(from: source, count: n)
+                    } else {
+                        for j in 0..<n { target[j] = source[j] * weight }
+                    }
+                }
+                out[gradientCount + i] = 1
+            }
+            offset += counts[i]
+        }
+        for (j, s) in statistics.enumerated() { out[gradientCount + parameters.count + j] = s }
+        out[length - 1] = weight
+        try mpi.allReduce(buffer, operation: operation, kind: .averageGradients)
+        let total = out[length - 1]
+        offset = 0
+        for (i, p) in parameters.enumerated() {
             defer { offset += counts[i] }
-            guard buffer[gradientCount + i] > 0, total > 0 else {
+            guard out[gradientCount + i] > 0, total > 0 else {
                 p.grad = nil
                 continue
             }
-            let mean = [Float](unsafeUninitializedCapacity: counts[i]) { out, initialized in
-                for j in 0..<counts[i] { out[j] = buffer[offset + j] / total }
-                initialized = counts[i]
+            let n = counts[i], source = UnsafePointer(out + offset)
+            let mean = [Float](unsafeUninitializedCapacity: n) { target, initialized in
+                let target = target.baseAddress!
+                for j in 0..<n { target[j] = source[j] / total }
+                initialized = n
             }
             p.grad = Tensor(shape: p.shape, scalars: mean)
         }
-        let start = gradientCount + parameters.count
-        return (Array(buffer[start..<(start + statistics.count)]), total)
+        let first = gradientCount + parameters.count
+        return ((0..<statistics.count).map { out[first + $0] }, total)
     }
 }
 

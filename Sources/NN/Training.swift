@@ -276,7 +276,9 @@ extension Layer {
             var total: Float = 0, right = 0, seen = 0, hasAccuracy = true
             for (b, global) in loader.nextOrder().enumerated() {
                 // This process's share: the rank-th of `size` contiguous parts of the global batch.
-                let indices = parallelism.map { p in Array(global[(global.count * p.rank / p.size)..<(global.count * (p.rank + 1) / p.size)]) } ?? global
+                let indices = parallelism.map { p in
+                    Array(global[(global.count * p.rank / p.size)..<(global.count * (p.rank + 1) / p.size)])
+                } ?? global
                 optimizer.zeroGrad()
                 var step = (count: indices.count, lossSum: Float(0), correct: 0)
                 if !indices.isEmpty {
