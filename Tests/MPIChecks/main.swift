@@ -4,6 +4,7 @@
 //     mpirun --allow-run-as-root --oversubscribe -np 2 .build/debug/MPIChecks            the checks below
 //     mpirun … .build/debug/MPIChecks finish-early     rank 1 ends at once; rank 0's allReduce must throw
 //     mpirun … .build/debug/MPIChecks crash            rank 1 crashes; mpirun must end the job
+//     mpirun … .build/debug/MPIChecks large            one allReduce of more than 2³¹ bytes (6 GiB of memory, 3 min)
 //
 // Every process prints its failures; the exit status is 1 when any process failed a check.
 import DistributedTraining
@@ -53,10 +54,26 @@ case "crash":
     try? group.allReduce(&t)
     say("FAILED: allReduce returned although rank 1 crashed")
     exit(1)
+case "large":
+    // More than 2³¹ bytes in one allReduce (several MPI calls of at most chunkByteLimit); about 6 GiB of memory.
+    let count = (1 << 29) + 7
+    var t = Tensor<Float>(repeating: Float(rank + 1), shape: [count])
+    let t0 = Date()
+    do {
+        try group.allReduce(&t)
+    } catch {
+        say("FAILED: allReduce of \(count) Float threw: \(error)")
+        exit(1)
+    }
+    let seconds = Date().timeIntervalSince(t0)
+    let expected = Float(size * (size + 1) / 2)
+    let wrong = t.withUnsafeBufferPointer { b in b.reduce(0) { $0 + ($1 == expected ? 0 : 1) } }
+    say("allReduce of \(count) Float (\(count * 4) bytes) in \(String(format: "%.1f", seconds)) s: \(wrong) wrong elements")
+    exit(wrong == 0 ? 0 : 1)
 case nil:
     break
 case let other?:
-    print("MPIChecks: unknown scenario '\(other)' (finish-early, crash)")
+    print("MPIChecks: unknown scenario '\(other)' (finish-early, crash, large)")
     exit(2)
 }
 

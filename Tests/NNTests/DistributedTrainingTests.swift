@@ -30,6 +30,26 @@ struct DistributedTrainingTests {
         #expect(layer.bias.grad == nil)
     }
 
+    @Test("API.md's lines compile and run as printed")
+    func apiAsPrinted() throws {
+        let group = try ProcessGroup.current()   // the MPI world when started by mpirun, otherwise one process
+        let (rank, size): (Int, Int) = (group.rank, group.size)
+        #expect(rank < size)
+        var t = Tensor<Float>([1, 2, 3])
+        try group.allReduce(&t)
+        try group.broadcast(&t, from: 0)
+        let model = withRandomSeed(3) { Sequential([Dense(inputSize: 2, outputSize: 2)]) }
+        let x = Tensor<Float>([[0, 1], [1, 0], [1, 1], [0, 0]])
+        let labels = [1, 0, 1, 0]
+        let optimizer = Adam(for: model, learningRate: 0.01)
+        softmaxCrossEntropy(logits: model(Variable(x, requiresGrad: false)), labels: labels).backward()
+        try group.averageGradients(of: model)
+        optimizer.zeroGrad()
+        let history = try model.fit(x, labels, loss: .softmaxCrossEntropy, optimizer: optimizer, epochs: 3,
+                                    batchSize: 16, processGroup: group)
+        #expect(history.epochs == 3)
+    }
+
     @Test("fit with a group of one process is the plain fit, bit for bit")
     func fitWithOneProcess() throws {
         guard !ProcessGroup.isStartedByMPIRun else { return }
