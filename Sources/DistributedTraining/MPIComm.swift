@@ -29,6 +29,8 @@ final class MPIComm: @unchecked Sendable {
         var finalized = false
     }
     let state = Mutex(State())
+    /// Held for each collective: MPI is initialized for one thread at a time (`MPI_THREAD_SERIALIZED`).
+    let calls = Mutex(())
 
     /// Seconds a collective keeps waiting after a finished notice arrived (its data may still be in flight).
     static let graceSeconds = 2.0
@@ -89,6 +91,10 @@ final class MPIComm: @unchecked Sendable {
 
     /// Sums `buffer` over the processes in place, in chunks of at most ``ProcessGroup/chunkByteLimit`` bytes.
     func allReduce<S>(_ buffer: UnsafeMutableBufferPointer<S>, operation: String, kind: CollectiveKind) throws {
+        try calls.withLock { _ in try allReduceLocked(buffer, operation: operation, kind: kind) }
+    }
+
+    private func allReduceLocked<S>(_ buffer: UnsafeMutableBufferPointer<S>, operation: String, kind: CollectiveKind) throws {
         let scalar = ScalarCode.of(S.self)
         precondition(scalar == .float || scalar == .double, "\(operation): only Float and Double tensors are summed")
         try agree(operation: operation, kind: kind, count: buffer.count, scalar: scalar, root: 0)
@@ -105,6 +111,11 @@ final class MPIComm: @unchecked Sendable {
     /// Copies `root`'s bytes to every process, in chunks of at most ``ProcessGroup/chunkByteLimit`` bytes.
     func broadcast(_ buffer: UnsafeMutableRawBufferPointer, scalar: ScalarCode, root: Int, operation: String,
                    kind: CollectiveKind = .broadcast) throws {
+        try calls.withLock { _ in try broadcastLocked(buffer, scalar: scalar, root: root, operation: operation, kind: kind) }
+    }
+
+    private func broadcastLocked(_ buffer: UnsafeMutableRawBufferPointer, scalar: ScalarCode, root: Int,
+                                 operation: String, kind: CollectiveKind) throws {
         let stride = scalar == .double ? 8 : scalar == .float ? 4 : 1
         try agree(operation: operation, kind: kind, count: buffer.count / stride, scalar: scalar, root: root)
         let chunk = max(1, min(Int(Int32.max), ProcessGroup.chunkByteLimit / stride))
@@ -118,8 +129,13 @@ final class MPIComm: @unchecked Sendable {
         }
     }
 
-    /// Exchanges what each process is calling; throws on every process when they differ, or when a process
-    /// reached the end of its program instead.
+    /// Waits for every process: the header exchange alone.
+    func barrier() throws {
+        try calls.withLock { _ in try agree(operation: "barrier", kind: .barrier, count: 0, scalar: .none, root: 0) }
+    }
+
+    /// Exchanges what each process is calling (the caller holds `calls`); throws on every process when they
+    /// differ, or when a process reached the end of its program instead.
     func agree(operation: String, kind: CollectiveKind, count: Int, scalar: ScalarCode, root: Int) throws {
         let fields = 5
         let sequence: Int64 = try state.withLock { state in

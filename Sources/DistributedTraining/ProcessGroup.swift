@@ -108,7 +108,7 @@ public final class ProcessGroup: @unchecked Sendable {
 
     /// Waits until every process has called `barrier()`.
     public func barrier() throws {
-        try mpi?.agree(operation: "barrier", kind: .barrier, count: 0, scalar: .none, root: 0)
+        try mpi?.barrier()
     }
 
     /// Replaces every parameter's gradient by its mean over the processes, in one allreduce of all the gradients

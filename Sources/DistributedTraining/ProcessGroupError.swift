@@ -9,6 +9,7 @@ public enum ProcessGroupError: Error, Equatable, CustomStringConvertible {
     /// Other processes reached the end of their program while this one waited in a collective for them.
     case processesFinished(operation: String, rank: Int, finished: [Int])
 
+    /// The message: what failed, on which rank, and what to do.
     public var description: String {
         switch self {
         case .libraryNotFound(let tried):
