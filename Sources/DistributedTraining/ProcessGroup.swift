@@ -96,8 +96,8 @@ public final class ProcessGroup: @unchecked Sendable {
     public func broadcast<Scalar: TensorScalar>(_ tensor: inout Tensor<Scalar>, from root: Int,
                                                 file: StaticString = #fileID, line: UInt = #line) throws {
         guard root >= 0 && root < size else {
-            preconditionFailure("ProcessGroup.broadcast(_:from:): root \(root) is not a rank of this group of \(size) "
-                                + "process\(size == 1 ? "" : "es"); pass a rank in 0..<\(size)", file: file, line: line)
+            fatalError("ProcessGroup.broadcast(_:from:): root \(root) is not a rank of this group of \(size) "
+                       + "process\(size == 1 ? "" : "es"). Fix: pass a rank in 0..<\(size) (group.size)", file: file, line: line)
         }
         guard let mpi else { return }
         try tensor.withUnsafeMutableBufferPointer { buffer in
