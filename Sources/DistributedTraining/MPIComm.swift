@@ -56,6 +56,9 @@ final class MPIComm: @unchecked Sendable {
         var flag: Int32 = 0
         try check(mpi.initialized(&flag), "MPI_Initialized")
         if flag == 0 {
+            // A process waiting in a collective gives its core to others (sched_yield) instead of spinning, unless
+            // the user chose otherwise: on a machine shared with other work, spinning delays the process waited for.
+            setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0)
             var provided: Int32 = 0
             try check(mpi.initThread(nil, nil, MPILibrary.threadSerialized, &provided), "MPI_Init_thread")
         }
