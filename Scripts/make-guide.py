@@ -374,8 +374,9 @@ Each step sends the gradients once through an allreduce. A ring allreduce over p
   step time ≈ compute(batch per process) + 2(p−1)/p × B ÷ link bandwidth + 2(p−1)·α
 
 (`fit` does not overlap the allreduce with the backward pass, as PyTorch's DDP does by buckets). For the wide MLP
-784-512-512-10, B = 669,706 Float gradients = 2.68 MB, and one step of batch 128 computes in 8–11 ms (the performance notes; 13–21 ms while other programs shared the cores)
-on one thread of this machine. On paper, with α neglected:
+784-512-512-10, B = 669,706 Float gradients = 2.68 MB, and one step of batch 128 computes in 8–11 ms on one
+thread of this machine when it is quiet (the performance notes; 9.5–33 ms in this session's runs). On paper,
+with α neglected and 10 ms of compute:
 
 | link | p = 2 | p = 8 | p = 32 |
 |---|---|---|---|
@@ -387,12 +388,35 @@ on one thread of this machine. On paper, with α neglected:
 | efficiency, batch 32 per process | 92 % | 87 % | 86 % |
 
 Latency matters for small models and many processes: with α ≈ 30 µs on Ethernet, 32 processes add 2 ms per step.
-The digits MLP (17,226 parameters, 69 KB) computes a step of batch 32 in about 0.2 ms, so it cannot gain from
+The digits MLP (17,226 parameters, 69 KB) computes a step of batch 32 in about 0.1 ms, so it cannot gain from
 more processes: its step is all latency.
 
-Measured on this 2-core machine (`swift run -c release --package-path Benchmarks autodiff-benchmarks distributed`,
-which starts itself under `mpirun -np 2`; shared memory between the processes, one thread each, while other
-programs were using the cores): MEASURED_TABLE
+Measured on this 2-core machine with `swift run -c release --package-path Benchmarks autodiff-benchmarks
+distributed` (one process, then the same program started under `mpirun -np 2`: shared memory between the
+processes, one thread each) and `Benchmarks/peers/allreduce_mpi4py.py` (NumPy through mpi4py on the same Open MPI
+4.1.4). Other programs were compiling on the same two cores during the whole session (load average 4–10), and
+processes that must meet at every step suffer from that far more than one process does: the one waiting can only
+go on when the scheduler runs the other. Ranges over 10–17 runs:
+
+| | 1 process, 1 thread | 1 process, 2 threads | 2 processes |
+|---|---|---|---|
+| digits epoch, global batch 32 | 4.0–12.8 ms | 4.1–12.2 ms | 4.4–4.5 ms at the quietest (load 3.7); 48–124 ms under load (28–420 ms before waiting processes yielded their core) |
+| wide step, global batch 128 | 9.5–33 ms | 6.8–20 ms | 5.0–6.3 ms at the quietest; 25–34 ms under load |
+
+| allreduce, 2 processes: median (range) | ours | mpi4py |
+|---|---|---|
+| the wide MLP's gradients, 2.55 MiB | 1.5 ms (0.36–21) | 0.99 ms (0.25–10.5) |
+| 1 MiB | 0.43 ms (0.11–2.5) | 0.33 ms (0.11–3.6) |
+| 64 MiB | 224 ms (92–279) | 182 ms (81–264) |
+| the header exchanged before each collective (a barrier) | 1–5 µs | — |
+
+So on this machine: the digits MLP cannot gain from a second process (0.1 ms of compute per step against two
+meetings per step); the wide step gains 1.5–1.9× (efficiency 75–95 %) when the cores are free, and loses when
+they are not. Large messages run at memory speed for both libraries, which the compilers shared. The formula with
+the measured inputs: at the quietest, the 2.68 MB allreduce took 0.36 ms over shared memory (2(p−1)/p × B ÷ time
+= 7.4 GB/s), 4 % of a 9.5 ms step; two processes then need half the compute (4.8 ms) plus that, 5.1 ms, against
+the 5.0–6.3 ms measured. Our allreduce is 1.4–1.5× mpi4py's time on the wide gradients (best and median): the
+header exchange is one more meeting of the processes, which costs 1–5 µs on free cores and more under load.
 """),
 ]
 

@@ -5,16 +5,21 @@ allReduce (`autodiff-benchmarks distributed` prints the same table).
     mpirun --allow-run-as-root --oversubscribe -np 2 /work/venv/bin/python Benchmarks/peers/allreduce_mpi4py.py
 
 Each size: a Float32 sum in place (MPI.IN_PLACE), median of the timed calls after two untimed ones, each call
-preceded by a barrier; bus bandwidth = 2(p-1)/p x bytes / time.
+preceded by a barrier; bus bandwidth = 2(p-1)/p x bytes / time. Like DistributedTraining, waiting processes yield
+their core (Open MPI's mpi_yield_when_idle) unless OMPI_MCA_mpi_yield_when_idle is set: pass
+`-x OMPI_MCA_mpi_yield_when_idle=0` to mpirun to compare both spinning.
 """
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
 
 import numpy as np
-from mpi4py import MPI
+
+os.environ.setdefault("OMPI_MCA_mpi_yield_when_idle", "1")   # read by MPI_Init, which importing MPI calls
+from mpi4py import MPI  # noqa: E402
 
 
 def median_ms(comm, buffer, repeat):
@@ -37,7 +42,8 @@ def main():
     rank, size = comm.Get_rank(), comm.Get_size()
     figures = {}
     say = print if rank == 0 else (lambda *a, **k: None)
-    say(f"mpi4py {MPI.Get_library_version().splitlines()[0].split(',')[0]}, {size} processes")
+    say(f"mpi4py {MPI.Get_library_version().splitlines()[0].split(',')[0]}, {size} processes, "
+        f"mpi_yield_when_idle={os.environ['OMPI_MCA_mpi_yield_when_idle']}")
     gradients = 784 * 512 + 512 + 512 * 512 + 512 + 512 * 10 + 10
     ms = median_ms(comm, np.full(gradients, rank, dtype=np.float32), args.repeat)
     say(f"  allreduce of the wide MLP's {gradients} gradients: {ms:.3f} ms")
