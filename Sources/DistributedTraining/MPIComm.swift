@@ -36,6 +36,9 @@ final class MPIComm: @unchecked Sendable {
     static let graceSeconds = 2.0
     static let noticeTag: Int32 = 7001
 
+    /// An `MPI_Status` for `MPI_Iprobe` (used under `calls` or at exit only).
+    let status = UnsafeMutableRawPointer.allocate(byteCount: MPILibrary.statusBytes, alignment: 8)
+
     /// The communicator of the one MPI world, for the exit handler.
     nonisolated(unsafe) static var active: MPIComm?
 
@@ -202,8 +205,6 @@ final class MPIComm: @unchecked Sendable {
 
     /// Receives the finished notices that have arrived; true when there is at least one (now or before).
     func receiveNotices() throws -> Bool {
-        let status = UnsafeMutableRawPointer.allocate(byteCount: MPILibrary.statusBytes, alignment: 8)
-        defer { status.deallocate() }
         var flag: Int32 = 0
         while true {
             try check(library.iprobe(MPILibrary.anySource, Self.noticeTag, notices, &flag, status), "MPI_Iprobe")
