@@ -233,6 +233,35 @@ do {
     check(false, "fit threw: \(error)")
 }
 
+// MARK: fit on targets (the other overload), with validation data: the same History on every rank
+
+do {
+    var rng = SeededGenerator(seed: 11)
+    let x = Tensor<Float>.randomNormal(shape: [100, 3], using: &rng)
+    let y = (x * Tensor<Float>([0.5, -1, 2])).sum(alongAxes: 1).reshaped(to: [100, 1])
+    func regression() -> Sequential { withRandomSeed(4) { Sequential([Dense(inputSize: 3, outputSize: 1)]) } }
+    let distributed = regression(), single = regression()
+    let history = try distributed.fit(x, y, loss: .meanSquaredError,
+                                      optimizer: SGD(parameters: distributed.parameters, learningRate: 0.05),
+                                      epochs: 3, batchSize: 8, validation: (x[0..<20], y[0..<20]), verbosity: .silent,
+                                      generator: SeededGenerator(seed: 5), processGroup: group)
+    let reference = try single.fit(x, y, loss: .meanSquaredError,
+                                   optimizer: SGD(parameters: single.parameters, learningRate: 0.05),
+                                   epochs: 3, batchSize: 8 * size, validation: (x[0..<20], y[0..<20]), verbosity: .silent,
+                                   generator: SeededGenerator(seed: 5))
+    let mine = distributed.parameters.flatMap(\.value.scalars), expected = single.parameters.flatMap(\.value.scalars)
+    let relative = (zip(mine, expected).map { abs($0 - $1) }.max() ?? 0) / (expected.map(abs).max() ?? 1)
+    check(relative <= 1e-5, "fit on targets: \(relative) relative difference to one process")
+    check(zip(history.validationLoss, reference.validationLoss).allSatisfy { abs($0 - $1) <= 1e-4 * abs($1) },
+          "fit on targets: validation loss \(history.validationLoss) against \(reference.validationLoss)")
+    var ours = Tensor<Float>(history.loss + history.validationLoss)
+    let own = ours
+    try group.broadcast(&ours, from: 0)
+    check(ours.scalars.map(\.bitPattern) == own.scalars.map(\.bitPattern), "fit on targets: History differs from rank 0's")
+} catch {
+    check(false, "fit on targets threw: \(error)")
+}
+
 // MARK: all ranks agree on the outcome
 
 do {
