@@ -276,7 +276,9 @@ mpirun -np 2 .build/release/train                       # 2 processes on this ma
 
 Add `--allow-run-as-root` when running as root, `--oversubscribe` to start more processes than cores, and
 `-x NAME` to pass an environment variable to the other machines. Each process uses the processors of its machine
-divided by the processes started there (`Parallelism.threadCount`, set by `ProcessGroup.current()`).
+divided by the processes started there (`Parallelism.threadCount`, set by `ProcessGroup.current()`), and a process
+waiting for the others in a collective gives its core away instead of spinning (Open MPI's `mpi_yield_when_idle`;
+`-x OMPI_MCA_mpi_yield_when_idle=0` makes it spin, for a little less latency on machines that run nothing else).
 
 The program below runs unchanged with one process (as in this guide's test) and under `mpirun`:
 """, """
