@@ -2,6 +2,7 @@
 import Foundation
 import Testing
 import NN
+import DistributedTraining
 
 @Suite("Docs/Guide code blocks")
 struct DocsGuideTests {
@@ -139,6 +140,45 @@ struct DocsGuideTests {
         let saved = Parallelism.threadCount
         Parallelism.threadCount = 1                         // like torch.set_num_threads(1): results do not change
         Parallelism.threadCount = saved
+        // END DOCS SNIPPET
+    }
+
+    @Test("Training on several machines")
+    func guideTrainingOnSeveralMachines() throws {
+        // BEGIN DOCS SNIPPET
+        let group = try ProcessGroup.current()              // the MPI world under mpirun, else one process
+        var rng = SeededGenerator(seed: 1)
+        let x = Tensor<Float>.randomNormal(shape: [256, 4], using: &rng)
+        let labels = x[0..<256, 0..<3].argmax(alongAxis: -1)   // the largest of the first three features
+        let model = withRandomSeed(0) {
+            Sequential([Dense(inputSize: 4, outputSize: 16, activation: { relu($0) }), Dense(inputSize: 16, outputSize: 3)])
+        }
+        // batchSize is per process: the global batch is 16 × group.size, so the learning rate grows with it.
+        let optimizer = SGD(parameters: model.parameters, learningRate: 0.05 * Float(group.size), momentum: 0.9)
+        let history = try model.fit(x, labels, loss: .softmaxCrossEntropy, optimizer: optimizer, epochs: 20,
+                                    batchSize: 16, verbosity: .silent, generator: SeededGenerator(seed: 2),
+                                    processGroup: group)
+        #expect(history.loss.last! < history.loss.first! / 2)  // the same History on every process
+
+        // Checkpoint on rank 0 only; the others wait until the file is written.
+        let checkpoint = FileManager.default.temporaryDirectory
+            .appendingPathComponent("several-machines-\(ProcessInfo.processInfo.processIdentifier).safetensors")
+        if group.rank == 0 { try model.saveParameters(to: checkpoint) }
+        try group.barrier()
+
+        // A loop of your own: each process takes its share of the batch, and the gradients are averaged
+        // (one allreduce of all of them) between backward() and step().
+        let mine = Array(stride(from: group.rank, to: 256, by: group.size))
+        optimizer.zeroGrad()
+        softmaxCrossEntropy(logits: model(Variable(x.gathering(atIndices: mine), requiresGrad: false)),
+                            labels: mine.map { labels[$0] }).backward()
+        try group.averageGradients(of: model)
+        optimizer.step()
+
+        var sum = Tensor<Double>([Double(group.rank), 1])
+        try group.allReduce(&sum)                           // [0 + 1 + … + (size − 1), size] on every process
+        #expect(sum.scalars[1] == Double(group.size))
+        if group.rank == 0 { try? FileManager.default.removeItem(at: checkpoint) }
         // END DOCS SNIPPET
     }
 }

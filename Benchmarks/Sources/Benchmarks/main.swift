@@ -38,7 +38,7 @@ while i < arguments.count {
         exit(0)
     case "--help", "-h":
         print("""
-        usage: autodiff-benchmarks [scalar] [chain] [digits] [digits-seeds] [wide] [gemm] [memory] [--repeat N]
+        usage: autodiff-benchmarks [scalar] [chain] [digits] [digits-seeds] [wide] [gemm] [memory] [distributed] [--repeat N]
                autodiff-benchmarks --export DIR   (data, initial weights and batch orders for Benchmarks/peers)
 
         --report FILE  also write the figures as JSON (for Benchmarks/peers/compare.py)
@@ -54,6 +54,8 @@ while i < arguments.count {
         memory   peak resident memory over 10,000 digits training steps (flat after warm-up).
         slow-paths  paths once far slower than their plain counterpart (functional API, broadcast operands,
                  backward through sum and max, a leaf used twice), each beside it: the ratio.
+        distributed  data parallelism over Open MPI: a digits epoch and a wide step with 1 process, then with 2
+                 under mpirun (speed-up, efficiency), and allreduce bandwidth for 1–64 MiB.
         """)
         exit(0)
     case let name where availableWorkloads.contains(name):
@@ -75,6 +77,7 @@ for workload in workloads {
     case "wide": runWideBenchmark(repeats: repeats)
     case "memory": runMemoryBenchmark()
     case "slow-paths": runSlowPathsBenchmark(repeats: repeats)
+    case "distributed": runDistributedBenchmark(repeats: repeats)
     default: break
     }
 }
