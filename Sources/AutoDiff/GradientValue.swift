@@ -44,6 +44,9 @@ protocol GradientValue {
     func padded(into shape: [Int], at bounds: [Range<Int>]) -> Self
     func _gathering(_ indices: [Int], axis: Int) -> Self
     func scatterAdding(atIndices indices: [Int], alongAxis axis: Int, into shape: [Int]) -> Self
+    /// im2col and col2im (``ConvolutionGeometry``).
+    func _unfolded(_ geometry: ConvolutionGeometry) -> Self
+    func _folded(_ geometry: ConvolutionGeometry) -> Self
 }
 
 extension GradientValue {
@@ -92,6 +95,8 @@ extension Tensor: GradientValue where Scalar: TensorScalar {
     }
     @inlinable func sliced(_ bounds: [Range<Int>]) -> Tensor { slice(bounds) }
     @inlinable func _gathering(_ indices: [Int], axis: Int) -> Tensor { gathering(atIndices: indices, alongAxis: axis) }
+    @inlinable func _unfolded(_ geometry: ConvolutionGeometry) -> Tensor { unfolded(geometry) }
+    @inlinable func _folded(_ geometry: ConvolutionGeometry) -> Tensor { folded(geometry) }
 }
 
 extension Variable: GradientValue {

@@ -1,0 +1,297 @@
+// Convolution and pooling on values: the window geometry, im2col (`unfolded`) and its adjoint col2im
+// (`folded`), the convolution as one matrix product per sample and group on the unfolded input, and the
+// pooling windows. Layouts are PyTorch's: NCHW images, [O, C/groups, kH, kW] filters.
+
+/// Where a sliding window goes over a batch of images `[batch, channels, height, width]`: kernel size,
+/// stride, zero padding and dilation per axis, and the output size they give (PyTorch's formula
+/// `⌊(H + 2·padding − dilation·(k − 1) − 1) / stride⌋ + 1`).
+///
+/// Its unfolded input ("columns") is `[batch, channels·kH·kW, outH·outW]`: row `(c·kH + i)·kW + j` holds,
+/// for every output position, the input element under kernel tap (i, j) of channel c (0 in the padding).
+@usableFromInline
+struct ConvolutionGeometry: Sendable, Equatable {
+    @usableFromInline var batch: Int
+    @usableFromInline var channels: Int
+    @usableFromInline var height: Int
+    @usableFromInline var width: Int
+    @usableFromInline var kernelHeight: Int
+    @usableFromInline var kernelWidth: Int
+    @usableFromInline var strideHeight: Int
+    @usableFromInline var strideWidth: Int
+    @usableFromInline var paddingHeight: Int
+    @usableFromInline var paddingWidth: Int
+    @usableFromInline var dilationHeight: Int
+    @usableFromInline var dilationWidth: Int
+    /// The channel groups of a convolution (1 for pooling).
+    @usableFromInline var groups: Int
+
+    @inlinable
+    init(batch: Int, channels: Int, height: Int, width: Int, kernel: (Int, Int), stride: (Int, Int),
+         padding: (Int, Int), dilation: (Int, Int), groups: Int) {
+        self.batch = batch
+        self.channels = channels
+        self.height = height
+        self.width = width
+        (kernelHeight, kernelWidth) = kernel
+        (strideHeight, strideWidth) = stride
+        (paddingHeight, paddingWidth) = padding
+        (dilationHeight, dilationWidth) = dilation
+        self.groups = groups
+    }
+
+    @inlinable var outputHeight: Int { (height + 2 * paddingHeight - dilationHeight * (kernelHeight - 1) - 1) / strideHeight + 1 }
+    @inlinable var outputWidth: Int { (width + 2 * paddingWidth - dilationWidth * (kernelWidth - 1) - 1) / strideWidth + 1 }
+    /// The number of output positions per image.
+    @inlinable var positions: Int { outputHeight * outputWidth }
+    /// The number of kernel taps per image: channels · kH · kW.
+    @inlinable var taps: Int { channels * kernelHeight * kernelWidth }
+    @inlinable var inputShape: [Int] { [batch, channels, height, width] }
+    @inlinable var columnsShape: [Int] { [batch, taps, positions] }
+
+    /// The same windows over each channel as its own image (`[batch·channels, 1, H, W]`): pooling.
+    @inlinable var perChannel: ConvolutionGeometry {
+        var g = self
+        g.batch = batch * channels
+        g.channels = 1
+        g.groups = 1
+        return g
+    }
+
+    /// Whether the numbers make a window that fits: sizes ≥ 1 (padding ≥ 0) and an output of at least one
+    /// position. Nil when they do; otherwise what is wrong and how to fix it.
+    @inlinable
+    var problem: (String, String)? {
+        if strideHeight < 1 || strideWidth < 1 { return ("stride must be ≥ 1", "pass stride: 1 or more") }
+        if dilationHeight < 1 || dilationWidth < 1 { return ("dilation must be ≥ 1", "pass dilation: 1 or more") }
+        if paddingHeight < 0 || paddingWidth < 0 { return ("padding must be ≥ 0", "pass padding: 0 or more") }
+        if kernelHeight < 1 || kernelWidth < 1 { return ("the kernel must be at least 1×1", "use a kernel size ≥ 1") }
+        let spanH = dilationHeight * (kernelHeight - 1) + 1, spanW = dilationWidth * (kernelWidth - 1) + 1
+        if height + 2 * paddingHeight < spanH || width + 2 * paddingWidth < spanW {
+            return ("the kernel spans \(spanH)×\(spanW) (dilation included) but the padded input is only " +
+                    "\(height + 2 * paddingHeight)×\(width + 2 * paddingWidth), so there is no output position",
+                    "use a smaller kernel or dilation, more padding, or a larger input")
+        }
+        return nil
+    }
+
+    /// The range of output columns `ow` whose input column `ow·stride + offset` lies inside `0..<size`.
+    @inlinable
+    static func inside(offset: Int, stride: Int, size: Int, count: Int) -> Range<Int> {
+        // ow·stride + offset ≥ 0  ⇔  ow ≥ ⌈−offset / stride⌉;  ow·stride + offset ≤ size − 1.
+        let low = offset >= 0 ? 0 : (-offset + stride - 1) / stride
+        let highInclusive = size - 1 - offset
+        let high = highInclusive < 0 ? 0 : min(count, highInclusive / stride + 1)
+        return low < high ? low..<high : 0..<0
+    }
+}
+
+extension ConvolutionGeometry {
+    /// im2col of one image: `src` is `[channels, H, W]`, `dst` `[taps, positions]`.
+    @inlinable
+    func unfoldImage<S: TensorScalar>(_ src: UnsafePointer<S>, _ dst: UnsafeMutablePointer<S>) {
+        let oh = outputHeight, ow = outputWidth, positions = oh * ow
+        for c in 0..<channels {
+            for i in 0..<kernelHeight {
+                for j in 0..<kernelWidth {
+                    let row = dst + ((c * kernelHeight + i) * kernelWidth + j) * positions
+                    let columnOffset = j * dilationWidth - paddingWidth
+                    let valid = ConvolutionGeometry.inside(offset: columnOffset, stride: strideWidth, size: width, count: ow)
+                    for y in 0..<oh {
+                        let out = row + y * ow
+                        let ih = y * strideHeight - paddingHeight + i * dilationHeight
+                        if ih < 0 || ih >= height {
+                            out.update(repeating: 0, count: ow)
+                            continue
+                        }
+                        let input = src + (c * height + ih) * width + columnOffset
+                        for x in 0..<valid.lowerBound { out[x] = 0 }
+                        if strideWidth == 1 {
+                            for x in valid { out[x] = input[x] }
+                        } else {
+                            for x in valid { out[x] = input[x * strideWidth] }
+                        }
+                        for x in valid.upperBound..<ow { out[x] = 0 }
+                    }
+                }
+            }
+        }
+    }
+
+    /// col2im of one image: adds each column element of `src` (`[taps, positions]`) into the input element it
+    /// was taken from in `dst` (`[channels, H, W]`); padding taps are dropped.
+    @inlinable
+    func foldImage<S: TensorScalar>(_ src: UnsafePointer<S>, _ dst: UnsafeMutablePointer<S>) {
+        let oh = outputHeight, ow = outputWidth, positions = oh * ow
+        for c in 0..<channels {
+            for i in 0..<kernelHeight {
+                for j in 0..<kernelWidth {
+                    let row = src + ((c * kernelHeight + i) * kernelWidth + j) * positions
+                    let columnOffset = j * dilationWidth - paddingWidth
+                    let valid = ConvolutionGeometry.inside(offset: columnOffset, stride: strideWidth, size: width, count: ow)
+                    for y in 0..<oh {
+                        let ih = y * strideHeight - paddingHeight + i * dilationHeight
+                        if ih < 0 || ih >= height { continue }
+                        let cols = row + y * ow
+                        let output = dst + (c * height + ih) * width + columnOffset
+                        if strideWidth == 1 {
+                            for x in valid { output[x] += cols[x] }
+                        } else {
+                            for x in valid { output[x * strideWidth] += cols[x] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs `body(image)` for every image of the batch: over ``Parallelism/threadCount`` threads when the
+    /// work is large. Each image's output is written by one thread, in the same order: the result does not
+    /// depend on the split.
+    @inlinable
+    func forEachImage(work: Int, _ body: (Int) -> Void) {
+        if batch < 2 || Parallelism.threadCount < 2 || batch * work < 1 << 16 {
+            for n in 0..<batch { body(n) }
+            return
+        }
+        Parallelism.forEach(chunks: batch, body)
+    }
+}
+
+extension Tensor where Scalar: TensorScalar {
+    /// im2col: `[batch, channels, H, W]` → `[batch, channels·kH·kW, outH·outW]` (PyTorch's `F.unfold`).
+    @inlinable
+    func unfolded(_ g: ConvolutionGeometry) -> Tensor {
+        let inSize = g.channels * g.height * g.width, outSize = g.taps * g.positions
+        return withUnsafeBufferPointer { src in
+            Tensor(shape: g.columnsShape, unsafeUninitialized: { dst in
+                guard outSize > 0 else { return }
+                let s = UncheckedSendable(src.baseAddress!), d = UncheckedSendable(dst.baseAddress!)
+                g.forEachImage(work: outSize) { n in g.unfoldImage(s.value + n * inSize, d.value + n * outSize) }
+            })
+        }
+    }
+
+    /// col2im, the adjoint of ``unfolded(_:)``: `[batch, channels·kH·kW, outH·outW]` → `[batch, channels, H, W]`,
+    /// each column element added into the input element it came from (PyTorch's `F.fold`).
+    @inlinable
+    func folded(_ g: ConvolutionGeometry) -> Tensor {
+        let inSize = g.taps * g.positions, outSize = g.channels * g.height * g.width
+        return withUnsafeBufferPointer { src in
+            Tensor(shape: g.inputShape, unsafeUninitialized: { dst in
+                dst.initialize(repeating: 0)
+                guard inSize > 0 else { return }
+                let s = UncheckedSendable(src.baseAddress!), d = UncheckedSendable(dst.baseAddress!)
+                g.forEachImage(work: inSize) { n in g.foldImage(s.value + n * inSize, d.value + n * outSize) }
+            })
+        }
+    }
+
+    /// The convolution of a batch by `filter` (`[O, C/groups, kH, kW]`), plus `bias` (`[O]`): per image and
+    /// group, one matrix product `filter[group] · columns[group]` written straight into the NCHW output.
+    @inlinable
+    func convolved(_ g: ConvolutionGeometry, filter: Tensor, bias: Tensor?) -> Tensor {
+        let columns = unfolded(g)
+        let outputs = filter.shape[0], perGroup = outputs / g.groups, taps = g.taps / g.groups, positions = g.positions
+        let outSize = outputs * positions
+        return columns.withUnsafeBufferPointer { cols in
+            filter.withUnsafeBufferPointer { w in
+                Tensor(shape: [g.batch, outputs, g.outputHeight, g.outputWidth], unsafeUninitialized: { dst in
+                    if let bias {
+                        bias.withUnsafeBufferPointer { b in
+                            for n in 0..<g.batch {
+                                for o in 0..<outputs { (dst.baseAddress! + (n * outputs + o) * positions).initialize(repeating: b[o], count: positions) }
+                            }
+                        }
+                    } else {
+                        dst.initialize(repeating: 0)
+                    }
+                    guard outSize > 0, taps > 0 else { return }
+                    let c = UncheckedSendable(cols.baseAddress!), f = UncheckedSendable(w.baseAddress!)
+                    let out = UncheckedSendable(dst.baseAddress!)
+                    g.forEachImage(work: outSize * taps) { n in
+                        for group in 0..<g.groups {
+                            gemmAccumulate(f.value + group * perGroup * taps,
+                                           c.value + (n * g.groups + group) * taps * positions,
+                                           out.value + (n * outputs + group * perGroup) * positions,
+                                           m: perGroup, k: taps, n: positions)
+                        }
+                    }
+                })
+            }
+        }
+    }
+
+    /// The largest element of each pooling window of a batch (padding never wins) and its flat index in
+    /// the input; the first of equal maxima, and NaN wins (PyTorch's rule).
+    @inlinable
+    func maxPooled(_ g: ConvolutionGeometry) -> (value: Tensor, indices: [Int]) {
+        let planes = g.batch * g.channels, oh = g.outputHeight, ow = g.outputWidth
+        let plane = g.height * g.width
+        var indices = [Int](repeating: 0, count: planes * oh * ow)
+        let value = withUnsafeBufferPointer { src in
+            indices.withUnsafeMutableBufferPointer { index in
+                Tensor(shape: [g.batch, g.channels, oh, ow], unsafeUninitialized: { dst in
+                    var o = 0
+                    for p in 0..<planes {
+                        let base = p * plane
+                        for y in 0..<oh {
+                            let top = y * g.strideHeight - g.paddingHeight
+                            let rows = max(0, top)..<min(g.height, top + g.kernelHeight)
+                            for x in 0..<ow {
+                                let left = x * g.strideWidth - g.paddingWidth
+                                let columns = max(0, left)..<min(g.width, left + g.kernelWidth)
+                                var best = -Scalar.infinity, at = base + rows.lowerBound * g.width + columns.lowerBound
+                                for r in rows {
+                                    for c in columns {
+                                        let v = src[base + r * g.width + c]
+                                        if v > best || v.isNaN {
+                                            best = v
+                                            at = base + r * g.width + c
+                                            if v.isNaN { break }
+                                        }
+                                    }
+                                    if best.isNaN { break }
+                                }
+                                dst[o] = best
+                                index[o] = at
+                                o += 1
+                            }
+                        }
+                    }
+                })
+            }
+        }
+        return (value, indices)
+    }
+
+    /// The mean of each pooling window of a batch, padding counted as zeros (PyTorch's
+    /// `count_include_pad=True`).
+    @inlinable
+    func averagePooled(_ g: ConvolutionGeometry) -> Tensor {
+        let planes = g.batch * g.channels, oh = g.outputHeight, ow = g.outputWidth
+        let plane = g.height * g.width
+        let scale = 1 / Scalar(g.kernelHeight * g.kernelWidth)
+        return withUnsafeBufferPointer { src in
+            Tensor(shape: [g.batch, g.channels, oh, ow], unsafeUninitialized: { dst in
+                var o = 0
+                for p in 0..<planes {
+                    let base = p * plane
+                    for y in 0..<oh {
+                        let top = y * g.strideHeight - g.paddingHeight
+                        let rows = max(0, top)..<min(g.height, top + g.kernelHeight)
+                        for x in 0..<ow {
+                            let left = x * g.strideWidth - g.paddingWidth
+                            let columns = max(0, left)..<min(g.width, left + g.kernelWidth)
+                            var total: Scalar = 0
+                            for r in rows {
+                                for c in columns { total += src[base + r * g.width + c] }
+                            }
+                            dst[o] = total * scale
+                            o += 1
+                        }
+                    }
+                }
+            })
+        }
+    }
+}
