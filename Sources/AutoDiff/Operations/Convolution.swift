@@ -7,9 +7,10 @@
 /// The convolution and pooling primitives. Inputs: `[x, filter]` or `[x, filter, bias]` for the convolution,
 /// `[x]` for the others.
 @usableFromInline
-enum ConvolutionOp: Sendable {
-    case convolution(ConvolutionGeometry)
-    /// im2col: `[N, C, H, W]` → `[N, C·kH·kW, outH·outW]`.
+enum ConvolutionOp<Scalar: TensorScalar> {
+    /// Keeps the unfolded input of the forward pass for the filter's gradient of a plain backward pass.
+    case convolution(ConvolutionGeometry, columns: Tensor<Scalar>)
+    /// im2col: `[N, C, H, W]` → `[C·kH·kW, N·outH·outW]`.
     case unfold(ConvolutionGeometry)
     /// col2im, the adjoint of unfold: each column element added back where it came from.
     case fold(ConvolutionGeometry)
@@ -20,17 +21,17 @@ enum ConvolutionOp: Sendable {
     /// Given g = dL/dy, returns dL/d(input) for each input (nil where none is needed):
     ///
     /// ```
-    /// convolution  y = W·cols(x) + b, per image and group:
-    ///              ∂x = fold(Wᵀ·g)   ∂W = Σₙ g·cols(x)ᵀ   ∂b = Σₙ,ₕ,ᵥ g
-    /// unfold:      ∂x = fold(g)                          (and fold: ∂cols = unfold(g))
+    /// convolution  y = W·cols(x) + b, per group, the batch inside the columns:
+    ///              ∂x = fold(Wᵀ·g)   ∂W = g·cols(x)ᵀ   ∂b = Σ over N, H, W of g
+    /// unfold:      ∂x = fold(g)                        (and fold: ∂cols = unfold(g))
     /// maxPool:     ∂x = g added at the argmax of each window
     /// averagePool: ∂x = fold(g / (kH·kW) repeated over the window's taps)
     /// ```
     @inlinable
-    func pullback<G: GradientValue>(_ g: G, _ inputs: [G], _ needs: [Bool]) -> [G?] {
+    func pullback<G: GradientValue>(_ g: G, _ inputs: [G], _ needs: [Bool]) -> [G?] where G.Scalar == Scalar {
         switch self {
-        case .convolution(let geometry):
-            return convolutionPullback(g, inputs, needs, geometry)
+        case .convolution(let geometry, let columns):
+            return convolutionPullback(g, inputs, needs, geometry, columns: columns)
         case .unfold(let geometry):
             return [g._folded(geometry)]
         case .fold(let geometry):
@@ -40,42 +41,50 @@ enum ConvolutionOp: Sendable {
             return [g._reshaped([-1]).scatterAdding(atIndices: indices, alongAxis: 0, into: [count])._reshaped(geometry.inputShape)]
         case .averagePool(let geometry):
             let planes = geometry.perChannel, taps = geometry.kernelHeight * geometry.kernelWidth
-            let spread = (g._reshaped([planes.batch, 1, planes.positions]) * (1 / G.Scalar(taps)))
-                ._broadcasted([planes.batch, taps, planes.positions])
+            let spread = (g._reshaped([1, planes.batch * planes.positions]) * (1 / Scalar(taps)))._broadcasted(planes.columnsShape)
             return [spread._folded(planes)._reshaped(geometry.inputShape)]
         }
     }
 }
 
-/// The convolution's rule: with G groups, g viewed as `[N, G, O/G, L]`, the filter as `[G, O/G, taps/G]` and
-/// the columns as `[N, G, taps/G, L]`, ∂x = fold(Wᵀ·g) (a transposed convolution), ∂W = Σₙ g·colsᵀ,
-/// ∂b = g summed over the batch and the positions.
+/// The convolution's rule. With g as `[G, O/G, N·L]` (output channels first), the filter as `[G, O/G, taps/G]`
+/// and the columns as `[G, taps/G, N·L]`: ∂x = fold(Wᵀ·g) (a transposed convolution), ∂W = g·colsᵀ,
+/// ∂b = g summed over the batch and the positions. A plain pass reuses the forward pass's columns; a recorded
+/// one unfolds x again, so that ∂W is differentiable with respect to x.
 @inlinable
-func convolutionPullback<G: GradientValue>(_ g: G, _ inputs: [G], _ needs: [Bool], _ geometry: ConvolutionGeometry) -> [G?] {
+func convolutionPullback<G: GradientValue>(_ g: G, _ inputs: [G], _ needs: [Bool], _ geometry: ConvolutionGeometry,
+                                           columns: Tensor<G.Scalar>) -> [G?] {
     let x = inputs[0], filter = inputs[1]
-    let groups = geometry.groups, perGroup = filter.shape[0] / groups, taps = geometry.taps / groups
-    let n = geometry.batch, positions = geometry.positions
-    let grouped = g._reshaped([n, groups, perGroup, positions])
+    let groups = geometry.groups, outputs = filter.shape[0], perGroup = outputs / groups, taps = geometry.taps / groups
+    let width = geometry.batch * geometry.positions
+    // Matrices for one group, a batch of them for several.
+    let lead = groups == 1 ? [] : [groups]
+    let channelsFirst = g._reshaped([geometry.batch, outputs, geometry.positions])._transposed([1, 0, 2])
+    let grouped = channelsFirst._reshaped(lead + [perGroup, width])
     var parts: [G?] = []
     if needs[0] {
-        let columns = G._matmul(filter._reshaped([groups, perGroup, taps]), transposeA: true, grouped, transposeB: false)
-        parts.append(columns._reshaped(geometry.columnsShape)._folded(geometry))
+        let product = G._matmul(filter._reshaped(lead + [perGroup, taps]), transposeA: true, grouped, transposeB: false)
+        parts.append(product._reshaped(geometry.columnsShape)._folded(geometry))
     } else {
         parts.append(nil)
     }
     if needs[1] {
-        let columns = x._unfolded(geometry)._reshaped([n, groups, taps, positions])
-        parts.append(G._matmul(grouped, transposeA: false, columns, transposeB: true)._sum([0], keep: false)._reshaped(filter.shape))
+        let cols = x._unfolded(geometry, reusing: columns)._reshaped(lead + [taps, width])
+        parts.append(G._matmul(grouped, transposeA: false, cols, transposeB: true)._reshaped(filter.shape))
     } else {
         parts.append(nil)
     }
     if inputs.count == 3 {
-        parts.append(needs[2] ? g._sum([0, 2, 3], keep: false) : nil)
+        parts.append(needs[2] ? channelsFirst._reshaped([outputs, width])._sum([1], keep: false) : nil)
     }
     return parts
 }
 
 extension Variable {
+    /// im2col of this value again, recorded (the columns of a forward pass are not differentiable).
+    @inlinable
+    func _unfolded(_ geometry: ConvolutionGeometry, reusing columns: Tensor<Scalar>) -> Variable { _unfolded(geometry) }
+
     /// im2col of this `[N, C, H, W]` value (see ``ConvolutionGeometry``).
     @inlinable
     func _unfolded(_ geometry: ConvolutionGeometry) -> Variable {
@@ -165,7 +174,7 @@ public func conv2d<S: TensorScalar>(_ x: Tensor<S>, filter: Tensor<S>, bias: Ten
                                        stride: (stride, stride), padding: (padding, padding), dilation: (dilation, dilation),
                                        groups: groups, shown: (x.shape, filter.shape),
                                        layout: ("[N, C, H, W]", "[O, C/groups, kH, kW]"), site: CallSite(file: file, line: line))
-    return x.convolved(geometry, filter: filter, bias: bias)
+    return x.convolved(geometry, filter: filter, bias: bias).value
 }
 
 /// The 1-D convolution of a batch of sequences: `x` `[N, C, L]`, `filter` `[O, C/groups, K]`, `bias` `[O]`, giving
@@ -177,7 +186,7 @@ public func conv1d<S: TensorScalar>(_ x: Tensor<S>, filter: Tensor<S>, bias: Ten
     let site = CallSite(file: file, line: line)
     let geometry = convolution1DGeometry(x.shape, filter.shape, bias?.shape, stride, padding, dilation, groups, site)
     let out = x.reshaped(to: geometry.inputShape).convolved(geometry, filter: filter.reshaped(to: [filter.shape[0], filter.shape[1], 1, filter.shape[2]]),
-                                                           bias: bias)
+                                                           bias: bias).value
     return out.reshaped(to: [geometry.batch, filter.shape[0], geometry.outputWidth])
 }
 
@@ -233,9 +242,9 @@ public func conv2d<S>(_ x: Variable<S>, filter: Variable<S>, bias: Variable<S>? 
                                        stride: (stride, stride), padding: (padding, padding), dilation: (dilation, dilation),
                                        groups: groups, shown: (x.shape, filter.shape),
                                        layout: ("[N, C, H, W]", "[O, C/groups, kH, kW]"), site: CallSite(file: file, line: line))
-    let value = x.value.convolved(geometry, filter: filter.value, bias: bias?.value)
+    let (value, columns) = x.value.convolved(geometry, filter: filter.value, bias: bias?.value)
     let inputs = bias.map { [x, filter, $0] } ?? [x, filter]
-    return Variable.record(value, "conv2d", inputs) { .convolution(.convolution(geometry), $0) }
+    return Variable.record(value, "conv2d", inputs) { .convolution(.convolution(geometry, columns: columns), $0) }
 }
 
 /// The 1-D convolution of a batch of sequences, recorded for differentiation: `x` `[N, C, L]`, `filter`
@@ -249,9 +258,9 @@ public func conv1d<S>(_ x: Variable<S>, filter: Variable<S>, bias: Variable<S>? 
     let geometry = convolution1DGeometry(x.shape, filter.shape, bias?.shape, stride, padding, dilation, groups, site)
     let image = x.reshaped(to: geometry.inputShape)
     let filter2D = filter.reshaped(to: [filter.shape[0], filter.shape[1], 1, filter.shape[2]])
-    let value = image.value.convolved(geometry, filter: filter2D.value, bias: bias?.value)
+    let (value, columns) = image.value.convolved(geometry, filter: filter2D.value, bias: bias?.value)
     let inputs = bias.map { [image, filter2D, $0] } ?? [image, filter2D]
-    let out = Variable.record(value, "conv1d", inputs) { .convolution(.convolution(geometry), $0) }
+    let out = Variable.record(value, "conv1d", inputs) { .convolution(.convolution(geometry, columns: columns), $0) }
     return out.reshaped(to: [geometry.batch, filter.shape[0], geometry.outputWidth])
 }
 

@@ -6,8 +6,9 @@
 /// stride, zero padding and dilation per axis, and the output size they give (PyTorch's formula
 /// `⌊(H + 2·padding − dilation·(k − 1) − 1) / stride⌋ + 1`).
 ///
-/// Its unfolded input ("columns") is `[batch, channels·kH·kW, outH·outW]`: row `(c·kH + i)·kW + j` holds,
-/// for every output position, the input element under kernel tap (i, j) of channel c (0 in the padding).
+/// Its unfolded input ("columns") is `[channels·kH·kW, batch·outH·outW]`: row `(c·kH + i)·kW + j` holds, for
+/// every image and output position, the input element under kernel tap (i, j) of channel c (0 in the padding).
+/// With the batch inside the rows, a convolution is one matrix product per group for the whole batch.
 @usableFromInline
 struct ConvolutionGeometry: Sendable, Equatable {
     @usableFromInline var batch: Int
@@ -46,7 +47,7 @@ struct ConvolutionGeometry: Sendable, Equatable {
     /// The number of kernel taps per image: channels · kH · kW.
     @inlinable var taps: Int { channels * kernelHeight * kernelWidth }
     @inlinable var inputShape: [Int] { [batch, channels, height, width] }
-    @inlinable var columnsShape: [Int] { [batch, taps, positions] }
+    @inlinable var columnsShape: [Int] { [taps, batch * positions] }
 
     /// The same windows over each channel as its own image (`[batch·channels, 1, H, W]`): pooling.
     @inlinable var perChannel: ConvolutionGeometry {
@@ -86,14 +87,14 @@ struct ConvolutionGeometry: Sendable, Equatable {
 }
 
 extension ConvolutionGeometry {
-    /// im2col of one image: `src` is `[channels, H, W]`, `dst` `[taps, positions]`.
+    /// im2col of one image: `src` is `[channels, H, W]`; row r of its columns starts at `dst + r·rowStride`.
     @inlinable
-    func unfoldImage<S: TensorScalar>(_ src: UnsafePointer<S>, _ dst: UnsafeMutablePointer<S>) {
-        let oh = outputHeight, ow = outputWidth, positions = oh * ow
+    func unfoldImage<S: TensorScalar>(_ src: UnsafePointer<S>, _ dst: UnsafeMutablePointer<S>, rowStride: Int) {
+        let oh = outputHeight, ow = outputWidth
         for c in 0..<channels {
             for i in 0..<kernelHeight {
                 for j in 0..<kernelWidth {
-                    let row = dst + ((c * kernelHeight + i) * kernelWidth + j) * positions
+                    let row = dst + ((c * kernelHeight + i) * kernelWidth + j) * rowStride
                     let columnOffset = j * dilationWidth - paddingWidth
                     let valid = ConvolutionGeometry.inside(offset: columnOffset, stride: strideWidth, size: width, count: ow)
                     for y in 0..<oh {
@@ -117,15 +118,15 @@ extension ConvolutionGeometry {
         }
     }
 
-    /// col2im of one image: adds each column element of `src` (`[taps, positions]`) into the input element it
-    /// was taken from in `dst` (`[channels, H, W]`); padding taps are dropped.
+    /// col2im of one image: adds each of its column elements (row r at `src + r·rowStride`) into the input
+    /// element it was taken from in `dst` (`[channels, H, W]`); padding taps are dropped.
     @inlinable
-    func foldImage<S: TensorScalar>(_ src: UnsafePointer<S>, _ dst: UnsafeMutablePointer<S>) {
-        let oh = outputHeight, ow = outputWidth, positions = oh * ow
+    func foldImage<S: TensorScalar>(_ src: UnsafePointer<S>, _ dst: UnsafeMutablePointer<S>, rowStride: Int) {
+        let oh = outputHeight, ow = outputWidth
         for c in 0..<channels {
             for i in 0..<kernelHeight {
                 for j in 0..<kernelWidth {
-                    let row = src + ((c * kernelHeight + i) * kernelWidth + j) * positions
+                    let row = src + ((c * kernelHeight + i) * kernelWidth + j) * rowStride
                     let columnOffset = j * dilationWidth - paddingWidth
                     let valid = ConvolutionGeometry.inside(offset: columnOffset, stride: strideWidth, size: width, count: ow)
                     for y in 0..<oh {
@@ -158,67 +159,73 @@ extension ConvolutionGeometry {
 }
 
 extension Tensor where Scalar: TensorScalar {
-    /// im2col: `[batch, channels, H, W]` → `[batch, channels·kH·kW, outH·outW]` (PyTorch's `F.unfold`).
+    /// im2col: `[batch, channels, H, W]` → `[channels·kH·kW, batch·outH·outW]` (PyTorch's `F.unfold` with the
+    /// batch moved inside the rows).
     @inlinable
     func unfolded(_ g: ConvolutionGeometry) -> Tensor {
-        let inSize = g.channels * g.height * g.width, outSize = g.taps * g.positions
+        let inSize = g.channels * g.height * g.width, outSize = g.taps * g.positions, stride = g.batch * g.positions
         return withUnsafeBufferPointer { src in
             Tensor(shape: g.columnsShape, unsafeUninitialized: { dst in
                 guard outSize > 0 else { return }
                 let s = UncheckedSendable(src.baseAddress!), d = UncheckedSendable(dst.baseAddress!)
-                g.forEachImage(work: outSize) { n in g.unfoldImage(s.value + n * inSize, d.value + n * outSize) }
+                g.forEachImage(work: outSize) { n in g.unfoldImage(s.value + n * inSize, d.value + n * g.positions, rowStride: stride) }
             })
         }
     }
 
-    /// col2im, the adjoint of ``unfolded(_:)``: `[batch, channels·kH·kW, outH·outW]` → `[batch, channels, H, W]`,
+    /// col2im, the adjoint of ``unfolded(_:)``: `[channels·kH·kW, batch·outH·outW]` → `[batch, channels, H, W]`,
     /// each column element added into the input element it came from (PyTorch's `F.fold`).
     @inlinable
     func folded(_ g: ConvolutionGeometry) -> Tensor {
-        let inSize = g.taps * g.positions, outSize = g.channels * g.height * g.width
+        let inSize = g.taps * g.positions, outSize = g.channels * g.height * g.width, stride = g.batch * g.positions
         return withUnsafeBufferPointer { src in
             Tensor(shape: g.inputShape, unsafeUninitialized: { dst in
                 dst.initialize(repeating: 0)
                 guard inSize > 0 else { return }
                 let s = UncheckedSendable(src.baseAddress!), d = UncheckedSendable(dst.baseAddress!)
-                g.forEachImage(work: inSize) { n in g.foldImage(s.value + n * inSize, d.value + n * outSize) }
+                g.forEachImage(work: inSize) { n in g.foldImage(s.value + n * g.positions, d.value + n * outSize, rowStride: stride) }
             })
         }
     }
 
-    /// The convolution of a batch by `filter` (`[O, C/groups, kH, kW]`), plus `bias` (`[O]`): per image and
-    /// group, one matrix product `filter[group] · columns[group]` written straight into the NCHW output.
+    /// The convolution of a batch by `filter` (`[O, C/groups, kH, kW]`), plus `bias` (`[O]`): one matrix product
+    /// per group for the whole batch, `filter[group] · columns[group]` → `[O, N·L]`, then each image's block moved
+    /// to its place in the NCHW output with the bias added. Also returns the columns (the filter's gradient
+    /// reads them).
     @inlinable
-    func convolved(_ g: ConvolutionGeometry, filter: Tensor, bias: Tensor?) -> Tensor {
+    func convolved(_ g: ConvolutionGeometry, filter: Tensor, bias: Tensor?) -> (value: Tensor, columns: Tensor) {
         let columns = unfolded(g)
-        let outputs = filter.shape[0], perGroup = outputs / g.groups, taps = g.taps / g.groups, positions = g.positions
-        let outSize = outputs * positions
-        return columns.withUnsafeBufferPointer { cols in
-            filter.withUnsafeBufferPointer { w in
-                Tensor(shape: [g.batch, outputs, g.outputHeight, g.outputWidth], unsafeUninitialized: { dst in
-                    if let bias {
-                        bias.withUnsafeBufferPointer { b in
-                            for n in 0..<g.batch {
-                                for o in 0..<outputs { (dst.baseAddress! + (n * outputs + o) * positions).initialize(repeating: b[o], count: positions) }
-                            }
-                        }
-                    } else {
-                        dst.initialize(repeating: 0)
-                    }
-                    guard outSize > 0, taps > 0 else { return }
-                    let c = UncheckedSendable(cols.baseAddress!), f = UncheckedSendable(w.baseAddress!)
-                    let out = UncheckedSendable(dst.baseAddress!)
-                    g.forEachImage(work: outSize * taps) { n in
+        let outputs = filter.shape[0], perGroup = outputs / g.groups, taps = g.taps / g.groups
+        let positions = g.positions, width = g.batch * positions
+        var product = Tensor.zeros(shape: [outputs, width])
+        if width > 0 && taps > 0 {
+            columns.withUnsafeBufferPointer { cols in
+                filter.withUnsafeBufferPointer { w in
+                    product.withUnsafeMutableBufferPointer { out in
                         for group in 0..<g.groups {
-                            gemmAccumulate(f.value + group * perGroup * taps,
-                                           c.value + (n * g.groups + group) * taps * positions,
-                                           out.value + (n * outputs + group * perGroup) * positions,
-                                           m: perGroup, k: taps, n: positions)
+                            gemmAccumulateParallel(w.baseAddress! + group * perGroup * taps, cols.baseAddress! + group * taps * width,
+                                                   out.baseAddress! + group * perGroup * width, m: perGroup, k: taps, n: width)
+                        }
+                    }
+                }
+            }
+        }
+        let zeros = Tensor.zeros(shape: [outputs])
+        let value = product.withUnsafeBufferPointer { src in
+            (bias ?? zeros).withUnsafeBufferPointer { b in
+                Tensor(shape: [g.batch, outputs, g.outputHeight, g.outputWidth], unsafeUninitialized: { dst in
+                    for n in 0..<g.batch {
+                        for o in 0..<outputs {
+                            let from = src.baseAddress! + o * width + n * positions
+                            let to = dst.baseAddress! + (n * outputs + o) * positions
+                            let shift = b[o]
+                            for l in 0..<positions { to[l] = from[l] + shift }
                         }
                     }
                 })
             }
         }
+        return (value, columns)
     }
 
     /// The largest element of each pooling window of a batch (padding never wins) and its flat index in
