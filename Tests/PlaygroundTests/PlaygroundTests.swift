@@ -48,7 +48,7 @@ struct PlaygroundTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("playground-test-\(ProcessInfo.processInfo.processIdentifier)")
         let (status, out, err) = try runPlayground(["--out", directory.path])
         #expect(status == 0, "stderr: \(err)")
-        for chapter in 1...11 { #expect(out.contains("━━━ Chapter \(chapter): "), "chapter \(chapter) missing") }
+        for chapter in 1...12 { #expect(out.contains("━━━ Chapter \(chapter): "), "chapter \(chapter) missing") }
         #expect(out.contains("g = 24.7041   ∂g/∂a = 138.8338   ∂g/∂b = 645.5773"))
         #expect(out.contains("largest difference: W 0.0, b 0.0"))
         let xor = try #require(number(after: "XOR final loss", in: out))
@@ -60,17 +60,21 @@ struct PlaygroundTests {
         let digits = try #require(number(after: "digits test accuracy", in: out))
         #expect(digits >= 0.96)
         #expect(out.contains("loaded into a fresh model: identical predictions"))
+        // The digits CNN of chapter 11: over 8 seeds mean 0.9885, lowest 0.9778 (`autodiff-benchmarks cnn-seeds`); seed 42 gives 0.9917.
+        let cnn = try #require(number(after: "CNN test accuracy", in: out))
+        #expect(cnn >= 0.98)
         #expect(out.contains("Gradient check FAILED: 3 of 3 derivatives differ"))
 
         let pictures = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".svg") }
-        #expect(pictures.count >= 14)
+        #expect(pictures.count >= 18)
         for name in pictures {
             let elements = try #require(ElementCounter.elements(of: directory.appendingPathComponent(name)), "\(name) is not well-formed XML")
             #expect(elements["svg"] == 1)
             #expect((elements["text"] ?? 0) >= 2, "\(name) has no title or labels")
             if name.contains("boundary") { #expect((elements["rect"] ?? 0) > 500 && (elements["circle"] ?? 0) >= 4, "\(name)") }
-            if name.contains("misclassified") { #expect((elements["rect"] ?? 0) >= 64, "\(name)") }
-            if !name.contains("boundary") && !name.contains("misclassified") { #expect((elements["polyline"] ?? 0) >= 1, "\(name)") }
+            let imageGrid = ["misclassified", "maps", "filters"].contains { name.contains($0) }
+            if imageGrid { #expect((elements["rect"] ?? 0) >= 64, "\(name)") }
+            if !name.contains("boundary") && !imageGrid { #expect((elements["polyline"] ?? 0) >= 1, "\(name)") }
         }
         try? FileManager.default.removeItem(at: directory)
 
@@ -86,7 +90,7 @@ struct PlaygroundTests {
     @Test("chapters by number or name, --list, --help, and bad arguments with exit 2")
     func arguments() throws {
         let list = try runPlayground(["--list"])
-        #expect(list.status == 0 && list.out.contains("  6  xor") && list.out.contains(" 11  trust"))
+        #expect(list.status == 0 && list.out.contains("  6  xor") && list.out.contains(" 11  convolutions") && list.out.contains(" 12  trust"))
         let help = try runPlayground(["--help"])
         #expect(help.status == 0 && help.out.hasPrefix("usage: playground"))
         let one = try runPlayground(["1", "--out", FileManager.default.temporaryDirectory.appendingPathComponent("pg-one").path])

@@ -2,11 +2,13 @@ import Foundation
 import NN
 
 /// The digits CNN of the playground's chapter "Convolutions": Conv2D(1→16, 3, padding 1, ReLU), MaxPool2D(2),
-/// Conv2D(16→32, 3, padding 1, ReLU), MaxPool2D(2), Flatten, Dense(128→10), initialized from `seed`.
-func digitsCNN(seed: UInt64) -> Sequential {
+/// Conv2D(16→32, 3, padding 1, ReLU), MaxPool2D(2), Flatten, Dense(128→10), initialized from `seed`; with
+/// `batchNorm`, a BatchNorm after the first convolution.
+func digitsCNN(seed: UInt64, batchNorm: Bool = false) -> Sequential {
     withRandomSeed(seed) {
         Sequential {
             Conv2D(inputChannels: 1, outputChannels: 16, kernelSize: 3, padding: 1, activation: relu)
+            if batchNorm { BatchNorm(featureCount: 16) }
             MaxPool2D(kernelSize: 2)
             Conv2D(inputChannels: 16, outputChannels: 32, kernelSize: 3, padding: 1, activation: relu)
             MaxPool2D(kernelSize: 2)
@@ -56,25 +58,30 @@ func runCNNBenchmark(epochs: Int = 30) {
     report["cnn.memory_growth_mib"] = growth
 }
 
-/// The CNN trained from 8 seeds (initial weights and batch order; the split stays seed 0's): the test accuracy's
-/// mean, min and max, the figure the playground's chapter "Convolutions" prints.
+/// The CNN trained from 8 seeds (initial weights and batch order; the split stays seed 0's), without and with a
+/// BatchNorm after the first convolution: the test accuracy's mean, min and max, the figures the playground's
+/// chapter "Convolutions" prints.
 func runCNNSeedsBenchmark(seeds: Int = 8) {
     let (train, test) = loadDigitImages()
-    var accuracies: [Double] = []
-    for seed in 0..<UInt64(seeds) {
-        let model = digitsCNN(seed: seed)
-        let history = try! model.fit(train.inputs, train.labels!, loss: .softmaxCrossEntropy,
-                                     optimizer: Adam(for: model, learningRate: 1e-3), epochs: 30, batchSize: 32,
-                                     validation: (test.inputs, test.labels!), verbosity: .silent,
-                                     generator: SeededGenerator(seed: seed))
-        accuracies.append(Double(history.validationAccuracy.last!))
-    }
-    let s = Summary(accuracies)
-    let mean = accuracies.reduce(0, +) / Double(accuracies.count)
     print("cnn-seeds: the digits CNN, Adam 1e-3, batch 32, 30 epochs, seeds 0..<\(seeds)")
-    print("  test accuracy mean \(format(mean, 4)) (min \(format(s.min, 4)), max \(format(s.max, 4)))")
-    print("  per seed: \(accuracies.map { format($0, 4) }.joined(separator: " "))")
-    report["cnn-seeds.mean"] = mean
-    report["cnn-seeds.min"] = s.min
-    report["cnn-seeds.max"] = s.max
+    for batchNorm in [false, true] {
+        var accuracies: [Double] = []
+        for seed in 0..<UInt64(seeds) {
+            let model = digitsCNN(seed: seed, batchNorm: batchNorm)
+            let history = try! model.fit(train.inputs, train.labels!, loss: .softmaxCrossEntropy,
+                                         optimizer: Adam(for: model, learningRate: 1e-3), epochs: 30, batchSize: 32,
+                                         validation: (test.inputs, test.labels!), verbosity: .silent,
+                                         generator: SeededGenerator(seed: seed))
+            accuracies.append(Double(history.validationAccuracy.last!))
+        }
+        let s = Summary(accuracies)
+        let mean = accuracies.reduce(0, +) / Double(accuracies.count)
+        let name = batchNorm ? "with BatchNorm" : "plain"
+        print("  \(name.padding(toLength: 15, withPad: " ", startingAt: 0))test accuracy mean \(format(mean, 4)) (min \(format(s.min, 4)), max \(format(s.max, 4)))")
+        print("  \(String(repeating: " ", count: 15))per seed: \(accuracies.map { format($0, 4) }.joined(separator: " "))")
+        let key = batchNorm ? "cnn-seeds.batchnorm" : "cnn-seeds"
+        report["\(key).mean"] = mean
+        report["\(key).min"] = s.min
+        report["\(key).max"] = s.max
+    }
 }

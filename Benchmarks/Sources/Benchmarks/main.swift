@@ -54,7 +54,8 @@ while i < arguments.count {
         memory   peak resident memory over 10,000 digits training steps (flat after warm-up).
         cnn      the CNN Conv(1→16,3)-Pool-Conv(16→32,3)-Pool-Dense(128→10) on the digits (as images), Adam 1e-3,
                  batch 32, 30 epochs, 1 thread: ms per epoch, test accuracy, peak memory (flat).
-        cnn-seeds  the same CNN from 8 seeds: test accuracy mean, min, max (the playground's chapter "Convolutions").
+        cnn-seeds  the same CNN from 8 seeds, without and with a BatchNorm after the first convolution: test accuracy
+                 mean, min, max (the playground's chapter "Convolutions").
         """)
         exit(0)
     case let name where availableWorkloads.contains(name):
