@@ -62,7 +62,7 @@ public final class BatchNorm: CallerLocatingLayer {
         guard isTraining else {
             let mean = Tensor<Float>(runningMean.value).reshaped(to: statShape)
             let std = sqrt(Tensor<Float>(runningVariance.value).reshaped(to: statShape) + epsilon)
-            return (input - mean) / std * scale + shift
+            return (input - mean) * (scale / std) + shift
         }
         let count = input.scalarCount / featureCount
         if count < 2 {
@@ -72,7 +72,8 @@ public final class BatchNorm: CallerLocatingLayer {
         let mean = input.mean(alongAxes: axes, keepingDimensions: true)
         let centered = input - mean
         let variance = (centered * centered).mean(alongAxes: axes, keepingDimensions: true)
-        let out = centered / sqrt(variance + epsilon) * scale + shift
+        // One scale per feature, γ/√(σ² + ε), so the full-size input meets two broadcasts instead of three.
+        let out = centered * (scale / sqrt(variance + epsilon)) + shift
         // The running statistics, in Float like PyTorch's: the batch variance made unbiased.
         let m = momentum, correction = Float(count) / Float(count - 1)
         let batchMean = mean.value.reshaped(to: [featureCount]), batchVariance = variance.value.reshaped(to: [featureCount])
