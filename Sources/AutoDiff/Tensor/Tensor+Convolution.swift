@@ -74,70 +74,81 @@ struct ConvolutionGeometry: Sendable, Equatable {
         }
         return nil
     }
-
-    /// The range of output columns `ow` whose input column `ow·stride + offset` lies inside `0..<size`.
-    @inlinable
-    static func inside(offset: Int, stride: Int, size: Int, count: Int) -> Range<Int> {
-        // ow·stride + offset ≥ 0  ⇔  ow ≥ ⌈−offset / stride⌉;  ow·stride + offset ≤ size − 1.
-        let low = offset >= 0 ? 0 : (-offset + stride - 1) / stride
-        let highInclusive = size - 1 - offset
-        let high = highInclusive < 0 ? 0 : min(count, highInclusive / stride + 1)
-        return low < high ? low..<high : 0..<0
-    }
 }
 
 extension ConvolutionGeometry {
-    /// im2col of one image: `src` is `[channels, H, W]`; row r of its columns starts at `dst + r·rowStride`.
+    /// The height and width with the zero padding.
+    @inlinable var paddedHeight: Int { height + 2 * paddingHeight }
+    @inlinable var paddedWidth: Int { width + 2 * paddingWidth }
+    @inlinable var isPadded: Bool { paddingHeight > 0 || paddingWidth > 0 }
+
+    /// Copies `[N, C, H, W]` into the middle of `[N, C, H + 2·padding, W + 2·padding]`, whose border is zero.
+    @inlinable
+    func pad<S: TensorScalar>(_ src: UnsafePointer<S>, into dst: UnsafeMutablePointer<S>) {
+        let ph = paddedHeight, pw = paddedWidth
+        for plane in 0..<batch * channels {
+            for r in 0..<height {
+                let from = src + (plane * height + r) * width
+                let to = dst + (plane * ph + r + paddingHeight) * pw + paddingWidth
+                for x in 0..<width { to[x] = from[x] }
+            }
+        }
+    }
+
+    /// The middle of `[N, C, H + 2·padding, W + 2·padding]` copied out to `[N, C, H, W]`.
+    @inlinable
+    func crop<S: TensorScalar>(_ src: UnsafePointer<S>, into dst: UnsafeMutablePointer<S>) {
+        let ph = paddedHeight, pw = paddedWidth
+        for plane in 0..<batch * channels {
+            for r in 0..<height {
+                let from = src + (plane * ph + r + paddingHeight) * pw + paddingWidth
+                let to = dst + (plane * height + r) * width
+                for x in 0..<width { to[x] = from[x] }
+            }
+        }
+    }
+
+    /// im2col of one padded image `[channels, H + 2·padding, W + 2·padding]` (every tap inside it, no bounds to
+    /// check); row r of its columns starts at `dst + r·rowStride`.
     @inlinable
     func unfoldImage<S: TensorScalar>(_ src: UnsafePointer<S>, _ dst: UnsafeMutablePointer<S>, rowStride: Int) {
-        let oh = outputHeight, ow = outputWidth
+        let oh = outputHeight, ow = outputWidth, ph = paddedHeight, pw = paddedWidth
+        let rowStep = strideHeight * pw, sw = strideWidth
         for c in 0..<channels {
             for i in 0..<kernelHeight {
                 for j in 0..<kernelWidth {
                     let row = dst + ((c * kernelHeight + i) * kernelWidth + j) * rowStride
-                    let columnOffset = j * dilationWidth - paddingWidth
-                    let valid = ConvolutionGeometry.inside(offset: columnOffset, stride: strideWidth, size: width, count: ow)
+                    let corner = src + (c * ph + i * dilationHeight) * pw + j * dilationWidth
                     for y in 0..<oh {
-                        let out = row + y * ow
-                        let ih = y * strideHeight - paddingHeight + i * dilationHeight
-                        if ih < 0 || ih >= height {
-                            out.update(repeating: 0, count: ow)
-                            continue
-                        }
-                        let input = src + (c * height + ih) * width + columnOffset
-                        for x in 0..<valid.lowerBound { out[x] = 0 }
-                        if strideWidth == 1 {
-                            for x in valid { out[x] = input[x] }
+                        let input = corner + y * rowStep, out = row + y * ow
+                        if sw == 1 {
+                            for x in 0..<ow { out[x] = input[x] }
                         } else {
-                            for x in valid { out[x] = input[x * strideWidth] }
+                            for x in 0..<ow { out[x] = input[x * sw] }
                         }
-                        for x in valid.upperBound..<ow { out[x] = 0 }
                     }
                 }
             }
         }
     }
 
-    /// col2im of one image: adds each of its column elements (row r at `src + r·rowStride`) into the input
-    /// element it was taken from in `dst` (`[channels, H, W]`); padding taps are dropped.
+    /// col2im of one image: adds each of its column elements (row r at `src + r·rowStride`) into the element of
+    /// the padded image `dst` (`[channels, H + 2·padding, W + 2·padding]`) it was taken from.
     @inlinable
     func foldImage<S: TensorScalar>(_ src: UnsafePointer<S>, _ dst: UnsafeMutablePointer<S>, rowStride: Int) {
-        let oh = outputHeight, ow = outputWidth
+        let oh = outputHeight, ow = outputWidth, ph = paddedHeight, pw = paddedWidth
+        let rowStep = strideHeight * pw, sw = strideWidth
         for c in 0..<channels {
             for i in 0..<kernelHeight {
                 for j in 0..<kernelWidth {
                     let row = src + ((c * kernelHeight + i) * kernelWidth + j) * rowStride
-                    let columnOffset = j * dilationWidth - paddingWidth
-                    let valid = ConvolutionGeometry.inside(offset: columnOffset, stride: strideWidth, size: width, count: ow)
+                    let corner = dst + (c * ph + i * dilationHeight) * pw + j * dilationWidth
                     for y in 0..<oh {
-                        let ih = y * strideHeight - paddingHeight + i * dilationHeight
-                        if ih < 0 || ih >= height { continue }
-                        let cols = row + y * ow
-                        let output = dst + (c * height + ih) * width + columnOffset
-                        if strideWidth == 1 {
-                            for x in valid { output[x] += cols[x] }
+                        let output = corner + y * rowStep, cols = row + y * ow
+                        if sw == 1 {
+                            for x in 0..<ow { output[x] += cols[x] }
                         } else {
-                            for x in valid { output[x * strideWidth] += cols[x] }
+                            for x in 0..<ow { output[x * sw] += cols[x] }
                         }
                     }
                 }
@@ -160,30 +171,41 @@ extension ConvolutionGeometry {
 
 extension Tensor where Scalar: TensorScalar {
     /// im2col: `[batch, channels, H, W]` → `[channels·kH·kW, batch·outH·outW]` (PyTorch's `F.unfold` with the
-    /// batch moved inside the rows).
+    /// batch moved inside the rows). A padded input is first copied into a zero-bordered buffer.
     @inlinable
     func unfolded(_ g: ConvolutionGeometry) -> Tensor {
-        let inSize = g.channels * g.height * g.width, outSize = g.taps * g.positions, stride = g.batch * g.positions
+        let image = g.channels * g.paddedHeight * g.paddedWidth, outSize = g.taps * g.positions, stride = g.batch * g.positions
         return withUnsafeBufferPointer { src in
             Tensor(shape: g.columnsShape, unsafeUninitialized: { dst in
                 guard outSize > 0 else { return }
-                let s = UncheckedSendable(src.baseAddress!), d = UncheckedSendable(dst.baseAddress!)
-                g.forEachImage(work: outSize) { n in g.unfoldImage(s.value + n * inSize, d.value + n * g.positions, rowStride: stride) }
+                let padded = g.isPadded ? UnsafeMutablePointer<Scalar>.allocate(capacity: g.batch * image) : nil
+                defer { padded?.deallocate() }
+                if let padded {
+                    padded.initialize(repeating: 0, count: g.batch * image)
+                    g.pad(src.baseAddress!, into: padded)
+                }
+                let s = UncheckedSendable(UnsafePointer(padded) ?? src.baseAddress!), d = UncheckedSendable(dst.baseAddress!)
+                g.forEachImage(work: outSize) { n in g.unfoldImage(s.value + n * image, d.value + n * g.positions, rowStride: stride) }
             })
         }
     }
 
     /// col2im, the adjoint of ``unfolded(_:)``: `[channels·kH·kW, batch·outH·outW]` → `[batch, channels, H, W]`,
-    /// each column element added into the input element it came from (PyTorch's `F.fold`).
+    /// each column element added into the input element it came from (PyTorch's `F.fold`); with padding, into a
+    /// zero-bordered buffer whose middle is the result.
     @inlinable
     func folded(_ g: ConvolutionGeometry) -> Tensor {
-        let inSize = g.taps * g.positions, outSize = g.channels * g.height * g.width, stride = g.batch * g.positions
+        let inSize = g.taps * g.positions, image = g.channels * g.paddedHeight * g.paddedWidth, stride = g.batch * g.positions
         return withUnsafeBufferPointer { src in
             Tensor(shape: g.inputShape, unsafeUninitialized: { dst in
-                dst.initialize(repeating: 0)
-                guard inSize > 0 else { return }
-                let s = UncheckedSendable(src.baseAddress!), d = UncheckedSendable(dst.baseAddress!)
-                g.forEachImage(work: inSize) { n in g.foldImage(s.value + n * g.positions, d.value + n * outSize, rowStride: stride) }
+                let padded = g.isPadded ? UnsafeMutablePointer<Scalar>.allocate(capacity: g.batch * image) : dst.baseAddress!
+                defer { if g.isPadded { padded.deallocate() } }
+                padded.initialize(repeating: 0, count: g.batch * image)
+                if inSize > 0 {
+                    let s = UncheckedSendable(src.baseAddress!), d = UncheckedSendable(padded)
+                    g.forEachImage(work: inSize) { n in g.foldImage(s.value + n * g.positions, d.value + n * image, rowStride: stride) }
+                }
+                if g.isPadded { g.crop(padded, into: dst.baseAddress!) }
             })
         }
     }
@@ -229,11 +251,11 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// The largest element of each pooling window of a batch (padding never wins) and its flat index in
-    /// the input; the first of equal maxima, and NaN wins (PyTorch's rule).
+    /// the input; the first of equal maxima, and a NaN wins (PyTorch's rule).
     @inlinable
     func maxPooled(_ g: ConvolutionGeometry) -> (value: Tensor, indices: [Int]) {
         let planes = g.batch * g.channels, oh = g.outputHeight, ow = g.outputWidth
-        let plane = g.height * g.width
+        let plane = g.height * g.width, width = g.width
         var indices = [Int](repeating: 0, count: planes * oh * ow)
         let value = withUnsafeBufferPointer { src in
             indices.withUnsafeMutableBufferPointer { index in
@@ -246,18 +268,15 @@ extension Tensor where Scalar: TensorScalar {
                             let rows = max(0, top)..<min(g.height, top + g.kernelHeight)
                             for x in 0..<ow {
                                 let left = x * g.strideWidth - g.paddingWidth
-                                let columns = max(0, left)..<min(g.width, left + g.kernelWidth)
-                                var best = -Scalar.infinity, at = base + rows.lowerBound * g.width + columns.lowerBound
+                                let first = max(0, left), last = min(width, left + g.kernelWidth)
+                                var at = base + rows.lowerBound * width + first
+                                var best = src[at]
                                 for r in rows {
-                                    for c in columns {
-                                        let v = src[base + r * g.width + c]
-                                        if v > best || v.isNaN {
-                                            best = v
-                                            at = base + r * g.width + c
-                                            if v.isNaN { break }
-                                        }
+                                    let row = base + r * width
+                                    for c in first..<last where src[row + c] > best || src[row + c].isNaN {
+                                        best = src[row + c]
+                                        at = row + c
                                     }
-                                    if best.isNaN { break }
                                 }
                                 dst[o] = best
                                 index[o] = at
