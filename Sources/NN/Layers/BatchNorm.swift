@@ -55,32 +55,37 @@ public final class BatchNorm: CallerLocatingLayer {
                        fix: input.rank >= 2 ? "make the layer normalize \(input.shape[1]) features (or check the layer before it)"
                                             : "give a batch: features on axis 1", file: file, line: line)
         }
-        var statShape = [Int](repeating: 1, count: input.rank)
-        statShape[1] = featureCount
-        let axes = [0] + Array(2..<input.rank)
-        let scale = weight.reshaped(to: statShape), shift = bias.reshaped(to: statShape)
-        guard isTraining else {
-            let mean = Tensor<Float>(runningMean.value).reshaped(to: statShape)
-            let std = sqrt(Tensor<Float>(runningVariance.value).reshaped(to: statShape) + epsilon)
-            return (input - mean) * (scale / std) + shift
+        // Features as rows: [N, C] stays as it is (a statistic per column); [N, C, …] is viewed as [N·C, L], one row
+        // per sample and feature, so that a statistic is a column repeated over the rows of its feature. Either
+        // way every broadcast against the full-size input is a plain row or column one.
+        let n = input.shape[0], c = featureCount, positions = input.scalarCount / max(n * c, 1)
+        let rows = input.rank == 2 ? input : input.reshaped(to: [n * c, positions])
+        func perFeature<T: PerFeature>(_ v: T) -> T { input.rank == 2 ? v : v.perRow(n: n, c: c) }
+        func statistic(_ x: Variable<Float>) -> Variable<Float> {
+            input.rank == 2 ? x.mean(alongAxes: 0) : x.reshaped(to: [n, c, positions]).mean(alongAxes: 0, 2)
         }
-        let count = input.scalarCount / featureCount
-        if count < 2 {
-            layerError(name, "in training mode it needs more than one value per feature to compute a variance; got an input of shape \(input.shape)",
-                       fix: "train with batches of 2 or more samples, or call eval() on the model", file: file, line: line)
+        let out: Variable<Float>
+        if isTraining {
+            let count = n * positions
+            if count < 2 {
+                layerError(name, "in training mode it needs more than one value per feature to compute a variance; got an input of shape \(input.shape)",
+                           fix: "train with batches of 2 or more samples, or call eval() on the model", file: file, line: line)
+            }
+            let mean = statistic(input)
+            let centered = rows - perFeature(mean)
+            let variance = statistic(centered * centered)
+            // One scale per feature, γ/√(σ² + ε): the full-size input meets two broadcasts.
+            out = centered * perFeature(weight / sqrt(variance + epsilon)) + perFeature(bias)
+            // The running statistics, in Float like PyTorch's: the batch variance made unbiased.
+            let m = momentum, correction = Float(count) / Float(count - 1)
+            runningMean.value = Tensor<Double>(Tensor<Float>(runningMean.value) * (1 - m) + mean.value * m)
+            runningVariance.value = Tensor<Double>(Tensor<Float>(runningVariance.value) * (1 - m) + variance.value * correction * m)
+            batchesTracked.value = Tensor(batchesTracked.value.scalar + 1)
+        } else {
+            let mean = Tensor<Float>(runningMean.value), std = sqrt(Tensor<Float>(runningVariance.value) + epsilon)
+            out = (rows - perFeature(mean)) * perFeature(weight / std) + perFeature(bias)
         }
-        let mean = input.mean(alongAxes: axes, keepingDimensions: true)
-        let centered = input - mean
-        let variance = (centered * centered).mean(alongAxes: axes, keepingDimensions: true)
-        // One scale per feature, γ/√(σ² + ε), so the full-size input meets two broadcasts instead of three.
-        let out = centered * (scale / sqrt(variance + epsilon)) + shift
-        // The running statistics, in Float like PyTorch's: the batch variance made unbiased.
-        let m = momentum, correction = Float(count) / Float(count - 1)
-        let batchMean = mean.value.reshaped(to: [featureCount]), batchVariance = variance.value.reshaped(to: [featureCount])
-        runningMean.value = Tensor<Double>(Tensor<Float>(runningMean.value) * (1 - m) + batchMean * m)
-        runningVariance.value = Tensor<Double>(Tensor<Float>(runningVariance.value) * (1 - m) + batchVariance * correction * m)
-        batchesTracked.value = Tensor(batchesTracked.value.scalar + 1)
-        return out
+        return input.rank == 2 ? out : out.reshaped(to: input.shape)
     }
 
     public var namedParameters: [(name: String, parameter: Variable<Float>)] { [("weight", weight), ("bias", bias)] }
@@ -88,4 +93,17 @@ public final class BatchNorm: CallerLocatingLayer {
     public var namedBuffers: [(name: String, buffer: Buffer)] {
         [("running_mean", runningMean), ("running_var", runningVariance), ("num_batches_tracked", batchesTracked)]
     }
+}
+
+/// A per-feature statistic `[C]` as the column `[N·C, 1]` of the input viewed as `[N·C, L]`.
+protocol PerFeature {
+    func perRow(n: Int, c: Int) -> Self
+}
+
+extension Variable: PerFeature where Scalar == Float {
+    func perRow(n: Int, c: Int) -> Variable { reshaped(to: [1, c]).broadcasted(to: [n, c]).reshaped(to: [n * c, 1]) }
+}
+
+extension Tensor: PerFeature where Scalar == Float {
+    func perRow(n: Int, c: Int) -> Tensor { reshaped(to: [1, c]).broadcasted(to: [n, c]).reshaped(to: [n * c, 1]) }
 }
