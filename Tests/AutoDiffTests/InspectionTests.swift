@@ -1,0 +1,278 @@
+import Foundation
+import Testing
+@testable import AutoDiff
+
+/// The tape's own robustness (rules that record, generations, in-place updates) and the tools that show
+/// what it does: anomaly detection, hooks, the trace.
+@Suite("Tape robustness")
+struct TapeRobustnessTests {
+    @Test("a custom rule whose pullback computes with a leaf does not touch the tape being swept")
+    func recordingPullback() {
+        let f = DifferentiableFunction<Double>(name: "times3", forward: { xs in xs[0] * 3 }, pullback: { g, _, _ in
+            let w = Variable(Tensor<Double>(1.0))
+            var a = g
+            for _ in 0..<5000 { a = a * w }
+            return [a * 3]
+        })
+        let x = Variable(Tensor<Double>([1, 2, 3]))
+        f(x).sum().backward()
+        #expect(x.grad == Tensor([3, 3, 3]))
+        // Also on a scalar graph, and when the rule's leaf is the differentiated one.
+        let s = Variable(2.0)
+        let g = DifferentiableFunction<Double>(name: "square", forward: { xs in xs[0] * xs[0] },
+                                               pullback: { g, xs, _ in [g * 2 * xs[0] * Variable(1.0)] })
+        (g(s) * s).backward()
+        #expect(s.grad == Tensor(12.0))
+        // createGraph still records the rule, so second derivatives go through it.
+        let h = hessian(at: Tensor<Double>([2.0]), of: { g($0).sum() })
+        #expect(h == Tensor([[2.0]]))
+    }
+
+    @Test("an arena whose generations run out is retired, and its old scalars stay stale")
+    func generations() {
+        // On a thread of its own, so that its context has no arenas from other tests.
+        final class Results: @unchecked Sendable { var staleEachTime: [Bool] = []; var grad = 0.0; var retired = 0; var arenas = 0 }
+        let results = Results()
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            let context = ThreadContext.current
+            context.generationLimit = 3
+            let w = Variable(2.0)
+            var old: [Variable<Double>] = []
+            for k in 1...10 {
+                let y = w * Double(k)      // reuses the arena of the graph before (or a new one)
+                results.staleEachTime.append(old.allSatisfy { $0.liveTape == nil } && y.liveTape != nil)
+                y.backward()
+                old.append(y)
+            }
+            results.grad = w.grad!.scalar
+            results.retired = context.retiredArenas.count
+            results.arenas = TapeDiagnostics.arenaCount(Double.self)
+            done.signal()
+        }
+        thread.start()
+        done.wait()
+        #expect(results.staleEachTime == Array(repeating: true, count: 10))
+        #expect(results.grad == 55)
+        #expect(results.retired == 3)      // generations 1, 2, 3 per arena: 10 graphs take 4 arenas
+        #expect(results.arenas == 1)
+    }
+
+    @Test("updateValue shows the leaf's value to reads inside its body and records the new value afterwards")
+    func updateValueReads() {
+        let w = Variable(Tensor<Double>([1, 2]))
+        var seen: Tensor<Double>?
+        w.updateValue { value in
+            seen = w.value
+            value = value + w.value
+        }
+        #expect(seen == Tensor([1, 2]))
+        #expect(w.value == Tensor([2, 4]))
+        let y = (w * w).sum()
+        y.backward()
+        #expect(w.grad == Tensor([4, 8]))
+        let s = Variable(3.0)
+        _ = (s * s)                       // records s on the current tape
+        s.updateValue { $0 = $0 + 1 }
+        (s * s).backward()
+        #expect(s.grad == Tensor(8.0))
+    }
+
+    @Test("reading .grad of a computed value warns once, naming retainGrad()")
+    func nonLeafGradWarning() async {
+        let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            let x = Variable(Tensor<Double>([1, 2]))
+            let y = x * x
+            y.sum().backward(retainGraph: true)
+            _ = y.grad
+            _ = (x * 3).grad
+            let z = x * 2
+            z.retainGrad()
+            z.sum().backward()
+            if z.grad != Tensor([1, 1]) { exit(1) }
+        }
+        let text = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(text.contains("retainGrad()"))
+        #expect(text.components(separatedBy: "retainGrad()").count == 2)   // printed once
+    }
+}
+
+/// The anomaly `body` throws, if any (a plain function: `#line` defaults inside a macro's closure are not
+/// the source lines).
+func anomaly(_ body: () throws -> Void) -> AnomalyError? {
+    do {
+        try withAnomalyDetection(body)
+    } catch let error as AnomalyError {
+        return error
+    } catch {
+        Issue.record("unexpected error \(error)")
+    }
+    return nil
+}
+
+@Suite("Anomaly detection")
+struct AnomalyDetectionTests {
+    @Test("log(0) forward is named with the caller's line")
+    func forwardLog() throws {
+        let x = Variable(Tensor<Double>([1, 2, 3]))
+        var line = 0
+        do {
+            try withAnomalyDetection {
+                line = #line + 1
+                let loss = log(x - 1).sum()
+                loss.backward()
+            }
+            Issue.record("no anomaly thrown")
+        } catch let anomaly as AnomalyError {
+            #expect(anomaly.operation == "log")
+            #expect(anomaly.phase == .forward)
+            #expect(anomaly.file == "AutoDiffTests/InspectionTests.swift")
+            #expect(anomaly.line == line)
+            #expect(anomaly.placeIsExact)
+            #expect(anomaly.inputShapes == [[3]])
+            #expect(anomaly.inputsFinite)
+            let text = "\(anomaly)"
+            #expect(text.contains("log (forward)") && text.contains("-inf") && text.contains("Fix:"))
+            #expect(text.contains("InspectionTests.swift:\(line)"))
+        }
+    }
+
+    @Test("the origin, not the propagation: a NaN carried through ten operations names the one that made it")
+    func origin() throws {
+        let x = Variable(Tensor<Double>([-1, 2]))
+        let error = anomaly {
+                var y = sqrt(x)                       // sqrt(-1) = NaN
+                for _ in 0..<10 { y = exp(y * 0.5) + 1 }
+                y.sum().backward()
+        }
+        #expect(error?.operation == "sqrt")
+        #expect(error?.phase == .forward)
+    }
+
+    @Test("an operator has no call site: the nearest recorded place is given, with a note")
+    func operatorPlace() throws {
+        let x = Variable(Tensor<Double>([0, 1]))
+        var line = 0
+        let error = anomaly {
+                line = #line + 1
+                let loss = (x / x).sum()
+                loss.backward()
+        }
+        #expect(error?.operation == "/")
+        #expect(error?.placeIsExact == false)
+        #expect(error?.line == line)
+        #expect(error?.note?.contains("operator") == true)
+        #expect(error?.note?.contains("`sum`") == true)
+    }
+
+    @Test("backward: sqrt at 0, pow(x, 0.5) at 0 and a custom rule's NaN are found in their rules")
+    func backwardRules() throws {
+        let x = Variable(Tensor<Double>([0, 4]))
+        var line = 0
+        var error = anomaly {
+                line = #line + 1
+                let y = sqrt(x)
+                y.sum().backward()
+        }
+        #expect(error?.operation == "sqrt" && error?.phase == .backward && error?.line == line)
+        error = anomaly { pow(x, 0.5).sum().backward() }
+        #expect(error?.operation == "pow" && error?.phase == .backward)
+        let bad = DifferentiableFunction<Double>(name: "badRule", forward: { $0[0] * 2 },
+                                                 pullback: { g, _, _ in [g * Double.nan] })
+        error = anomaly { bad(x).sum().backward() }
+        #expect(error?.operation == "badRule" && error?.phase == .backward)
+    }
+
+    @Test("scalar graphs are watched too, and a clean body returns its value")
+    func scalarsAndClean() throws {
+        let a = Variable(0.0)
+        let error = anomaly { (log(a) * 2).backward() }
+        #expect(error?.operation == "log" && error?.phase == .forward)
+        let b = Variable(2.0)
+        let value = try withAnomalyDetection { () -> Double in
+            let y = log(b) * b
+            y.backward()
+            return y.scalar
+        }
+        #expect(Swift.abs(value - 2 * Foundation.log(2.0)) < 1e-12)
+        #expect(!ThreadContext.current.watching)   // nothing watched after the scope
+    }
+
+    @Test("scopes nest: the inner one reports its own anomaly, the outer one continues")
+    func nesting() throws {
+        let x = Variable(Tensor<Double>([0, 1]))
+        try withAnomalyDetection {
+            let inner = anomaly { _ = log(x) }
+            #expect(inner?.operation == "log")
+            _ = exp(x)
+        }
+    }
+}
+
+@Suite("Gradient hooks")
+struct GradientHookTests {
+    @Test("a leaf's hook sees each backward pass's gradient and its result is accumulated")
+    func leafHook() {
+        let w = Variable(Tensor<Double>([1, 2]))
+        var calls = 0
+        let handle = w.registerHook { g in
+            calls += 1
+            return g * 0.5
+        }
+        (w * w).sum().backward()
+        #expect(w.grad == Tensor([1, 2]))
+        #expect(calls == 1)
+        handle.remove()
+        (w * w).sum().backward()
+        #expect(w.grad == Tensor([3, 6]))
+        #expect(calls == 1)
+    }
+
+    @Test("a node's hook gets its accumulated gradient once, and what it returns flows upstream")
+    func nodeHook() {
+        let x = Variable(Tensor<Double>([1, 2, 3]))
+        let y = x * 2
+        var seen: [Tensor<Double>] = []
+        y.registerHook { g in
+            seen.append(g)
+            return g * 10
+        }
+        (y * y + y).sum().backward()     // y used three times
+        #expect(seen == [Tensor([5, 9, 13])])   // 2y + 1, once
+        #expect(x.grad == Tensor([100, 180, 260]))
+        // Scalar graphs: the same on the lane.
+        let a = Variable(3.0)
+        let b = a * a
+        b.registerHook { $0 * 0 }
+        (b + a).backward()
+        #expect(a.grad == Tensor(1.0))
+    }
+
+    @Test("gradient clipping per parameter with a hook")
+    func clipping() {
+        let w = Variable(Tensor<Double>([1, -1]))
+        w.registerHook { g in g.map { Swift.max(-1, Swift.min(1, $0)) } }
+        (w * Tensor([10, -0.5])).sum().backward()
+        #expect(w.grad == Tensor([1, -0.5]))
+    }
+}
+
+@Suite("Tape trace")
+struct TapeTraceTests {
+    @Test("the trace writes each node as recorded and each rule as applied")
+    func trace() {
+        var lines: [String] = []
+        withTapeTrace(to: { lines.append($0) }) {
+            let a = Variable(2.0), b = Variable(-3.0)
+            let y = a * b + a
+            y.backward()
+        }
+        let text = lines.joined(separator: "\n")
+        #expect(lines.first == "#0 leaf = 2")
+        #expect(text.contains("#2 = #0 * #1 = -6"))
+        #expect(text.contains("#3 = #2 + #0 = -4"))
+        #expect(text.contains("#3 +: gradient 1"))
+        #expect(text.contains("→ #0 (leaf) += -3"))
+        #expect(text.contains("#0 leaf: gradient -2"))
+    }
+}
