@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import Testing
 @testable import AutoDiff
 
@@ -274,5 +277,92 @@ struct TapeTraceTests {
         #expect(text.contains("#3 +: gradient 1"))
         #expect(text.contains("→ #0 (leaf) += -3"))
         #expect(text.contains("#0 leaf: gradient -2"))
+    }
+}
+
+@Suite("Tape graph")
+struct TapeGraphTests {
+    @Test("each node shows its operation, shape, value and, after backward(retainGraph: true), its gradient")
+    func nodes() {
+        let a = Variable(2.0), b = Variable(-3.0)
+        let y = a * b + a
+        let before = y.graph()
+        #expect(before.nodes.map(\.operation) == ["leaf", "leaf", "*", "+"])
+        #expect(before.nodes.map(\.value) == ["2", "-3", "-6", "-4"])
+        #expect(before.nodes.allSatisfy { $0.gradient == nil })
+        #expect(before.nodes.last?.inputs == [2, 0])
+        y.backward(retainGraph: true)
+        let after = y.graph()
+        #expect(after.nodes.map(\.gradient) == ["-2", "2", "1", "1"])
+        let x = Variable(Tensor<Double>([0.5, 1]))
+        let z = (x * 1.23456).sum()
+        let values = z.graph().nodes.map(\.value)
+        #expect(values.contains("[0.6173, 1.2346]"))
+        #expect(values.contains("1.2346"))
+        #expect(z.graph().nodes.map(\.shape).contains([2]))
+    }
+
+    @Test("DOT is valid Graphviz (checked with dot where installed), Mermaid lists every node and edge")
+    func dotAndMermaid() throws {
+        let x = Variable(Tensor<Double>([1, 2, 3]))
+        let w = Variable(Tensor<Double>([[0.5, -1, 2], [1, 1, 1]]))
+        let y = (tanh(matmul(w, x)) * 2 + 1).sum()
+        y.backward(retainGraph: true)
+        let graph = y.graph()
+        #expect(graph.dot.hasPrefix("digraph tape {"))
+        #expect(graph.dot.components(separatedBy: " -> ").count - 1 == graph.nodes.map(\.inputs.count).reduce(0, +))
+        #expect(graph.mermaid.hasPrefix("flowchart LR"))
+        #expect(graph.mermaid.components(separatedBy: " --> ").count - 1 == graph.nodes.map(\.inputs.count).reduce(0, +))
+        let dot = URL(fileURLWithPath: "/usr/bin/dot")
+        guard FileManager.default.isExecutableFile(atPath: dot.path) else { return }
+        let process = Process()
+        process.executableURL = dot
+        process.arguments = ["-Tsvg", "-o", "/dev/null"]
+        let input = Pipe()
+        process.standardInput = input
+        try process.run()
+        input.fileHandleForWriting.write(Data(graph.dot.utf8))
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
+    @Test("the SVG is a well-formed document; a tree is laid out without crossings; 300 nodes lay out")
+    func layout() {
+        // A sum tree: every edge can be drawn without crossing.
+        let leaves = (0..<8).map { Variable(Double($0)) }
+        var level = leaves
+        while level.count > 1 { level = stride(from: 0, to: level.count, by: 2).map { level[$0] * level[$0 + 1] + 1 } }
+        let tree = level[0].graph()
+        let layout = GraphLayout(tree)
+        #expect(layout.crossings() == 0)
+        let svg = tree.svg
+        #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+        #expect(svg.components(separatedBy: "<rect ").count - 2 == tree.nodes.count)   // plus the background
+        #if canImport(FoundationXML)
+        #expect(XMLParser(data: Data(svg.utf8)).parse())
+        #endif
+        // A chain with shared inputs, a few hundred nodes.
+        let w = Variable(Tensor<Double>([0.5, -0.25]))
+        var h = Variable(Tensor<Double>([1, 2]))
+        for _ in 0..<100 { h = tanh(h * w) + h }
+        let big = h.sum().graph()
+        #expect(big.nodes.count > 300)
+        #expect(big.svg.contains("</svg>"))
+    }
+
+    @Test("a model's graph collapses to one node per group")
+    func collapsing() {
+        let w1 = Variable(Tensor<Double>([[1, 2], [3, 4]])), b1 = Variable(Tensor<Double>([0.5, -0.5]))
+        let w2 = Variable(Tensor<Double>([[1, -1]]))
+        let x = Variable(Tensor<Double>([[1, 1]]), requiresGrad: false)
+        let h = x.grouped("0: Dense") { relu(matmul($0, w1.transposed()) + b1) }
+        let y = h.grouped("1: Dense") { matmul($0, w2.transposed()) }.sum()
+        let full = y.graph()
+        let collapsed = y.graph(collapsingGroups: true)
+        #expect(full.nodes.count > collapsed.nodes.count)
+        #expect(collapsed.nodes.map(\.operation).suffix(3) == ["0: Dense", "1: Dense", "sum"])
+        #expect(collapsed.nodes.last?.inputs == [collapsed.nodes[collapsed.nodes.count - 2].id])
+        #expect(collapsed.nodes.first { $0.operation == "1: Dense" }?.inputs == [collapsed.nodes.first { $0.operation == "0: Dense" }!.id])
     }
 }

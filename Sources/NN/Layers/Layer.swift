@@ -107,8 +107,14 @@ public final class Sequential: Layer {
         self.layers = layers
     }
 
+    /// Each layer's nodes are recorded as a group named after its position and type (`"1: Dense"`), so that
+    /// `output.graph(collapsingGroups: true)` draws one node per layer.
     public func callAsFunction(_ input: Variable<Float>) -> Variable<Float> {
-        layers.reduce(input) { x, layer in layer(x) }
+        var x = input
+        for (position, layer) in layers.enumerated() {
+            x = x.grouped("\(position): \(type(of: layer))") { layer($0) }
+        }
+        return x
     }
 
     public var namedParameters: [(name: String, parameter: Variable<Float>)] {
