@@ -366,3 +366,40 @@ struct TapeGraphTests {
         #expect(collapsed.nodes.first { $0.operation == "1: Dense" }?.inputs == [collapsed.nodes.first { $0.operation == "0: Dense" }!.id])
     }
 }
+
+@Suite("Locating a faulty rule")
+struct FaultyRuleTests {
+    @Test("a failing composite check names the first operation whose own rule is wrong, with its place and element")
+    func located() {
+        let good = DifferentiableFunction<Double>(name: "cube", forward: { $0[0] * $0[0] * $0[0] },
+                                                  pullback: { g, xs, _ in [g * 3 * xs[0] * xs[0]] })
+        let broken = DifferentiableFunction<Double>(name: "brokenSquare", forward: { $0[0] * $0[0] },
+                                                    pullback: { g, xs, _ in [g * xs[0]] })
+        var line = 0
+        let report = checkGradients(of: { xs in
+            line = #line + 1
+            let h = broken(tanh(xs[0] * xs[1]))
+            return (log(1 + good(h)) * xs[1]).sum()
+        }, at: [Tensor([0.5, -1, 2]), Tensor([1, 0.5, -0.25])])
+        #expect(!report.passed)
+        let fault = report.faultyRule
+        #expect(fault?.operation == "brokenSquare")
+        #expect(fault?.file == "AutoDiffTests/InspectionTests.swift" && fault?.line == line)
+        #expect(fault?.input == 0)
+        #expect(fault.map { Swift.abs($0.numerical - 2 * $0.analytical) < 1e-6 } == true)   // g·x instead of g·2x
+        #expect(report.description.contains("Located: the derivative rule of brokenSquare"))
+        // Every rule right: nothing located, nothing reported.
+        let fine = checkGradients(of: { xs in (log(1 + good(tanh(xs[0]))) * xs[0]).sum() }, at: [Tensor([0.5, -1])])
+        #expect(fine.passed && fine.faultyRule == nil)
+    }
+
+    @Test("each primitive's own rule agrees with finite differences at the values it saw")
+    func primitivesAgree() {
+        let report = checkGradients(of: { xs in
+            let a = xs[0], b = xs[1]
+            let m = matmul(a, b.transposed()) / 3 - pow(a.sum(alongAxes: 1, keepingDimensions: true), 2)
+            return (softmax(m, alongAxis: 1) * sigmoid(m) + sqrt(exp(a).mean()) + max(a, b).sum()).sum()
+        }, at: [Tensor([[0.5, 1.5], [-0.7, 0.2]]), Tensor([[1.2, -0.4], [0.3, 0.9]])])
+        #expect(report.passed)
+    }
+}
