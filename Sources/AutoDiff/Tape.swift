@@ -198,8 +198,8 @@ final class Tape<Scalar: TensorScalar> {
     @exclusivity(unchecked) @usableFromInline var groups: [(name: String, start: Int32, end: Int32)] = []
     /// The node the last backward pass started from (for ``Variable/graph()``: gradients are shown once known).
     @exclusivity(unchecked) @usableFromInline var differentiatedRoot: Int32 = -1
-    /// How many nodes a trace (``withTapeTrace(to:_:)``) has written.
-    var tracedCount = 0
+    /// The leaves and constants a trace (``withTapeTrace(to:_:)``) has written.
+    var traced: Set<Int32> = []
     /// The identity of the graph being recorded: unique in the process, renewed when an arena is reused.
     @exclusivity(unchecked) @usableFromInline var id: UInt64
     @usableFromInline let context: ThreadContext
@@ -323,7 +323,7 @@ final class Tape<Scalar: TensorScalar> {
         if !sites.isEmpty { sites = [:] }
         if !groups.isEmpty { groups = [] }
         differentiatedRoot = -1
-        tracedCount = 0
+        if !traced.isEmpty { traced = [] }
         if let entryCapacity {
             entries.deallocate()
             capacity = entryCapacity

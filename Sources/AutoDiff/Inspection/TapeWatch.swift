@@ -244,11 +244,14 @@ extension Tape {
 
     // MARK: Trace
 
-    /// Writes the trace lines of the nodes recorded up to node `i` (leaves and constants are recorded on
-    /// their first use, without being observed).
+    /// Writes the trace line of node `i`, after those of its leaf and constant inputs not written yet (they
+    /// are recorded on their first use, without being observed).
     func traceRecorded(_ i: Int, _ trace: (String) -> Void) {
-        for j in tracedCount...i { trace(describeNode(j)) }
-        tracedCount = i + 1
+        for j in inputs(of: i) where (entries[Int(j)].isLeaf || entries[Int(j)].isConstant) && !traced.contains(j) {
+            traced.insert(j)
+            trace(describeNode(Int(j)))
+        }
+        trace(describeNode(i))
     }
 
     /// One node as the trace shows it: `#4 = log(#3)  → [0.6931]  at File.swift:12`.
