@@ -277,7 +277,8 @@ extension Variable: CustomStringConvertible {
     /// The value, marked as a variable, with the gradient when one has been computed.
     public var description: String {
         var text = "Variable(\(value)"
-        if let grad { text += ", grad: \(grad)" }
+        let known = leaf?.grad ?? (index >= 0 ? liveTape?.retainedGradients[index] : nil)
+        if let known { text += ", grad: \(known)" }
         return text + ")"
     }
 }
