@@ -125,23 +125,19 @@ struct Entry<Scalar: TensorScalar> {
 @usableFromInline
 final class Leaf<Scalar: TensorScalar> {
     /// The current value; setting it forgets the tape node cache so the next use records the new value.
-    @inlinable var value: Tensor<Scalar> {
-        get { storedValue }
-        set {
-            storedValue = newValue
-            tapeID = 0
-        }
+    /// (`didSet` without `oldValue`: an in-place change through `inout`, as in ``Variable/updateValue(_:)``,
+    /// changes the storage itself, then resets the cache.)
+    @exclusivity(unchecked) @usableFromInline var value: Tensor<Scalar> {
+        didSet { tapeID = 0 }
     }
-    /// The value itself, without the cache reset (``Variable/updateValue(_:)`` changes it in place).
-    @exclusivity(unchecked) @usableFromInline var storedValue: Tensor<Scalar>
     @exclusivity(unchecked) @usableFromInline var grad: Tensor<Scalar>?
-    /// Functions registered by ``Variable/registerHook(_:)``, applied in order to each backward pass's gradient.
-    @exclusivity(unchecked) @usableFromInline var hooks: [GradientHook<Scalar>] = []
     /// The tape this leaf was last recorded on and its node there (a cache: one node per tape).
     @exclusivity(unchecked) @usableFromInline var tapeID: UInt64 = 0
     @exclusivity(unchecked) @usableFromInline var tapeIndex: Int32 = 0
+    /// Functions registered by ``Variable/registerHook(_:)``, applied in order to each backward pass's gradient.
+    @exclusivity(unchecked) @usableFromInline var hooks: [GradientHook<Scalar>] = []
 
-    @inlinable init(_ value: Tensor<Scalar>) { self.storedValue = value }
+    @inlinable init(_ value: Tensor<Scalar>) { self.value = value }
 }
 
 /// The entry buffer of a dead tape, kept for the next tape of the same thread. It owns the buffer until

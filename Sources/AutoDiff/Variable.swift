@@ -194,8 +194,7 @@ public struct Variable<Scalar: TensorScalar> {
         }
         // The leaf's own storage, changed in place: reads of this leaf inside `body` see its value (not a
         // placeholder), and the next use records the new value.
-        defer { leaf.tapeID = 0 }
-        return try body(&leaf.storedValue)
+        return try body(&leaf.value)
     }
 
     /// The gradient accumulated by `backward()`: dL/dself for a leaf, or for a node after ``retainGrad()``;

@@ -74,6 +74,12 @@ struct TapeRobustnessTests {
         let y = (w * w).sum()
         y.backward()
         #expect(w.grad == Tensor([4, 8]))
+        // In place: the storage is written, not copied.
+        let v = Variable(Tensor<Double>([1, 2, 3]))
+        let before = v.value.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        v.updateValue { $0.withUnsafeMutableBufferPointer { $0[0] = 5 } }
+        #expect(v.value.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) } == before)
+        #expect(v.value == Tensor([5, 2, 3]))
         let s = Variable(3.0)
         _ = (s * s)                       // records s on the current tape
         s.updateValue { $0 = $0 + 1 }
@@ -199,6 +205,21 @@ struct AnomalyDetectionTests {
         }
         #expect(Swift.abs(value - 2 * Foundation.log(2.0)) < 1e-12)
         #expect(!ThreadContext.current.watching)   // nothing watched after the scope
+    }
+
+    @Test("a function built from operations can attribute them to its caller's line")
+    func callerPlace() {
+        func logLoss(_ x: Variable<Double>, file: StaticString = #fileID, line: UInt = #line) -> Variable<Double> {
+            withCallerPlace(file: file, line: line) { (log(x) * x).mean() }
+        }
+        let x = Variable(Tensor<Double>([0, 1]))
+        var line = 0
+        let error = anomaly {
+            line = #line + 1
+            logLoss(x).backward()
+        }
+        #expect(error?.operation == "log" && error?.line == line && error?.placeIsExact == true)
+        #expect(error?.file == "AutoDiffTests/InspectionTests.swift")
     }
 
     @Test("scopes nest: the inner one reports its own anomaly, the outer one continues")
