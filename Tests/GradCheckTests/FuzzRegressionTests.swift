@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Inputs the fuzzer (Scripts/fuzz-gradcheck.sh) found, and inputs at the edges of the language: each must end
+/// Inputs the fuzzer (Scripts/fuzz.sh gradcheck) found, and inputs at the edges of the language: each must end
 /// in a result or a typed error (exit 0, 1 or 2), never a crash.
 /// Values for the variables `text` mentions (the tool refuses values the expression does not use).
 func fuzzArguments(_ text: String) -> [String] {
@@ -14,11 +14,14 @@ func fuzzArguments(_ text: String) -> [String] {
 @Suite("gradcheck fuzz regressions")
 struct FuzzRegressionTests {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fuzz/regressions")
+        .appendingPathComponent("Fuzz/GradCheck")
 
+    /// The seed corpus and the inputs the fuzzer found (`regressions/`), as "folder/name".
     static var inputs: [String] {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return files.filter { !$0.hasPrefix(".") }.sorted()
+        ["corpus", "regressions"].flatMap { folder in
+            ((try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent(folder).path)) ?? [])
+                .filter { !$0.hasPrefix(".") }.sorted().map { "\(folder)/\($0)" }
+        }
     }
 
     @Test("every saved input ends without a crash", arguments: inputs)

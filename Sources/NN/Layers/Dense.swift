@@ -2,7 +2,7 @@
 /// of shape `[outputSize]`, exactly like PyTorch's `nn.Linear` (so its parameters load there).
 ///
 /// Inputs of shape `[batch, inputSize]` (or `[inputSize]` for one sample) give `[batch, outputSize]`.
-public struct Dense: Layer {
+public struct Dense: CallerLocatingLayer {
     /// The weight matrix, `[outputSize, inputSize]`.
     public let weight: Variable<Float>
     /// The bias vector, `[outputSize]`.
@@ -51,11 +51,24 @@ public struct Dense: Layer {
     /// The number of outputs.
     public var outputSize: Int { weight.shape[0] }
 
-    /// activation(input·Wᵀ + b): `linear` for a batch `[n, inputSize]` or one sample `[inputSize]` (no copy of
-    /// Wᵀ), a batched product for higher ranks.
-    public func callAsFunction(_ input: Variable<Float>) -> Variable<Float> {
-        if input.rank <= 2 { return activation(linear(input, weight: weight, bias: bias)) }
-        return activation(matmul(input, weight.transposed()) + bias)
+    /// activation(input·Wᵀ + b) over the last axis: `linear` for a batch `[n, inputSize]` or one sample
+    /// `[inputSize]` (no copy of Wᵀ), a batched product for higher ranks (`[N, T, inputSize]` → `[N, T, outputSize]`).
+    ///
+    /// An input whose last axis is not `inputSize` stops with a message naming the layer, its place in the
+    /// model and the caller's line.
+    public func callAsFunction(_ input: Variable<Float>, file: StaticString = #fileID, line: UInt = #line) -> Variable<Float> {
+        guard input.rank >= 1, input.shape[input.rank - 1] == inputSize else {
+            let got = input.rank == 0 ? "a scalar" : "\(input.shape[input.rank - 1]) (input of shape \(input.shape))"
+            layerError("Dense(inputSize: \(inputSize), outputSize: \(outputSize))",
+                       "expects \(inputSize) input features on the last axis, got \(got)",
+                       fix: "give inputs of shape [batch, \(inputSize)], or make the layer take \(input.rank == 0 ? 1 : input.shape[input.rank - 1]) inputs (or check the layer before it)",
+                       file: file, line: line)
+        }
+        // Anomaly reports and graphs name the caller's line for everything recorded here.
+        return withCallerPlace(file: file, line: line) {
+            if input.rank <= 2 { return activation(linear(input, weight: weight, bias: bias)) }
+            return activation(matmul(input, weight.transposed()) + bias)
+        }
     }
 
     public var namedParameters: [(name: String, parameter: Variable<Float>)] { [("weight", weight), ("bias", bias)] }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A differentiable function with trainable parameters: the building block of models.
 ///
 /// A layer maps a `Variable<Float>` to a `Variable<Float>` with operations of AutoDiff, so its gradients
@@ -28,6 +30,90 @@ public protocol Layer {
 
     /// Whether the layer is in training mode (true for layers without a mode).
     var isTraining: Bool { get }
+
+    /// State the layer keeps and saves in parameter files but does not train (PyTorch's buffers, such as
+    /// `BatchNorm`'s running statistics), with their `state_dict` names relative to this layer.
+    var namedBuffers: [(name: String, buffer: Buffer)] { get }
+}
+
+/// A layer that reports a mistake, such as an input of the wrong shape, at the line of the caller's
+/// `model(x)` rather than at a line of the library, and names its place in the model.
+///
+/// The built-in layers adopt it. Calling a concrete layer (`model(x)`) passes the caller's `#fileID` and
+/// `#line` through defaulted arguments; ``Sequential`` hands them on to its layers.
+public protocol CallerLocatingLayer: Layer {
+    /// The output for `input`; `file` and `line` name the caller's place in messages about mistakes.
+    func callAsFunction(_ input: Variable<Float>, file: StaticString, line: UInt) -> Variable<Float>
+}
+
+extension CallerLocatingLayer {
+    /// The output for `input` (used when the layer is called through `any Layer`).
+    @_disfavoredOverload
+    public func callAsFunction(_ input: Variable<Float>) -> Variable<Float> {
+        self(input, file: LayerPath.current.file, line: LayerPath.current.line)
+    }
+
+    /// The output for a constant input.
+    public func callAsFunction(_ input: Tensor<Float>, file: StaticString = #fileID, line: UInt = #line) -> Variable<Float> {
+        self(Variable(input, requiresGrad: false), file: file, line: line)
+    }
+}
+
+/// Calls `layer` on `input`, passing the caller's place on when the layer can report it.
+func call(_ layer: any Layer, _ input: Variable<Float>, file: StaticString, line: UInt) -> Variable<Float> {
+    if let located = layer as? any CallerLocatingLayer { return located(input, file: file, line: line) }
+    return layer(input)
+}
+
+/// Where the layer being called sits: the chain of ``Sequential`` positions around it and the user's call,
+/// kept per thread while a model runs, for messages about mistakes.
+struct LayerPath {
+    var positions: [(index: Int, model: String)] = []
+    var file: StaticString = "<unknown>"
+    var line: UInt = 0
+
+    private final class Box { var path = LayerPath() }
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { raw in if let raw { Unmanaged<AnyObject>.fromOpaque(raw).release() } }
+        return key
+    }()
+    private static var box: Box {
+        if let raw = pthread_getspecific(key) { return Unmanaged<Box>.fromOpaque(raw).takeUnretainedValue() }
+        let box = Box()
+        pthread_setspecific(key, Unmanaged.passRetained(box).toOpaque())
+        return box
+    }
+
+    /// The current thread's path.
+    static var current: LayerPath { box.path }
+
+    /// Runs `body` with the path extended by layer `index` of `model`, called from `file`:`line`.
+    static func entering<R>(_ index: Int, of model: String, file: StaticString, line: UInt, _ body: () -> R) -> R {
+        let box = box
+        let saved = box.path
+        if saved.positions.isEmpty { box.path.file = file; box.path.line = line }
+        box.path.positions.append((index, model))
+        defer { box.path = saved }
+        return body()
+    }
+
+    /// "layer 2 of the Sequential" (innermost first), or "" outside any model.
+    var description: String {
+        positions.reversed().enumerated().map { i, p in
+            "layer \(p.index) of \(i == positions.count - 1 ? "the" : "a") \(p.model)"
+        }.joined(separator: ", inside ")
+    }
+}
+
+/// Stops with a message about a layer used wrongly: the layer's type, its place in the model, what was wrong,
+/// the caller's place, and what to do.
+func layerError(_ layer: String, _ problem: String, fix: String, file: StaticString, line: UInt) -> Never {
+    let path = LayerPath.current
+    let place = path.positions.isEmpty ? "" : " (\(path.description))"
+    // fatalError prints "file:line: Fatal error: " first; the outermost call of the model is the user's line.
+    let (f, l) = path.positions.isEmpty ? (file, line) : (path.file, path.line)
+    fatalError("\(layer)\(place): \(problem). Fix: \(fix)", file: f, line: l)
 }
 
 extension Layer {
@@ -37,6 +123,7 @@ extension Layer {
     public var moduleCount: Int { 1 }
     public func setTraining(_ training: Bool) {}
     public var isTraining: Bool { true }
+    public var namedBuffers: [(name: String, buffer: Buffer)] { [] }
 
     /// Runs `body` with the layer in the given mode, then puts the previous mode back.
     func withMode<R>(training: Bool, _ body: () throws -> R) rethrows -> R {
@@ -47,6 +134,7 @@ extension Layer {
     }
 
     /// The output for a constant input.
+    @_disfavoredOverload
     public func callAsFunction(_ input: Tensor<Float>) -> Variable<Float> {
         self(Variable(input, requiresGrad: false))
     }
@@ -90,7 +178,7 @@ public enum LayerBuilder {
 /// Parameters are named like PyTorch's: `"0.weight"`, `"0.bias"`, `"3.weight"`, … where the number is the
 /// module's index in the equivalent `torch.nn.Sequential` (a ``Dense`` with an activation counts as two
 /// modules, `Linear` and the activation).
-public final class Sequential: Layer {
+public final class Sequential: CallerLocatingLayer {
     /// The layers, in order.
     public let layers: [any Layer]
     /// Whether the model is in training mode (dropout active). ``fit(_:_:loss:optimizer:epochs:batchSize:validation:callbacks:shuffle:verbosity:generator:)``
@@ -107,14 +195,20 @@ public final class Sequential: Layer {
         self.layers = layers
     }
 
-    /// Each layer's nodes are recorded as a group named after its position and type (`"1: Dense"`), so that
-    /// `output.graph(collapsingGroups: true)` draws one node per layer.
-    public func callAsFunction(_ input: Variable<Float>) -> Variable<Float> {
-        var x = input
-        for (position, layer) in layers.enumerated() {
-            x = x.grouped("\(position): \(type(of: layer))") { layer($0) }
+    /// The output of the last layer; a layer given an input it cannot take stops with a message naming the
+    /// layer, its index here and the caller's line. Each layer's nodes are recorded as a group named after its
+    /// position and type (`"1: Dense"`), so that `output.graph(collapsingGroups: true)` draws one node per
+    /// layer, and anomaly reports name the caller's line.
+    public func callAsFunction(_ input: Variable<Float>, file: StaticString = #fileID, line: UInt = #line) -> Variable<Float> {
+        withCallerPlace(file: file, line: line) {
+            var x = input
+            for (i, layer) in layers.enumerated() {
+                x = x.grouped("\(i): \(type(of: layer))") { x in
+                    LayerPath.entering(i, of: "Sequential", file: file, line: line) { call(layer, x, file: file, line: line) }
+                }
+            }
+            return x
         }
-        return x
     }
 
     public var namedParameters: [(name: String, parameter: Variable<Float>)] {
@@ -122,6 +216,16 @@ public final class Sequential: Layer {
         var module = 0
         for layer in layers {
             for (name, p) in layer.namedParameters { out.append(("\(module).\(name)", p)) }
+            module += layer.moduleCount
+        }
+        return out
+    }
+
+    public var namedBuffers: [(name: String, buffer: Buffer)] {
+        var out: [(name: String, buffer: Buffer)] = []
+        var module = 0
+        for layer in layers {
+            for (name, b) in layer.namedBuffers { out.append(("\(module).\(name)", b)) }
             module += layer.moduleCount
         }
         return out

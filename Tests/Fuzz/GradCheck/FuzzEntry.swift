@@ -1,4 +1,4 @@
-// libFuzzer entry for the gradcheck expression language: built by Scripts/fuzz-gradcheck.sh together with
+// libFuzzer entry for the gradcheck expression language: built by Scripts/fuzz.sh gradcheck together with
 // the AutoDiff sources and the tool's core (one module, -D FUZZING). Each input is parsed as an expression,
 // evaluated on a few fixed variables of different shapes, differentiated, and also split into command-line
 // words for the option parser. Any crash, trap or hang is a bug: bad text must end in a typed error.
