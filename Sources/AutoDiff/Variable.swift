@@ -1,6 +1,3 @@
-import Foundation
-import Synchronization
-
 /// A value recorded on the tape, so that gradients with respect to it can be computed.
 ///
 /// A `Variable` made by `Variable(_:)` is a *leaf*: it lives as long as you hold it, takes part in any
@@ -250,19 +247,6 @@ public struct Variable<Scalar: TensorScalar> {
     @inlinable public var scalarCount: Int { value.scalarCount }
     /// The single element of a one-element value.
     @inlinable public var scalar: Scalar { value.scalar }
-}
-
-/// Whether the warning about `.grad` of a computed value was printed (once per process).
-let nonLeafGradientWarned = Atomic<Bool>(false)
-
-/// Prints, once per process, that `.grad` of a computed value is nil unless it asked for `retainGrad()`.
-@usableFromInline
-func warnNonLeafGradient() {
-    guard !nonLeafGradientWarned.exchange(true, ordering: .relaxed) else { return }
-    let message = "AutoDiff warning: .grad of a computed value (not a leaf) was read; it is nil because backward() " +
-        "keeps the gradients of leaves only. Call retainGrad() on the value before backward() to keep its gradient " +
-        "(PyTorch's retain_grad()). This warning is printed once.\n"
-    FileHandle.standardError.write(Data(message.utf8))
 }
 
 /// The value of a constant tensor variable (rank-0 constants keep theirs inline).

@@ -1,3 +1,6 @@
+import Foundation
+import Synchronization
+
 // Watching the tape: what a thread records and what its backward passes compute, for anomaly detection,
 // the teaching trace and the gradient check's search for a faulty rule. Nothing here runs unless a scope asks
 // for it: the recording paths test one flag (`ThreadContext.watching`) and call `Tape.observe` only when set.
@@ -287,4 +290,17 @@ extension Tape {
         for hook in hooks { g = hook.apply(g, site: site) }
         return g
     }
+}
+
+/// Whether the warning about `.grad` of a computed value was printed (once per process).
+let nonLeafGradientWarned = Atomic<Bool>(false)
+
+/// Prints, once per process, that `.grad` of a computed value is nil unless it asked for `retainGrad()`.
+@usableFromInline
+func warnNonLeafGradient() {
+    guard !nonLeafGradientWarned.exchange(true, ordering: .relaxed) else { return }
+    let message = "AutoDiff warning: .grad of a computed value (not a leaf) was read; it is nil because backward() " +
+        "keeps the gradients of leaves only. Call retainGrad() on the value before backward() to keep its gradient " +
+        "(PyTorch's retain_grad()). This warning is printed once.\n"
+    FileHandle.standardError.write(Data(message.utf8))
 }
