@@ -29,7 +29,7 @@ struct GraphLayout {
     static let padding = 8.0
     static let gap = 56.0
     static let verticalGap = 18.0
-    static let waypointHeight = 10.0
+    static let waypointHeight = 6.0
 
     init(_ graph: TapeGraph) {
         self.graph = graph
@@ -134,10 +134,12 @@ struct GraphLayout {
 
     /// Column x positions and widths, and y positions stacked and centred in each column.
     mutating func place() {
+        // Waypoints (edges passing through a column) stack closer than nodes.
+        func gap(_ s: Int) -> Double { slots[s].node == nil ? 4 : Self.verticalGap }
         func stackHeight(_ column: [Int]) -> Double {
             var total = 0.0
-            for s in column { total += slots[s].height }
-            return total + Double(max(column.count - 1, 0)) * Self.verticalGap
+            for s in column { total += slots[s].height + gap(s) }
+            return column.isEmpty ? 0 : total - gap(column.last!)
         }
         func textWidth(_ node: Int) -> Double {
             var widest = 0
@@ -156,7 +158,7 @@ struct GraphLayout {
             var y = 20.0 + (tallest - stackHeight(column)) / 2
             for s in column {
                 slots[s].y = y
-                y += slots[s].height + Self.verticalGap
+                y += slots[s].height + gap(s)
             }
         }
     }
