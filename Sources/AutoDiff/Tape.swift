@@ -418,8 +418,9 @@ final class Tape<Scalar: TensorScalar> {
         }
     }
 
-    /// The node of `leaf` on this tape, recorded on first use.
-    @inlinable
+    /// The node of `leaf` on this tape, recorded on first use. (Always inlined: it is on every operation that
+    /// reads a parameter, and the optimizer's size heuristics otherwise leave it out of line.)
+    @inlinable @inline(__always)
     func node(of leaf: Leaf<Scalar>) -> Int32 {
         if leaf.tapeID == id { return leaf.tapeIndex }
         let k = Int32(truncatingIfNeeded: leaves.count)

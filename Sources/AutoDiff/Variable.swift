@@ -273,7 +273,7 @@ extension Variable {
     @inlinable var isTracked: Bool { index != Variable.constantIndex }
 
     /// The node of this value on `tape`: its own index, a leaf's node, or a new constant node.
-    @inlinable
+    @inlinable @inline(__always)
     func node(on tape: Tape<Scalar>, op: StaticString) -> Int32 {
         if index >= 0 {
             let mine: UnsafeRawPointer?
