@@ -338,12 +338,12 @@ Fix: log needs x > 0: clamp its input (max(x, 1e-12)) or use a stable form (logS
 
 The origin is reported, not the propagation: a NaN made by `log` and carried through ten more operations names
 `log`. Backward, a rule is reported when it turns a finite gradient into a NaN or an infinity (`sqrt` at 0,
-`pow(x, 0.5)` at 0, a custom rule returning NaN). Functions and methods (`log(x)`, `x.sum()`, `matmul`, a
-`DifferentiableFunction`) are named with the exact line. Operators (`+ - * /`) get no call site from Swift, and
-activations, which must stay usable as values (`activation: relu`), take none: for them `placeIsExact` is false,
-`file` and `line` are those of the nearest operation recorded with a place (usually the enclosing call on the
-same line), and `note` says so. Code of your own built from other operations (a layer, a loss) can attribute
-everything it records to its caller with `withCallerPlace(file:line:) { … }`.
+`pow(x, 0.5)` at 0, a custom rule returning NaN). Functions, methods and layers (`log(x)`, `relu(x)`,
+`x.sum()`, `matmul`, a `DifferentiableFunction`, `model(x)`) are named with the exact line. Operators
+(`+ - * /`) get no call site from Swift, and neither does an activation passed as a value (`activation: relu`):
+for them `placeIsExact` is false, `file` and `line` are those of the nearest operation recorded with a place
+(usually the enclosing call on the same line), and `note` says so. Code of your own built from other operations
+(a layer, a loss) can attribute everything it records to its caller with `withCallerPlace(file:line:) { … }`.
 
 Inside the block every recorded value and every rule's result is scanned, and the place of each operation is
 kept: it runs several times slower. Outside, recording tests one thread-local flag and nothing else (the scalar

@@ -299,6 +299,23 @@ struct TapeTraceTests {
         #expect(text.contains("→ #0 (leaf) += -3"))
         #expect(text.contains("#0 leaf: gradient -2"))
     }
+
+    @Test("functions, activations called directly and methods show the caller's line; operators none")
+    func places() {
+        var lines: [String] = []
+        let x = Variable(Tensor<Double>([0.5, -1]))
+        let line = #line + 2
+        withTapeTrace(to: { lines.append($0) }) {
+            _ = (relu(x) + tanh(x) * sigmoid(x) + softplus(log(x * x)) + leakyRelu(x)).sum()
+        }
+        let here = "(AutoDiffTests/InspectionTests.swift:\(line))"
+        for op in ["relu", "tanh", "sigmoid", "softplus", "log", "leakyRelu", "sum"] {
+            #expect(lines.contains { $0.contains(" = \(op)(") && $0.hasSuffix(here) }, "\(op)")
+        }
+        #expect(lines.contains { $0.contains(" * ") && !$0.contains("(AutoDiffTests") })
+        let asValue: (Variable<Double>) -> Variable<Double> = relu   // an activation passed as a value
+        #expect(asValue(x).value == Tensor([0.5, 0]))
+    }
 }
 
 @Suite("Tape graph")
