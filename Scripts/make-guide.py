@@ -148,7 +148,9 @@ let second = checkSecondOrderGradients(of: { xs in (xs[0] * xs[0] * xs[1]).sum()
 """, """
 From the command line: `swift run gradcheck`, `swift run gradcheck 'logSumExp(v, axes: 0)' --at v=[1,2,3] --order 2`,
 `--json` for a machine-readable report, `--help` for everything else. Exit status 0 means every check passed,
-1 that one failed, 2 a usage or parse error.
+1 that one failed, 2 a usage or parse error. When a check of a composite fails, the report also names the
+operation whose own rule is wrong (`report.faultyRule`; `faultyRule` in `--json`): see
+[Debugging gradients](DebuggingGradients.md).
 """),
 ("Performance", "Performance notes", """
 **Scalar graphs.** A recorded operation appends one entry with no references to a raw buffer (40 bytes for
