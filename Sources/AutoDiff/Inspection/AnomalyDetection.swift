@@ -43,7 +43,8 @@ public struct AnomalyError: Error, Sendable, CustomStringConvertible {
         copy.file = "\(site.file)"
         copy.line = Int(site.line)
         copy.placeIsExact = false
-        let base = note.map { $0.components(separatedBy: ": the place shown").first! } ?? operation
+        let base = note.map { $0.components(separatedBy: ": the place shown").first!.components(separatedBy: "; no operation").first! }
+            ?? operation
         copy.note = base + ": the place shown is that of `\(neighbour)`, the nearest operation recorded "
             + (after ? "after it" : "before it") + " with a place"
         return copy
