@@ -331,7 +331,7 @@ extension Variable {
                     let tape = unsafeDowncast(owner, to: Tape<Scalar>.self)
                     guard tape.context.gradientsEnabled else { return Variable(constant: value) }
                     let index = tape.append(make(x.index), value)
-                    if tape.context.watching { tape.observe(index, site) }
+                    if _slowPath(tape.context.watching) { tape.observe(index, site) }
                     return Variable(value: value, tape: tape, index: index)
                 }
             }
@@ -340,14 +340,14 @@ extension Variable {
                 if tape.epoch != x.epoch { tape.staleError(op, .operator) }
                 guard tape.context.gradientsEnabled else { return Variable(constant: value) }
                 let index = tape.append(make(x.index), value)
-                if tape.context.watching { tape.observe(index, site) }
+                if _slowPath(tape.context.watching) { tape.observe(index, site) }
                 return node(value, tape: tape, index: index, regular: false)
             }
         }
         guard let tape = recordingTape(x, op: op) else { return Variable(constant: value) }
         let i = x.node(on: tape, op: op)
         let index = tape.append(make(i), value)
-        if tape.context.watching { tape.observe(index, site) }
+        if _slowPath(tape.context.watching) { tape.observe(index, site) }
         return node(value, tape: tape, index: index, regular: false)
     }
 
@@ -366,7 +366,7 @@ extension Variable {
                     let i = a.node(on: tape, op: op)
                     let j = b.node(on: tape, op: op)
                     let index = tape.append(make(i, j), value)
-                    if tape.context.watching { tape.observe(index, site) }
+                    if _slowPath(tape.context.watching) { tape.observe(index, site) }
                     return Variable(value: value, tape: tape, index: index)
                 }
             }
@@ -377,7 +377,7 @@ extension Variable {
                 let i = a.node(on: tape, op: op)
                 let j = b.node(on: tape, op: op)
                 let index = tape.append(make(i, j), value)
-                if tape.context.watching { tape.observe(index, site) }
+                if _slowPath(tape.context.watching) { tape.observe(index, site) }
                 return Variable.node(value, tape: tape, index: index, regular: a.isRegularNode || b.isRegularNode)
             }
         }
@@ -385,7 +385,7 @@ extension Variable {
         let i = a.node(on: tape, op: op)
         let j = b.node(on: tape, op: op)
         let index = tape.append(make(i, j), value)
-        if tape.context.watching { tape.observe(index, site) }
+        if _slowPath(tape.context.watching) { tape.observe(index, site) }
         return node(value, tape: tape, index: index, regular: false)
     }
 
@@ -420,7 +420,7 @@ extension Variable {
             let j = b.node(on: current, op: op)
             let (pa, pb) = partials()
             let index = current.appendScalar(kind, code, i, j, value, pa, pb)
-            if current.context.watching { current.observe(index, site) }
+            if _slowPath(current.context.watching) { current.observe(index, site) }
             return Variable(laneValue: value, tape: current, index: index)
         }
         return tape._withUnsafeGuaranteedRef { tape in
@@ -429,7 +429,7 @@ extension Variable {
             let j = b.laneNode(on: tape, op: op)
             let (pa, pb) = partials()
             let index = tape.appendScalar(kind, code, i, j, value, pa, pb)
-            if tape.context.watching { tape.observe(index, site) }
+            if _slowPath(tape.context.watching) { tape.observe(index, site) }
             return Variable(laneValue: value, tape: tape, index: index)
         }
     }
@@ -444,14 +444,14 @@ extension Variable {
                 guard tape.context.gradientsEnabled else { return Variable(constant: Tensor(value)) }
                 let i = x.laneNode(on: tape, op: op)
                 let index = tape.appendScalar(kind, code, i, -1, value, partial(), 0)
-                if tape.context.watching { tape.observe(index, site) }
+                if _slowPath(tape.context.watching) { tape.observe(index, site) }
                 return Variable(laneValue: value, tape: tape, index: index)
             }
         }
         guard let tape = recordingTape(x, op: op) else { return Variable(constant: Tensor(value)) }
         let i = x.node(on: tape, op: op)
         let index = tape.appendScalar(kind, code, i, -1, value, partial(), 0)
-        if tape.context.watching { tape.observe(index, site) }
+        if _slowPath(tape.context.watching) { tape.observe(index, site) }
         return Variable(laneValue: value, tape: tape, index: index)
     }
 
@@ -467,7 +467,7 @@ extension Variable {
         guard let tape else { return Variable(constant: value) }
         let nodes = inputs.map { $0.node(on: tape, op: op) }
         let index = tape.append(make(nodes), value)
-        if tape.context.watching { tape.observe(index, site) }
+        if _slowPath(tape.context.watching) { tape.observe(index, site) }
         return node(value, tape: tape, index: index, regular: inputs.contains { $0.isRegularNode })
     }
 }
