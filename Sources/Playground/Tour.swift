@@ -12,13 +12,16 @@ enum TourEvent {
 final class Context {
     let outputDirectory: URL
     let seed: UInt64
+    /// Whether chapters that can print the tape as it is recorded and differentiated do (`--trace`).
+    let trace: Bool
     private(set) var written: [String] = []
     /// What was said and saved since the last `takeEvents()`.
     private(set) var events: [TourEvent] = []
 
-    init(outputDirectory: URL, seed: UInt64) {
+    init(outputDirectory: URL, seed: UInt64, trace: Bool = false) {
         self.outputDirectory = outputDirectory
         self.seed = seed
+        self.trace = trace
     }
 
     /// Prints `text` and records it with the line that said it.
@@ -40,6 +43,15 @@ final class Context {
     func takeEvents() -> [TourEvent] {
         defer { events = [] }
         return events
+    }
+
+    /// Writes an SVG document made by the library (e.g. `TapeGraph.svg`) into the output directory.
+    func save(svgText: String, as name: String, file: String = #filePath, line: Int = #line) throws {
+        let url = outputDirectory.appendingPathComponent(name)
+        try svgText.write(to: url, atomically: true, encoding: .utf8)
+        written.append(name)
+        events.append(.picture(name: name, svg: svgText, file: file, line: line))
+        print("  picture: \(url.path)")
     }
 }
 
@@ -63,7 +75,8 @@ let chapters: [Chapter] = [
     Chapter(number: 8, name: "optimizers", title: "Optimizers side by side", run: optimizersChapter),
     Chapter(number: 9, name: "overfitting", title: "Overfitting and its cures", run: overfittingChapter),
     Chapter(number: 10, name: "digits", title: "Handwritten digits", run: digitsChapter),
-    Chapter(number: 11, name: "trust", title: "Trust your gradients", run: trustChapter),
+    Chapter(number: 11, name: "convolutions", title: "Convolutions", run: convolutionsChapter),
+    Chapter(number: 12, name: "trust", title: "Trust your gradients", run: trustChapter),
 ]
 
 func format(_ x: Double, _ digits: Int = 4) -> String { String(format: "%.\(digits)f", x) }

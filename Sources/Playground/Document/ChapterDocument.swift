@@ -67,7 +67,7 @@ struct ChapterDocument {
             return
         }
         let body = Array(lines[(start + 1)..<end])
-        let code = PasteableCode(body: body, firstLine: start + 2)
+        let code = PasteableCode(body: body, firstLine: start + 2, playgroundNames: Self.plotNames(besideChapter: file))
         // Sections: a new one at every explanation; code lines between them; events in the order they ran.
         var sectionOfLine: [Int: Int] = [:]   // source line (1-based) of an explanation → its section
         var current = Section()
@@ -125,10 +125,30 @@ struct ChapterDocument {
         }
     }
 
-    /// The title of an SVG picture (its first text element), for alt text and captions.
-    static func pictureTitle(_ svg: String) -> String {
-        guard let open = svg.range(of: "<text"), let close = svg.range(of: ">", range: open.upperBound..<svg.endIndex),
-              let end = svg.range(of: "</text>", range: close.upperBound..<svg.endIndex) else { return "picture" }
+    /// The names the playground's Plot/ folder declares at the top level (its drawing types and helpers).
+    static func plotNames(besideChapter file: String) -> Set<String> {
+        let folder = URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Plot")
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        var names: Set<String> = []
+        for name in files where name.hasSuffix(".swift") {
+            let text = (try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)) ?? ""
+            for line in text.components(separatedBy: "\n") {
+                for keyword in ["struct ", "enum ", "final class ", "class ", "func ", "let ", "var ", "extension "] where line.hasPrefix(keyword) {
+                    let rest = line.dropFirst(keyword.count)
+                    names.insert(String(rest.prefix(while: { $0.isLetter || $0.isNumber || $0 == "_" })))
+                }
+            }
+        }
+        return names.subtracting(["", "Tensor", "Variable", "Array", "Double", "Float"])
+    }
+
+    /// The title of an SVG picture, for alt text: its first text element when the playground drew it (the
+    /// title), else the file name in words.
+    static func pictureTitle(_ svg: String, name: String = "picture") -> String {
+        let fallback = name.replacingOccurrences(of: ".svg", with: "").drop(while: { $0.isNumber || $0 == "-" })
+            .replacingOccurrences(of: "-", with: " ")
+        guard svg.contains("font-family=\"Helvetica, Arial, sans-serif\""), let open = svg.range(of: "<text"), let close = svg.range(of: ">", range: open.upperBound..<svg.endIndex),
+              let end = svg.range(of: "</text>", range: close.upperBound..<svg.endIndex) else { return fallback }
         return String(svg[close.upperBound..<end.lowerBound]).replacingOccurrences(of: "&amp;", with: "&")
             .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
             .replacingOccurrences(of: "&quot;", with: "\"")

@@ -5,8 +5,8 @@ import Foundation
 /// - `context.say("""…""")` without interpolation are the chapter's explanations (`prose`), not code.
 /// - `context.say(` becomes `print(`, `context.seed` the constant `seed`, `context.outputDirectory` the
 ///   current directory.
-/// - Statements that use the playground's drawing (`LinePlot`, `DecisionMap`, `ImageStrip`, `Terminal`,
-///   `SVG`, `context.save`) are left out, and so, transitively, are the statements that use what they declared,
+/// - Statements that use the playground's drawing (`LinePlot`, `Terminal`, … : whatever Plot/ declares) or
+///   the context's other members (`context.save`, `context.trace`) are left out, and so, transitively, are the statements that use what they declared,
 ///   the declarations whose only remaining uses were left out or only add to them, and blocks left empty.
 ///
 /// Line numbers are the source file's (1-based); `removed` lists those left out, so that what they printed can
@@ -34,7 +34,8 @@ struct PasteableCode {
         var isStatement: Bool
     }
 
-    init(body: [String], firstLine: Int) {
+    init(body: [String], firstLine: Int, playgroundNames: Set<String> = []) {
+        let playgroundOnly = Self.playgroundOnly + playgroundNames.sorted()
         let raw = body.map { $0.hasPrefix("    ") ? String($0.dropFirst(4)) : $0 }
         lines = raw.map(pasteable)
         // Multi-line string literals, and the explanations among them.
@@ -111,7 +112,9 @@ struct PasteableCode {
             changed = false
             for u in units.indices where !out.contains(u) && !units[u].text.isEmpty && units[u].firstCode != "}" {
                 let text = units[u].text
-                if Self.codeOnly(text).contains("context.save(") || Self.playgroundOnly.contains(where: { Self.mentions(text, $0) })
+                // The context's other members (save, trace, …) are the playground's own.
+                if Self.codeOnly(text).range(of: #"context\.(?!say\(|seed\b|outputDirectory\b)"#, options: .regularExpression) != nil
+                    || playgroundOnly.contains(where: { Self.mentions(text, $0) })
                     || tainted.contains(where: { Self.mentions(text, $0) }) {
                     removeBlock(u)
                     tainted.formUnion(Self.declaredNames(units[u].firstCode))
@@ -193,7 +196,7 @@ struct PasteableCode {
         codeOnly(text).range(of: "(?<![\\w.\\\\])" + NSRegularExpression.escapedPattern(for: name) + "(?!\\w)", options: .regularExpression) != nil
     }
 
-    /// `text` with the contents of its string literals left out, but not their interpolations.
+    /// `text` with its comments and the contents of its string literals left out, but not their interpolations.
     static func codeOnly(_ text: String) -> String {
         let chars = Array(text)
         var out = ""
@@ -221,6 +224,10 @@ struct PasteableCode {
                 }
                 if c == "\n" { out.append("\n") }
                 i += 1
+                continue
+            }
+            if c == "/" && i + 1 < chars.count && chars[i + 1] == "/" {
+                while i < chars.count && chars[i] != "\n" { i += 1 }
                 continue
             }
             if c == "\"" {

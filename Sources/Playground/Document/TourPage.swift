@@ -69,7 +69,7 @@ enum TourPage {
                 }
                 for picture in section.pictures {
                     let svg = picture.svg.components(separatedBy: "\n").filter { !$0.hasPrefix("<?xml") }.joined(separator: "\n")
-                        .replacingOccurrences(of: "<svg ", with: "<svg role=\"img\" aria-label=\"\(escape(ChapterDocument.pictureTitle(picture.svg)).replacingOccurrences(of: "\"", with: "&quot;"))\" ")
+                        .replacingOccurrences(of: "<svg ", with: "<svg role=\"img\" aria-label=\"\(escape(ChapterDocument.pictureTitle(picture.svg, name: picture.name)).replacingOccurrences(of: "\"", with: "&quot;"))\" ")
                     out.append("<figure>\(svg)<figcaption>\(escape(picture.name))</figcaption></figure>")
                 }
             }
@@ -108,7 +108,7 @@ enum TutorialPages {
             }
             if !section.code.isEmpty { out += ["```swift"] + section.code + ["```", ""] }
             if !section.output.isEmpty { out += ["```text"] + section.output + ["```", ""] }
-            for picture in section.pictures { out += ["![\(ChapterDocument.pictureTitle(picture.svg))](\(picture.name))", ""] }
+            for picture in section.pictures { out += ["![\(ChapterDocument.pictureTitle(picture.svg, name: picture.name))](\(picture.name))", ""] }
         }
         if !d.definitions.isEmpty {
             out += ["The code above uses these declarations (in the same file):", "", "```swift"] + d.definitions + ["```", ""]
