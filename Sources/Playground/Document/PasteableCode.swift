@@ -102,10 +102,27 @@ struct PasteableCode {
         // Forward: what uses the playground's drawing, or a name declared by a statement left out.
         var out = Set<Int>()   // indices into units
         var tainted = Set<String>()
+        var dedented = Set<Int>()   // lines of an else branch kept without its `if … else`
+        // Leaves out a unit, and all of its block; of `if playground-only { A } else { B }`, B stays.
         func removeBlock(_ u: Int) {
             out.insert(u)
             guard let end = units[u].blockEnd else { return }
-            for v in units.indices where units[v].range.lowerBound > units[u].range.upperBound && units[v].range.upperBound <= end { out.insert(v) }
+            let header = units[u].range.upperBound
+            var elseLine: Int?
+            if units[u].firstCode.hasPrefix("if ") {
+                var depth = delta[header]
+                for k in (header + 1)..<end {
+                    if depth == 1 && raw[k].trimmingCharacters(in: .whitespaces) == "} else {" { elseLine = k; break }
+                    depth += delta[k]
+                }
+            }
+            for v in units.indices where units[v].range.lowerBound > header && units[v].range.upperBound <= end {
+                if let e = elseLine, units[v].range.lowerBound > e, units[v].range.upperBound < end {
+                    dedented.formUnion(units[v].range)
+                } else {
+                    out.insert(v)
+                }
+            }
         }
         var changed = true
         while changed {
@@ -154,8 +171,8 @@ struct PasteableCode {
         }
         for u in out {
             for k in units[u].range { removed.insert(firstLine + k) }
-            if let end = units[u].blockEnd { for k in units[u].range.lowerBound...end { removed.insert(firstLine + k) } }
         }
+        for k in dedented { lines[k] = lines[k].hasPrefix("    ") ? String(lines[k].dropFirst(4)) : lines[k] }
     }
 
     /// A line made pasteable (see the type's description).
