@@ -8,21 +8,28 @@ let package = Package(
     products: [
         .library(name: "AutoDiff", targets: ["AutoDiff"]),
         .library(name: "NN", targets: ["NN"]),
+        .library(name: "DistributedTraining", targets: ["DistributedTraining"]),
         .executable(name: "gradcheck", targets: ["GradCheck"]),
         .executable(name: "playground", targets: ["Playground"]),
     ],
     targets: [
-        // Vector kernels in C (AVX2 + FMA chosen at run time by per-function target attributes: no flags).
+        // Vector kernels in C: Float32 matrix multiplication (AVX2 + FMA, or AVX-512) and Adam's update (AVX-512,
+        // or SSE), each instruction set chosen at run time by what the processor supports, through per-function
+        // target attributes: no compiler flags. AUTODIFF_NO_AVX512=1 in the environment keeps to AVX2 and SSE.
         .target(name: "CKernels"),
         .target(name: "AutoDiff", dependencies: ["CKernels"]),
         .target(name: "NN", dependencies: ["AutoDiff", "CKernels"]),
         .target(name: "GradCheckCore", dependencies: ["AutoDiff"]),
+        // Data parallelism over Open MPI, loaded at run time (no build dependency on MPI).
+        .target(name: "DistributedTraining", dependencies: ["NN", "AutoDiff"]),
+        // Checks run under `mpirun -np 2` by .ci/run (collectives, broadcast, fit equivalence, failures).
+        .executableTarget(name: "MPIChecks", dependencies: ["DistributedTraining", "NN"], path: "Tests/MPIChecks"),
         .executableTarget(name: "GradCheck", dependencies: ["GradCheckCore"]),
         .executableTarget(name: "Playground", dependencies: ["NN"]),
         .executableTarget(name: "GradCheckFixture", dependencies: ["AutoDiff", "GradCheckCore"],
                           path: "Tests/Fixtures/GradCheckFixture"),
         .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff"], exclude: ["Fixtures"]),   // read by path
-        .testTarget(name: "NNTests", dependencies: ["NN", "AutoDiff"], exclude: ["Fixtures"]),   // read by path
+        .testTarget(name: "NNTests", dependencies: ["NN", "AutoDiff", "DistributedTraining"], exclude: ["Fixtures"]),   // read by path
         .testTarget(name: "GradCheckTests", dependencies: ["GradCheck", "GradCheckFixture"]),
         .testTarget(name: "PlaygroundTests", dependencies: ["Playground"]),
     ]

@@ -2,6 +2,7 @@
 import Foundation
 import Testing
 import NN
+import DistributedTraining
 
 @Suite("Docs/Guide code blocks")
 struct DocsGuideTests {
@@ -17,6 +18,15 @@ struct DocsGuideTests {
         #expect(c.mean(alongAxes: 1, keepingDimensions: true).shape == [2, 1])
         #expect(matmul(Tensor<Double>([[1, 2], [3, 4]]), Tensor([1, 1])) == Tensor([3, 7]))
         #expect(c[1] == Tensor([12, 22, 32]) && c[0..<1, 1..<3] == Tensor([[21, 31]]))
+        #expect(c[1, 2].rank == 0 && c[1, 2].scalar == 32)  // one index per axis: the element
+        #expect(Tensor<Double>.linspace(from: -3, to: 3, count: 7) == Tensor([-3, -2, -1, 0, 1, 2, 3]))
+        #expect(Tensor<Float>.arange(0, 10).shape == [10])  // 0, 1, …, 9: the end is excluded
+        #expect(Tensor<Double>.arange(0, 1, step: 0.25) == Tensor([0, 0.25, 0.5, 0.75]))
+        #expect(Tensor<Float>.full(shape: [2, 2], value: 7).sum().scalar == 28)
+        let x = Variable(Tensor<Double>([-1, 0.5, 2]))
+        let y = (gelu(x) + silu(x) - log1p(x * x) + expm1(x) + max(0.0, x) + pow(2, x) + 3 * x).sum()
+        y.backward()
+        #expect(x.grad!.shape == [3] && x[2].scalar == 2)
         // END DOCS SNIPPET
     }
 
@@ -97,6 +107,28 @@ struct DocsGuideTests {
         // END DOCS SNIPPET
     }
 
+    @Test("Mistakes and what they produce")
+    func guideErrors() throws {
+        // BEGIN DOCS SNIPPET
+        let saved = Sequential {
+            Dense(inputSize: 3, outputSize: 4)          // torch: 0 = Linear
+            Dense(inputSize: 4, outputSize: 2)          // torch: 1 = Linear
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("errors-guide.safetensors")
+        try saved.saveParameters(to: file)
+        let model = Sequential {
+            Dense(inputSize: 3, outputSize: 4, activation: relu)   // torch: 0 = Linear, 1 = ReLU
+            Dense(inputSize: 4, outputSize: 2)                      // torch: 2 = Linear
+        }
+        do {
+            try model.loadParameters(from: file)
+        } catch ParameterFileError.mismatch(let mismatch) {
+            #expect(mismatch.missing == ["2.weight", "2.bias"] && mismatch.unexpected == ["1.bias", "1.weight"])
+            print(mismatch)   // every missing and unexpected name, every shape difference, and a Fix: line
+        }
+        // END DOCS SNIPPET
+    }
+
     @Test("Performance notes")
     func guidePerformance() throws {
         // BEGIN DOCS SNIPPET
@@ -108,6 +140,45 @@ struct DocsGuideTests {
         let saved = Parallelism.threadCount
         Parallelism.threadCount = 1                         // like torch.set_num_threads(1): results do not change
         Parallelism.threadCount = saved
+        // END DOCS SNIPPET
+    }
+
+    @Test("Training on several machines")
+    func guideTrainingOnSeveralMachines() throws {
+        // BEGIN DOCS SNIPPET
+        let group = try ProcessGroup.current()              // the MPI world under mpirun, else one process
+        var rng = SeededGenerator(seed: 1)
+        let x = Tensor<Float>.randomNormal(shape: [256, 4], using: &rng)
+        let labels = x[0..<256, 0..<3].argmax(alongAxis: -1)   // the largest of the first three features
+        let model = withRandomSeed(0) {
+            Sequential([Dense(inputSize: 4, outputSize: 16, activation: { relu($0) }), Dense(inputSize: 16, outputSize: 3)])
+        }
+        // batchSize is per process: the global batch is 16 × group.size, so the learning rate grows with it.
+        let optimizer = SGD(parameters: model.parameters, learningRate: 0.05 * Float(group.size), momentum: 0.9)
+        let history = try model.fit(x, labels, loss: .softmaxCrossEntropy, optimizer: optimizer, epochs: 20,
+                                    batchSize: 16, verbosity: .silent, generator: SeededGenerator(seed: 2),
+                                    processGroup: group)
+        #expect(history.loss.last! < history.loss.first! / 2)  // the same History on every process
+
+        // Checkpoint on rank 0 only; the others wait until the file is written.
+        let checkpoint = FileManager.default.temporaryDirectory
+            .appendingPathComponent("several-machines-\(ProcessInfo.processInfo.processIdentifier).safetensors")
+        if group.rank == 0 { try model.saveParameters(to: checkpoint) }
+        try group.barrier()
+
+        // A loop of your own: each process takes its share of the batch, and the gradients are averaged
+        // (one allreduce of all of them) between backward() and step().
+        let mine = Array(stride(from: group.rank, to: 256, by: group.size))
+        optimizer.zeroGrad()
+        softmaxCrossEntropy(logits: model(Variable(x.gathering(atIndices: mine), requiresGrad: false)),
+                            labels: mine.map { labels[$0] }).backward()
+        try group.averageGradients(of: model)
+        optimizer.step()
+
+        var sum = Tensor<Double>([Double(group.rank), 1])
+        try group.allReduce(&sum)                           // [0 + 1 + … + (size − 1), size] on every process
+        #expect(sum.scalars[1] == Double(group.size))
+        if group.rank == 0 { try? FileManager.default.removeItem(at: checkpoint) }
         // END DOCS SNIPPET
     }
 
