@@ -106,9 +106,11 @@ struct ConvolutionTests {
     @Test("forward and backward are bit-identical on 1, 2 and 3 threads")
     func threadCountDoesNotChangeResults() {
         var rng = SeededGenerator(seed: 5)
-        let xs = Tensor<Float>.randomNormal(shape: [8, 6, 12, 12], using: &rng)
-        let ws = Tensor<Float>.randomNormal(shape: [12, 3, 3, 3], using: &rng)
-        let bs = Tensor<Float>.randomNormal(shape: [12], using: &rng)
+        // Large enough that im2col, col2im (8 images × 72 taps × 256 positions) and each group's product
+        // (8 × 36 × 2048) are split between threads.
+        let xs = Tensor<Float>.randomNormal(shape: [8, 8, 16, 16], using: &rng)
+        let ws = Tensor<Float>.randomNormal(shape: [16, 4, 3, 3], using: &rng)
+        let bs = Tensor<Float>.randomNormal(shape: [16], using: &rng)
         func run(threads: Int) -> [Tensor<Float>] {
             let saved = Parallelism.threadCount
             Parallelism.threadCount = threads
