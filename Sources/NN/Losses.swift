@@ -73,12 +73,19 @@ public func binaryCrossEntropy<S>(logits z: Variable<S>, labels y: Tensor<S>, re
 
 /// Cross-entropy of logits `[batch, classes]` against class indices: −mean(log softmax(z)[i, labelᵢ]).
 ///
-/// Uses log-softmax (x − logSumExp x), so large logits do not overflow.
+/// Sequences: logits `[N, T, classes]` take `N·T` labels in row-major order (position t of sequence n is
+/// label `n·T + t`), and the mean is over all `N·T` positions (`reduction: .none` gives the `N·T` terms, to
+/// weight or mask them). Uses log-softmax (x − logSumExp x), so large logits do not overflow.
 public func softmaxCrossEntropy<S>(logits: Variable<S>, labels: [Int], reduction: Reduction = .mean,
                                    file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    if logits.rank == 3, logits.shape[0] * logits.shape[1] == labels.count {
+        return softmaxCrossEntropy(logits: logits.reshaped(to: [labels.count, logits.shape[2]]), labels: labels,
+                                   reduction: reduction, file: file, line: line)
+    }
     guard logits.rank == 2, logits.shape[0] == labels.count else {
         fatalError("softmaxCrossEntropy(logits:labels:): logits have shape \(logits.shape) for \(labels.count) labels. " +
-                   "Fix: pass logits of shape [batch, classes] and one label per row", file: file, line: line)
+                   "Fix: pass logits of shape [batch, classes] and one label per row, or [N, T, classes] and N·T labels",
+                   file: file, line: line)
     }
     let classes = logits.shape[1]
     if let bad = labels.first(where: { $0 < 0 || $0 >= classes }) {
