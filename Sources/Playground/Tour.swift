@@ -44,6 +44,7 @@ let chapters: [Chapter] = [
     Chapter(number: 9, name: "overfitting", title: "Overfitting and its cures", run: overfittingChapter),
     Chapter(number: 10, name: "digits", title: "Handwritten digits", run: digitsChapter),
     Chapter(number: 11, name: "trust", title: "Trust your gradients", run: trustChapter),
+    Chapter(number: 12, name: "sequences", title: "Sequences: a character model that invents names", run: sequencesChapter),
 ]
 
 func format(_ x: Double, _ digits: Int = 4) -> String { String(format: "%.\(digits)f", x) }

@@ -49,14 +49,9 @@ struct SamplingTests {
         for k in 0..<4 { last[((k + 1) % 4) * 8 + 4 + k] = 20 }
         let window = Sequential {
             Embedding(weight: Tensor<Float>.identity(4))
-            Flatten2()
+            Flatten()
             Dense(weight: Tensor(shape: [4, 8], scalars: last), bias: .zeros(shape: [4]))
         }
         #expect(window.sample(prompt: [0, 0], maxNewCount: 4, temperature: 0, window: 2, using: &rng) == [1, 2, 3, 0])
     }
-}
-
-/// [N, 2, E] → [N, 2E].
-struct Flatten2: Layer {
-    func callAsFunction(_ x: Variable<Float>) -> Variable<Float> { x.reshaped(to: [x.shape[0], -1]) }
 }
