@@ -5,11 +5,14 @@ import NN
 final class Context {
     let outputDirectory: URL
     let seed: UInt64
+    /// Whether chapters that train for long train briefly instead (`--quick`, for tests).
+    let quick: Bool
     private(set) var written: [String] = []
 
-    init(outputDirectory: URL, seed: UInt64) {
+    init(outputDirectory: URL, seed: UInt64, quick: Bool = false) {
         self.outputDirectory = outputDirectory
         self.seed = seed
+        self.quick = quick
     }
 
     func say(_ text: String = "") { print(text) }

@@ -46,9 +46,11 @@ struct PlaygroundTests {
     @Test("the whole tour runs, reaches its headline numbers and writes well-formed SVG pictures")
     func wholeTour() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("playground-test-\(ProcessInfo.processInfo.processIdentifier)")
-        let (status, out, err) = try runPlayground(["--out", directory.path])
+        // --quick: the sequence chapter trains briefly (in a debug build it would take minutes); the other
+        // chapters run as they are.
+        let (status, out, err) = try runPlayground(["--quick", "--out", directory.path])
         #expect(status == 0, "stderr: \(err)")
-        for chapter in 1...11 { #expect(out.contains("━━━ Chapter \(chapter): "), "chapter \(chapter) missing") }
+        for chapter in 1...12 { #expect(out.contains("━━━ Chapter \(chapter): "), "chapter \(chapter) missing") }
         #expect(out.contains("g = 24.7041   ∂g/∂a = 138.8338   ∂g/∂b = 645.5773"))
         #expect(out.contains("largest difference: W 0.0, b 0.0"))
         let xor = try #require(number(after: "XOR final loss", in: out))
@@ -61,9 +63,23 @@ struct PlaygroundTests {
         #expect(digits >= 0.96)
         #expect(out.contains("loaded into a fresh model: identical predictions"))
         #expect(out.contains("Gradient check FAILED: 3 of 3 derivatives differ"))
+        // Sequences: a baseline and three learned models, each with its loss (below a uniform guess's ln 27 even
+        // after --quick's one epoch) and ten sampled names of letters.
+        let bigram = try #require(number(after: "bigram baseline: validation loss", in: out))
+        #expect(bigram > 2 && bigram < 2.6)
+        for model in ["MLP, window of 3", "LSTM", "transformer"] {
+            let loss = try #require(number(after: "  \(model): validation loss", in: out), "\(model)")
+            #expect(loss < Foundation.log(27.0), "\(model)")
+        }
+        let samples = out.split(separator: "\n").filter { $0.hasPrefix("  samples: ") }
+        #expect(samples.count == 4)
+        for line in samples {
+            let names = line.dropFirst("  samples: ".count).split(separator: " ", omittingEmptySubsequences: false)
+            #expect(names.count == 10 && names.allSatisfy { $0.allSatisfy { ("a"..."z").contains($0) } }, "\(line)")
+        }
 
         let pictures = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".svg") }
-        #expect(pictures.count >= 14)
+        #expect(pictures.count >= 15)
         for name in pictures {
             let elements = try #require(ElementCounter.elements(of: directory.appendingPathComponent(name)), "\(name) is not well-formed XML")
             #expect(elements["svg"] == 1)
@@ -86,7 +102,7 @@ struct PlaygroundTests {
     @Test("chapters by number or name, --list, --help, and bad arguments with exit 2")
     func arguments() throws {
         let list = try runPlayground(["--list"])
-        #expect(list.status == 0 && list.out.contains("  6  xor") && list.out.contains(" 11  trust"))
+        #expect(list.status == 0 && list.out.contains("  6  xor") && list.out.contains(" 11  trust") && list.out.contains(" 12  sequences"))
         let help = try runPlayground(["--help"])
         #expect(help.status == 0 && help.out.hasPrefix("usage: playground"))
         let one = try runPlayground(["1", "--out", FileManager.default.temporaryDirectory.appendingPathComponent("pg-one").path])

@@ -11,7 +11,10 @@ func sequencesChapter(_ context: Context) throws {
     var rng = SeededGenerator(seed: context.seed)
     let shuffled = names.shuffled(using: &rng)
     let validationCount = names.count / 10
-    let train = shuffled.dropFirst(validationCount).map(Names.encode), validation = shuffled.prefix(validationCount).map(Names.encode)
+    let validation = shuffled.prefix(validationCount).map(Names.encode)
+    // --quick (tests in a debug build): 600 training names and one epoch per model.
+    let train = shuffled.dropFirst(validationCount).prefix(context.quick ? 600 : names.count).map(Names.encode)
+    let epochs = context.quick ? 1 : 12
     let predicted = validation.reduce(0) { $0 + $1.count + 1 }
     context.say("""
     \(names.count) US first names (1990 census, public domain; see Data/README.md), split with a seeded shuffle
@@ -39,7 +42,7 @@ func sequencesChapter(_ context: Context) throws {
     context.say("  bigram baseline: validation loss \(format(baseline)) nats/char")
     var sampler = SeededGenerator(seed: context.seed)
     let bigramNames = (0..<10).map { _ in
-        Names.decode(sampleSequence(prompt: [Names.boundary], maxNewCount: 20, stopIndex: Names.boundary, using: &sampler) {
+        Names.decode(sampleSequence(prompt: [Names.boundary], maxNewCount: 12, stopIndex: Names.boundary, using: &sampler) {
             Tensor(logProbabilities[$0.last!].map(Float.init))
         })
     }
@@ -49,10 +52,11 @@ func sequencesChapter(_ context: Context) throws {
     func report(_ label: String, _ losses: [Float], _ model: some Layer, prompt: [Int], window: Int? = nil) {
         let last = losses.last!
         context.say("  \(label): validation loss \(format(last)) nats/char, bigram baseline \(format(baseline)): " +
-                    "\(format(baseline - last)) better  \(Terminal.sparkline(losses.map(Double.init), width: 24))")
+                    "\(last < baseline ? "better" : "worse") by \(format(abs(baseline - last)))  " +
+                    Terminal.sparkline(losses.map(Double.init), width: 24))
         var sampler = SeededGenerator(seed: context.seed)
         let samples = (0..<10).map { _ in
-            Names.decode(model.sample(prompt: prompt, maxNewCount: 20, stopIndex: Names.boundary, window: window, using: &sampler))
+            Names.decode(model.sample(prompt: prompt, maxNewCount: 12, stopIndex: Names.boundary, window: window, using: &sampler))
         }
         context.say("  samples: " + samples.joined(separator: " "))
         plot.series.append((label, losses.enumerated().map { (Double($0.offset + 1), Double($0.element)) }))
@@ -73,7 +77,7 @@ func sequencesChapter(_ context: Context) throws {
         Dense(inputSize: 128, outputSize: Names.size)
     }
     let history = try mlp.fit(windows.inputs, windows.labels, loss: .softmaxCrossEntropy,
-                              optimizer: Adam(for: mlp, learningRate: 3e-3), epochs: 8, batchSize: 64,
+                              optimizer: Adam(for: mlp, learningRate: 3e-3), epochs: context.quick ? 1 : 8, batchSize: 64,
                               validation: (heldOutWindows.inputs, heldOutWindows.labels), verbosity: .silent,
                               generator: SeededGenerator(seed: context.seed))
     report("MLP, window of 3", history.validationLoss, mlp, prompt: [Names.boundary, Names.boundary, Names.boundary], window: 3)
@@ -90,8 +94,24 @@ func sequencesChapter(_ context: Context) throws {
         LSTM(inputSize: 16, hiddenSize: 64)
         Dense(inputSize: 64, outputSize: Names.size)
     }
-    let lstmLosses = trainSequenceModel(lstm, train: train, validation: validation, epochs: 12, learningRate: 5e-3, seed: context.seed)
+    let lstmLosses = trainSequenceModel(lstm, train: train, validation: validation, epochs: epochs, learningRate: 5e-3, seed: context.seed)
     report("LSTM", lstmLosses, lstm, prompt: [Names.boundary])
+
+    // (4) A small causal transformer.
+    context.say("""
+
+    (4) A small causal transformer: each position's vector is its character's embedding plus its
+    position's (32 numbers); two blocks of x + MultiHeadAttention(LayerNorm(x)) (4 heads, causal: position t
+    attends only to positions ≤ t, so it cannot peek at the character it predicts) and x + MLP(LayerNorm(x))
+    (32 → 128 with GELU → 32); a final LayerNorm and a Dense to 27 logits at every position.
+    """)
+    let transformer = withRandomSeed(context.seed) {
+        TinyTransformer(classes: Names.size, maxLength: 12, embeddingSize: 32, headCount: 4, blockCount: 2, activation: gelu)
+    }
+    let transformerLosses = trainSequenceModel(transformer, train: train, validation: validation, epochs: epochs,
+                                               learningRate: 3e-3, seed: context.seed)
+    report("transformer", transformerLosses, transformer, prompt: [Names.boundary])
+    plot.series.append(("bigram baseline", [(1, Double(baseline)), (Double(epochs), Double(baseline))]))
 
     try context.save(plot.svg(), as: "12-names-loss.svg")
 }
