@@ -38,7 +38,7 @@ while i < arguments.count {
         exit(0)
     case "--help", "-h":
         print("""
-        usage: autodiff-benchmarks [scalar] [chain] [digits] [digits-seeds] [wide] [gemm] [memory] [--repeat N]
+        usage: autodiff-benchmarks [scalar] [chain] [digits] [digits-seeds] [wide] [gemm] [memory] [names] [--repeat N]
                autodiff-benchmarks --export DIR   (data, initial weights and batch orders for Benchmarks/peers)
 
         --report FILE  also write the figures as JSON (for Benchmarks/peers/compare.py)
@@ -52,6 +52,8 @@ while i < arguments.count {
         wide     an MLP 784-512-512-10 on random data, batch 128: ms per forward + backward + Adam step, 1 and 2 threads.
         gemm     Float32 matmul GFLOP/s for n = 64 … 1024, 1 and 2 threads.
         memory   peak resident memory over 10,000 digits training steps (flat after warm-up).
+        names    an Embedding → LSTM(16, 64) → Dense character model of first names, Adam, batches of 32 names
+                 of one length, 6 epochs: ms per epoch and validation loss (nats/char), 1 thread.
         """)
         exit(0)
     case let name where availableWorkloads.contains(name):
@@ -72,6 +74,7 @@ for workload in workloads {
     case "digits-seeds": runDigitsSeedsBenchmark()
     case "wide": runWideBenchmark(repeats: repeats)
     case "memory": runMemoryBenchmark()
+    case "names": runNamesBenchmark()
     default: break
     }
 }

@@ -9,31 +9,27 @@
 /// i = σ(Wᵢx + bᵢ + Uᵢh + b'ᵢ)   f = σ(…)   g = tanh(…)   o = σ(…)
 /// c ← f ⊙ c + i ⊙ g              h ← o ⊙ tanh c
 /// ```
-/// The input projections of all time steps are one matrix product; each step adds U·h. Gradients come from
-/// the tape (backpropagation through time).
+/// Each step is one product [xₜ h]·[W U]ᵀ + (b + b') and the cell's two fused elementwise operations
+/// (`lstmCellState`, `lstmCellOutput`, checked against the composed cell). Gradients come from the tape
+/// (backpropagation through time).
 ///
 /// - Complexity: O(N·T·4H·(I + H)).
 public func lstm<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>, biasIH: Variable<S>,
                     biasHH: Variable<S>) -> Variable<S> {
-    let (n, t, inputs) = (x.shape[0], x.shape[1], x.shape[2])
+    let (n, t) = (x.shape[0], x.shape[1])
     let h = weightHH.shape[1]
-    // Both biases are added at every step: fold them into the input projection once.
-    let steps = linear(x.reshaped(to: [n * t, inputs]), weight: weightIH, bias: biasIH + biasHH)
-        .reshaped(to: [n, t, 4 * h]).transposed(permutation: [1, 0, 2])          // [T, N, 4H]
-    var hidden: Variable<S>? = nil, cell: Variable<S>? = nil
+    let weight = concatenate([weightIH, weightHH], alongAxis: 1)      // [4H, I + H]
+    let bias = biasIH + biasHH
+    let steps = x.transposed(permutation: [1, 0, 2])                  // [T, N, I]
+    var hidden = Variable(Tensor<S>.zeros(shape: [n, h]), requiresGrad: false)
+    var cell = hidden
     var outputs: [Variable<S>] = []
     outputs.reserveCapacity(t)
     for step in 0..<t {
-        var gates = steps[step]
-        if let hidden { gates = gates + linear(hidden, weight: weightHH) }
-        let i = sigmoid(gates[0..<n, 0..<h])
-        let f = sigmoid(gates[0..<n, h..<(2 * h)])
-        let g = tanh(gates[0..<n, (2 * h)..<(3 * h)])
-        let o = sigmoid(gates[0..<n, (3 * h)..<(4 * h)])
-        let c = cell.map { f * $0 + i * g } ?? i * g
-        let next = o * tanh(c)
-        (hidden, cell) = (next, c)
-        outputs.append(next)
+        let gates = linear(concatenate([steps[step], hidden], alongAxis: 1), weight: weight, bias: bias)
+        cell = lstmCellState(gates, cell)
+        hidden = lstmCellOutput(gates, cell)
+        outputs.append(hidden)
     }
     return stackTimeSteps(outputs, batch: n, size: h)
 }
@@ -51,15 +47,14 @@ public func lstm<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<
 /// - Complexity: O(N·T·3H·(I + H)).
 public func gru<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>, biasIH: Variable<S>,
                    biasHH: Variable<S>) -> Variable<S> {
-    let (n, t, inputs) = (x.shape[0], x.shape[1], x.shape[2])
+    let (n, t) = (x.shape[0], x.shape[1])
     let h = weightHH.shape[1]
-    let steps = linear(x.reshaped(to: [n * t, inputs]), weight: weightIH, bias: biasIH)
-        .reshaped(to: [n, t, 3 * h]).transposed(permutation: [1, 0, 2])          // [T, N, 3H]
+    let steps = x.transposed(permutation: [1, 0, 2])                  // [T, N, I]
     var hidden: Variable<S>? = nil
     var outputs: [Variable<S>] = []
     outputs.reserveCapacity(t)
     for step in 0..<t {
-        let input = steps[step]
+        let input = linear(steps[step], weight: weightIH, bias: biasIH)
         // U·h + b' (just b' while h is still 0).
         let recurrent = hidden.map { linear($0, weight: weightHH, bias: biasHH) } ?? biasHH.reshaped(to: [1, 3 * h])
         let rows = recurrent.shape[0]
