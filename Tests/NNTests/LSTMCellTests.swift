@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import NN
 
@@ -28,6 +29,21 @@ struct LSTMCellTests {
             #expect(x.shape == y.shape)
             #expect(zip(x.scalars, y.scalars).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) })
         }
+    }
+
+    @Test("the cell's Float tanh is within a few ulps of tanh in Double, from 1e-6 to 20 (both signs)")
+    func tanhAccuracy() {
+        var worst: Double = 0
+        var x: Float = 1e-6
+        while x < 20 {
+            for v in [x, -x] {
+                let exact = Foundation.tanh(Double(v))
+                worst = max(worst, abs(Double(cellTanh(v)) - exact) / abs(exact))
+            }
+            x *= 1.0007
+        }
+        #expect(worst < 5e-7, "largest relative error \(worst)")
+        #expect(cellTanh(Float(0)) == 0 && cellTanh(Float(100)) == 1 && cellTanh(-Float.infinity) == -1)
     }
 
     @Test("the fused operations pass gradient checks in Double, first and second order (the recorded pullback)")
