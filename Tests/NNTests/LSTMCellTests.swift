@@ -80,4 +80,22 @@ struct LSTMCellTests {
         #expect(zip(fused.value.scalars, composed.value.scalars).allSatisfy { abs($0 - $1) < 1e-12 })
         for (g, y) in zip(fusedGrads, ys) { #expect(zip(g.scalars, y.grad!.scalars).allSatisfy { abs($0 - $1) < 1e-12 }) }
     }
+
+    @Test("the fused cross-entropy terms equal the composed log-softmax pick, pass gradient checks (first and second order) and stay finite for huge logits")
+    func crossEntropy() {
+        let labels = [2, 0, 3]
+        let z = seeded([[3, 4]], seed: 6)[0] * 3
+        let fused = crossEntropyTerms(Variable(z), labels).value
+        let composed = -(logSoftmax(Variable(z), alongAxis: 1).reshaped(to: [-1]).gathering(atIndices: [2, 4, 11])).value
+        #expect(zip(fused.scalars, composed.scalars).allSatisfy { abs($0 - $1) < 1e-12 })
+        let f: ([Variable<Double>]) -> Variable<Double> = { weighted(crossEntropyTerms($0[0], labels)) }
+        let first = checkGradients(of: f, at: [z])
+        #expect(first.passed, "\(first)")
+        let second = checkSecondOrderGradients(of: f, at: [z])
+        #expect(second.passed, "\(second)")
+        let huge = Variable(Tensor<Float>([[1e30, -1e30, 0], [-3e38, 3e38, 1]]))
+        let loss = crossEntropyTerms(huge, [1, 1])
+        loss.sum().backward()
+        #expect(loss.value.scalars.allSatisfy { $0.isFinite } && huge.grad!.scalars.allSatisfy { $0.isFinite })
+    }
 }
