@@ -76,6 +76,7 @@ public func binaryCrossEntropy<S>(logits z: Variable<S>, labels y: Tensor<S>, re
 /// Sequences: logits `[N, T, classes]` take `N·T` labels in row-major order (position t of sequence n is
 /// label `n·T + t`), and the mean is over all `N·T` positions (`reduction: .none` gives the `N·T` terms, to
 /// weight or mask them). Uses log-softmax (x − logSumExp x), so large logits do not overflow.
+@inlinable
 public func softmaxCrossEntropy<S>(logits: Variable<S>, labels: [Int], reduction: Reduction = .mean,
                                    file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     if logits.rank == 3, logits.shape[0] * logits.shape[1] == labels.count {
@@ -96,7 +97,7 @@ public func softmaxCrossEntropy<S>(logits: Variable<S>, labels: [Int], reduction
 }
 
 /// logSumExp of row `r` of `z` (`classes` wide), computed as m + log Σ e^(z − m).
-@inline(__always)
+@inlinable
 func rowLogSumExp<S: TensorScalar>(_ z: UnsafeBufferPointer<S>, _ r: Int, _ classes: Int) -> S {
     var m = -S.infinity
     for k in 0..<classes { m = Swift.max(m, z[r * classes + k]) }
@@ -115,6 +116,7 @@ func rowLogSumExp<S: TensorScalar>(_ z: UnsafeBufferPointer<S>, _ r: Int, _ clas
 /// ∂zᵢ = gᵢ · (softmax(zᵢ) − onehot(labelᵢ))
 /// ```
 /// The recorded backward pass (createGraph) composes the rule from differentiable operations.
+@inlinable
 func crossEntropyTerms<S>(_ logits: Variable<S>, _ labels: [Int]) -> Variable<S> {
     let (rows, classes) = (logits.shape[0], logits.shape[1])
     return DifferentiableFunction<S>(name: "softmaxCrossEntropy", forward: { xs in
@@ -123,13 +125,13 @@ func crossEntropyTerms<S>(_ logits: Variable<S>, _ labels: [Int]) -> Variable<S>
             for r in 0..<rows { out[r] = rowLogSumExp(z, r, classes) - z[r * classes + labels[r]] }
         }
         return Tensor(shape: [rows], scalars: out)
-    }, pullback: { g, xs, _ in
+    }, pullback: { g, xs, y in
         if !g.requiresGrad && !xs[0].requiresGrad {
             var d = [S](repeating: 0, count: rows * classes)
-            let gy = g.value.scalars
+            let gy = g.value.scalars, terms = y.value.scalars
             xs[0].value.withUnsafeBufferPointer { z in
                 for r in 0..<rows {
-                    let lse = rowLogSumExp(z, r, classes)
+                    let lse = terms[r] + z[r * classes + labels[r]]     // the term is lse − z[label]
                     for k in 0..<classes { d[r * classes + k] = gy[r] * S._exp(z[r * classes + k] - lse) }
                     d[r * classes + labels[r]] -= gy[r]
                 }

@@ -21,7 +21,8 @@ struct LSTMCellTests {
         let seedC = Tensor<Float>.randomNormal(shape: [3, 5], using: &rng), seedH = Tensor<Float>.randomNormal(shape: [3, 5], using: &rng)
         func run(_ fused: Bool) -> [Tensor<Float>] {
             let a = Variable(gates), c = Variable(cell)
-            let (c2, h2) = fused ? (lstmCellState(a, c), lstmCellOutput(a, lstmCellState(a, c))) : composedCell(a, c)
+            let act = lstmGateActivations(a)
+            let (c2, h2) = fused ? (lstmCellState(act, c), lstmCellOutput(act, lstmCellState(act, c))) : composedCell(a, c)
             ((c2 * seedC).sum() + (h2 * seedH).sum()).backward()
             return [c2.value, h2.value, a.grad!, c.grad!]
         }
@@ -49,8 +50,9 @@ struct LSTMCellTests {
     @Test("the fused operations pass gradient checks in Double, first and second order (the recorded pullback)")
     func gradientChecks() {
         let f: ([Variable<Double>]) -> Variable<Double> = { xs in
-            let c = lstmCellState(xs[0], xs[1])
-            return weighted(c) + weighted(lstmCellOutput(xs[0], c) * 1.7)
+            let act = lstmGateActivations(xs[0])
+            let c = lstmCellState(act, xs[1])
+            return weighted(c) + weighted(lstmCellOutput(act, c) * 1.7)
         }
         let inputs = seeded([[2, 8], [2, 2]], seed: 4).map { $0 * 2 }
         let first = checkGradients(of: f, at: inputs)

@@ -1,7 +1,8 @@
-// The LSTM cell's elementwise part as two fused operations: profiling the names workload showed the composed
+// The LSTM cell's elementwise part as three fused operations: profiling the names workload showed the composed
 // cell (four slices, three sigmoids, two tanh, five products and sums per step, each with its own tensor and
-// backward rule, and the slices' gradients padded back to full width) taking most of an epoch. Each fused
-// operation reads the gate pre-activations in place and writes one result. Their plain backward pass runs a
+// backward rule, and the slices' gradients padded back to full width) taking most of an epoch. The gate
+// activations are one operation whose rule needs no exponential (it uses its result); the cell and hidden
+// states read the activations in place and write one result each. Their plain backward pass runs a
 // loop; when the backward pass is recorded (createGraph), the pullback is written with Variable operations, so
 // it is differentiable again. Tests check both against the composed cell and with central differences.
 
@@ -31,103 +32,136 @@ func cellTanh<S: TensorScalar>(_ x: S) -> S {
     return x < 0 ? -t : t
 }
 
-/// The next cell state c' = σ(a_f) ⊙ c + σ(a_i) ⊙ tanh(a_g), from the gate pre-activations `gates` `[N, 4H]`
-/// (i, f, g, o) and the cell state `cell` `[N, H]`.
+/// The gate activations [σ(a_i), σ(a_f), tanh(a_g), σ(a_o)] of the pre-activations `gates` `[N, 4H]`.
 ///
 /// ```
-/// ∂a_i = g_c ⊙ tanh(a_g) ⊙ i(1 − i)   ∂a_f = g_c ⊙ c ⊙ f(1 − f)   ∂a_g = g_c ⊙ i ⊙ (1 − tanh²a_g)   ∂a_o = 0
-/// ∂c = g_c ⊙ f
+/// ∂a = g ⊙ y(1 − y) for i, f, o    ∂a = g ⊙ (1 − y²) for g      (from the result y: no exponential)
 /// ```
-func lstmCellState<S>(_ gates: Variable<S>, _ cell: Variable<S>) -> Variable<S> {
-    DifferentiableFunction<S>(name: "lstmCellState", forward: { xs in
-        cellKernel(xs[0], xs[1]) { a, h, c in
-            logistic(a[h]) * c + logistic(a[0]) * cellTanh(a[2 * h])
+func lstmGateActivations<S>(_ gates: Variable<S>) -> Variable<S> {
+    let (n, h4) = (gates.shape[0], gates.shape[1])
+    let h = h4 / 4
+    return DifferentiableFunction<S>(name: "lstmGateActivations", forward: { xs in
+        map(xs[0]) { a, y, k in y[k] = k % h4 / h == 2 ? cellTanh(a[k]) : logistic(a[k]) }
+    }, pullback: { g, _, y in
+        if !g.requiresGrad && !y.requiresGrad {
+            let gs = g.value.scalars
+            return [Variable(map(y.value) { y, d, k in
+                d[k] = gs[k] * (k % h4 / h == 2 ? 1 - y[k] * y[k] : y[k] * (1 - y[k]))
+            }, requiresGrad: false)]
         }
-    }, pullback: { g, xs, _ in
-        let (a, c) = (xs[0], xs[1])
-        let (n, h) = (c.shape[0], c.shape[1])
-        if !g.requiresGrad && !a.requiresGrad && !c.requiresGrad {
-            var dc = [S](repeating: 0, count: n * h)
-            let da = gateGradient(g.value, a.value, c.value) { a, gc, c, h, j, out in
-                let (i, f, t) = (logistic(a[0]), logistic(a[h]), cellTanh(a[2 * h]))
-                out[0] = gc * t * i * (1 - i)
-                out[h] = gc * c * f * (1 - f)
-                out[2 * h] = gc * i * (1 - t * t)
-                dc[j] = gc * f
-            }
-            return [Variable(da, requiresGrad: false), Variable(Tensor(shape: [n, h], scalars: dc), requiresGrad: false)]
-        }
-        let (i, f, t) = (sigmoid(a[0..<n, 0..<h]), sigmoid(a[0..<n, h..<(2 * h)]), tanh(a[0..<n, (2 * h)..<(3 * h)]))
-        let zero = Variable(Tensor<S>.zeros(shape: [n, h]), requiresGrad: false)
-        return [concatenate([g * t * i * (1 - i), g * c * f * (1 - f), g * i * (1 - t * t), zero], alongAxis: 1), g * f]
-    })(gates, cell)
+        let sigmoidSlope = y * (1 - y), tanhSlope = 1 - y * y
+        let slope = concatenate([sigmoidSlope[0..<n, 0..<(2 * h)], tanhSlope[0..<n, (2 * h)..<(3 * h)],
+                                 sigmoidSlope[0..<n, (3 * h)..<h4]], alongAxis: 1)
+        return [g * slope]
+    })(gates)
 }
 
-/// The hidden state h = σ(a_o) ⊙ tanh(c), from the gate pre-activations `gates` `[N, 4H]` and the new cell
+/// The next cell state c' = f ⊙ c + i ⊙ g from the gate activations `act` `[N, 4H]` (i, f, g, o) and the cell
 /// state `cell` `[N, H]`.
 ///
 /// ```
-/// ∂a_o = g_h ⊙ tanh(c) ⊙ o(1 − o)   ∂a_i = ∂a_f = ∂a_g = 0   ∂c = g_h ⊙ o ⊙ (1 − tanh²c)
+/// ∂i = g_c ⊙ g   ∂f = g_c ⊙ c   ∂g = g_c ⊙ i   ∂o = 0   ∂c = g_c ⊙ f
 /// ```
-func lstmCellOutput<S>(_ gates: Variable<S>, _ cell: Variable<S>) -> Variable<S> {
-    DifferentiableFunction<S>(name: "lstmCellOutput", forward: { xs in
-        cellKernel(xs[0], xs[1]) { a, h, c in logistic(a[3 * h]) * cellTanh(c) }
+func lstmCellState<S>(_ act: Variable<S>, _ cell: Variable<S>) -> Variable<S> {
+    let (n, h) = (cell.shape[0], cell.shape[1])
+    return DifferentiableFunction<S>(name: "lstmCellState", forward: { xs in
+        units(xs[0], xs[1]) { a, c in a[h] * c + a[0] * a[2 * h] }
     }, pullback: { g, xs, _ in
-        let (a, c) = (xs[0], xs[1])
-        let (n, h) = (c.shape[0], c.shape[1])
-        if !g.requiresGrad && !a.requiresGrad && !c.requiresGrad {
-            var dc = [S](repeating: 0, count: n * h)
-            let da = gateGradient(g.value, a.value, c.value) { a, gh, c, h, j, out in
-                let (o, t) = (logistic(a[3 * h]), cellTanh(c))
-                out[3 * h] = gh * t * o * (1 - o)
-                dc[j] = gh * o * (1 - t * t)
+        let (act, c) = (xs[0], xs[1])
+        if !g.requiresGrad && !act.requiresGrad && !c.requiresGrad {
+            let (da, dc) = unitGradients(g.value, act.value, c.value) { a, gc, c, d in
+                d[0] = gc * a[2 * h]
+                d[h] = gc * c
+                d[2 * h] = gc * a[0]
+                return gc * a[h]
             }
-            return [Variable(da, requiresGrad: false), Variable(Tensor(shape: [n, h], scalars: dc), requiresGrad: false)]
+            return [Variable(da, requiresGrad: false), Variable(dc, requiresGrad: false)]
         }
-        let o = sigmoid(a[0..<n, (3 * h)..<(4 * h)]), t = tanh(c)
-        let zero = Variable(Tensor<S>.zeros(shape: [n, 3 * h]), requiresGrad: false)
-        return [concatenate([zero, g * t * o * (1 - o)], alongAxis: 1), g * o * (1 - t * t)]
-    })(gates, cell)
+        let (i, f, gg) = (act[0..<n, 0..<h], act[0..<n, h..<(2 * h)], act[0..<n, (2 * h)..<(3 * h)])
+        let zero = Variable(Tensor<S>.zeros(shape: [n, h]), requiresGrad: false)
+        return [concatenate([g * gg, g * c, g * i, zero], alongAxis: 1), g * f]
+    })(act, cell)
 }
 
-/// `[N, H]` values of `element(gates row + j, H, c[n, j])`, where the gates row `[4H]` is offset to unit j.
-@inline(__always)
-func cellKernel<S: TensorScalar>(_ gates: Tensor<S>, _ cell: Tensor<S>,
-                                 _ element: (UnsafePointer<S>, Int, S) -> S) -> Tensor<S> {
+/// The hidden state h = o ⊙ tanh(c) from the gate activations `act` `[N, 4H]` and the new cell state `cell`.
+///
+/// ```
+/// ∂o = g_h ⊙ tanh c   ∂i = ∂f = ∂g = 0   ∂c = g_h ⊙ o ⊙ (1 − tanh²c)
+/// ```
+func lstmCellOutput<S>(_ act: Variable<S>, _ cell: Variable<S>) -> Variable<S> {
     let (n, h) = (cell.shape[0], cell.shape[1])
-    var out = [S](repeating: 0, count: n * h)
-    gates.withUnsafeBufferPointer { a in
-        cell.withUnsafeBufferPointer { c in
-            out.withUnsafeMutableBufferPointer { y in
+    return DifferentiableFunction<S>(name: "lstmCellOutput", forward: { xs in
+        units(xs[0], xs[1]) { a, c in a[3 * h] * cellTanh(c) }
+    }, pullback: { g, xs, _ in
+        let (act, c) = (xs[0], xs[1])
+        if !g.requiresGrad && !act.requiresGrad && !c.requiresGrad {
+            let (da, dc) = unitGradients(g.value, act.value, c.value) { a, gh, c, d in
+                let t = cellTanh(c)
+                d[3 * h] = gh * t
+                return gh * a[3 * h] * (1 - t * t)
+            }
+            return [Variable(da, requiresGrad: false), Variable(dc, requiresGrad: false)]
+        }
+        let o = act[0..<n, (3 * h)..<(4 * h)], t = tanh(c)
+        let zero = Variable(Tensor<S>.zeros(shape: [n, 3 * h]), requiresGrad: false)
+        return [concatenate([zero, g * t], alongAxis: 1), g * o * (1 - t * t)]
+    })(act, cell)
+}
+
+/// A tensor shaped like `x` whose element k is written by `body(x, y, k)`.
+@inline(__always)
+func map<S: TensorScalar>(_ x: Tensor<S>, _ body: (UnsafePointer<S>, UnsafeMutablePointer<S>, Int) -> Void) -> Tensor<S> {
+    let count = x.scalarCount
+    let out = [S](unsafeUninitializedCapacity: count) { y, initialized in
+        x.withUnsafeBufferPointer { a in
+            for k in 0..<count { body(a.baseAddress!, y.baseAddress!, k) }
+        }
+        initialized = count
+    }
+    return Tensor(shape: x.shape, scalars: out)
+}
+
+/// `[N, H]` values `element(act row at unit j, c[n, j])`: the activations row `[4H]` is offset to unit j.
+@inline(__always)
+func units<S: TensorScalar>(_ act: Tensor<S>, _ cell: Tensor<S>, _ element: (UnsafePointer<S>, S) -> S) -> Tensor<S> {
+    let (n, h) = (cell.shape[0], cell.shape[1])
+    let out = [S](unsafeUninitializedCapacity: n * h) { y, initialized in
+        act.withUnsafeBufferPointer { a in
+            cell.withUnsafeBufferPointer { c in
                 for r in 0..<n {
-                    for j in 0..<h { y[r * h + j] = element(a.baseAddress! + r * 4 * h + j, h, c[r * h + j]) }
+                    for j in 0..<h { y[r * h + j] = element(a.baseAddress! + r * 4 * h + j, c[r * h + j]) }
                 }
             }
         }
+        initialized = n * h
     }
     return Tensor(shape: [n, h], scalars: out)
 }
 
-/// The `[N, 4H]` gradient of the gates: zeros, with `element` writing unit j's entries (offsets 0, H, 2H, 3H
-/// from `out`) given the gates row at unit j, the output gradient, the cell value, H and the flat index.
+/// The gradients of a unit-wise operation: `[N, 4H]` for the activations (zeros where `element` writes
+/// nothing; it writes unit j's entries at offsets 0, H, 2H, 3H of its last argument) and `[N, H]` for the
+/// cell (what `element` returns), given the activations row at unit j, the output gradient and the cell value.
 @inline(__always)
-func gateGradient<S: TensorScalar>(_ g: Tensor<S>, _ gates: Tensor<S>, _ cell: Tensor<S>,
-                                   _ element: (UnsafePointer<S>, S, S, Int, Int, UnsafeMutablePointer<S>) -> Void) -> Tensor<S> {
+func unitGradients<S: TensorScalar>(_ g: Tensor<S>, _ act: Tensor<S>, _ cell: Tensor<S>,
+                                    _ element: (UnsafePointer<S>, S, S, UnsafeMutablePointer<S>) -> S) -> (Tensor<S>, Tensor<S>) {
     let (n, h) = (cell.shape[0], cell.shape[1])
-    var out = [S](repeating: 0, count: n * 4 * h)
-    gates.withUnsafeBufferPointer { a in
-        g.withUnsafeBufferPointer { gy in
-            cell.withUnsafeBufferPointer { c in
-                out.withUnsafeMutableBufferPointer { d in
-                    for r in 0..<n {
-                        for j in 0..<h {
-                            let k = r * h + j
-                            element(a.baseAddress! + r * 4 * h + j, gy[k], c[k], h, k, d.baseAddress! + r * 4 * h + j)
+    var da = [S](repeating: 0, count: n * 4 * h)
+    let dc = [S](unsafeUninitializedCapacity: n * h) { dcBuffer, initialized in
+        act.withUnsafeBufferPointer { a in
+            g.withUnsafeBufferPointer { gy in
+                cell.withUnsafeBufferPointer { c in
+                    da.withUnsafeMutableBufferPointer { d in
+                        for r in 0..<n {
+                            for j in 0..<h {
+                                let k = r * h + j
+                                dcBuffer[k] = element(a.baseAddress! + r * 4 * h + j, gy[k], c[k], d.baseAddress! + r * 4 * h + j)
+                            }
                         }
                     }
                 }
             }
         }
+        initialized = n * h
     }
-    return Tensor(shape: [n, 4 * h], scalars: out)
+    return (Tensor(shape: [n, 4 * h], scalars: da), Tensor(shape: [n, h], scalars: dc))
 }

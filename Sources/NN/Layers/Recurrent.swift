@@ -9,8 +9,8 @@
 /// i = σ(Wᵢx + bᵢ + Uᵢh + b'ᵢ)   f = σ(…)   g = tanh(…)   o = σ(…)
 /// c ← f ⊙ c + i ⊙ g              h ← o ⊙ tanh c
 /// ```
-/// Each step is one product [xₜ h]·[W U]ᵀ + (b + b') and the cell's two fused elementwise operations
-/// (`lstmCellState`, `lstmCellOutput`, checked against the composed cell). Gradients come from the tape
+/// Each step is one product [xₜ h]·[W U]ᵀ + (b + b') and the cell's three fused elementwise operations
+/// (`lstmGateActivations`, `lstmCellState`, `lstmCellOutput`, checked against the composed cell). Gradients come from the tape
 /// (backpropagation through time).
 ///
 /// - Complexity: O(N·T·4H·(I + H)).
@@ -26,7 +26,7 @@ public func lstm<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<
     var outputs: [Variable<S>] = []
     outputs.reserveCapacity(t)
     for step in 0..<t {
-        let gates = linear(concatenate([steps[step], hidden], alongAxis: 1), weight: weight, bias: bias)
+        let gates = lstmGateActivations(linear(concatenate([steps[step], hidden], alongAxis: 1), weight: weight, bias: bias))
         cell = lstmCellState(gates, cell)
         hidden = lstmCellOutput(gates, cell)
         outputs.append(hidden)
