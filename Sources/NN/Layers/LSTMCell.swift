@@ -41,13 +41,11 @@ func lstmGateActivations<S>(_ gates: Variable<S>) -> Variable<S> {
     let (n, h4) = (gates.shape[0], gates.shape[1])
     let h = h4 / 4
     return DifferentiableFunction<S>(name: "lstmGateActivations", forward: { xs in
-        map(xs[0]) { a, y, k in y[k] = k % h4 / h == 2 ? cellTanh(a[k]) : logistic(a[k]) }
+        gateMap(xs[0], xs[0], h) { a, _, isTanh in isTanh ? cellTanh(a) : logistic(a) }
     }, pullback: { g, _, y in
         if !g.requiresGrad && !y.requiresGrad {
-            let gs = g.value.scalars
-            return [Variable(map(y.value) { y, d, k in
-                d[k] = gs[k] * (k % h4 / h == 2 ? 1 - y[k] * y[k] : y[k] * (1 - y[k]))
-            }, requiresGrad: false)]
+            return [Variable(gateMap(y.value, g.value, h) { y, g, isTanh in g * (isTanh ? 1 - y * y : y * (1 - y)) },
+                             requiresGrad: false)]
         }
         let sigmoidSlope = y * (1 - y), tanhSlope = 1 - y * y
         let slope = concatenate([sigmoidSlope[0..<n, 0..<(2 * h)], tanhSlope[0..<n, (2 * h)..<(3 * h)],
@@ -108,13 +106,25 @@ func lstmCellOutput<S>(_ act: Variable<S>, _ cell: Variable<S>) -> Variable<S> {
     })(act, cell)
 }
 
-/// A tensor shaped like `x` whose element k is written by `body(x, y, k)`.
+/// `[N, 4H]` values `element(x, y, isTanh)` of two `[N, 4H]` tensors, element by element; `isTanh` is true
+/// in the third block of H columns (the g gate).
 @inline(__always)
-func map<S: TensorScalar>(_ x: Tensor<S>, _ body: (UnsafePointer<S>, UnsafeMutablePointer<S>, Int) -> Void) -> Tensor<S> {
+func gateMap<S: TensorScalar>(_ x: Tensor<S>, _ y: Tensor<S>, _ h: Int, _ element: (S, S, Bool) -> S) -> Tensor<S> {
     let count = x.scalarCount
-    let out = [S](unsafeUninitializedCapacity: count) { y, initialized in
+    let out = [S](unsafeUninitializedCapacity: count) { z, initialized in
         x.withUnsafeBufferPointer { a in
-            for k in 0..<count { body(a.baseAddress!, y.baseAddress!, k) }
+            y.withUnsafeBufferPointer { b in
+                var k = 0
+                while k < count {
+                    for block in 0..<4 {
+                        let isTanh = block == 2
+                        for _ in 0..<h {
+                            z[k] = element(a[k], b[k], isTanh)
+                            k += 1
+                        }
+                    }
+                }
+            }
         }
         initialized = count
     }
