@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Inputs the fuzzer (Scripts/fuzz-gradcheck.sh) found, and inputs at the edges of the language: each must end
+/// Inputs the fuzzer (Scripts/fuzz.sh gradcheck) found, and inputs at the edges of the language: each must end
 /// in a result or a typed error (exit 0, 1 or 2), never a crash.
 /// Values for the variables `text` mentions (the tool refuses values the expression does not use).
 func fuzzArguments(_ text: String) -> [String] {
@@ -14,11 +14,14 @@ func fuzzArguments(_ text: String) -> [String] {
 @Suite("gradcheck fuzz regressions")
 struct FuzzRegressionTests {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fuzz/regressions")
+        .appendingPathComponent("Fuzz/GradCheck")
 
+    /// The seed corpus and the inputs the fuzzer found (`regressions/`), as "folder/name".
     static var inputs: [String] {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return files.filter { !$0.hasPrefix(".") }.sorted()
+        ["corpus", "regressions"].flatMap { folder in
+            ((try? FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent(folder).path)) ?? [])
+                .filter { !$0.hasPrefix(".") }.sorted().map { "\(folder)/\($0)" }
+        }
     }
 
     @Test("every saved input ends without a crash", arguments: inputs)
@@ -41,5 +44,39 @@ struct FuzzRegressionTests {
     func edges(_ text: String) throws {
         let (status, _, err) = try runTool("gradcheck", fuzzArguments(text))
         #expect([0, 1, 2].contains(status), "exit status \(status) for \(text.prefix(40)): \(err.prefix(300))")
+    }
+}
+
+/// Cases from issue 12: inputs a user can type that once trapped or took seconds.
+@Suite("gradcheck: hostile arguments")
+struct HostileArgumentTests {
+    static let long = String(repeating: "a", count: 100_000)
+
+    @Test("a constant expression at second order passes with nothing to compare", arguments: [".5", "2 * 3", "sum([1, 2])"])
+    func constantSecondOrder(_ text: String) throws {
+        let (status, out, _) = try gradcheck(text, "--order", "2")
+        #expect(status == 0)
+        #expect(out.contains("Second-order gradient check passed: 0 derivatives"))
+    }
+
+    @Test("option values and names of 100,000 characters end within 2 s with a typed error", arguments: [
+        ["--op", long], ["--" + long], [long + "(x)", "--at", "x=1"], ["x", "--at", "x=" + long], ["x", "--shape", "x=" + long],
+        ["x", "--epsilon", long], ["x", "--order", long],
+    ])
+    func longValues(_ arguments: [String]) throws {
+        let start = ContinuousClock.now
+        let (status, _, err) = try runTool("gradcheck", arguments)
+        let elapsed = ContinuousClock.now - start
+        #expect([1, 2].contains(status), "exit status \(status): \(err.prefix(200))")
+        #expect(elapsed < .seconds(2), "took \(elapsed)")
+    }
+
+    @Test("a swapped pair of letters suggests the intended name (tahn: tanh, not tan)")
+    func transposition() throws {
+        let (status, _, err) = try gradcheck("tahn(x)", "--at", "x=1")
+        #expect(status == 2)
+        #expect(err.contains("did you mean 'tanh'?"))
+        let (_, _, opErr) = try gradcheck("--op", "sigmiod")
+        #expect(opErr.contains("did you mean 'sigmoid'?"))
     }
 }

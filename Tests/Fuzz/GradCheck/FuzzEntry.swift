@@ -1,4 +1,4 @@
-// libFuzzer entry for the gradcheck expression language: built by Scripts/fuzz-gradcheck.sh together with
+// libFuzzer entry for the gradcheck expression language: built by Scripts/fuzz.sh gradcheck together with
 // the AutoDiff sources and the tool's core (one module, -D FUZZING). Each input is parsed as an expression,
 // evaluated on a few fixed variables of different shapes, differentiated, and also split into command-line
 // words for the option parser. Any crash, trap or hang is a bug: bad text must end in a typed error.
@@ -21,6 +21,11 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let inputs = names.map { fuzzValues[$0]! }
     let constants = Dictionary(uniqueKeysWithValues: names.map { ($0, Variable(fuzzValues[$0]!, requiresGrad: false)) })
     guard (try? withoutGradients({ try Evaluator(values: constants).evaluate(expression) })) != nil else { return 0 }
+    if names.isEmpty {   // a constant: the tool's --order 2 path (it once trapped on no inputs)
+        _ = checkSecondOrderGradients(of: { _ in
+            ((try? Evaluator(values: [:]).evaluate(expression)) ?? Variable(Tensor(0.0), requiresGrad: false)).sum()
+        }, at: [])
+    }
     _ = gradients(at: inputs, of: { xs in
         let vars = Dictionary(uniqueKeysWithValues: zip(names, xs).map { ($0, $1) })
         return ((try? Evaluator(values: vars).evaluate(expression)) ?? Variable(Tensor(0.0), requiresGrad: false)).sum()
