@@ -38,7 +38,11 @@ func sequencesChapter(_ context: Context) throws {
         for (a, b) in zip(s, s.dropFirst()) { bigramNats -= logProbabilities[a][b] }
     }
     let baseline = Float(bigramNats / Double(predicted))
-    context.say("\n(1) Bigram counts: a 27×27 table of how often each character follows each other one.")
+    context.say()
+    context.say("""
+    (1) Bigram counts: a 27×27 table of how often each character follows each other one (each count starts
+    at 1, so no pair is impossible); P(next | previous) is a row divided by its sum.
+    """)
     context.say("  bigram baseline: validation loss \(format(baseline)) nats/char")
     var sampler = SeededGenerator(seed: context.seed)
     let bigramNames = (0..<10).map { _ in
@@ -63,8 +67,8 @@ func sequencesChapter(_ context: Context) throws {
     }
 
     // (2) Bengio's MLP over the previous 3 characters.
+    context.say()
     context.say("""
-
     (2) An MLP over a window of the 3 previous characters (Bengio et al. 2003): each character becomes a
     learned 10-number vector (Embedding), the three are joined (Flatten) and go through a tanh layer of 128
     to 27 logits. Trained with `fit`: every character of every name is one example, its window the input.
@@ -83,8 +87,8 @@ func sequencesChapter(_ context: Context) throws {
     report("MLP, window of 3", history.validationLoss, mlp, prompt: [Names.boundary, Names.boundary, Names.boundary], window: 3)
 
     // (3) An LSTM reads the whole name so far.
+    context.say()
     context.say("""
-
     (3) An LSTM reads the name so far, one character at a time, and its hidden state carries what it has
     seen: Embedding (16) → LSTM (hidden 64) → Dense to 27 logits at every position. Batches hold names of
     one length, so no position is padding; the loss is the mean over all N·T positions of a batch.
@@ -98,8 +102,8 @@ func sequencesChapter(_ context: Context) throws {
     report("LSTM", lstmLosses, lstm, prompt: [Names.boundary])
 
     // (4) A small causal transformer.
+    context.say()
     context.say("""
-
     (4) A small causal transformer: each position's vector is its character's embedding plus its
     position's (32 numbers); two blocks of x + MultiHeadAttention(LayerNorm(x)) (4 heads, causal: position t
     attends only to positions ≤ t, so it cannot peek at the character it predicts) and x + MLP(LayerNorm(x))
@@ -188,5 +192,54 @@ func sequenceLoss(_ model: some Layer, _ batches: [(inputs: Tensor<Float>, label
             count += batch.labels.count
         }
         return total / Float(count)
+    }
+}
+
+/// A small causal transformer over indices `[N, T]` → logits `[N, T, classes]`: token and position
+/// embeddings, then blocks of x + attention(LayerNorm(x)) and x + MLP(LayerNorm(x)) (pre-norm, as in GPT-2),
+/// a final LayerNorm and a Dense to the logits.
+final class TinyTransformer: Layer {
+    struct Block {
+        let norm1: LayerNorm, attention: MultiHeadAttention, norm2: LayerNorm, expand: Dense, project: Dense
+    }
+    let tokens: Embedding
+    let positions: Embedding
+    let blocks: [Block]
+    let norm: LayerNorm
+    let head: Dense
+
+    init(classes: Int, maxLength: Int, embeddingSize e: Int, headCount: Int, blockCount: Int,
+         activation: @escaping (Variable<Float>) -> Variable<Float>) {
+        tokens = Embedding(vocabularySize: classes, embeddingSize: e)
+        positions = Embedding(vocabularySize: maxLength, embeddingSize: e)
+        blocks = (0..<blockCount).map { _ in
+            Block(norm1: LayerNorm(size: e), attention: MultiHeadAttention(embeddingSize: e, headCount: headCount, causal: true),
+                  norm2: LayerNorm(size: e), expand: Dense(inputSize: e, outputSize: 4 * e, activation: activation),
+                  project: Dense(inputSize: 4 * e, outputSize: e))
+        }
+        norm = LayerNorm(size: e)
+        head = Dense(inputSize: e, outputSize: classes)
+    }
+
+    func callAsFunction(_ x: Variable<Float>) -> Variable<Float> {
+        let t = x.shape[1]
+        var h = tokens(x) + positions(Tensor<Float>(shape: [1, t], scalars: (0..<t).map(Float.init)))
+        for b in blocks {
+            h = h + b.attention(b.norm1(h))
+            h = h + b.project(b.expand(b.norm2(h)))
+        }
+        return head(norm(h))
+    }
+
+    var namedParameters: [(name: String, parameter: Variable<Float>)] {
+        func named(_ prefix: String, _ layer: some Layer) -> [(name: String, parameter: Variable<Float>)] {
+            layer.namedParameters.map { ("\(prefix).\($0.name)", $0.parameter) }
+        }
+        var out = named("tokens", tokens) + named("positions", positions)
+        for (i, b) in blocks.enumerated() {
+            out += named("blocks.\(i).norm1", b.norm1) + named("blocks.\(i).attention", b.attention)
+            out += named("blocks.\(i).norm2", b.norm2) + named("blocks.\(i).expand", b.expand) + named("blocks.\(i).project", b.project)
+        }
+        return out + named("norm", norm) + named("head", head)
     }
 }
