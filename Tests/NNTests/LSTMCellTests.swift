@@ -61,7 +61,7 @@ struct LSTMCellTests {
         #expect(second.passed, "\(second)")
     }
 
-    @Test("lstm with the fused cell equals the LSTM composed step by step from the cell (Double)")
+    @Test("lstm (one fused operation over the sequence) equals the LSTM composed step by step from the cell: values and every gradient (Double)")
     func wholeLayer() {
         let inputs = seeded([[2, 4, 3], [8, 3], [8, 2], [8], [8]], seed: 8)
         let xs = inputs.map { Variable($0) }

@@ -16,6 +16,13 @@
 /// - Complexity: O(N·T·4H·(I + H)).
 public func lstm<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>, biasIH: Variable<S>,
                     biasHH: Variable<S>) -> Variable<S> {
+    lstm(x, weightIH: weightIH, weightHH: weightHH, biasIH: biasIH, biasHH: biasHH, fused: true)
+}
+
+/// The LSTM as one fused operation (`fused`), or composed step by step from the cell's operations.
+func lstm<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>, biasIH: Variable<S>,
+             biasHH: Variable<S>, fused: Bool) -> Variable<S> {
+    if fused { return fusedLSTM(x, weightIH: weightIH, weightHH: weightHH, biasIH: biasIH, biasHH: biasHH) }
     let (n, t) = (x.shape[0], x.shape[1])
     let h = weightHH.shape[1]
     let weight = concatenate([weightIH, weightHH], alongAxis: 1)      // [4H, I + H]
