@@ -41,17 +41,26 @@ func fusedLSTM<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>
             }
             let z = Tensor(shape: [n, width], scalars: Array(inputs[(step * n * width)..<((step + 1) * n * width)]))
             let pre = matmul(z, weightT).scalars                             // [N, 4H]
-            for r in 0..<n {
-                let a = (step * n + r) * 4 * h, p = r * 4 * h
-                for j in 0..<(4 * h) {
-                    let v = pre[p + j] + bias[j]
-                    gates[a + j] = j / h == 2 ? cellTanh(v) : logistic(v)
-                }
-                for j in 0..<h {
-                    let k = (step * n + r) * h + j
-                    let previous = step > 0 ? cells[k - n * h] : 0
-                    cells[k] = gates[a + h + j] * previous + gates[a + j] * gates[a + 2 * h + j]
-                    hidden[k] = gates[a + 3 * h + j] * cellTanh(cells[k])
+            pre.withUnsafeBufferPointer { pre in
+                bias.withUnsafeBufferPointer { bias in
+                    gates.withUnsafeMutableBufferPointer { gates in
+                        cells.withUnsafeMutableBufferPointer { cells in
+                            hidden.withUnsafeMutableBufferPointer { hidden in
+                                for r in 0..<n {
+                                    let a = (step * n + r) * 4 * h, p = r * 4 * h
+                                    for j in 0..<(2 * h) { gates[a + j] = logistic(pre[p + j] + bias[j]) }
+                                    for j in (2 * h)..<(3 * h) { gates[a + j] = cellTanh(pre[p + j] + bias[j]) }
+                                    for j in (3 * h)..<(4 * h) { gates[a + j] = logistic(pre[p + j] + bias[j]) }
+                                    for j in 0..<h {
+                                        let k = (step * n + r) * h + j
+                                        let previous = step > 0 ? cells[k - n * h] : 0
+                                        cells[k] = gates[a + h + j] * previous + gates[a + j] * gates[a + 2 * h + j]
+                                        hidden[k] = gates[a + 3 * h + j] * cellTanh(cells[k])
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -70,20 +79,33 @@ func fusedLSTM<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>
         var dx = [S](repeating: 0, count: t * n * inputSize)
         var dHidden = [S](repeating: 0, count: n * h), dCell = [S](repeating: 0, count: n * h)
         for step in stride(from: t - 1, through: 0, by: -1) {
-            for r in 0..<n {
-                let a = (step * n + r) * 4 * h
-                for j in 0..<h {
-                    let k = (step * n + r) * h + j, u = r * h + j
-                    let (i, f, gg, o) = (gates[a + j], gates[a + h + j], gates[a + 2 * h + j], gates[a + 3 * h + j])
-                    let tc = cellTanh(cells[k])
-                    let dh = upstream[k] + dHidden[u]
-                    let dc = dCell[u] + dh * o * (1 - tc * tc)
-                    let previous = step > 0 ? cells[k - n * h] : 0
-                    dGates[a + j] = dc * gg * i * (1 - i)
-                    dGates[a + h + j] = dc * previous * f * (1 - f)
-                    dGates[a + 2 * h + j] = dc * i * (1 - gg * gg)
-                    dGates[a + 3 * h + j] = dh * tc * o * (1 - o)
-                    dCell[u] = dc * f
+            upstream.withUnsafeBufferPointer { upstream in
+                gates.withUnsafeBufferPointer { gates in
+                    cells.withUnsafeBufferPointer { cells in
+                        dGates.withUnsafeMutableBufferPointer { dGates in
+                            dHidden.withUnsafeMutableBufferPointer { dHidden in
+                                dCell.withUnsafeMutableBufferPointer { dCell in
+                                    for r in 0..<n {
+                                        let a = (step * n + r) * 4 * h
+                                        for j in 0..<h {
+                                            let k = (step * n + r) * h + j, u = r * h + j
+                                            let (i, f) = (gates[a + j], gates[a + h + j])
+                                            let (gg, o) = (gates[a + 2 * h + j], gates[a + 3 * h + j])
+                                            let tc = cellTanh(cells[k])
+                                            let dh = upstream[k] + dHidden[u]
+                                            let dc = dCell[u] + dh * o * (1 - tc * tc)
+                                            let previous = step > 0 ? cells[k - n * h] : 0
+                                            dGates[a + j] = dc * gg * i * (1 - i)
+                                            dGates[a + h + j] = dc * previous * f * (1 - f)
+                                            dGates[a + 2 * h + j] = dc * i * (1 - gg * gg)
+                                            dGates[a + 3 * h + j] = dh * tc * o * (1 - o)
+                                            dCell[u] = dc * f
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
             let dStep = Tensor(shape: [n, 4 * h], scalars: Array(dGates[(step * n * 4 * h)..<((step + 1) * n * 4 * h)]))
