@@ -160,12 +160,12 @@ extension PrimitiveCheck {
     cases.append(PrimitiveCheck("select", [[2, 3], [3]]) {
         select(Tensor<Bool>(shape: [2, 1], scalars: [true, false]), $0[0], $0[1])
     })
-    // Attention (composed: matmul, transposed, select, softmax).
-    cases.append(PrimitiveCheck("scaledDotProductAttention", [[2, 3, 2], [2, 4, 2], [2, 4, 3]]) {
-        scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2])
+    // Attention (composed: matmul, transposed, select, softmax); query, key and value stacked along axis 0.
+    cases.append(PrimitiveCheck("scaledDotProductAttention", [[3, 2, 3, 2]]) {
+        scaledDotProductAttention(query: $0[0][0], key: $0[0][1], value: $0[0][2])
     })
-    cases.append(PrimitiveCheck("scaledDotProductAttention(causal: true)", [[1, 2, 3, 2], [1, 2, 3, 2], [1, 2, 3, 2]]) {
-        scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], causal: true)
+    cases.append(PrimitiveCheck("scaledDotProductAttention causal", [[3, 1, 2, 3, 2]]) {
+        scaledDotProductAttention(query: $0[0][0], key: $0[0][1], value: $0[0][2], causal: true)
     })
     return cases
     }()

@@ -58,6 +58,15 @@ struct SequenceLayerTests {
         #expect(report.passed, "\(report)")
     }
 
+    @Test("scaledDotProductAttention with more keys than queries (S 4, T 3, dᵥ 3): gradients for query, key and value, causal and not",
+          arguments: [false, true])
+    func attentionKeysAndQueries(causal: Bool) {
+        let report = checkGradients(of: { xs in
+            weighted(scaledDotProductAttention(query: xs[0], key: xs[1], value: xs[2], causal: causal))
+        }, at: seeded([[2, 3, 2], [2, 4, 2], [2, 4, 3]]))
+        #expect(report.passed, "\(report)")
+    }
+
     @Test("lstm by hand: one unit, two steps")
     func lstmByHand() {
         // H = 1, I = 1; weights chosen so each gate's pre-activation is easy to write down.
