@@ -1,106 +1,101 @@
 // The LSTM over a whole sequence as one fused operation (what cuDNN and PyTorch's CPU kernel do): the forward
 // loop keeps the gate activations and cell states it computes, and the plain backward pass runs
-// backpropagation through time over them, with the weight gradient as one product over all steps
-// ([4H, T·N]·[T·N, I + H]) instead of one small product per step. The per-step composition (``lstm``'s
+// backpropagation through time over them, with the weight and input gradients as products over all steps
+// instead of small products per step. The per-step composition (``lstm``'s
 // recorded form) stays the reference: a recorded backward pass (createGraph) differentiates it, and tests
 // compare the two.
 
-/// What the forward loop keeps for the backward pass.
+/// What the forward loop keeps for the backward pass, each step's values with the batch along the last axis.
 final class LSTMTrace<S: TensorScalar>: @unchecked Sendable {
-    /// [xₜ hₜ₋₁] for every step, `[T, N, I + H]`.
-    var inputs: [S] = []
-    /// Gate activations i, f, g, o, `[T, N, 4H]`.
+    /// Gate activations i, f, g, o, `[T, 4H, N]`.
     var gates: [S] = []
-    /// Cell states, `[T, N, H]`.
+    /// Cell states, `[T, H, N]`.
     var cells: [S] = []
+    /// Hidden states, `[T, H, N]`.
+    var hidden: [S] = []
 }
 
 /// Every hidden state `[N, T, H]` of an LSTM over `x` `[N, T, I]`, as one operation (see
 /// ``lstm(_:weightIH:weightHH:biasIH:biasHH:)`` for the equations).
+///
+/// Values are kept with the batch along the last axis (`[4H, N]` per step), so that each step's product is
+/// W_hh·hᵀ `[4H, H]·[H, N]`: many rows and the batch as columns suit the matrix kernel's tiles better than
+/// `[N, H]·[H, 4H]` with N = 32 rows. The input projections of all steps are one product W_ih·Xᵀ, and so are the
+/// weight and input gradients.
 func fusedLSTM<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>, biasIH: Variable<S>,
                   biasHH: Variable<S>) -> Variable<S> {
     let (n, t, inputSize) = (x.shape[0], x.shape[1], x.shape[2])
     let h = weightHH.shape[1]
-    let width = inputSize + h
     let trace = LSTMTrace<S>()
     return DifferentiableFunction<S>(name: "lstm", forward: { xs in
-        let weight = concatenate([xs[1], xs[2]], alongAxis: 1)          // [4H, I + H]
-        let weightT = weight.transposed()
+        // W_ih·Xᵀ for all steps: [4H, I]·[I, T·N], column t·N + r for step t of sequence r.
+        let projected = matmul(xs[1], xs[0].transposed(permutation: [2, 1, 0]).reshaped(to: [inputSize, t * n])).scalars
         let bias = (xs[3] + xs[4]).scalars
-        let steps = xs[0].transposed(permutation: [1, 0, 2]).scalars      // [T, N, I]
-        var inputs = [S](repeating: 0, count: t * n * width)
-        var gates = [S](repeating: 0, count: t * n * 4 * h)
-        var cells = [S](repeating: 0, count: t * n * h)
-        var hidden = [S](repeating: 0, count: t * n * h)
+        var gates = [S](repeating: 0, count: t * 4 * h * n)
+        var cells = [S](repeating: 0, count: t * h * n)
+        var hidden = [S](repeating: 0, count: t * h * n)
         for step in 0..<t {
-            // z = [xₜ hₜ₋₁]
-            for r in 0..<n {
-                let z = (step * n + r) * width
-                for k in 0..<inputSize { inputs[z + k] = steps[(step * n + r) * inputSize + k] }
-                if step > 0 { for j in 0..<h { inputs[z + inputSize + j] = hidden[((step - 1) * n + r) * h + j] } }
+            let recurrent: [S]? = step == 0 ? nil : matmul(xs[2], Tensor(shape: [h, n], scalars:
+                Array(hidden[((step - 1) * h * n)..<(step * h * n)]))).scalars              // [4H, N]
+            projected.withUnsafeBufferPointer { projected in
+                gates.withUnsafeMutableBufferPointer { gates in
+                    let a = step * 4 * h * n
+                    for j in 0..<(4 * h) {
+                        let isTanh = j / h == 2
+                        for r in 0..<n {
+                            var v = projected[j * t * n + step * n + r] + bias[j]
+                            if let recurrent { v += recurrent[j * n + r] }
+                            gates[a + j * n + r] = isTanh ? cellTanh(v) : logistic(v)
+                        }
+                    }
+                }
             }
-            let z = Tensor(shape: [n, width], scalars: Array(inputs[(step * n * width)..<((step + 1) * n * width)]))
-            let pre = matmul(z, weightT).scalars                             // [N, 4H]
-            pre.withUnsafeBufferPointer { pre in
-                bias.withUnsafeBufferPointer { bias in
-                    gates.withUnsafeMutableBufferPointer { gates in
-                        cells.withUnsafeMutableBufferPointer { cells in
-                            hidden.withUnsafeMutableBufferPointer { hidden in
-                                for r in 0..<n {
-                                    let a = (step * n + r) * 4 * h, p = r * 4 * h
-                                    for j in 0..<(2 * h) { gates[a + j] = logistic(pre[p + j] + bias[j]) }
-                                    for j in (2 * h)..<(3 * h) { gates[a + j] = cellTanh(pre[p + j] + bias[j]) }
-                                    for j in (3 * h)..<(4 * h) { gates[a + j] = logistic(pre[p + j] + bias[j]) }
-                                    for j in 0..<h {
-                                        let k = (step * n + r) * h + j
-                                        let previous = step > 0 ? cells[k - n * h] : 0
-                                        cells[k] = gates[a + h + j] * previous + gates[a + j] * gates[a + 2 * h + j]
-                                        hidden[k] = gates[a + 3 * h + j] * cellTanh(cells[k])
-                                    }
-                                }
-                            }
+            gates.withUnsafeBufferPointer { gates in
+                cells.withUnsafeMutableBufferPointer { cells in
+                    hidden.withUnsafeMutableBufferPointer { hidden in
+                        let a = step * 4 * h * n, c = step * h * n
+                        for k in 0..<(h * n) {
+                            let previous = step > 0 ? cells[c - h * n + k] : 0
+                            cells[c + k] = gates[a + h * n + k] * previous + gates[a + k] * gates[a + 2 * h * n + k]
+                            hidden[c + k] = gates[a + 3 * h * n + k] * cellTanh(cells[c + k])
                         }
                     }
                 }
             }
         }
-        trace.inputs = inputs
         trace.gates = gates
         trace.cells = cells
-        return Tensor(shape: [t, n, h], scalars: hidden).transposed(permutation: [1, 0, 2])
+        trace.hidden = hidden
+        return Tensor(shape: [t, h, n], scalars: hidden).transposed(permutation: [2, 0, 1])
     }, pullback: { g, xs, _ in
         if g.requiresGrad || xs.contains(where: \.requiresGrad) {
             return recordedLSTMPullback(g, xs)
         }
-        let weight = concatenate([xs[1].value, xs[2].value], alongAxis: 1)    // [4H, I + H]
-        let upstream = g.value.transposed(permutation: [1, 0, 2]).scalars       // [T, N, H]
-        let (inputs, gates, cells) = (trace.inputs, trace.gates, trace.cells)
-        var dGates = [S](repeating: 0, count: t * n * 4 * h)
-        var dx = [S](repeating: 0, count: t * n * inputSize)
-        var dHidden = [S](repeating: 0, count: n * h), dCell = [S](repeating: 0, count: n * h)
+        let weightHHT = xs[2].value.transposed()                                 // [H, 4H]
+        let upstream = g.value.transposed(permutation: [1, 2, 0]).scalars       // [T, H, N]
+        let (gates, cells, hidden) = (trace.gates, trace.cells, trace.hidden)
+        var dGates = [S](repeating: 0, count: t * 4 * h * n)
+        var dHidden = [S](repeating: 0, count: h * n), dCell = [S](repeating: 0, count: h * n)
         for step in stride(from: t - 1, through: 0, by: -1) {
             upstream.withUnsafeBufferPointer { upstream in
                 gates.withUnsafeBufferPointer { gates in
                     cells.withUnsafeBufferPointer { cells in
                         dGates.withUnsafeMutableBufferPointer { dGates in
-                            dHidden.withUnsafeMutableBufferPointer { dHidden in
+                            dHidden.withUnsafeBufferPointer { dHidden in
                                 dCell.withUnsafeMutableBufferPointer { dCell in
-                                    for r in 0..<n {
-                                        let a = (step * n + r) * 4 * h
-                                        for j in 0..<h {
-                                            let k = (step * n + r) * h + j, u = r * h + j
-                                            let (i, f) = (gates[a + j], gates[a + h + j])
-                                            let (gg, o) = (gates[a + 2 * h + j], gates[a + 3 * h + j])
-                                            let tc = cellTanh(cells[k])
-                                            let dh = upstream[k] + dHidden[u]
-                                            let dc = dCell[u] + dh * o * (1 - tc * tc)
-                                            let previous = step > 0 ? cells[k - n * h] : 0
-                                            dGates[a + j] = dc * gg * i * (1 - i)
-                                            dGates[a + h + j] = dc * previous * f * (1 - f)
-                                            dGates[a + 2 * h + j] = dc * i * (1 - gg * gg)
-                                            dGates[a + 3 * h + j] = dh * tc * o * (1 - o)
-                                            dCell[u] = dc * f
-                                        }
+                                    let a = step * 4 * h * n, c = step * h * n
+                                    for k in 0..<(h * n) {
+                                        let (i, f) = (gates[a + k], gates[a + h * n + k])
+                                        let (gg, o) = (gates[a + 2 * h * n + k], gates[a + 3 * h * n + k])
+                                        let tc = cellTanh(cells[c + k])
+                                        let dh = upstream[c + k] + dHidden[k]
+                                        let dc = dCell[k] + dh * o * (1 - tc * tc)
+                                        let previous = step > 0 ? cells[c - h * n + k] : 0
+                                        dGates[a + k] = dc * gg * i * (1 - i)
+                                        dGates[a + h * n + k] = dc * previous * f * (1 - f)
+                                        dGates[a + 2 * h * n + k] = dc * i * (1 - gg * gg)
+                                        dGates[a + 3 * h * n + k] = dh * tc * o * (1 - o)
+                                        dCell[k] = dc * f
                                     }
                                 }
                             }
@@ -108,20 +103,27 @@ func fusedLSTM<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>
                     }
                 }
             }
-            let dStep = Tensor(shape: [n, 4 * h], scalars: Array(dGates[(step * n * 4 * h)..<((step + 1) * n * 4 * h)]))
-            let dz = matmul(dStep, weight).scalars                            // [N, I + H]
-            for r in 0..<n {
-                for k in 0..<inputSize { dx[(step * n + r) * inputSize + k] = dz[r * width + k] }
-                for j in 0..<h { dHidden[r * h + j] = dz[r * width + inputSize + j] }
+            if step > 0 {
+                let dStep = Tensor(shape: [4 * h, n], scalars: Array(dGates[(step * 4 * h * n)..<((step + 1) * 4 * h * n)]))
+                dHidden = matmul(weightHHT, dStep).scalars                         // [H, N]
             }
         }
-        let allGates = Tensor(shape: [t * n, 4 * h], scalars: dGates)
-        let dWeight = matmul(allGates.transposed(), Tensor(shape: [t * n, width], scalars: inputs))   // [4H, I + H]
-        let dBias = allGates.sum(alongAxes: 0)
+        // All steps at once: dG as [4H, T·N], column t·N + r.
+        let dAll = Tensor(shape: [t, 4 * h, n], scalars: dGates).transposed(permutation: [1, 0, 2]).reshaped(to: [4 * h, t * n])
+        let inputs = xs[0].value.transposed(permutation: [1, 0, 2]).reshaped(to: [t * n, inputSize])   // row t·N + r
+        var previousHidden = [S](repeating: 0, count: t * n * h)                                      // row t·N + r: h_{t−1}
+        for step in 1..<max(t, 1) {
+            for j in 0..<h {
+                for r in 0..<n { previousHidden[(step * n + r) * h + j] = hidden[((step - 1) * h + j) * n + r] }
+            }
+        }
+        let dWeightIH = matmul(dAll, inputs)                                                          // [4H, I]
+        let dWeightHH = matmul(dAll, Tensor(shape: [t * n, h], scalars: previousHidden))              // [4H, H]
+        let dInputs = matmul(xs[1].value.transposed(), dAll)                                          // [I, T·N]
+        let dBias = dAll.sum(alongAxes: 1)
         let constant = { (value: Tensor<S>) in Variable(value, requiresGrad: false) }
-        return [constant(Tensor(shape: [t, n, inputSize], scalars: dx).transposed(permutation: [1, 0, 2])),
-                constant(dWeight[0..<(4 * h), 0..<inputSize]), constant(dWeight[0..<(4 * h), inputSize..<width]),
-                constant(dBias), constant(dBias)]
+        return [constant(dInputs.reshaped(to: [inputSize, t, n]).transposed(permutation: [2, 1, 0])),
+                constant(dWeightIH), constant(dWeightHH), constant(dBias), constant(dBias)]
     })(x, weightIH, weightHH, biasIH, biasHH)
 }
 
