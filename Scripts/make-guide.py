@@ -87,6 +87,20 @@ let h = gradients(of: g, withRespectTo: [w])[0]                               //
 
 Mistakes stop the program with a message naming the operation, the shapes and the fix, e.g. a second
 `backward()` through a released graph asks for `retainGraph: true`.
+
+## Gradients of intermediate values
+
+`backward()` keeps the gradients of leaves only. Reading `.grad` of a computed value gives nil and prints, once
+per process, a warning on standard error that names `retainGrad()` (as PyTorch does):
+
+```text
+AutoDiff warning: .grad of a computed value (not a leaf) was read; it is nil because backward() keeps the
+gradients of leaves only. Call retainGrad() on the value before backward() to keep its gradient (PyTorch's
+retain_grad()). This warning is printed once.
+```
+
+Call `h.retainGrad()` before `backward()` to keep `h`'s gradient, or register a hook on it (see
+[Debugging gradients](DebuggingGradients.md)).
 """),
 ("CustomOperations", "Writing a custom operation", """
 `DifferentiableFunction` records an operation you define: a forward computation on tensors and a pullback that
@@ -173,7 +187,9 @@ let second = checkSecondOrderGradients(of: { xs in (xs[0] * xs[0] * xs[1]).sum()
 """, """
 From the command line: `swift run gradcheck`, `swift run gradcheck 'logSumExp(v, axes: 0)' --at v=[1,2,3] --order 2`,
 `--json` for a machine-readable report, `--help` for everything else. Exit status 0 means every check passed,
-1 that one failed, 2 a usage or parse error.
+1 that one failed, 2 a usage or parse error. When a check of a composite fails, the report also names the
+operation whose own rule is wrong (`report.faultyRule`; `faultyRule` in `--json`): see
+[Debugging gradients](DebuggingGradients.md).
 """),
 ("Errors", "Mistakes and what they produce", """
 Two kinds of mistakes, two kinds of answers. **A mistake in the program** (shapes that do not fit, a layer given
@@ -324,6 +340,16 @@ The scalar lane is far ahead. On tensors, the digits epoch is level with JAX's c
 7–10× faster than PyTorch's; the wide step is level with PyTorch's without a BLAS and behind JAX's, whose
 matrix kernels are faster than ours (about 100 GFLOP/s on one thread in a quiet run, against their 105–150).
 What remains per operation is allocating every intermediate tensor and reference counting.
+
+**Sequences.** The `names` workload trains the playground's LSTM model (Embedding 27→16, LSTM 16→64, Dense
+64→27, Adam, batches of 32 equal-length names) and `Benchmarks/peers/names_torch.py` trains PyTorch's
+`nn.LSTM` twin from the same weights in the same batch order: after 6 epochs both reach a validation loss of
+1.9986 nats per character. The LSTM is one fused operation over the sequence (backpropagation through time in
+loops, the weight gradient one product over all steps), the cross-entropy terms another. Three alternating runs
+on 1 thread while the machine's load average was 10–15 (so wall times are inflated and noisy): per epoch ours
+took 202–212 ms of CPU time against PyTorch's 274–337 ms (0.63–0.77×), and 502–695 ms of wall time against
+784–1024 ms. The aim of half PyTorch's time is not reached yet: the rest is small matrix products (N = 32 rows
+go to the kernel's edge path), the gate functions (one `exp` each, not vectorized) and transposes.
 """, """
 let x = Variable(Tensor<Double>(1.0))
 var y = x
@@ -565,6 +591,199 @@ differentiable operations, so second derivatives work, and `gradcheck` checks th
 (`swift run gradcheck --op conv2d,maxPool2d --order 2`, or an expression such as
 `'sum(conv2d(x, filter: w, stride: 2, padding: 1) ^ 2)' --shape x=1x2x5x5 w=3x2x3x3`). The playground's
 chapter 11 trains a CNN on the digits.
+"""),
+("DebuggingGradients", "Debugging gradients", """
+When training goes wrong the tape can show what it did. `withAnomalyDetection` finds the first operation that
+made a NaN or an infinity out of finite numbers, forward or in its derivative rule, and names the line of your
+code that recorded it (PyTorch's `detect_anomaly`). `graph()` draws the recorded graph with every value and
+gradient (micrograd's `draw_dot`). Hooks see and change gradients as `backward()` computes them (PyTorch's
+`register_hook`). When `checkGradients` fails on a function of yours, it also finds the operation whose own
+rule is wrong. And `withTapeTrace` prints the tape entry by entry, as recorded and as differentiated.
+""", """
+// The first NaN or infinity, named with the line that recorded it.
+let x = Variable(Tensor<Double>([1, 2, 3]))
+let anomaly = #expect(throws: AnomalyError.self) {
+    try withAnomalyDetection {
+        let loss = log(x - 1).sum()             // log(0) = -inf
+        loss.backward()
+    }
+}
+#expect(anomaly?.operation == "log" && anomaly?.phase == .forward && anomaly?.file.hasSuffix(".swift") == true)
+
+// Hooks: clip a parameter's gradient norm to 1, and log the norms.
+let w = Variable(Tensor<Double>([3, -4]))
+var norms: [Double] = []
+let clipping = w.registerHook { g in
+    let norm = (g * g).sum().scalar.squareRoot()
+    norms.append(norm)
+    return norm > 1 ? g / norm : g
+}
+(w * w).sum().backward()                        // dL/dw = 2w = [6, -8], norm 10
+#expect(norms == [10] && w.grad == Tensor([0.6, -0.8]))
+clipping.remove()
+
+// The graph, with values and (after backward(retainGraph: true)) gradients.
+let a = Variable(2.0), b = Variable(-3.0)
+let y = a * b + a
+y.backward(retainGraph: true)
+let graph = y.graph()
+#expect(graph.nodes.map(\\.operation) == ["leaf", "leaf", "*", "+"])
+#expect(graph.nodes.map(\\.gradient) == ["-2", "2", "1", "1"])
+#expect(graph.dot.hasPrefix("digraph") && graph.mermaid.hasPrefix("flowchart") && graph.svg.hasPrefix("<svg"))
+
+// A model's graph, one node per layer.
+let model = Sequential {
+    Dense(inputSize: 2, outputSize: 3, activation: relu)
+    Dense(inputSize: 3, outputSize: 1)
+}
+let output = model(Tensor<Float>([[1, 2]])).sum()
+let layers = output.graph(collapsingGroups: true).nodes.filter { $0.kind == .group }
+#expect(layers.map(\\.operation) == ["0: Dense", "1: Dense"])
+
+// A wrong rule inside a composite is located.
+let broken = DifferentiableFunction<Double>(name: "brokenSquare", forward: { $0[0] * $0[0] },
+                                            pullback: { g, xs, _ in [g * xs[0]] })   // should be g·2x
+let report = checkGradients(of: { xs in (exp(broken(tanh(xs[0]))) * xs[0]).sum() }, at: [Tensor([0.5, -1])])
+#expect(!report.passed && report.faultyRule?.operation == "brokenSquare")
+
+// The tape, entry by entry.
+var lines: [String] = []
+withTapeTrace(to: { lines.append($0) }) {
+    let p = Variable(2.0)
+    (p * p).backward()
+}
+// #0 leaf = 2, #1 = #0 * #0 = 4, #1 *: gradient 1, → #0 (leaf) += 2 (twice), #0 leaf: gradient 4
+// (node numbers are positions on the thread's tape: here after the graph of y above, which is still alive)
+#expect(lines.count == 6 && lines[1].hasSuffix(" * #\(lines[0].dropFirst().prefix { $0 != " " }) = 4"))
+#expect(lines[2].hasSuffix("*: gradient 1") && lines[5].hasSuffix("leaf: gradient 4"))
+""", """
+**Anomaly detection.** Printing an `AnomalyError` gives one message: the operation, the phase, the input
+shapes, whether the inputs were finite, the place and what to do, e.g.
+
+```text
+log (forward): log produced an infinity (-inf) from finite inputs of shape [3], at App/Train.swift:42.
+Fix: log needs x > 0: clamp its input (max(x, 1e-12)) or use a stable form (logSoftmax, softplus, log1p); ...
+```
+
+The origin is reported, not the propagation: a NaN made by `log` and carried through ten more operations names
+`log`. Backward, a rule is reported when it turns a finite gradient into a NaN or an infinity (`sqrt` at 0,
+`pow(x, 0.5)` at 0, a custom rule returning NaN). Functions, methods and layers (`log(x)`, `relu(x)`,
+`x.sum()`, `matmul`, a `DifferentiableFunction`, `model(x)`) are named with the exact line. Operators
+(`+ - * /`) get no call site from Swift, and neither does an activation passed as a value (`activation: relu`):
+for them `placeIsExact` is false, `file` and `line` are those of the nearest operation recorded with a place
+(usually the enclosing call on the same line), and `note` says so. Code of your own built from other operations
+(a layer, a loss) can attribute everything it records to its caller with `withCallerPlace(file:line:) { … }`.
+
+Inside the block every recorded value and every rule's result is scanned, and the place of each operation is
+kept: it runs several times slower. Outside, recording tests one thread-local flag and nothing else (the scalar
+benchmark is unchanged). Detection is per thread, like the tape, and scopes nest.
+
+**Graphs.** Each node shows its operation, shape, value (tensors of up to 6 elements, with at least 4 decimals
+where not an integer) and gradient once a backward pass from the drawn value has run with `retainGraph: true`
+(leaves show their accumulated `grad`). `graph.svg` is laid out by the library in columns by tape order, with
+nodes ordered to keep edges from crossing; it stays readable to a few hundred nodes. A `Sequential` records each
+layer as a group, and `graph(collapsingGroups: true)` draws one node per layer; group your own blocks with
+`x.grouped("name") { … }`. `graph.dot` renders with Graphviz (`dot -Tpng`), `graph.mermaid` in Markdown pages.
+
+**Hooks.** A hook on a leaf gets each backward pass's gradient before it is added into `grad`; on a computed
+value, its gradient once every use has contributed; what it returns is used instead, upstream too. Hooks run
+with recording off.
+
+**A faulty rule.** When a first-order check fails, each recorded operation's own rule is checked by finite
+differences at the values it saw, in tape order; `report.faultyRule` is the first that disagrees (operation,
+place, input, element, the rule's and the numerical derivative), and `print(report)` shows it. `gradcheck`
+prints it too and its `--json` carries it as `faultyRule`. Playground chapter 13 shows it on a broken rule.
+
+**The trace.** `swift run playground tape --trace` prints chapter 1's tape as it is recorded and as `backward()`
+applies each rule: micrograd's lecture, in text.
+"""),
+("SequenceModels", "Sequence models", """
+Sequences are batches shaped `[N, T, …]`: N sequences of T steps, each step a vector of features (or, before an
+embedding, one index). `Embedding(vocabularySize:embeddingSize:)` turns whole-number class indices stored as
+`Float` (`[N, T]`) into vectors (`[N, T, E]`); `LSTM(inputSize:hiddenSize:)` and `GRU(inputSize:hiddenSize:)`
+read the steps in order from a zero state and return every hidden state (`[N, T, H]`); `Dense` acts on the last
+axis, so it maps each step to logits (`[N, T, classes]`); and `softmaxCrossEntropy(logits:labels:)` takes those
+logits with N·T labels in row-major order (step t of sequence n is label `n·T + t`), averaging over all N·T.
+Every layer has PyTorch's parameter names and layouts (`batch_first=True`), so weights move both ways
+through a safetensors file.
+""", """
+// Each name: the boundary 0, then its letters a = 1 … z = 26; the model predicts the next character at every step.
+let names = [[5, 13, 13, 1], [12, 9, 1, 13]]                     // "emma", "liam": equal lengths, one batch
+let inputs = Tensor<Float>(shape: [2, 5], scalars: names.flatMap { [0] + $0 }.map(Float.init))
+let labels = names.flatMap { $0 + [0] }                           // N·T = 10 next characters
+let model = withRandomSeed(0) {
+    Sequential {
+        Embedding(vocabularySize: 27, embeddingSize: 8)           // [2, 5] -> [2, 5, 8]
+        LSTM(inputSize: 8, hiddenSize: 32)                        // -> [2, 5, 32]
+        Dense(inputSize: 32, outputSize: 27)                      // -> [2, 5, 27]
+    }
+}
+#expect(model.namedParameters.map(\.name).contains("1.weight_ih_l0"))
+let optimizer = Adam(for: model, learningRate: 0.02)
+for _ in 0..<100 {
+    optimizer.zeroGrad()
+    softmaxCrossEntropy(logits: model(inputs), labels: labels).backward()
+    optimizer.step()
+}
+// Nearly learned by heart (ln 27 = 3.3 before), but for the first letter: e or l is a coin toss.
+#expect(softmaxCrossEntropy(logits: model(inputs), labels: labels).value.scalar < 0.2)
+
+// Causal self-attention: position t sees positions ≤ t only, so changing the last step leaves the others alone.
+let attention = withRandomSeed(1) { MultiHeadAttention(embeddingSize: 8, headCount: 2, causal: true) }
+var rng = SeededGenerator(seed: 2)
+let x = Tensor<Float>.randomNormal(shape: [1, 4, 8], using: &rng)
+var changed = x.scalars
+changed[31] += 1                                                  // the last step's last feature
+let (a, b) = (attention(x).value, attention(Tensor(shape: [1, 4, 8], scalars: changed)).value)
+#expect(a[0..<1, 0..<3] == b[0..<1, 0..<3] && a[0..<1, 3..<4] != b[0..<1, 3..<4])
+
+// Sampling: seeded, with a temperature; a fixed seed gives the same name every time.
+var sampler = SeededGenerator(seed: 7)
+let letters = model.sample(prompt: [0], maxNewCount: 10, stopIndex: 0, temperature: 0.5, using: &sampler)
+#expect(letters == [5, 13, 13, 1] || letters == [12, 9, 1, 13])  // it only knows these two names
+""", """
+## The gates
+
+An LSTM keeps a cell state c beside the hidden state h. From the step's input x and the previous h, four gates
+are computed at once as `[x h]·[W U]ᵀ + b` (rows of `weight_ih_l0` `[4H, I]` and `weight_hh_l0` `[4H, H]` in
+PyTorch's order i, f, g, o): i = σ(…) decides how much of the candidate g = tanh(…) enters the cell, f = σ(…)
+how much of the old cell stays, and o = σ(…) how much of tanh(c) shows as h:
+
+    c ← f ⊙ c + i ⊙ g        h ← o ⊙ tanh(c)
+
+A GRU has three gates (r, z, n; `[3H, …]`) and no separate cell: r = σ(…), z = σ(…),
+n = tanh(Wₙx + bₙ + r ⊙ (Uₙh + b'ₙ)) and h ← (1 − z) ⊙ n + z ⊙ h, with r multiplying the recurrent part
+after its bias, exactly as PyTorch does. Gradients flow back through every step (backpropagation through time)
+from the tape; the LSTM's elementwise cell is three fused operations whose rules are checked against the
+composed cell, and every layer's outputs and parameter gradients match PyTorch's (fixtures in the tests).
+
+## Masks and causality
+
+`scaledDotProductAttention(query:key:value:causal:)` computes softmax(Q·Kᵀ/√d)·V over `[N, heads, T, d]`
+(PyTorch's `F.scaled_dot_product_attention`). With `causal: true`, query t may use keys 0…t only: the scores
+above the diagonal are replaced with `select` by the lowest finite number, so their weights are exactly 0 and
+receive no gradient, and no infinity ever appears (anomaly detection stays quiet). A model that predicts the
+next element must be causal, or it would read the answer. `MultiHeadAttention` (`in_proj_weight` `[3E, E]`,
+`in_proj_bias`, `out_proj.weight`, `out_proj.bias`) splits E into heads of E / heads features, attends per head
+and joins them.
+
+## Feeding indices
+
+Indices go in as `Float` tensors holding whole numbers, so an `Embedding` can open a `Sequential`; anything else
+(a fraction, a negative number, an index ≥ the vocabulary) stops with a message naming the element and your
+line. Sequences in one batch share T: group sequences of equal length (as the playground's sequence chapter
+does), or pad them and weight the loss terms — `softmaxCrossEntropy(logits:labels:reduction: .none)` gives the
+N·T terms to multiply by a mask before averaging.
+
+## Sampling
+
+`sampleIndex(logits:temperature:using:)` draws one index from softmax(logits / temperature) with a
+`SeededGenerator` (temperature 0: the most likely index). `sampleSequence(prompt:maxNewCount:stopIndex:temperature:using:logits:)`
+extends a prompt one index at a time from any function of the sequence so far to logits — a count table, an MLP
+over a window, a recurrent model. For a model that is a `Layer` over `[1, T]` indices, `model.sample(…)` does the
+feeding: it takes the last position's logits (or the `[1, classes]` output of a fixed-window model, with
+`window:`), runs in evaluation mode and records nothing. `swift run -c release playground sequences` trains a
+bigram table, an MLP, an LSTM and a small transformer on 5,163 first names and prints names each one invents.
 """),
 ]
 
