@@ -181,4 +181,37 @@ struct DocsGuideTests {
         if group.rank == 0 { try? FileManager.default.removeItem(at: checkpoint) }
         // END DOCS SNIPPET
     }
+
+    @Test("Convolutional networks")
+    func guideConvolutionalNetworks() throws {
+        // BEGIN DOCS SNIPPET
+        let x = Tensor<Float>.ones(shape: [2, 3, 8, 8])                  // 2 images, 3 channels, 8×8
+        let w = Tensor<Float>.ones(shape: [4, 3, 3, 3])                  // 4 filters over the 3 channels
+        #expect(conv2d(x, filter: w, padding: 1).shape == [2, 4, 8, 8])
+        #expect(conv2d(x, filter: w, stride: 2).shape == [2, 4, 3, 3])   // ⌊(8 − 2 − 1) / 2⌋ + 1 = 3
+        #expect(conv2d(x, filter: w, padding: 2, dilation: 2).shape == [2, 4, 8, 8])
+        let depthwise = Tensor<Float>.ones(shape: [3, 1, 3, 3])          // groups == channels: one filter per channel
+        #expect(conv2d(x, filter: depthwise, padding: 1, groups: 3).shape == [2, 3, 8, 8])
+        #expect(maxPool2d(x, kernelSize: 2).shape == [2, 3, 4, 4])
+        #expect(conv1d(Tensor<Float>.ones(shape: [2, 3, 10]), filter: .ones(shape: [5, 3, 3])).shape == [2, 5, 8])
+
+        let model = Sequential {
+            Conv2D(inputChannels: 1, outputChannels: 8, kernelSize: 3, padding: 1, activation: relu)
+            BatchNorm(featureCount: 8)
+            MaxPool2D(kernelSize: 2)
+            Flatten()
+            Dense(inputSize: 8 * 4 * 4, outputSize: 10)
+        }
+        #expect(model.namedParameters.map(\.name) == ["0.weight", "0.bias", "2.weight", "2.bias", "5.weight", "5.bias"])
+        #expect(model.namedBuffers.map(\.name) == ["2.running_mean", "2.running_var", "2.num_batches_tracked"])
+        let images = Tensor<Float>.randomUniform(shape: [16, 1, 8, 8])
+        let norm = model.layers[1] as! BatchNorm
+        _ = model(images)                          // training mode: batch statistics; the running ones move towards them
+        #expect(norm.batchesTracked.value.scalar == 1)
+        model.eval()                               // evaluation: the running statistics, left unchanged
+        let alone = model.predict(images[0..<4]), inBatch = model.predict(images)[0..<4]
+        #expect(zip(alone.scalars, inBatch.scalars).allSatisfy { abs($0 - $1) < 1e-5 })
+        #expect(norm.batchesTracked.value.scalar == 1)
+        // END DOCS SNIPPET
+    }
 }

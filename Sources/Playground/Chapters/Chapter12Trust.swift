@@ -1,6 +1,6 @@
 import NN
 
-/// Chapter 11: trust your gradients: check a custom function, and catch a wrong derivative.
+/// Chapter 12: trust your gradients: check a custom function, and catch a wrong derivative.
 func trustChapter(_ context: Context) throws {
     context.say("""
     checkGradients compares the tape with central differences (f(x + ε) − f(x − ε)) / 2ε in Double, for
