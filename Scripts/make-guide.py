@@ -495,7 +495,7 @@ go on when the scheduler runs the other. Over 10–24 runs:
 |---|---|---|
 | the wide MLP's gradients, 2.55 MiB | 3.9 ms (0.36–21) | 1.0 ms (0.25–10.5) |
 | 1 MiB | 0.43 ms (0.11–7.9) | 0.36 ms (0.11–3.6) |
-| 64 MiB | 225 ms (92–325) | 184 ms (81–264) |
+| 64 MiB | 225 ms (92–329) | 184 ms (81–264) |
 | the header exchanged before each collective (a barrier) | 1–5 µs at load 4 | — |
 
 So on this machine: the digits MLP cannot gain from a second process (0.1 ms of compute per step against two
