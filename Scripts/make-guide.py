@@ -87,6 +87,20 @@ let h = gradients(of: g, withRespectTo: [w])[0]                               //
 
 Mistakes stop the program with a message naming the operation, the shapes and the fix, e.g. a second
 `backward()` through a released graph asks for `retainGraph: true`.
+
+## Gradients of intermediate values
+
+`backward()` keeps the gradients of leaves only. Reading `.grad` of a computed value gives nil and prints, once
+per process, a warning on standard error that names `retainGrad()` (as PyTorch does):
+
+```text
+AutoDiff warning: .grad of a computed value (not a leaf) was read; it is nil because backward() keeps the
+gradients of leaves only. Call retainGrad() on the value before backward() to keep its gradient (PyTorch's
+retain_grad()). This warning is printed once.
+```
+
+Call `h.retainGrad()` before `backward()` to keep `h`'s gradient, or register a hook on it (see
+[Debugging gradients](DebuggingGradients.md)).
 """),
 ("CustomOperations", "Writing a custom operation", """
 `DifferentiableFunction` records an operation you define: a forward computation on tensors and a pullback that
@@ -173,7 +187,9 @@ let second = checkSecondOrderGradients(of: { xs in (xs[0] * xs[0] * xs[1]).sum()
 """, """
 From the command line: `swift run gradcheck`, `swift run gradcheck 'logSumExp(v, axes: 0)' --at v=[1,2,3] --order 2`,
 `--json` for a machine-readable report, `--help` for everything else. Exit status 0 means every check passed,
-1 that one failed, 2 a usage or parse error.
+1 that one failed, 2 a usage or parse error. When a check of a composite fails, the report also names the
+operation whose own rule is wrong (`report.faultyRule`; `faultyRule` in `--json`): see
+[Debugging gradients](DebuggingGradients.md).
 """),
 ("Errors", "Mistakes and what they produce", """
 Two kinds of mistakes, two kinds of answers. **A mistake in the program** (shapes that do not fit, a layer given
@@ -567,6 +583,111 @@ differentiable operations, so second derivatives work, and `gradcheck` checks th
 (`swift run gradcheck --op conv2d,maxPool2d --order 2`, or an expression such as
 `'sum(conv2d(x, filter: w, stride: 2, padding: 1) ^ 2)' --shape x=1x2x5x5 w=3x2x3x3`). The playground's
 chapter 11 trains a CNN on the digits.
+"""),
+("DebuggingGradients", "Debugging gradients", """
+When training goes wrong the tape can show what it did. `withAnomalyDetection` finds the first operation that
+made a NaN or an infinity out of finite numbers, forward or in its derivative rule, and names the line of your
+code that recorded it (PyTorch's `detect_anomaly`). `graph()` draws the recorded graph with every value and
+gradient (micrograd's `draw_dot`). Hooks see and change gradients as `backward()` computes them (PyTorch's
+`register_hook`). When `checkGradients` fails on a function of yours, it also finds the operation whose own
+rule is wrong. And `withTapeTrace` prints the tape entry by entry, as recorded and as differentiated.
+""", """
+// The first NaN or infinity, named with the line that recorded it.
+let x = Variable(Tensor<Double>([1, 2, 3]))
+let anomaly = #expect(throws: AnomalyError.self) {
+    try withAnomalyDetection {
+        let loss = log(x - 1).sum()             // log(0) = -inf
+        loss.backward()
+    }
+}
+#expect(anomaly?.operation == "log" && anomaly?.phase == .forward && anomaly?.file.hasSuffix(".swift") == true)
+
+// Hooks: clip a parameter's gradient norm to 1, and log the norms.
+let w = Variable(Tensor<Double>([3, -4]))
+var norms: [Double] = []
+let clipping = w.registerHook { g in
+    let norm = (g * g).sum().scalar.squareRoot()
+    norms.append(norm)
+    return norm > 1 ? g / norm : g
+}
+(w * w).sum().backward()                        // dL/dw = 2w = [6, -8], norm 10
+#expect(norms == [10] && w.grad == Tensor([0.6, -0.8]))
+clipping.remove()
+
+// The graph, with values and (after backward(retainGraph: true)) gradients.
+let a = Variable(2.0), b = Variable(-3.0)
+let y = a * b + a
+y.backward(retainGraph: true)
+let graph = y.graph()
+#expect(graph.nodes.map(\\.operation) == ["leaf", "leaf", "*", "+"])
+#expect(graph.nodes.map(\\.gradient) == ["-2", "2", "1", "1"])
+#expect(graph.dot.hasPrefix("digraph") && graph.mermaid.hasPrefix("flowchart") && graph.svg.hasPrefix("<svg"))
+
+// A model's graph, one node per layer.
+let model = Sequential {
+    Dense(inputSize: 2, outputSize: 3, activation: relu)
+    Dense(inputSize: 3, outputSize: 1)
+}
+let output = model(Tensor<Float>([[1, 2]])).sum()
+let layers = output.graph(collapsingGroups: true).nodes.filter { $0.kind == .group }
+#expect(layers.map(\\.operation) == ["0: Dense", "1: Dense"])
+
+// A wrong rule inside a composite is located.
+let broken = DifferentiableFunction<Double>(name: "brokenSquare", forward: { $0[0] * $0[0] },
+                                            pullback: { g, xs, _ in [g * xs[0]] })   // should be g·2x
+let report = checkGradients(of: { xs in (exp(broken(tanh(xs[0]))) * xs[0]).sum() }, at: [Tensor([0.5, -1])])
+#expect(!report.passed && report.faultyRule?.operation == "brokenSquare")
+
+// The tape, entry by entry.
+var lines: [String] = []
+withTapeTrace(to: { lines.append($0) }) {
+    let p = Variable(2.0)
+    (p * p).backward()
+}
+// #0 leaf = 2, #1 = #0 * #0 = 4, #1 *: gradient 1, → #0 (leaf) += 2 (twice), #0 leaf: gradient 4
+// (node numbers are positions on the thread's tape: here after the graph of y above, which is still alive)
+#expect(lines.count == 6 && lines[1].hasSuffix(" * #\(lines[0].dropFirst().prefix { $0 != " " }) = 4"))
+#expect(lines[2].hasSuffix("*: gradient 1") && lines[5].hasSuffix("leaf: gradient 4"))
+""", """
+**Anomaly detection.** Printing an `AnomalyError` gives one message: the operation, the phase, the input
+shapes, whether the inputs were finite, the place and what to do, e.g.
+
+```text
+log (forward): log produced an infinity (-inf) from finite inputs of shape [3], at App/Train.swift:42.
+Fix: log needs x > 0: clamp its input (max(x, 1e-12)) or use a stable form (logSoftmax, softplus, log1p); ...
+```
+
+The origin is reported, not the propagation: a NaN made by `log` and carried through ten more operations names
+`log`. Backward, a rule is reported when it turns a finite gradient into a NaN or an infinity (`sqrt` at 0,
+`pow(x, 0.5)` at 0, a custom rule returning NaN). Functions, methods and layers (`log(x)`, `relu(x)`,
+`x.sum()`, `matmul`, a `DifferentiableFunction`, `model(x)`) are named with the exact line. Operators
+(`+ - * /`) get no call site from Swift, and neither does an activation passed as a value (`activation: relu`):
+for them `placeIsExact` is false, `file` and `line` are those of the nearest operation recorded with a place
+(usually the enclosing call on the same line), and `note` says so. Code of your own built from other operations
+(a layer, a loss) can attribute everything it records to its caller with `withCallerPlace(file:line:) { … }`.
+
+Inside the block every recorded value and every rule's result is scanned, and the place of each operation is
+kept: it runs several times slower. Outside, recording tests one thread-local flag and nothing else (the scalar
+benchmark is unchanged). Detection is per thread, like the tape, and scopes nest.
+
+**Graphs.** Each node shows its operation, shape, value (tensors of up to 6 elements, with at least 4 decimals
+where not an integer) and gradient once a backward pass from the drawn value has run with `retainGraph: true`
+(leaves show their accumulated `grad`). `graph.svg` is laid out by the library in columns by tape order, with
+nodes ordered to keep edges from crossing; it stays readable to a few hundred nodes. A `Sequential` records each
+layer as a group, and `graph(collapsingGroups: true)` draws one node per layer; group your own blocks with
+`x.grouped("name") { … }`. `graph.dot` renders with Graphviz (`dot -Tpng`), `graph.mermaid` in Markdown pages.
+
+**Hooks.** A hook on a leaf gets each backward pass's gradient before it is added into `grad`; on a computed
+value, its gradient once every use has contributed; what it returns is used instead, upstream too. Hooks run
+with recording off.
+
+**A faulty rule.** When a first-order check fails, each recorded operation's own rule is checked by finite
+differences at the values it saw, in tape order; `report.faultyRule` is the first that disagrees (operation,
+place, input, element, the rule's and the numerical derivative), and `print(report)` shows it. `gradcheck`
+prints it too and its `--json` carries it as `faultyRule`. Playground chapter 11 shows it on a broken rule.
+
+**The trace.** `swift run playground tape --trace` prints chapter 1's tape as it is recorded and as `backward()`
+applies each rule: micrograd's lecture, in text.
 """),
 ]
 

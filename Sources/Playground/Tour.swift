@@ -5,11 +5,14 @@ import NN
 final class Context {
     let outputDirectory: URL
     let seed: UInt64
+    /// Whether chapters that can print the tape as it is recorded and differentiated do (`--trace`).
+    let trace: Bool
     private(set) var written: [String] = []
 
-    init(outputDirectory: URL, seed: UInt64) {
+    init(outputDirectory: URL, seed: UInt64, trace: Bool = false) {
         self.outputDirectory = outputDirectory
         self.seed = seed
+        self.trace = trace
     }
 
     func say(_ text: String = "") { print(text) }
@@ -18,6 +21,14 @@ final class Context {
     func save(_ svg: SVG, as name: String) throws {
         let url = outputDirectory.appendingPathComponent(name)
         try svg.write(to: url)
+        written.append(name)
+        say("  picture: \(url.path)")
+    }
+
+    /// Writes an SVG document made by the library (e.g. `TapeGraph.svg`) into the output directory.
+    func save(svgText: String, as name: String) throws {
+        let url = outputDirectory.appendingPathComponent(name)
+        try svgText.write(to: url, atomically: true, encoding: .utf8)
         written.append(name)
         say("  picture: \(url.path)")
     }

@@ -96,6 +96,27 @@ struct GradCheckToolTests {
         #expect(good.status == 0)
     }
 
+    @Test("inside a composite, the fixture's broken rule is found by name, in the text and in --json")
+    func locatedRule() throws {
+        let (status, out, _) = try runTool("GradCheckFixture", ["sum(exp(square(x) * 0.5) + brokenSquare(x) * y)",
+                                                                "--at", "x=[1,2,3]", "y=[0.5,1,2]"])
+        #expect(status == 1)
+        #expect(out.contains("Located: the derivative rule of brokenSquare"))
+        #expect(out.contains("output [2], input 0 element [2]: rule 3.0, numerical 6"))
+        let json = try runTool("GradCheckFixture", ["sum(exp(square(x) * 0.5) + brokenSquare(x) * y)", "--at", "x=[1,2,3]",
+                                                    "y=[0.5,1,2]", "--json"])
+        #expect(json.status == 1)
+        let document = try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any]
+        let check = (document?["checks"] as? [[String: Any]])?.first
+        let located = check?["faultyRule"] as? [String: Any]
+        #expect(located?["operation"] as? String == "brokenSquare")
+        #expect(located?["input"] as? Int == 0)
+        #expect(located?["element"] as? [Int] == [2])
+        #expect(located?["analytical"] as? Double == 3)
+        let passing = try runTool("GradCheckFixture", ["sum(square(x))", "--at", "x=[1,2]", "--json"])
+        #expect(!passing.out.contains("faultyRule"))
+    }
+
     @Test("errors go to standard error with exit 2", arguments: [
         (["tanh(x) * ", "--at", "x=1"], ["cannot parse the expression: expected a number, a variable, a function call, '(' or '[', found the end of the expression (column 11)", "  tanh(x) * \n            ^"]),
         (["tnah(x)", "--at", "x=1"], ["unknown function 'tnah'; did you mean 'tanh'? (column 1)", "  tnah(x)\n  ^"]),

@@ -214,4 +214,66 @@ struct DocsGuideTests {
         #expect(norm.batchesTracked.value.scalar == 1)
         // END DOCS SNIPPET
     }
+
+    @Test("Debugging gradients")
+    func guideDebuggingGradients() throws {
+        // BEGIN DOCS SNIPPET
+        // The first NaN or infinity, named with the line that recorded it.
+        let x = Variable(Tensor<Double>([1, 2, 3]))
+        let anomaly = #expect(throws: AnomalyError.self) {
+            try withAnomalyDetection {
+                let loss = log(x - 1).sum()             // log(0) = -inf
+                loss.backward()
+            }
+        }
+        #expect(anomaly?.operation == "log" && anomaly?.phase == .forward && anomaly?.file.hasSuffix(".swift") == true)
+
+        // Hooks: clip a parameter's gradient norm to 1, and log the norms.
+        let w = Variable(Tensor<Double>([3, -4]))
+        var norms: [Double] = []
+        let clipping = w.registerHook { g in
+            let norm = (g * g).sum().scalar.squareRoot()
+            norms.append(norm)
+            return norm > 1 ? g / norm : g
+        }
+        (w * w).sum().backward()                        // dL/dw = 2w = [6, -8], norm 10
+        #expect(norms == [10] && w.grad == Tensor([0.6, -0.8]))
+        clipping.remove()
+
+        // The graph, with values and (after backward(retainGraph: true)) gradients.
+        let a = Variable(2.0), b = Variable(-3.0)
+        let y = a * b + a
+        y.backward(retainGraph: true)
+        let graph = y.graph()
+        #expect(graph.nodes.map(\.operation) == ["leaf", "leaf", "*", "+"])
+        #expect(graph.nodes.map(\.gradient) == ["-2", "2", "1", "1"])
+        #expect(graph.dot.hasPrefix("digraph") && graph.mermaid.hasPrefix("flowchart") && graph.svg.hasPrefix("<svg"))
+
+        // A model's graph, one node per layer.
+        let model = Sequential {
+            Dense(inputSize: 2, outputSize: 3, activation: relu)
+            Dense(inputSize: 3, outputSize: 1)
+        }
+        let output = model(Tensor<Float>([[1, 2]])).sum()
+        let layers = output.graph(collapsingGroups: true).nodes.filter { $0.kind == .group }
+        #expect(layers.map(\.operation) == ["0: Dense", "1: Dense"])
+
+        // A wrong rule inside a composite is located.
+        let broken = DifferentiableFunction<Double>(name: "brokenSquare", forward: { $0[0] * $0[0] },
+                                                    pullback: { g, xs, _ in [g * xs[0]] })   // should be g·2x
+        let report = checkGradients(of: { xs in (exp(broken(tanh(xs[0]))) * xs[0]).sum() }, at: [Tensor([0.5, -1])])
+        #expect(!report.passed && report.faultyRule?.operation == "brokenSquare")
+
+        // The tape, entry by entry.
+        var lines: [String] = []
+        withTapeTrace(to: { lines.append($0) }) {
+            let p = Variable(2.0)
+            (p * p).backward()
+        }
+        // #0 leaf = 2, #1 = #0 * #0 = 4, #1 *: gradient 1, → #0 (leaf) += 2 (twice), #0 leaf: gradient 4
+        // (node numbers are positions on the thread's tape: here after the graph of y above, which is still alive)
+        #expect(lines.count == 6 && lines[1].hasSuffix(" * #\(lines[0].dropFirst().prefix { $0 != " " }) = 4"))
+        #expect(lines[2].hasSuffix("*: gradient 1") && lines[5].hasSuffix("leaf: gradient 4"))
+        // END DOCS SNIPPET
+    }
 }

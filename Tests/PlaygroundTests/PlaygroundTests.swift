@@ -56,7 +56,10 @@ struct PlaygroundTests {
             if name.contains("boundary") { #expect((elements["rect"] ?? 0) > 500 && (elements["circle"] ?? 0) >= 4, "\(name)") }
             let imageGrid = ["misclassified", "maps", "filters"].contains { name.contains($0) }
             if imageGrid { #expect((elements["rect"] ?? 0) >= 64, "\(name)") }
-            if !name.contains("boundary") && !imageGrid { #expect((elements["polyline"] ?? 0) >= 1, "\(name)") }
+            if name.contains("graph") { #expect((elements["rect"] ?? 0) >= 20 && (elements["path"] ?? 0) >= 20, "\(name)") }
+            if !name.contains("boundary") && !imageGrid && !name.contains("graph") {
+                #expect((elements["polyline"] ?? 0) >= 1, "\(name)")
+            }
         }
         try? FileManager.default.removeItem(at: directory)
     }
@@ -121,5 +124,20 @@ struct PlaygroundTests {
         #expect(bad.status == 2 && bad.out.isEmpty && bad.err.hasPrefix("playground: no chapter 'nonsense'"))
         let option = try runPlayground(["--seed", "x"])
         #expect(option.status == 2 && option.err.contains("--seed needs a whole number"))
+    }
+
+    @Test("chapter 1 with --trace prints the tape as recorded and as differentiated, and draws micrograd's graph")
+    func traceAndGraph() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pg-trace-\(getpid())")
+        let run = try runPlayground(["tape", "--trace", "--out", directory.path])
+        #expect(run.status == 0)
+        for line in ["#0 leaf = 2", "#2 = #0 * #1 = -6", "#6 = #4 * #5 = -8", "#6 *: gradient 1", "→ #5 (leaf) += 4",
+                     "#0 leaf: gradient 6"] {
+            #expect(run.out.contains(line), "trace line missing: \(line)")
+        }
+        let svg = try String(contentsOf: directory.appendingPathComponent("01-micrograd-graph.svg"), encoding: .utf8)
+        #expect(svg.contains("grad 138.8338") && svg.contains("grad 645.5773") && svg.contains("value 24.7041"))
+        let plain = try runPlayground(["tape", "--out", directory.path])
+        #expect(!plain.out.contains("#0 leaf = 2"))
     }
 }
