@@ -265,10 +265,10 @@ extension Tensor where Scalar: TensorScalar {
                         let base = p * plane
                         for y in 0..<oh {
                             let top = y * g.strideHeight - g.paddingHeight
-                            let rows = max(0, top)..<min(g.height, top + g.kernelHeight)
+                            let rows = Swift.max(0, top)..<Swift.min(g.height, top + g.kernelHeight)
                             for x in 0..<ow {
                                 let left = x * g.strideWidth - g.paddingWidth
-                                let first = max(0, left), last = min(width, left + g.kernelWidth)
+                                let first = Swift.max(0, left), last = Swift.min(width, left + g.kernelWidth)
                                 var at = base + rows.lowerBound * width + first
                                 var best = src[at]
                                 for r in rows {
@@ -304,10 +304,10 @@ extension Tensor where Scalar: TensorScalar {
                     let base = p * plane
                     for y in 0..<oh {
                         let top = y * g.strideHeight - g.paddingHeight
-                        let rows = max(0, top)..<min(g.height, top + g.kernelHeight)
+                        let rows = Swift.max(0, top)..<Swift.min(g.height, top + g.kernelHeight)
                         for x in 0..<ow {
                             let left = x * g.strideWidth - g.paddingWidth
-                            let columns = max(0, left)..<min(g.width, left + g.kernelWidth)
+                            let columns = Swift.max(0, left)..<Swift.min(g.width, left + g.kernelWidth)
                             var total: Scalar = 0
                             for r in rows {
                                 for c in columns { total += src[base + r * g.width + c] }
