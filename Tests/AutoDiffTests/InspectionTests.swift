@@ -287,10 +287,13 @@ struct TapeTraceTests {
     @Test("the trace writes each node as recorded and each rule as applied")
     func trace() {
         var lines: [String] = []
-        withTapeTrace(to: { lines.append($0) }) {
-            let a = Variable(2.0), b = Variable(-3.0)
-            let y = a * b + a
-            y.backward()
+        // On a tape of its own: other tests on this thread may have left a graph on its tape (numbers start at 0).
+        withFreshTape(Double.self) {
+            withTapeTrace(to: { lines.append($0) }) {
+                let a = Variable(2.0), b = Variable(-3.0)
+                let y = a * b + a
+                y.backward()
+            }
         }
         let text = lines.joined(separator: "\n")
         #expect(lines.first == "#0 leaf = 2")
@@ -323,6 +326,11 @@ struct TapeTraceTests {
 struct TapeGraphTests {
     @Test("each node shows its operation, shape, value and, after backward(retainGraph: true), its gradient")
     func nodes() {
+        // Node numbers are tape positions: on a tape of its own they start at 0.
+        withFreshTape(Double.self) { nodesOnFreshTape() }
+    }
+
+    func nodesOnFreshTape() {
         let a = Variable(2.0), b = Variable(-3.0)
         let y = a * b + a
         let before = y.graph()

@@ -138,7 +138,14 @@ extension Tape {
         case .concatenate: return "concatenate"
         case .select: return "select"
         case .custom(let rule, _): return rule.name
-        case .convolution(let f, _): return String(String(describing: f).prefix(while: { $0 != "(" }))
+        case .convolution(let f, _):
+            switch f {
+            case .convolution: return "conv2d"
+            case .unfold: return "unfold"
+            case .fold: return "fold"
+            case .maxPool: return "maxPool2d"
+            case .averagePool: return "avgPool2d"
+            }
         }
     }
 

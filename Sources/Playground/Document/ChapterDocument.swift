@@ -118,6 +118,9 @@ struct ChapterDocument {
         if all.range(of: #"(?<![\w.])seed(?!\w)"#, options: .regularExpression) != nil {
             setup += ["", "let seed: UInt64 = \(seed)   // the tour's seed (playground --seed)"]
         }
+        if all.range(of: #"(?<![\w.])quick(?!\w)"#, options: .regularExpression) != nil {
+            setup += [(setup.last?.hasPrefix("let seed") == true ? [] : [""]) + ["let quick = false   // true trains briefly, as playground --quick does"]].flatMap { $0 }
+        }
         if usesFormat {
             setup += ["", "/// `x` with `digits` digits after the point.",
                       "func format(_ x: Double, _ digits: Int = 4) -> String { String(format: \"%.\\(digits)f\", x) }",

@@ -3,8 +3,8 @@ import Foundation
 /// A chapter function's body made into code a reader can paste into a package of their own.
 ///
 /// - `context.say("""…""")` without interpolation are the chapter's explanations (`prose`), not code.
-/// - `context.say(` becomes `print(`, `context.seed` the constant `seed`, `context.outputDirectory` the
-///   current directory.
+/// - `context.say(` becomes `print(`, `context.seed` and `context.quick` the constants `seed` and `quick`,
+///   `context.outputDirectory` the current directory.
 /// - Statements that use the playground's drawing (`LinePlot`, `Terminal`, … : whatever Plot/ declares) or
 ///   the context's other members (`context.save`, `context.trace`) are left out, and so, transitively, are the statements that use what they declared,
 ///   the declarations whose only remaining uses were left out or only add to them, and blocks left empty.
@@ -62,7 +62,7 @@ struct PasteableCode {
         // The bracket depth each line adds, outside string literals.
         let delta = raw.indices.map { k -> Int in inLiteral[k] ? 0 : Self.bracketDelta(raw[k]) }
         func isStructural(_ t: String) -> Bool {
-            ["for ", "if ", "while ", "} else", "else ", "guard ", "switch ", "case ", "default:", "do {", "repeat {"]
+            ["for ", "if ", "while ", "} else", "else ", "guard ", "switch ", "case ", "default:", "do {", "repeat {", "func "]
                 .contains { t.hasPrefix($0) } || t == "}" || t == "})"
         }
         // Units.
@@ -130,7 +130,7 @@ struct PasteableCode {
             for u in units.indices where !out.contains(u) && !units[u].text.isEmpty && units[u].firstCode != "}" {
                 let text = units[u].text
                 // The context's other members (save, trace, …) are the playground's own.
-                if Self.codeOnly(text).range(of: #"context\.(?!say\(|seed\b|outputDirectory\b)"#, options: .regularExpression) != nil
+                if Self.codeOnly(text).range(of: #"context\.(?!say\(|seed\b|quick\b|outputDirectory\b)"#, options: .regularExpression) != nil
                     || playgroundOnly.contains(where: { Self.mentions(text, $0) })
                     || tainted.contains(where: { Self.mentions(text, $0) }) {
                     removeBlock(u)
@@ -179,6 +179,7 @@ struct PasteableCode {
     func pasteable(_ line: String) -> String {
         line.replacingOccurrences(of: "context.say(", with: "print(")
             .replacingOccurrences(of: "context.seed", with: "seed")
+            .replacingOccurrences(of: "context.quick", with: "quick")
             .replacingOccurrences(of: "context.outputDirectory", with: "URL(fileURLWithPath: \".\")")
     }
 
