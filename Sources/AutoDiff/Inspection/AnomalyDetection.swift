@@ -50,6 +50,7 @@ public struct AnomalyError: Error, Sendable, CustomStringConvertible {
         return copy
     }
 
+    /// The anomaly as one message: the value found, the operation and where it was recorded.
     public var description: String {
         let shapes = inputShapes.map { "\($0)" }.joined(separator: " and ")
         let inputs = inputShapes.isEmpty ? "no inputs" : "inputs of shape\(inputShapes.count > 1 ? "s" : "") \(shapes)"

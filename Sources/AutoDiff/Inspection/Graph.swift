@@ -36,7 +36,14 @@ public struct TapeGraph: Sendable, CustomStringConvertible {
 
     /// What a node stands for.
     public enum Kind: String, Sendable {
-        case leaf, constant, operation, group
+        /// A variable the gradients flow to.
+        case leaf
+        /// A constant (no gradient).
+        case constant
+        /// An operation recorded on the tape.
+        case operation
+        /// Several operations drawn as one node, in a collapsed graph.
+        case group
     }
 
     /// The nodes in tape order (inputs before the nodes that read them); the last is the output.

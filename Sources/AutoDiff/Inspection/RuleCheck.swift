@@ -28,6 +28,7 @@ public struct FaultyRule: Sendable, CustomStringConvertible {
     /// The shapes of the operation's inputs.
     public let inputShapes: [[Int]]
 
+    /// One line: the operation, where it was recorded, and the element where its rule and finite differences disagree.
     public var description: String {
         let place = file.map { " (recorded at \($0):\(line ?? 0))" } ?? ""
         return "the derivative rule of \(operation)\(place) disagrees with finite differences at the values it saw: " +

@@ -44,6 +44,7 @@ public final class BatchNorm: CallerLocatingLayer {
     /// The number of features.
     public var featureCount: Int { weight.shape[0] }
 
+    /// Training mode normalizes with the batch's statistics and updates the running ones; evaluation mode uses the running ones.
     public func setTraining(_ training: Bool) { isTraining = training }
 
     /// The normalized input. An input whose axis 1 is not `featureCount` (or of rank < 2 or > 4), or a training
@@ -88,8 +89,10 @@ public final class BatchNorm: CallerLocatingLayer {
         return input.rank == 2 ? out : out.reshaped(to: input.shape)
     }
 
+    /// `weight` (the scale γ) and `bias` (the shift β), under PyTorch's names.
     public var namedParameters: [(name: String, parameter: Variable<Float>)] { [("weight", weight), ("bias", bias)] }
 
+    /// `running_mean`, `running_var` and `num_batches_tracked`, under PyTorch's names.
     public var namedBuffers: [(name: String, buffer: Buffer)] {
         [("running_mean", runningMean), ("running_var", runningVariance), ("num_batches_tracked", batchesTracked)]
     }

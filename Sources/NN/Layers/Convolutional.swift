@@ -80,7 +80,9 @@ public struct Conv2D: CallerLocatingLayer {
                                  groups: groups, file: file, line: line))
     }
 
+    /// `weight` and `bias`, under PyTorch's names.
     public var namedParameters: [(name: String, parameter: Variable<Float>)] { [("weight", weight), ("bias", bias)] }
+    /// 2 with an activation (a module of its own in PyTorch's numbering), else 1.
     public var moduleCount: Int { hasActivation ? 2 : 1 }
 }
 
@@ -152,7 +154,9 @@ public struct Conv1D: CallerLocatingLayer {
                                  groups: groups, file: file, line: line))
     }
 
+    /// `weight` and `bias`, under PyTorch's names.
     public var namedParameters: [(name: String, parameter: Variable<Float>)] { [("weight", weight), ("bias", bias)] }
+    /// 2 with an activation (a module of its own in PyTorch's numbering), else 1.
     public var moduleCount: Int { hasActivation ? 2 : 1 }
 }
 

@@ -50,5 +50,6 @@ public struct Embedding: CallerLocatingLayer {
         return weight.gathering(atIndices: indices, alongAxis: 0).reshaped(to: input.shape + [embeddingSize])
     }
 
+    /// `weight`, the table of vectors, under PyTorch's name.
     public var namedParameters: [(name: String, parameter: Variable<Float>)] { [("weight", weight)] }
 }

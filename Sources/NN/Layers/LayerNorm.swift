@@ -45,5 +45,6 @@ public struct LayerNorm: CallerLocatingLayer {
         return layerNorm(input, weight: weight, bias: bias, epsilon: epsilon)
     }
 
+    /// `weight` (the scale) and `bias` (the shift), under PyTorch's names.
     public var namedParameters: [(name: String, parameter: Variable<Float>)] { [("weight", weight), ("bias", bias)] }
 }

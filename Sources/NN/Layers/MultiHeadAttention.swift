@@ -74,6 +74,7 @@ public struct MultiHeadAttention: CallerLocatingLayer {
                                   outProjectionBias: outProjectionBias, causal: causal)
     }
 
+    /// The projections under PyTorch's `nn.MultiheadAttention` names (`in_proj_weight`, `out_proj.weight`, …).
     public var namedParameters: [(name: String, parameter: Variable<Float>)] {
         [("in_proj_weight", inProjectionWeight), ("in_proj_bias", inProjectionBias),
          ("out_proj.weight", outProjectionWeight), ("out_proj.bias", outProjectionBias)]

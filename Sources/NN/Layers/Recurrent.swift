@@ -134,6 +134,7 @@ public struct LSTM: CallerLocatingLayer {
         return lstm(input, weightIH: weightIH, weightHH: weightHH, biasIH: biasIH, biasHH: biasHH)
     }
 
+    /// The four weights and biases under PyTorch's `nn.LSTM` names (`weight_ih_l0`, …).
     public var namedParameters: [(name: String, parameter: Variable<Float>)] {
         [("weight_ih_l0", weightIH), ("weight_hh_l0", weightHH), ("bias_ih_l0", biasIH), ("bias_hh_l0", biasHH)]
     }
@@ -183,6 +184,7 @@ public struct GRU: CallerLocatingLayer {
         return gru(input, weightIH: weightIH, weightHH: weightHH, biasIH: biasIH, biasHH: biasHH)
     }
 
+    /// The four weights and biases under PyTorch's `nn.GRU` names (`weight_ih_l0`, …).
     public var namedParameters: [(name: String, parameter: Variable<Float>)] {
         [("weight_ih_l0", weightIH), ("weight_hh_l0", weightHH), ("bias_ih_l0", biasIH), ("bias_hh_l0", biasHH)]
     }
