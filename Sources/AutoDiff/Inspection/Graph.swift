@@ -146,8 +146,11 @@ extension Variable {
     /// ``TapeGraph/svg``): call it before `backward()`, or after `backward(retainGraph: true)` to see every
     /// node's gradient too (micrograd's `draw_dot`).
     ///
-    /// - Parameter collapsingGroups: draw each group recorded by ``grouped(_:_:)`` (each layer of a
-    ///   `Sequential`) as one node.
+    /// - Parameters:
+    ///   - collapsingGroups: draw each group recorded by ``grouped(_:_:)`` (each layer of a
+    ///     `Sequential`) as one node.
+    ///   - file: the caller's file, named in error messages (filled in by the compiler).
+    ///   - line: the caller's line, likewise.
     public func graph(collapsingGroups: Bool = false, file: StaticString = #fileID, line: UInt = #line) -> TapeGraph {
         let site = CallSite(file: file, line: line)
         if let leaf {

@@ -27,7 +27,7 @@ extension Leaf {
     }
 }
 
-/// What ``Variable/registerHook(_:)`` returns: ``remove()`` unregisters the hook.
+/// What ``Variable/registerHook(_:file:line:)`` returns: ``remove()`` unregisters the hook.
 public final class HookHandle {
     private var removal: (() -> Void)?
     init(removal: @escaping () -> Void) { self.removal = removal }

@@ -4,9 +4,9 @@
 /// softmax(Q·Kᵀ / √d [masked]) · V, PyTorch's `torch.nn.functional.scaled_dot_product_attention`.
 ///
 /// `query` is `[…, T, d]`, `key` `[…, S, d]` and `value` `[…, S, dᵥ]` (usually `[N, heads, T, d]`; the
-/// leading axes broadcast as in ``matmul(_:_:file:line:)``); the result is `[…, T, dᵥ]`. With `causal: true`,
+/// leading axes broadcast as in `matmul(_:_:)`); the result is `[…, T, dᵥ]`. With `causal: true`,
 /// query position `i` attends only to key positions `j ≤ i` (PyTorch's `is_causal`, the lower triangle
-/// aligned top-left). Masked scores are replaced by the lowest finite number with ``select(_:_:_:file:line:)``,
+/// aligned top-left). Masked scores are replaced by the lowest finite number with `select(_:_:_:)`,
 /// not by −∞: their weights are exactly 0, no infinity appears anywhere (anomaly detection stays quiet), and
 /// their gradient is 0.
 ///
