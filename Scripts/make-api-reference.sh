@@ -17,21 +17,19 @@ out=$1
 modules=(AutoDiff NN GradCheckCore)
 work=.build/api-reference
 graphs="$work/symbol-graphs"
-rm -rf "$work/archives" "$graphs"/[A-Z]*/
+rm -rf "$work/archives" "$graphs"
 mkdir -p "$graphs/all" "$work/archives"
 echo "== symbol graphs (swift build)"
-# swift build writes a module's graph when it compiles the module; one it did not need to compile keeps the
-# graph of its last compilation (the same source), and one whose graph went missing is compiled again.
-build() {
-    swift build --scratch-path "$work/build" --target "$1" \
-        -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc "$PWD/$graphs/all" >/dev/null
-}
+# swift build writes a module's graph only when it compiles the module, and a module's graph carries the doc
+# comments of what it re-exports (NN: AutoDiff's): the library modules are compiled afresh every time.
 for module in "${modules[@]}"; do
-    build "$module"
-    if [ ! -f "$graphs/all/$module.symbols.json" ]; then
+    if [ -d "$work/build" ]; then
         find "$work/build" -maxdepth 3 -type d -name "$module.build" -prune -exec rm -rf {} +
-        build "$module"
     fi
+done
+for module in "${modules[@]}"; do
+    swift build --scratch-path "$work/build" --target "$module" \
+        -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc "$PWD/$graphs/all" >/dev/null
 done
 echo "== public symbols without a doc comment"
 python3 Scripts/check-doc-comments.py "$graphs/all" "${modules[@]}"
