@@ -10,12 +10,12 @@ func overfittingChapter(_ context: Context) throws {
     the weights of the best validation epoch.
     """)
     var rng = SeededGenerator(seed: context.seed)
-    func sample(_ n: Int, noise: Float) -> (Tensor<Float>, Tensor<Float>) {
+    func sample(_ n: Int, noise: Float, using rng: inout SeededGenerator) -> (Tensor<Float>, Tensor<Float>) {
         let x = Tensor<Float>.randomUniform(shape: [n, 1], lowerBound: -1, upperBound: 1, using: &rng)
         return (x, sin(x * 3) + Tensor<Float>.randomNormal(shape: [n, 1], standardDeviation: noise, using: &rng))
     }
-    let (trainX, trainY) = sample(20, noise: 0.3)
-    let (testX, testY) = sample(200, noise: 0)
+    let (trainX, trainY) = sample(20, noise: 0.3, using: &rng)
+    let (testX, testY) = sample(200, noise: 0, using: &rng)
     var plot = LinePlot(title: "Overfitting: validation loss with and without cures", xLabel: "epoch", yLabel: "validation MSE", logY: true)
     var trainPlot = LinePlot(title: "Overfitting: training loss with and without cures", xLabel: "epoch", yLabel: "training MSE", logY: true)
     for cure in ["none", "L2 (λ = 1e-3)", "L1 (λ = 1e-4)", "dropout (0.3)", "early stopping (patience 20)"] {
