@@ -21,15 +21,15 @@ rm -rf "$work/archives" "$graphs"
 mkdir -p "$graphs/all" "$work/archives"
 echo "== symbol graphs (swift build)"
 # swift build writes a module's graph only when it compiles the module, and a module's graph carries the doc
-# comments of what it re-exports (NN: AutoDiff's): the library modules are compiled afresh every time.
+# comments of what it re-exports (NN: AutoDiff's): the library modules are built afresh, in a scratch folder
+# of their own (the normal build keeps its flags and objects).
+rm -rf "$work/build"
 for module in "${modules[@]}"; do
-    if [ -d "$work/build" ]; then
-        find "$work/build" -maxdepth 3 -type d -name "$module.build" -prune -exec rm -rf {} +
+    if ! swift build --scratch-path "$work/build" --target "$module" \
+        -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc "$PWD/$graphs/all" > "$work/build.log" 2>&1; then
+        tail -30 "$work/build.log"
+        exit 1
     fi
-done
-for module in "${modules[@]}"; do
-    swift build --scratch-path "$work/build" --target "$module" \
-        -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc "$PWD/$graphs/all" >/dev/null
 done
 echo "== public symbols without a doc comment"
 python3 Scripts/check-doc-comments.py "$graphs/all" "${modules[@]}"
