@@ -11,7 +11,7 @@ func tapeChapter(_ context: Context) throws {
     """)
     let a = Variable(2.0), b = Variable(-3.0), c = Variable(10.0), f = Variable(-2.0)
     var d = a, e = a, L = a
-    func expression() {
+    let expression = {   // a closure, not a local func: top-level code in a package of your own can run it too
         d = a * b
         e = d + c
         L = e * f
