@@ -12,7 +12,9 @@ let package = Package(
         .executable(name: "playground", targets: ["Playground"]),
     ],
     targets: [
-        // Vector kernels in C (AVX2 + FMA chosen at run time by per-function target attributes: no flags).
+        // Vector kernels in C: Float32 matrix multiplication (AVX2 + FMA, or AVX-512) and Adam's update (AVX-512,
+        // or SSE), each instruction set chosen at run time by what the processor supports, through per-function
+        // target attributes: no compiler flags. AUTODIFF_NO_AVX512=1 in the environment keeps to AVX2 and SSE.
         .target(name: "CKernels"),
         .target(name: "AutoDiff", dependencies: ["CKernels"]),
         .target(name: "NN", dependencies: ["AutoDiff", "CKernels"]),

@@ -23,10 +23,36 @@ let c = a + b                                       // shape [2, 3]
 #expect(c.mean(alongAxes: 1, keepingDimensions: true).shape == [2, 1])
 #expect(matmul(Tensor<Double>([[1, 2], [3, 4]]), Tensor([1, 1])) == Tensor([3, 7]))
 #expect(c[1] == Tensor([12, 22, 32]) && c[0..<1, 1..<3] == Tensor([[21, 31]]))
+#expect(c[1, 2].rank == 0 && c[1, 2].scalar == 32)  // one index per axis: the element
+#expect(Tensor<Double>.linspace(from: -3, to: 3, count: 7) == Tensor([-3, -2, -1, 0, 1, 2, 3]))
+#expect(Tensor<Float>.arange(0, 10).shape == [10])  // 0, 1, …, 9: the end is excluded
+#expect(Tensor<Double>.arange(0, 1, step: 0.25) == Tensor([0, 0.25, 0.5, 0.75]))
+#expect(Tensor<Float>.full(shape: [2, 2], value: 7).sum().scalar == 28)
+let x = Variable(Tensor<Double>([-1, 0.5, 2]))
+let y = (gelu(x) + silu(x) - log1p(x * x) + expm1(x) + max(0.0, x) + pow(2, x) + 3 * x).sum()
+y.backward()
+#expect(x.grad!.shape == [3] && x[2].scalar == 2)
 """, """
 Reductions take one or more axes (negative ones count from the end) and drop them unless
 `keepingDimensions: true`. When a broadcast operand is differentiated, its gradient is summed back to its own
 shape — in one place in the backward sweep, for every operation.
+
+**Making tensors**: `Tensor.zeros(shape:)`, `ones(shape:)` and `full(shape:value:)` fill a shape (`shape: []` is
+a rank-0 tensor); `linspace(from:to:count:)` spaces `count` values evenly with both ends included, and
+`arange(start, end)` or `arange(start, end, step:)` steps from `start` up to `end` **excluded**, as NumPy's and
+PyTorch's do; `randomNormal` and `randomUniform` draw from a `SeededGenerator`.
+
+**Reading elements**: `x[i]` takes index `i` of the first axis and removes that axis; `x[i, j, …]` takes one
+index per leading axis, each removing its axis, so one index per axis gives a rank-0 tensor, and `.scalar` reads
+the number of any one-element tensor. Indices count from 0; one outside its axis stops the program with the
+shape, the index and your line. On a `Variable` the same subscripts are differentiable: the gradient goes back
+to the elements taken.
+
+**Functions**: besides `exp`, `log`, `sqrt`, `sin`, `tanh`, `sigmoid`, `relu`, `softplus`, …, there are `gelu`
+(the exact form x·Φ(x) with the normal distribution function, PyTorch's default), `silu` (x·σ(x)), and
+`log1p` and `expm1`, which stay accurate near 0 where `log(1 + x)` and `exp(x) - 1` lose digits. Every
+two-operand operation (`+ - * /`, `pow`, `max`, `min`) takes a `Variable` with a `Tensor` or a plain number on
+either side: `pow(2, x)`, `max(0.0, x)`, `t - x`.
 """),
 ("TheTape", "The tape and its semantics", """
 Each operation on a `Variable` appends an entry to the current thread's tape; `backward()` sweeps the tape once
@@ -112,6 +138,19 @@ let history = try model.fit(inputs, labels, loss: .softmaxCrossEntropy, optimize
 """, """
 Models start in training mode (dropout active) and stay there after `fit`, as in PyTorch; `predict` and
 `evaluate` run in evaluation mode and put the previous mode back.
+
+**Optimizers** follow PyTorch's update rules and defaults: `SGD` (momentum, Nesterov, weight decay), `RMSProp`,
+`Adam`, `AdamW(for:learningRate:decoupledWeightDecay:)` (decay 0.01 by default) and `AdaGrad(for:learningRate:)`.
+Each is its update rule on `OptimizerBase`, which keeps the parameters, a state per parameter and the loop over
+the parameters that have a gradient; an optimizer of your own overrides `update(_:gradient:state:)`:
+
+```swift
+final class SignSGD: OptimizerBase<Never> {      // θ ← θ − η·sign(g), no state
+    override func update(_ parameter: inout Tensor<Float>, gradient: Tensor<Float>, state: inout Never?) {
+        parameter -= gradient.map { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) } * learningRate
+    }
+}
+```
 """),
 ("ParameterFiles", "Parameter files and PyTorch", """
 `saveParameters(to:)` writes a safetensors file with PyTorch's `state_dict` names: in a `Sequential`, each
@@ -151,6 +190,53 @@ From the command line: `swift run gradcheck`, `swift run gradcheck 'logSumExp(v,
 1 that one failed, 2 a usage or parse error. When a check of a composite fails, the report also names the
 operation whose own rule is wrong (`report.faultyRule`; `faultyRule` in `--json`): see
 [Debugging gradients](DebuggingGradients.md).
+"""),
+("Errors", "Mistakes and what they produce", """
+Two kinds of mistakes, two kinds of answers. **A mistake in the program** (shapes that do not fit, a layer given
+the wrong number of features, `backward()` of a non-scalar without a seed, a second backward through a released
+graph) stops the program with one message: the operation or the layer (with its place in the `Sequential`),
+the shapes, the line of *your* code that called it (`#fileID`/`#line`; for operators, which Swift gives no call
+site, the backtrace shows it) and a `Fix:`. For example, a `Dense(inputSize: 4, …)` second in a model, given
+3 features:
+
+```text
+main.swift:12: Fatal error: Dense(inputSize: 4, outputSize: 2) (layer 1 of the Sequential): expects 4 input features on the last axis, got 3 (input of shape [2, 3]). Fix: give inputs of shape [batch, 4], or make the layer take 3 inputs (or check the layer before it)
+```
+
+**Data from outside** (a parameter file, a CSV file, an expression or option typed to the `gradcheck` tool)
+never stops the program: it throws a typed error whose description says what is wrong, and leaves everything
+as it was. A parameter file that does not fit the model lists every difference at once, like PyTorch's
+`load_state_dict(strict=True)`, with a guess at the cause:
+""", """
+let saved = Sequential {
+    Dense(inputSize: 3, outputSize: 4)          // torch: 0 = Linear
+    Dense(inputSize: 4, outputSize: 2)          // torch: 1 = Linear
+}
+let file = FileManager.default.temporaryDirectory.appendingPathComponent("errors-guide.safetensors")
+try saved.saveParameters(to: file)
+let model = Sequential {
+    Dense(inputSize: 3, outputSize: 4, activation: relu)   // torch: 0 = Linear, 1 = ReLU
+    Dense(inputSize: 4, outputSize: 2)                      // torch: 2 = Linear
+}
+do {
+    try model.loadParameters(from: file)
+} catch ParameterFileError.mismatch(let mismatch) {
+    #expect(mismatch.missing == ["2.weight", "2.bias"] && mismatch.unexpected == ["1.bias", "1.weight"])
+    print(mismatch)   // every missing and unexpected name, every shape difference, and a Fix: line
+}
+""", """
+prints
+
+```text
+the file does not match the model:
+  missing in the file: 2.weight, 2.bias
+  not in the model: 1.bias, 1.weight
+Fix: the file has 1.*, the model 2.* instead: were they saved from a model with activations in other places? A layer with `activation:` counts as two modules (Linear, then the activation), like nn.Sequential(nn.Linear, nn.ReLU); give the model the file's layout
+```
+
+The readers of outside data are fuzzed (`Scripts/fuzz.sh parameter-files`, `Scripts/fuzz.sh gradcheck`: libFuzzer
+with AddressSanitizer), and what the fuzzers found is replayed by `swift test`. The `gradcheck` tool turns every
+error into a message and exit status 2.
 """),
 ("Performance", "Performance notes", """
 **Scalar graphs.** A recorded operation appends one entry with no references to a raw buffer (40 bytes for
@@ -340,12 +426,14 @@ Fix: log needs x > 0: clamp its input (max(x, 1e-12)) or use a stable form (logS
 
 The origin is reported, not the propagation: a NaN made by `log` and carried through ten more operations names
 `log`. Backward, a rule is reported when it turns a finite gradient into a NaN or an infinity (`sqrt` at 0,
-`pow(x, 0.5)` at 0, a custom rule returning NaN). Functions, methods and layers (`log(x)`, `relu(x)`,
-`x.sum()`, `matmul`, a `DifferentiableFunction`, `model(x)`) are named with the exact line. Operators
-(`+ - * /`) get no call site from Swift, and neither does an activation passed as a value (`activation: relu`):
-for them `placeIsExact` is false, `file` and `line` are those of the nearest operation recorded with a place
-(usually the enclosing call on the same line), and `note` says so. Code of your own built from other operations
-(a layer, a loss) can attribute everything it records to its caller with `withCallerPlace(file:line:) { … }`.
+`pow(x, 0.5)` at 0, a custom rule returning NaN). Functions, methods and layers (`log(x)`, `x.sum()`,
+`matmul`, a `DifferentiableFunction`, `model(x)`) are named with the exact line. Operators (`+ - * /`) get no
+call site from Swift, and the activations (`relu`, `tanh`, `sigmoid`, `softplus`, `gelu`, `silu`) take none so
+that they stay usable as values (`activation: relu`) without a second overload for every call to type-check
+(they make no NaN from finite inputs anyway): for these `placeIsExact` is false, `file` and `line` are those of
+the nearest operation recorded with a place (usually the enclosing call on the same line, or the layer), and
+`note` says so. Code of your own built from other operations (a layer, a loss) can attribute everything it
+records to its caller with `withCallerPlace(file:line:) { … }`.
 
 Inside the block every recorded value and every rule's result is scanned, and the place of each operation is
 kept: it runs several times slower. Outside, recording tests one thread-local flag and nothing else (the scalar

@@ -60,9 +60,10 @@ extension Tape {
     /// A plain backward pass (nothing recorded): propagates `seed` from node `root` back to the first node
     /// and hands each leaf's gradient to `deliver`.
     ///
-    /// Gradients of rank-0 nodes live in a plain `[Scalar]`, and a rank-0 arithmetic or elementwise node is
-    /// differentiated on plain scalars (the scalar fast lane, ``scalarContributions(_:_:)``); every other
-    /// node runs its rule on tensors.
+    /// Gradients of rank-0 nodes live in a plain scalar buffer. A node of the scalar lane is differentiated with
+    /// the partial derivatives stored when it was recorded (`grad[a] += g·partialA`, `grad[b] += g·partialB`);
+    /// another rank-0 arithmetic or elementwise node (an operand came from a tensor graph) on plain scalars by
+    /// ``scalarLane(_:_:_:)``; every other node runs its rule on tensors (``applyRule(_:_:_:)``).
     ///
     /// - Parameter release: mark the nodes swept as released, so that a second sweep through them stops
     ///   with a message instead of silently reusing them (PyTorch frees them; `retainGraph` keeps them).
@@ -217,7 +218,8 @@ extension Tape {
     /// and marking them reached. Returns false (doing nothing) for any other node.
     ///
     /// Each line performs the same arithmetic as the node's differentiable rule (`ArithmeticOp.pullback`,
-    /// `ElementwiseOp.pullback`), so both paths give bit-identical gradients.
+    /// `ElementwiseOp.pullback`), so both paths give bit-identical gradients: written out for the older
+    /// primitives, and for gelu, silu, log1p, expm1 (and Φ) the rule itself, through `ElementwiseOp.partial`.
     @inlinable @inline(__always)
     func scalarLane(_ i: Int, _ grads: UnsafeMutablePointer<Scalar>, _ reached: UnsafeMutablePointer<Bool>) -> Bool {
         let entry = entries[i]
@@ -269,6 +271,7 @@ extension Tape {
             case .sigmoid: c = g * y * (1 - y)
             case .relu: c = g * (x > 0 ? 1 : 0)
             case .softplus: c = g * Scalar._sigmoid(x)
+            case .gelu, .silu, .log1p, .expm1, .normalCDF: c = g * op.partial(x, y)   // the rule itself (see partial)
             }
             add(a, c, ea)
             return true

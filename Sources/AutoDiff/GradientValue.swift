@@ -1,6 +1,11 @@
-// What derivative rules compute with. Each rule is written once, generically, with differentiable
-// operations; the backward sweep runs it on `Tensor` (a plain backward pass: nothing recorded, no wrapper)
-// or on `Variable` (`createGraph`: the backward pass is itself recorded, for higher derivatives).
+// What derivative rules compute with. Each rule is written generically, with differentiable operations; the
+// backward sweep runs it on `Tensor` (a plain backward pass: nothing recorded, no wrapper) or on `Variable`
+// (`createGraph`: the backward pass is itself recorded, for higher derivatives).
+//
+// Rank-0 values of the scalar lane use local partial derivatives instead (`ArithmeticOp.partials`,
+// `ElementwiseOp.partial`, `Tape.scalarLane`). For gelu, silu, log1p and expm1 these evaluate the rule itself
+// at g = 1; for the arithmetic and the older elementwise primitives they are the same formulas written out on
+// plain scalars (a second copy, kept in step by TapeSemanticsTests' `lanePartials` and the catalog tests).
 
 /// The operations derivative rules are written with: implemented by `Tensor` and by `Variable`.
 @usableFromInline
@@ -23,6 +28,7 @@ protocol GradientValue {
     static func + (lhs: Scalar, rhs: Self) -> Self
     static func - (lhs: Scalar, rhs: Self) -> Self
     static func - (lhs: Self, rhs: Scalar) -> Self
+    static func / (lhs: Scalar, rhs: Self) -> Self
     static func * (lhs: Self, rhs: Scalar) -> Self
     static func * (lhs: Self, rhs: Tensor<Scalar>) -> Self
     static func _exp(_ x: Self) -> Self
@@ -30,6 +36,7 @@ protocol GradientValue {
     static func _sin(_ x: Self) -> Self
     static func _cos(_ x: Self) -> Self
     static func _sigmoid(_ x: Self) -> Self
+    static func _normalCDF(_ x: Self) -> Self
     static func _pow(_ x: Self, _ y: Self) -> Self
     static func _matmul(_ a: Self, _ b: Self) -> Self
     /// op(a) · op(b), where op exchanges the last two axes when asked.
@@ -75,6 +82,7 @@ extension Tensor: GradientValue where Scalar: TensorScalar {
     @inlinable static func _sin(_ x: Tensor) -> Tensor { sin(x) }
     @inlinable static func _cos(_ x: Tensor) -> Tensor { cos(x) }
     @inlinable static func _sigmoid(_ x: Tensor) -> Tensor { sigmoid(x) }
+    @inlinable static func _normalCDF(_ x: Tensor) -> Tensor { normalCDF(x) }
     @inlinable static func _pow(_ x: Tensor, _ y: Tensor) -> Tensor { pow(x, y) }
     @inlinable static func _matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
         batchedMatmul(a, b, site: .operator, shapes: (a.shape, b.shape))
@@ -108,6 +116,7 @@ extension Variable: GradientValue {
     @inlinable static func _sin(_ x: Variable) -> Variable { sin(x) }
     @inlinable static func _cos(_ x: Variable) -> Variable { cos(x) }
     @inlinable static func _sigmoid(_ x: Variable) -> Variable { sigmoid(x) }
+    @inlinable static func _normalCDF(_ x: Variable) -> Variable { normalCDF(x) }
     @inlinable static func _pow(_ x: Variable, _ y: Variable) -> Variable { pow(x, y) }
     @inlinable static func _matmul(_ a: Variable, _ b: Variable) -> Variable { matmul(a, b) }
     @inlinable static func _select(_ mask: Tensor<Bool>, _ a: Variable, _ b: Variable) -> Variable { select(mask, a, b) }

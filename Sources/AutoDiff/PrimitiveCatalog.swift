@@ -86,6 +86,9 @@ extension PrimitiveCheck {
         cases.append(PrimitiveCheck("pow(2, x)", [shape]) { pow(2, $0[0]) })
         cases.append(PrimitiveCheck("max(x, 0.3)", [shape]) { max($0[0], 0.3) })
         cases.append(PrimitiveCheck("min(x, Tensor)", [shape]) { min($0[0], Tensor<Double>(repeating: -0.1, shape: shape)) })
+        cases.append(PrimitiveCheck("pow(Tensor, x)", [shape]) { pow(Tensor<Double>(repeating: 1.5, shape: [1]), $0[0]) })
+        cases.append(PrimitiveCheck("max(0.3, x)", [shape]) { max(0.3, $0[0]) })
+        cases.append(PrimitiveCheck("min(Tensor, x)", [shape]) { min(Tensor<Double>(repeating: -0.1, shape: shape), $0[0]) })
     }
     // Elementwise functions.
     for shape in unaryShapes {
@@ -102,6 +105,10 @@ extension PrimitiveCheck {
         cases.append(PrimitiveCheck("relu", [shape]) { relu($0[0]) })
         cases.append(PrimitiveCheck("leakyRelu", [shape]) { leakyRelu($0[0], alpha: 0.1) })
         cases.append(PrimitiveCheck("softplus", [shape]) { softplus($0[0]) })
+        cases.append(PrimitiveCheck("gelu", [shape]) { gelu($0[0]) })
+        cases.append(PrimitiveCheck("silu", [shape]) { silu($0[0]) })
+        cases.append(PrimitiveCheck("log1p", [shape], [.small]) { log1p($0[0]) })
+        cases.append(PrimitiveCheck("expm1", [shape]) { expm1($0[0]) })
     }
     // Linear algebra.
     let matmulShapes: [[[Int]]] = [[[2, 3], [3, 4]], [[3], [3, 2]], [[2, 3], [3]], [[2, 2, 3], [3, 2]], [[2, 2, 3], [1, 3, 2]]]
@@ -143,6 +150,8 @@ extension PrimitiveCheck {
     cases.append(PrimitiveCheck("x[1..<3, 0..<2]", [[3, 4]]) { $0[0][1..<3, 0..<2] })
     cases.append(PrimitiveCheck("x[1...]", [[3, 2]]) { $0[0][1...] })
     cases.append(PrimitiveCheck("x[2]", [[3, 2]]) { $0[0][2] })
+    cases.append(PrimitiveCheck("x[2, 1]", [[3, 2]]) { $0[0][2, 1] })
+    cases.append(PrimitiveCheck("x[1, 0]", [[2, 3, 2]]) { $0[0][1, 0] })
     cases.append(PrimitiveCheck("gathering(atIndices:alongAxis:)", [[4]]) { $0[0].gathering(atIndices: [2, 0, 2], alongAxis: 0) })
     cases.append(PrimitiveCheck("gathering(atIndices:alongAxis:)", [[3, 2]]) { $0[0].gathering(atIndices: [1, 1, 0], alongAxis: 1) })
     cases.append(PrimitiveCheck("concatenate", [[2], [3]]) { concatenate([$0[0], $0[1]], alongAxis: 0) })

@@ -120,7 +120,7 @@ func runPrimitives(_ options: Options) -> Int32 {
         let known = Set(selected.map(\.name))
         for name in options.ops where !known.contains(name) {
             var message = "unknown operation '\(name)'"
-            if let near = known.min(by: { editDistance($0, name) < editDistance($1, name) }), editDistance(near, name) <= 3 {
+            if let near = nearestName(to: name, in: known.sorted()) {
                 message += "; did you mean '\(near)'?"
             }
             writeError(message + " (gradcheck --list shows them)")

@@ -15,7 +15,8 @@ struct Evaluator {
     static let functions: [(name: String, usage: String)] = [
         ("exp", "exp(x)"), ("log", "log(x)"), ("sqrt", "sqrt(x)"), ("abs", "abs(x)"), ("sin", "sin(x)"),
         ("cos", "cos(x)"), ("tan", "tan(x)"), ("tanh", "tanh(x)"), ("sigmoid", "sigmoid(x)"), ("relu", "relu(x)"),
-        ("softplus", "softplus(x)"), ("leakyRelu", "leakyRelu(x, alpha: 0.01)"), ("pow", "pow(x, y)"),
+        ("softplus", "softplus(x)"), ("gelu", "gelu(x)"), ("silu", "silu(x)"), ("log1p", "log1p(x)"),
+        ("expm1", "expm1(x)"), ("leakyRelu", "leakyRelu(x, alpha: 0.01)"), ("pow", "pow(x, y)"),
         ("max", "max(x, y) or max(x, axes: 0)"), ("min", "min(x, y) or min(x, axes: 0)"), ("matmul", "matmul(A, B)"),
         ("sum", "sum(x) or sum(x, axes: [0, 1])"), ("mean", "mean(x) or mean(x, axes: 0)"),
         ("logSumExp", "logSumExp(x, axes: 0)"), ("softmax", "softmax(x, axis: -1)"), ("logSoftmax", "logSoftmax(x, axis: -1)"),
@@ -115,7 +116,8 @@ struct Evaluator {
         }
 
         switch name {
-        case "exp", "log", "sqrt", "abs", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "softplus":
+        case "exp", "log", "sqrt", "abs", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "softplus", "gelu", "silu",
+             "log1p", "expm1":
             try arity(1)
             let x = positional[0]
             switch name {
@@ -129,6 +131,10 @@ struct Evaluator {
             case "tanh": return tanh(x)
             case "sigmoid": return sigmoid(x)
             case "relu": return relu(x)
+            case "gelu": return gelu(x)
+            case "silu": return silu(x)
+            case "log1p": return log1p(x)
+            case "expm1": return expm1(x)
             default: return softplus(x)
             }
         case "leakyRelu":
@@ -252,9 +258,6 @@ struct Evaluator {
 
     /// The known function closest to `name` (edit distance at most 3), for "did you mean".
     static func nearest(_ name: String) -> String? {
-        let names = functions.map(\.name) + userFunctions.keys.sorted()
-        let scored = names.map { ($0, editDistance($0.lowercased(), name.lowercased())) }.min { $0.1 < $1.1 }
-        guard let best = scored, best.1 <= 3 else { return nil }
-        return best.0
+        nearestName(to: name, in: functions.map(\.name) + userFunctions.keys.sorted())
     }
 }

@@ -138,8 +138,7 @@ struct Options {
             default:
                 if a.hasPrefix("--") {
                     var message = "unknown option '\(a)'"
-                    if let near = optionSpecs.map(\.name).min(by: { editDistance($0, a) < editDistance($1, a) }),
-                       editDistance(near, a) <= 3 {
+                    if let near = nearestName(to: a, in: optionSpecs.map(\.name)) {
                         message += "; did you mean '\(near)'?"
                     }
                     throw UsageError(message: message + " (see --help)")
@@ -158,19 +157,43 @@ struct Options {
     }
 }
 
-/// The edit distance of two strings, counting an insertion, a deletion, a substitution or a swap of two
-/// neighbours as one edit (optimal string alignment).
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
-    if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
-    var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
-    for i in 0...a.count { d[i][0] = i }
-    for j in 0...b.count { d[0][j] = j }
-    for i in 1...a.count {
-        for j in 1...b.count {
-            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
-        }
+/// The candidate closest to `name` by ``editDistance(_:_:limit:)``, at most `limit` edits away, for "did you
+/// mean". On a tie the longer candidate wins (`tahn` is one edit from `tan` and from `tanh`: `tanh`).
+func nearestName(to name: String, in candidates: [String], limit: Int = 3) -> String? {
+    var best: (name: String, distance: Int)?
+    for candidate in candidates {
+        guard let d = editDistance(candidate.lowercased(), name.lowercased(), limit: limit) else { continue }
+        if let b = best, d > b.distance || (d == b.distance && candidate.count <= b.name.count) { continue }
+        best = (candidate, d)
     }
-    return d[a.count][b.count]
+    return best?.name
+}
+
+/// The edit distance of two strings, counting an insertion, a deletion, a substitution or a swap of two
+/// neighbours as one edit (optimal string alignment, the restricted Damerau–Levenshtein distance), or nil when
+/// it exceeds `limit`.
+///
+/// - Complexity: O(1) when the lengths differ by more than `limit` (the distance is at least that), otherwise
+///   O(`a.count` × `b.count`) with three rows of memory.
+func editDistance(_ a: String, _ b: String, limit: Int = .max) -> Int? {
+    let (ac, bc) = (a.count, b.count)
+    guard abs(ac - bc) <= limit else { return nil }
+    let a = Array(a), b = Array(b)
+    if a.isEmpty || b.isEmpty { return max(ac, bc) <= limit ? max(ac, bc) : nil }
+    var previous2 = [Int](repeating: 0, count: b.count + 1)
+    var previous = Array(0...b.count)
+    var current = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+        current[0] = i
+        var rowMinimum = i
+        for j in 1...b.count {
+            var d = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d = min(d, previous2[j - 2] + 1) }
+            current[j] = d
+            rowMinimum = min(rowMinimum, d)
+        }
+        if rowMinimum > limit { return nil }   // every later row is at least this far
+        (previous2, previous, current) = (previous, current, previous2)
+    }
+    return previous[b.count] <= limit ? previous[b.count] : nil
 }

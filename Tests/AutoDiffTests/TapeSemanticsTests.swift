@@ -192,7 +192,8 @@ struct TapeSemanticsTests {
     /// Each scalar-lane operation, written once for rank-0 leaves (the lane: partials stored when recorded)
     /// and once for one-element tensors (the tensor rules).
     static let laneCases = ["+", "-", "*", "/", "pow", "pow constant", "- constant", "x * x", "neg", "exp", "log",
-                            "sqrt", "abs", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "softplus"]
+                            "sqrt", "abs", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "softplus", "gelu", "silu",
+                            "log1p", "expm1"]
 
     static func laneCase(_ name: String, _ a: Variable<Double>, _ b: Variable<Double>) -> Variable<Double> {
         switch name {
@@ -215,6 +216,10 @@ struct TapeSemanticsTests {
         case "tanh": return tanh(a) * b
         case "sigmoid": return sigmoid(a) * b
         case "relu": return relu(a - 1) * b
+        case "gelu": return gelu(a) * b
+        case "silu": return silu(a) * b
+        case "log1p": return log1p(a) * b
+        case "expm1": return expm1(a) * b
         default: return softplus(a) * b
         }
     }

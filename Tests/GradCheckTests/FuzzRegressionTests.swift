@@ -46,3 +46,37 @@ struct FuzzRegressionTests {
         #expect([0, 1, 2].contains(status), "exit status \(status) for \(text.prefix(40)): \(err.prefix(300))")
     }
 }
+
+/// Cases from issue 12: inputs a user can type that once trapped or took seconds.
+@Suite("gradcheck: hostile arguments")
+struct HostileArgumentTests {
+    static let long = String(repeating: "a", count: 100_000)
+
+    @Test("a constant expression at second order passes with nothing to compare", arguments: [".5", "2 * 3", "sum([1, 2])"])
+    func constantSecondOrder(_ text: String) throws {
+        let (status, out, _) = try gradcheck(text, "--order", "2")
+        #expect(status == 0)
+        #expect(out.contains("Second-order gradient check passed: 0 derivatives"))
+    }
+
+    @Test("option values and names of 100,000 characters end within 2 s with a typed error", arguments: [
+        ["--op", long], ["--" + long], [long + "(x)", "--at", "x=1"], ["x", "--at", "x=" + long], ["x", "--shape", "x=" + long],
+        ["x", "--epsilon", long], ["x", "--order", long],
+    ])
+    func longValues(_ arguments: [String]) throws {
+        let start = ContinuousClock.now
+        let (status, _, err) = try runTool("gradcheck", arguments)
+        let elapsed = ContinuousClock.now - start
+        #expect([1, 2].contains(status), "exit status \(status): \(err.prefix(200))")
+        #expect(elapsed < .seconds(2), "took \(elapsed)")
+    }
+
+    @Test("a swapped pair of letters suggests the intended name (tahn: tanh, not tan)")
+    func transposition() throws {
+        let (status, _, err) = try gradcheck("tahn(x)", "--at", "x=1")
+        #expect(status == 2)
+        #expect(err.contains("did you mean 'tanh'?"))
+        let (_, _, opErr) = try gradcheck("--op", "sigmiod")
+        #expect(opErr.contains("did you mean 'sigmoid'?"))
+    }
+}

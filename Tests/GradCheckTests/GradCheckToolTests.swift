@@ -12,8 +12,14 @@ func runTool(_ name: String, _ arguments: [String]) throws -> (status: Int32, ou
     process.standardOutput = out
     process.standardError = err
     try process.run()
+    // Read standard error on another thread: a child that fills one pipe while we wait on the other would hang.
+    final class Collected: @unchecked Sendable { var data = Data() }
+    let errors = Collected()
+    let group = DispatchGroup()
+    DispatchQueue.global().async(group: group) { errors.data = err.fileHandleForReading.readDataToEndOfFile() }
     let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    let errData = errors.data
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
 }
@@ -45,6 +51,14 @@ struct GradCheckToolTests {
         #expect(out.contains("∂f/∂x analytical: 2.21491") && out.contains("∂f/∂x numerical:  2.21491"))
         #expect(out.contains("∂f/∂y analytical: 0.301614"))
         #expect(out.hasSuffix("PASS\n"))
+    }
+
+    @Test("gelu, silu, log1p and expm1 are in the expression language, first and second order")
+    func smoothFunctions() throws {
+        let r = try gradcheck("gelu(x) * silu(y) + log1p(x) - expm1(y)", "--at", "x=[0.3,-0.7]", "y=1.2", "--order", "2")
+        #expect(r.status == 0 && r.out.contains("PASS") && r.out.contains("Second-order gradient check passed"), "\(r.out)\(r.err)")
+        let list = try gradcheck("--list")
+        for f in ["gelu(x)", "silu(x)", "log1p(x)", "expm1(x)"] { #expect(list.out.contains(f)) }
     }
 
     @Test("tensors from shapes and lists, and a second-order check")

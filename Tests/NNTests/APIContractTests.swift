@@ -80,4 +80,25 @@ struct APIContractTests {
         model.eval()
         #expect(model(x).value == model.predict(x))
     }
+
+    @Test("the names added in turn 2 (the paragraph list) compile as printed")
+    func turnTwoNames() {
+        let t = Tensor<Double>([0.5, 1.5]), v = Variable(Tensor<Double>([1, 2]))
+        // Every two-operand operation takes a Variable with a Tensor or a plain scalar on either side.
+        let mixed = [pow(t, v), max(2.0, v), min(t, v), t - v, 2 * v, v / t, pow(v, t), max(v, t), min(1.0, v)]
+        #expect(mixed.map { $0.value } == [pow(t, v.value), max(Tensor(2.0), v.value), min(t, v.value), t - v.value,
+                                          2 * v.value, v.value / t, pow(v.value, t), max(v.value, t), min(Tensor(1.0), v.value)])
+        _ = (gelu(v), silu(v), log1p(v), expm1(v))
+        _ = (gelu(t), silu(t), log1p(t), expm1(t))
+        #expect(Tensor<Double>.linspace(from: -3, to: 3, count: 7).scalars == [-3, -2, -1, 0, 1, 2, 3])
+        #expect(Tensor<Float>.arange(0, 10).scalarCount == 10)
+        #expect(Tensor<Float>.arange(0, 10, step: 3).scalars == [0, 3, 6, 9])
+        let h = Tensor<Double>([[1, 2], [3, 4]])
+        #expect(h[0, 1].scalar == 2 && Variable(h)[1, 0].scalar == 3)
+        let model = Dense(inputSize: 2, outputSize: 1)
+        let optimizers: [any Optimizer] = [AdamW(for: model, learningRate: 1e-3, decoupledWeightDecay: 0.01),
+                                           AdaGrad(for: model, learningRate: 0.01), SGD(for: model, learningRate: 0.1),
+                                           RMSProp(for: model), Adam(for: model)]
+        #expect(optimizers.count == 5)
+    }
 }

@@ -17,6 +17,15 @@ struct DocsGuideTests {
         #expect(c.mean(alongAxes: 1, keepingDimensions: true).shape == [2, 1])
         #expect(matmul(Tensor<Double>([[1, 2], [3, 4]]), Tensor([1, 1])) == Tensor([3, 7]))
         #expect(c[1] == Tensor([12, 22, 32]) && c[0..<1, 1..<3] == Tensor([[21, 31]]))
+        #expect(c[1, 2].rank == 0 && c[1, 2].scalar == 32)  // one index per axis: the element
+        #expect(Tensor<Double>.linspace(from: -3, to: 3, count: 7) == Tensor([-3, -2, -1, 0, 1, 2, 3]))
+        #expect(Tensor<Float>.arange(0, 10).shape == [10])  // 0, 1, …, 9: the end is excluded
+        #expect(Tensor<Double>.arange(0, 1, step: 0.25) == Tensor([0, 0.25, 0.5, 0.75]))
+        #expect(Tensor<Float>.full(shape: [2, 2], value: 7).sum().scalar == 28)
+        let x = Variable(Tensor<Double>([-1, 0.5, 2]))
+        let y = (gelu(x) + silu(x) - log1p(x * x) + expm1(x) + max(0.0, x) + pow(2, x) + 3 * x).sum()
+        y.backward()
+        #expect(x.grad!.shape == [3] && x[2].scalar == 2)
         // END DOCS SNIPPET
     }
 
@@ -94,6 +103,28 @@ struct DocsGuideTests {
         #expect(report.passed && report.maxAbsoluteError < 1e-8)
         let second = checkSecondOrderGradients(of: { xs in (xs[0] * xs[0] * xs[1]).sum() }, at: [Tensor([1, 2]), Tensor([3, 4])])
         #expect(second.passed)
+        // END DOCS SNIPPET
+    }
+
+    @Test("Mistakes and what they produce")
+    func guideErrors() throws {
+        // BEGIN DOCS SNIPPET
+        let saved = Sequential {
+            Dense(inputSize: 3, outputSize: 4)          // torch: 0 = Linear
+            Dense(inputSize: 4, outputSize: 2)          // torch: 1 = Linear
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("errors-guide.safetensors")
+        try saved.saveParameters(to: file)
+        let model = Sequential {
+            Dense(inputSize: 3, outputSize: 4, activation: relu)   // torch: 0 = Linear, 1 = ReLU
+            Dense(inputSize: 4, outputSize: 2)                      // torch: 2 = Linear
+        }
+        do {
+            try model.loadParameters(from: file)
+        } catch ParameterFileError.mismatch(let mismatch) {
+            #expect(mismatch.missing == ["2.weight", "2.bias"] && mismatch.unexpected == ["1.bias", "1.weight"])
+            print(mismatch)   // every missing and unexpected name, every shape difference, and a Fix: line
+        }
         // END DOCS SNIPPET
     }
 

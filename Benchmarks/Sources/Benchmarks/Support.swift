@@ -1,6 +1,6 @@
 import Foundation
 
-let availableWorkloads = ["scalar", "chain", "digits", "digits-seeds", "wide", "gemm", "memory"]
+let availableWorkloads = ["scalar", "chain", "digits", "digits-seeds", "wide", "gemm", "memory", "slow-paths"]
 
 func printError(_ message: String) {
     FileHandle.standardError.write(Data(("autodiff-benchmarks: " + message + "\n").utf8))

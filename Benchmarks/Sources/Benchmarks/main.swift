@@ -52,6 +52,8 @@ while i < arguments.count {
         wide     an MLP 784-512-512-10 on random data, batch 128: ms per forward + backward + Adam step, 1 and 2 threads.
         gemm     Float32 matmul GFLOP/s for n = 64 … 1024, 1 and 2 threads.
         memory   peak resident memory over 10,000 digits training steps (flat after warm-up).
+        slow-paths  paths once far slower than their plain counterpart (functional API, broadcast operands,
+                 backward through sum and max, a leaf used twice), each beside it: the ratio.
         """)
         exit(0)
     case let name where availableWorkloads.contains(name):
@@ -72,6 +74,7 @@ for workload in workloads {
     case "digits-seeds": runDigitsSeedsBenchmark()
     case "wide": runWideBenchmark(repeats: repeats)
     case "memory": runMemoryBenchmark()
+    case "slow-paths": runSlowPathsBenchmark(repeats: repeats)
     default: break
     }
 }

@@ -89,6 +89,11 @@ extension Tape {
             case .sigmoid: return sigmoid(x)
             case .relu: return relu(x)
             case .softplus: return softplus(x)
+            case .gelu: return gelu(x)
+            case .silu: return silu(x)
+            case .log1p: return log1p(x)
+            case .expm1: return expm1(x)
+            case .normalCDF: return Tensor._normalCDF(x)
             }
         case .leakyRelu(_, let alpha): return leakyRelu(xs[0], alpha: alpha)
         case .reduction(.sum(let axes, let keep), _): return xs[0].reduce(alongAxes: axes, keep: keep, initial: 0, +)

@@ -1,5 +1,6 @@
-// + − × ÷ and powers, with broadcasting. Each rule returns the gradient for the broadcast shape;
-// the backward sweep sums it back to the operand's own shape (Backward.swift, `accumulate`).
+// + − × ÷ and powers, with broadcasting. Each rule returns the gradient for the broadcast shape; the backward
+// sweep sums it back to the operand's own shape where it adds a contribution to an input's gradient
+// (Backward.swift: `sweepPlain` and `sweepRecorded`).
 
 /// The binary arithmetic primitives.
 @usableFromInline
@@ -85,30 +86,62 @@ extension Variable {
         arithmetic(.divide, "/", lhs, rhs, scalarOp: { $0 / $1 }, tensorOp: { $0 / $1 })
     }
 
+    /// Elementwise sum of a variable and a constant tensor, broadcasting; only the variable receives a gradient.
     @inlinable public static func + (lhs: Variable, rhs: Tensor<Scalar>) -> Variable { lhs + Variable(constant: rhs) }
+    /// Elementwise difference of a variable and a constant tensor, broadcasting; only the variable receives a gradient.
     @inlinable public static func - (lhs: Variable, rhs: Tensor<Scalar>) -> Variable { lhs - Variable(constant: rhs) }
+    /// Elementwise product of a variable and a constant tensor, broadcasting; only the variable receives a gradient.
     @inlinable public static func * (lhs: Variable, rhs: Tensor<Scalar>) -> Variable { lhs * Variable(constant: rhs) }
+    /// Elementwise quotient of a variable and a constant tensor, broadcasting; only the variable receives a gradient.
     @inlinable public static func / (lhs: Variable, rhs: Tensor<Scalar>) -> Variable { lhs / Variable(constant: rhs) }
+    /// Elementwise sum of a constant tensor and a variable, broadcasting; only the variable receives a gradient.
     @inlinable public static func + (lhs: Tensor<Scalar>, rhs: Variable) -> Variable { Variable(constant: lhs) + rhs }
+    /// Elementwise difference of a constant tensor and a variable, broadcasting; only the variable receives a gradient.
     @inlinable public static func - (lhs: Tensor<Scalar>, rhs: Variable) -> Variable { Variable(constant: lhs) - rhs }
+    /// Elementwise product of a constant tensor and a variable, broadcasting; only the variable receives a gradient.
     @inlinable public static func * (lhs: Tensor<Scalar>, rhs: Variable) -> Variable { Variable(constant: lhs) * rhs }
+    /// Elementwise quotient of a constant tensor and a variable, broadcasting; only the variable receives a gradient.
     @inlinable public static func / (lhs: Tensor<Scalar>, rhs: Variable) -> Variable { Variable(constant: lhs) / rhs }
+    /// Elementwise sum of a variable and a constant scalar, broadcasting; only the variable receives a gradient.
     @inlinable public static func + (lhs: Variable, rhs: Scalar) -> Variable { lhs + Variable(constant: Tensor(rhs)) }
+    /// Elementwise difference of a variable and a constant scalar, broadcasting; only the variable receives a gradient.
     @inlinable public static func - (lhs: Variable, rhs: Scalar) -> Variable { lhs - Variable(constant: Tensor(rhs)) }
+    /// Elementwise product of a variable and a constant scalar, broadcasting; only the variable receives a gradient.
     @inlinable public static func * (lhs: Variable, rhs: Scalar) -> Variable { lhs * Variable(constant: Tensor(rhs)) }
+    /// Elementwise quotient of a variable and a constant scalar, broadcasting; only the variable receives a gradient.
     @inlinable public static func / (lhs: Variable, rhs: Scalar) -> Variable { lhs / Variable(constant: Tensor(rhs)) }
+    /// Elementwise sum of a constant scalar and a variable, broadcasting; only the variable receives a gradient.
     @inlinable public static func + (lhs: Scalar, rhs: Variable) -> Variable { Variable(constant: Tensor(lhs)) + rhs }
+    /// Elementwise difference of a constant scalar and a variable, broadcasting; only the variable receives a gradient.
     @inlinable public static func - (lhs: Scalar, rhs: Variable) -> Variable { Variable(constant: Tensor(lhs)) - rhs }
+    /// Elementwise product of a constant scalar and a variable, broadcasting; only the variable receives a gradient.
     @inlinable public static func * (lhs: Scalar, rhs: Variable) -> Variable { Variable(constant: Tensor(lhs)) * rhs }
+    /// Elementwise quotient of a constant scalar and a variable, broadcasting; only the variable receives a gradient.
     @inlinable public static func / (lhs: Scalar, rhs: Variable) -> Variable { Variable(constant: Tensor(lhs)) / rhs }
 
+    /// Replaces `lhs` by the recorded `lhs + rhs` (sum with a variable).
     @inlinable public static func += (lhs: inout Variable, rhs: Variable) { lhs = lhs + rhs }
+    /// Replaces `lhs` by the recorded `lhs - rhs` (difference with a variable).
     @inlinable public static func -= (lhs: inout Variable, rhs: Variable) { lhs = lhs - rhs }
+    /// Replaces `lhs` by the recorded `lhs * rhs` (product with a variable).
     @inlinable public static func *= (lhs: inout Variable, rhs: Variable) { lhs = lhs * rhs }
+    /// Replaces `lhs` by the recorded `lhs / rhs` (quotient with a variable).
     @inlinable public static func /= (lhs: inout Variable, rhs: Variable) { lhs = lhs / rhs }
+    /// Replaces `lhs` by the recorded `lhs + rhs` (sum with a constant tensor).
+    @inlinable public static func += (lhs: inout Variable, rhs: Tensor<Scalar>) { lhs = lhs + rhs }
+    /// Replaces `lhs` by the recorded `lhs - rhs` (difference with a constant tensor).
+    @inlinable public static func -= (lhs: inout Variable, rhs: Tensor<Scalar>) { lhs = lhs - rhs }
+    /// Replaces `lhs` by the recorded `lhs * rhs` (product with a constant tensor).
+    @inlinable public static func *= (lhs: inout Variable, rhs: Tensor<Scalar>) { lhs = lhs * rhs }
+    /// Replaces `lhs` by the recorded `lhs / rhs` (quotient with a constant tensor).
+    @inlinable public static func /= (lhs: inout Variable, rhs: Tensor<Scalar>) { lhs = lhs / rhs }
+    /// Replaces `lhs` by the recorded `lhs + rhs` (sum with a constant scalar).
     @inlinable public static func += (lhs: inout Variable, rhs: Scalar) { lhs = lhs + rhs }
+    /// Replaces `lhs` by the recorded `lhs - rhs` (difference with a constant scalar).
     @inlinable public static func -= (lhs: inout Variable, rhs: Scalar) { lhs = lhs - rhs }
+    /// Replaces `lhs` by the recorded `lhs * rhs` (product with a constant scalar).
     @inlinable public static func *= (lhs: inout Variable, rhs: Scalar) { lhs = lhs * rhs }
+    /// Replaces `lhs` by the recorded `lhs / rhs` (quotient with a constant scalar).
     @inlinable public static func /= (lhs: inout Variable, rhs: Scalar) { lhs = lhs / rhs }
 }
 
@@ -130,8 +163,14 @@ public func pow<S>(_ base: S, _ x: Variable<S>, file: StaticString = #fileID, li
     pow(Variable(constant: Tensor(base)), x, file: file, line: line)
 }
 
-/// xᵖ elementwise for a constant tensor of exponents.
+/// xᵖ elementwise for a constant tensor of exponents, broadcasting.
 @inlinable
 public func pow<S>(_ x: Variable<S>, _ p: Tensor<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     pow(x, Variable(constant: p), file: file, line: line)
+}
+
+/// bˣ elementwise for a constant tensor of bases (b > 0), broadcasting.
+@inlinable
+public func pow<S>(_ base: Tensor<S>, _ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    pow(Variable(constant: base), x, file: file, line: line)
 }

@@ -4,6 +4,10 @@
 @usableFromInline
 enum ElementwiseOp: Sendable {
     case negate, exp, log, sqrt, abs, sin, cos, tan, tanh, sigmoid, relu, softplus
+    case gelu, silu, log1p, expm1
+    /// Φ(x), the standard normal distribution function: not public; gelu's rule is written with it, so that a
+    /// recorded backward pass of gelu can be differentiated again.
+    case normalCDF
 
     /// Given g = dL/dy for y = f(x), returns dL/dx.
     ///
@@ -14,7 +18,12 @@ enum ElementwiseOp: Sendable {
     /// √x        g / (2y)           tanh x     g·(1 − y²)
     /// |x|       g·sign(x)          σ(x)       g·y·(1 − y)
     /// relu x    g·[x > 0]          softplus   g·σ(x)
+    /// gelu x    g·(Φ(x) + x·φ(x))  silu x     g·(σ(x) + y·(1 − σ(x)))
+    /// log1p x   g·(1 / (1 + x))    expm1 x    g·(1 + y)
+    /// Φ(x)      g·φ(x)             where φ(x) = e^(−x²/2) / √(2π)
     /// ```
+    ///
+    /// The rules of the last five have the form g·(dy/dx): their ``partial(_:_:)`` is this rule at g = 1.
     @inlinable
     func pullback<G: GradientValue>(_ g: G, _ x: G, _ y: G) -> G {
         switch self {
@@ -30,6 +39,13 @@ enum ElementwiseOp: Sendable {
         case .sigmoid: return g * y * (1 - y)
         case .relu: return g * x._tensor.map { $0 > 0 ? 1 : 0 }
         case .softplus: return g * G._sigmoid(x)
+        case .gelu: return g * (G._normalCDF(x) + x * G._exp(x * x * -0.5) * G.Scalar.inverseSqrt2Pi)
+        case .silu:
+            let s = G._sigmoid(x)
+            return g * (s + y * (1 - s))
+        case .log1p: return g * (1 / (1 + x))
+        case .expm1: return g * (1 + y)
+        case .normalCDF: return g * (G._exp(x * x * -0.5) * G.Scalar.inverseSqrt2Pi)
         }
     }
 
@@ -50,6 +66,10 @@ enum ElementwiseOp: Sendable {
         case .sigmoid: return y * (1 - y)
         case .relu: return x > 0 ? 1 : 0
         case .softplus: return S._sigmoid(x)
+        case .gelu, .silu, .log1p, .expm1, .normalCDF:
+            // The rule itself at g = 1, on rank-0 tensors (inline scalars: nothing allocated). 1·d is d exactly,
+            // so g·partial is bit for bit what the rule gives on tensors.
+            return pullback(Tensor(1), Tensor(x), Tensor(y)).inline
         }
     }
 }
@@ -114,27 +134,15 @@ extension Variable {
     .elementwise(.tan, "tan", x, tan(x.value), site: CallSite(file: file, line: line), scalar: S._tan)
 }
 /// The hyperbolic tangent, elementwise. d/dx tanh x = 1 − tanh² x.
-@inlinable public func tanh<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
-    .elementwise(.tanh, "tanh", x, tanh(x.value), site: CallSite(file: file, line: line), scalar: S._tanh)
-}
-/// The same, as a function value (`activation: tanh`), which cannot pass its caller's place.
-@_disfavoredOverload @inlinable public func tanh<S>(_ x: Variable<S>) -> Variable<S> {
+@inlinable public func tanh<S>(_ x: Variable<S>) -> Variable<S> {
     .elementwise(.tanh, "tanh", x, tanh(x.value), scalar: S._tanh)
 }
 /// The logistic sigmoid σ(x) = 1 / (1 + e⁻ˣ), stable for large |x|. d/dx σ(x) = σ(x)(1 − σ(x)).
-@inlinable public func sigmoid<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
-    .elementwise(.sigmoid, "sigmoid", x, sigmoid(x.value), site: CallSite(file: file, line: line), scalar: S._sigmoid)
-}
-/// The same, as a function value (`activation: sigmoid`), which cannot pass its caller's place.
-@_disfavoredOverload @inlinable public func sigmoid<S>(_ x: Variable<S>) -> Variable<S> {
+@inlinable public func sigmoid<S>(_ x: Variable<S>) -> Variable<S> {
     .elementwise(.sigmoid, "sigmoid", x, sigmoid(x.value), scalar: S._sigmoid)
 }
 /// max(x, 0), elementwise. d/dx relu x = 1 for x > 0, else 0.
-@inlinable public func relu<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
-    .elementwise(.relu, "relu", x, relu(x.value), site: CallSite(file: file, line: line), scalar: { $0 > 0 ? $0 : 0 })
-}
-/// The same, as a function value (`activation: relu`), which cannot pass its caller's place.
-@_disfavoredOverload @inlinable public func relu<S>(_ x: Variable<S>) -> Variable<S> {
+@inlinable public func relu<S>(_ x: Variable<S>) -> Variable<S> {
     .elementwise(.relu, "relu", x, relu(x.value), scalar: { $0 > 0 ? $0 : 0 })
 }
 /// x for x > 0, alpha·x otherwise. d/dx = 1 for x > 0, else alpha.
@@ -144,26 +152,73 @@ extension Variable {
     }
 }
 /// log(1 + eˣ), stable for large |x|. d/dx softplus x = σ(x).
-@inlinable public func softplus<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
-    .elementwise(.softplus, "softplus", x, softplus(x.value), site: CallSite(file: file, line: line), scalar: S._softplus)
-}
-/// The same, as a function value (`activation: softplus`), which cannot pass its caller's place.
-@_disfavoredOverload @inlinable public func softplus<S>(_ x: Variable<S>) -> Variable<S> {
+@inlinable public func softplus<S>(_ x: Variable<S>) -> Variable<S> {
     .elementwise(.softplus, "softplus", x, softplus(x.value), scalar: S._softplus)
+}
+
+/// The Gaussian error linear unit x·Φ(x), Φ the standard normal distribution function: the exact (erf) form,
+/// PyTorch's default `gelu`.
+///
+/// ```
+/// d/dx gelu x = Φ(x) + x·φ(x),   φ(x) = e^(−x²/2) / √(2π)
+/// ```
+@inlinable public func gelu<S>(_ x: Variable<S>) -> Variable<S> {
+    .elementwise(.gelu, "gelu", x, gelu(x.value), scalar: S._gelu)
+}
+/// The sigmoid linear unit x·σ(x) (also called swish), PyTorch's `silu`.
+///
+/// ```
+/// d/dx silu x = σ(x) + silu(x)·(1 − σ(x))
+/// ```
+@inlinable public func silu<S>(_ x: Variable<S>) -> Variable<S> {
+    .elementwise(.silu, "silu", x, silu(x.value), scalar: S._silu)
+}
+/// log(1 + x), elementwise, accurate for small |x|.
+///
+/// ```
+/// d/dx log1p x = 1 / (1 + x)
+/// ```
+@inlinable public func log1p<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    .elementwise(.log1p, "log1p", x, log1p(x.value), site: CallSite(file: file, line: line), scalar: S._log1p)
+}
+/// eˣ − 1, elementwise, accurate for small |x|.
+///
+/// ```
+/// d/dx expm1 x = eˣ = expm1(x) + 1
+/// ```
+@inlinable public func expm1<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    .elementwise(.expm1, "expm1", x, expm1(x.value), site: CallSite(file: file, line: line), scalar: S._expm1)
+}
+/// Φ(x), the standard normal distribution function, elementwise (what gelu's rule is written with).
+/// d/dx Φ(x) = φ(x) = e^(−x²/2) / √(2π).
+@inlinable func normalCDF<S>(_ x: Variable<S>) -> Variable<S> {
+    .elementwise(.normalCDF, "normalCDF", x, normalCDF(x.value), scalar: S._normalCDF)
 }
 
 /// The larger of two values, elementwise with broadcasting; where they tie, the gradient goes to `x`.
 @inlinable public func max<S>(_ x: Variable<S>, _ y: Variable<S>) -> Variable<S> { select(x.value .>= y.value, x, y) }
 /// The smaller of two values, elementwise with broadcasting; where they tie, the gradient goes to `x`.
 @inlinable public func min<S>(_ x: Variable<S>, _ y: Variable<S>) -> Variable<S> { select(x.value .<= y.value, x, y) }
-/// The larger of a variable and a constant, elementwise.
+/// The larger of a variable and a constant, elementwise; where they tie, the gradient goes to `x`.
 @inlinable public func max<S>(_ x: Variable<S>, _ y: S) -> Variable<S> { max(x, Variable(constant: Tensor(y))) }
-/// The smaller of a variable and a constant, elementwise.
+/// The smaller of a variable and a constant, elementwise; where they tie, the gradient goes to `x`.
 @inlinable public func min<S>(_ x: Variable<S>, _ y: S) -> Variable<S> { min(x, Variable(constant: Tensor(y))) }
-/// The larger of a variable and a tensor, elementwise.
+/// The larger of a variable and a tensor, elementwise with broadcasting; where they tie, the gradient goes to `x`.
 @inlinable public func max<S>(_ x: Variable<S>, _ y: Tensor<S>) -> Variable<S> { max(x, Variable(constant: y)) }
-/// The smaller of a variable and a tensor, elementwise.
+/// The smaller of a variable and a tensor, elementwise with broadcasting; where they tie, the gradient goes to `x`.
 @inlinable public func min<S>(_ x: Variable<S>, _ y: Tensor<S>) -> Variable<S> { min(x, Variable(constant: y)) }
+/// The larger of a constant and a variable, elementwise; where they tie, the constant is taken (`y` gets no
+/// gradient there).
+@inlinable public func max<S>(_ x: S, _ y: Variable<S>) -> Variable<S> { max(Variable(constant: Tensor(x)), y) }
+/// The smaller of a constant and a variable, elementwise; where they tie, the constant is taken (`y` gets no
+/// gradient there).
+@inlinable public func min<S>(_ x: S, _ y: Variable<S>) -> Variable<S> { min(Variable(constant: Tensor(x)), y) }
+/// The larger of a tensor and a variable, elementwise with broadcasting; where they tie, the tensor's element is
+/// taken (`y` gets no gradient there).
+@inlinable public func max<S>(_ x: Tensor<S>, _ y: Variable<S>) -> Variable<S> { max(Variable(constant: x), y) }
+/// The smaller of a tensor and a variable, elementwise with broadcasting; where they tie, the tensor's element is
+/// taken (`y` gets no gradient there).
+@inlinable public func min<S>(_ x: Tensor<S>, _ y: Variable<S>) -> Variable<S> { min(Variable(constant: x), y) }
 
 extension Variable {
     /// Elementwise `<` of the values (no gradient: a mask).

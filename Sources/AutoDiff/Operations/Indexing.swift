@@ -73,14 +73,32 @@ extension Variable {
                             op: "subscript", site: .operator))
     }
 
-    /// Index `i` of axis 0, with that axis removed.
+    /// Index `index` of axis 0, with that axis removed; the gradient flows back to that row.
     @inlinable
-    public subscript(index: Int) -> Variable {
-        if rank == 0 || index < 0 || index >= shape[0] {
-            usageError("subscript", "index \(index) is out of range for shape \(shape)",
-                       fix: "use an index in 0..<\(shape.first ?? 0) on a value of rank ≥ 1", at: .operator)
-        }
-        return self[index..<(index + 1)].reshaped(to: Array(shape.dropFirst()))
+    public subscript(index: Int, file file: StaticString = #fileID, line line: UInt = #line) -> Variable {
+        at([index], site: CallSite(file: file, line: line))
+    }
+
+    /// The element, or the sub-tensor, at one index per leading axis: each index removes its axis, as `x[2]`
+    /// does, so one index per axis gives a rank-0 value. Differentiable: the gradient flows back to that
+    /// element (zeros elsewhere).
+    ///
+    /// ```swift
+    /// let h = Variable(Tensor<Double>([[1, 2, 3], [4, 5, 6]]))
+    /// let y = h[0, 1] * 3     // rank 0, value 6
+    /// y.backward()            // h.grad: [[0, 3, 0], [0, 0, 0]]
+    /// ```
+    @inlinable
+    public subscript(i0: Int, i1: Int, rest: Int..., file file: StaticString = #fileID, line line: UInt = #line) -> Variable {
+        at([i0, i1] + rest, site: CallSite(file: file, line: line))
+    }
+
+    /// The slice at one index per leading axis, those axes removed (a slice, then a reshape).
+    @inlinable
+    func at(_ indices: [Int], site: CallSite) -> Variable {
+        var bounds = shape.map { 0..<$0 }
+        for (axis, r) in value.indexBounds(indices, site: site).enumerated() { bounds[axis] = r }
+        return sliced(bounds).reshaped(to: Array(shape.dropFirst(indices.count)))
     }
 }
 

@@ -65,6 +65,16 @@ extension Tensor where Scalar: TensorScalar {
 }
 /// log(1 + eˣ), elementwise, stable for large |x|.
 @inlinable public func softplus<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._softplus) }
+/// The Gaussian error linear unit x·Φ(x), elementwise, in its exact (erf) form: PyTorch's default `gelu`.
+@inlinable public func gelu<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._gelu) }
+/// The sigmoid linear unit x·σ(x) (swish), elementwise.
+@inlinable public func silu<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._silu) }
+/// log(1 + x), elementwise, accurate for small |x|.
+@inlinable public func log1p<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._log1p) }
+/// eˣ − 1, elementwise, accurate for small |x|.
+@inlinable public func expm1<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._expm1) }
+/// Φ(x), the standard normal distribution function, elementwise.
+@inlinable func normalCDF<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._normalCDF) }
 /// xʸ, elementwise with broadcasting.
 @inlinable public func pow<S: TensorScalar>(_ x: Tensor<S>, _ y: Tensor<S>) -> Tensor<S> {
     Tensor.zip(x, y, op: "pow", S._pow)
@@ -74,6 +84,18 @@ extension Tensor where Scalar: TensorScalar {
     if y == 2 { return x._map(parallel: true) { $0 * $0 } }
     return x._map(parallel: true) { S._pow($0, y) }
 }
+/// bʸ for a scalar base, elementwise.
+@inlinable public func pow<S: TensorScalar>(_ x: S, _ y: Tensor<S>) -> Tensor<S> {
+    y._map(parallel: true) { S._pow(x, $0) }
+}
+/// The larger of a tensor and a scalar, elementwise.
+@inlinable public func max<S: TensorScalar>(_ x: Tensor<S>, _ y: S) -> Tensor<S> { x._map(parallel: true) { $0 >= y ? $0 : y } }
+/// The larger of a scalar and a tensor, elementwise.
+@inlinable public func max<S: TensorScalar>(_ x: S, _ y: Tensor<S>) -> Tensor<S> { y._map(parallel: true) { x >= $0 ? x : $0 } }
+/// The smaller of a tensor and a scalar, elementwise.
+@inlinable public func min<S: TensorScalar>(_ x: Tensor<S>, _ y: S) -> Tensor<S> { x._map(parallel: true) { $0 <= y ? $0 : y } }
+/// The smaller of a scalar and a tensor, elementwise.
+@inlinable public func min<S: TensorScalar>(_ x: S, _ y: Tensor<S>) -> Tensor<S> { y._map(parallel: true) { x <= $0 ? x : $0 } }
 /// The larger of two tensors, elementwise with broadcasting.
 @inlinable public func max<S: TensorScalar>(_ x: Tensor<S>, _ y: Tensor<S>) -> Tensor<S> {
     Tensor.zip(x, y, op: "max") { $0 >= $1 ? $0 : $1 }

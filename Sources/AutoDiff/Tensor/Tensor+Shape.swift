@@ -214,13 +214,54 @@ extension Tensor {
         return slice(b)
     }
 
-    /// Index `i` of axis 0, with that axis removed.
+    /// Index `index` of axis 0, with that axis removed (`x[2]` of a `[3, 4]` tensor is its row 2, shape `[4]`).
     @inlinable
-    public subscript(index: Int) -> Tensor {
-        if rank == 0 || index < 0 || index >= shape[0] {
-            usageError("subscript", "index \(index) is out of range for shape \(shape)",
-                       fix: "use an index in 0..<\(shape.first ?? 0) on a tensor of rank ≥ 1", at: .operator)
+    public subscript(index: Int, file file: StaticString = #fileID, line line: UInt = #line) -> Tensor {
+        at([index], site: CallSite(file: file, line: line))
+    }
+
+    /// The element, or the sub-tensor, at one index per leading axis: each index removes its axis, as `x[2]`
+    /// does, so one index per axis gives a rank-0 tensor whose ``scalar`` is the number.
+    ///
+    /// ```swift
+    /// let h = Tensor<Double>([[1, 2, 3], [4, 5, 6]])
+    /// h[0, 1].scalar      // 2.0
+    /// ```
+    ///
+    /// Indices count from 0; an index outside its axis stops the program with a message naming the shape,
+    /// the indices and the calling line.
+    @inlinable
+    public subscript(i0: Int, i1: Int, rest: Int..., file file: StaticString = #fileID, line line: UInt = #line) -> Tensor {
+        at([i0, i1] + rest, site: CallSite(file: file, line: line))
+    }
+
+    /// The sub-tensor at one index per leading axis, those axes removed.
+    @inlinable
+    func at(_ indices: [Int], site: CallSite) -> Tensor {
+        let b = indexBounds(indices, site: site)
+        let rest = Array(shape.dropFirst(indices.count))
+        let inner = ShapeMath.count(rest)
+        var start = 0
+        for (axis, r) in b.enumerated() { start = start * shape[axis] + r.lowerBound }
+        return withUnsafeBufferPointer { src in
+            Tensor(shape: rest, unsafeUninitialized: { dst in
+                for q in 0..<inner { dst[q] = src[start * inner + q] }
+            })
         }
-        return slice(bounds([index..<(index + 1)], op: "subscript", site: .operator)).reshaped(to: Array(shape.dropFirst()))
+    }
+
+    /// One-element ranges for indices into the leading axes, checked against the shape.
+    @inlinable
+    func indexBounds(_ indices: [Int], site: CallSite) -> [Range<Int>] {
+        let shown = indices.count == 1 ? "[\(indices[0])]" : "\(indices)"
+        if indices.count > rank {
+            usageError("subscript", "\(indices.count) indices \(shown) for a tensor of shape \(shape) (rank \(rank))",
+                       fix: "pass at most one index per axis", at: site)
+        }
+        for (axis, i) in indices.enumerated() where i < 0 || i >= shape[axis] {
+            usageError("subscript", "index \(i) is out of range 0..<\(shape[axis]) on axis \(axis) of shape \(shape) " +
+                       "(indices \(shown))", fix: "use an index from 0 to \(shape[axis] - 1) on axis \(axis)", at: site)
+        }
+        return indices.map { $0..<($0 + 1) }
     }
 }

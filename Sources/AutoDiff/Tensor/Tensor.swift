@@ -239,20 +239,89 @@ extension Tensor: Equatable {
 extension Tensor: Sendable {}
 
 extension Tensor where Scalar: TensorScalar {
-    /// A tensor of zeros.
+    /// A tensor of `shape` filled with zeros (PyTorch's `torch.zeros`); `shape: []` gives a rank-0 zero.
+    ///
+    /// ```swift
+    /// Tensor<Float>.zeros(shape: [3, 4])   // 3 × 4 zeros
+    /// ```
     @inlinable public static func zeros(shape: [Int]) -> Tensor { Tensor(repeating: 0, shape: shape) }
-    /// A tensor of ones.
+    /// A tensor of `shape` filled with ones (PyTorch's `torch.ones`).
+    ///
+    /// ```swift
+    /// Tensor<Float>.ones(shape: [3])   // [1, 1, 1]
+    /// ```
     @inlinable public static func ones(shape: [Int]) -> Tensor { Tensor(repeating: 1, shape: shape) }
+    /// A tensor of `shape` with every element equal to `value` (PyTorch's `torch.full`).
+    ///
+    /// ```swift
+    /// Tensor<Double>.full(shape: [2, 2], value: 0.5)   // [[0.5, 0.5], [0.5, 0.5]]
+    /// ```
+    @inlinable public static func full(shape: [Int], value: Scalar) -> Tensor { Tensor(repeating: value, shape: shape) }
     /// A tensor of zeros shaped like `other`.
     @inlinable public static func zeros(like other: Tensor) -> Tensor { zeros(shape: other.shape) }
     /// A tensor of ones shaped like `other`.
     @inlinable public static func ones(like other: Tensor) -> Tensor { ones(shape: other.shape) }
 
-    /// A rank-1 tensor of `count` evenly spaced values from `start` up to (not including) `start + count·step`.
+    /// A rank-1 tensor of `count` values `start, start + step, …, start + (count − 1)·step`.
+    ///
+    /// It counts values, unlike NumPy's `arange(stop)`; for NumPy's and PyTorch's form (an end, excluded) use
+    /// ``arange(_:_:step:file:line:)``.
     @inlinable
     public static func arange(_ count: Int, start: Scalar = 0, step: Scalar = 1) -> Tensor {
         Tensor(shape: [count], unsafeUninitialized: { buf in
             for i in 0..<count { buf[i] = start + Scalar(i) * step }
+        })
+    }
+
+    /// The values from `start` up to `end`, **excluded**, `step` apart, as a rank-1 tensor: NumPy's and
+    /// PyTorch's `arange(start, end, step)`.
+    ///
+    /// There are ⌈(end − start) / step⌉ values (none when that is ≤ 0), `start + i·step` for each i; a negative
+    /// `step` counts down.
+    ///
+    /// ```swift
+    /// Tensor<Float>.arange(0, 10)              // [0, 1, …, 9]
+    /// Tensor<Double>.arange(1, 2, step: 0.25)  // [1, 1.25, 1.5, 1.75]
+    /// Tensor<Double>.arange(3, 0, step: -1)    // [3, 2, 1]
+    /// ```
+    ///
+    /// - Precondition: `step` is not zero, and the three numbers are finite.
+    @inlinable
+    public static func arange(_ start: Scalar, _ end: Scalar, step: Scalar = 1,
+                              file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        if step == 0 || !start.isFinite || !end.isFinite || !step.isFinite {
+            usageError("Tensor.arange", "cannot step from \(start) to \(end) by \(step)",
+                       fix: "pass finite numbers and a step other than 0 (negative to count down)",
+                       at: CallSite(file: file, line: line))
+        }
+        // The count in Double, as NumPy computes it, so Float bounds do not gain or lose a value by rounding.
+        let span = (Double(end) - Double(start)) / Double(step)
+        let count = span > 0 ? Int(span.rounded(.up)) : 0
+        return arange(count, start: start, step: step)
+    }
+
+    /// `count` evenly spaced values from `start` to `end`, both **included**, as a rank-1 tensor: NumPy's and
+    /// PyTorch's `linspace`.
+    ///
+    /// Value i is `start + i·(end − start)/(count − 1)`, and the last is exactly `end`; `count: 1` gives
+    /// `[start]`, `count: 0` an empty tensor.
+    ///
+    /// ```swift
+    /// Tensor<Double>.linspace(from: -3, to: 3, count: 7)   // [-3, -2, -1, 0, 1, 2, 3]
+    /// ```
+    ///
+    /// - Precondition: `count ≥ 0`.
+    @inlinable
+    public static func linspace(from start: Scalar, to end: Scalar, count: Int,
+                                file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        if count < 0 {
+            usageError("Tensor.linspace", "count is \(count)", fix: "ask for 0 or more values",
+                       at: CallSite(file: file, line: line))
+        }
+        if count == 1 { return Tensor([start]) }
+        let step = (end - start) / Scalar(count - 1)
+        return Tensor(shape: [count], unsafeUninitialized: { buf in
+            for i in 0..<count { buf[i] = i == count - 1 ? end : start + Scalar(i) * step }
         })
     }
 

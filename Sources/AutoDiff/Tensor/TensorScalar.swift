@@ -32,6 +32,8 @@ where Self.RawSignificand: FixedWidthInteger {
     static func _tan(_ x: Self) -> Self
     static func _tanh(_ x: Self) -> Self
     static func _pow(_ x: Self, _ y: Self) -> Self
+    /// The complementary error function 1 − erf(x), accurate where erf(x) is close to 1.
+    static func _erfc(_ x: Self) -> Self
     /// The value's bit pattern, widened to 64 bits (a `Variable` stores its scalar this way).
     var _bits: UInt64 { get }
     /// The value of a bit pattern made by `_bits`.
@@ -50,6 +52,7 @@ extension Float: TensorScalar {
     @inlinable public static func _tan(_ x: Float) -> Float { tanf(x) }
     @inlinable public static func _tanh(_ x: Float) -> Float { tanhf(x) }
     @inlinable public static func _pow(_ x: Float, _ y: Float) -> Float { powf(x, y) }
+    @inlinable public static func _erfc(_ x: Float) -> Float { erfcf(x) }
     @inlinable public var _bits: UInt64 { UInt64(bitPattern) }
     @inlinable public init(_bits: UInt64) { self.init(bitPattern: UInt32(truncatingIfNeeded: _bits)) }
 }
@@ -66,6 +69,7 @@ extension Double: TensorScalar {
     @inlinable public static func _tan(_ x: Double) -> Double { tan(x) }
     @inlinable public static func _tanh(_ x: Double) -> Double { tanh(x) }
     @inlinable public static func _pow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
+    @inlinable public static func _erfc(_ x: Double) -> Double { erfc(x) }
     @inlinable public var _bits: UInt64 { bitPattern }
     @inlinable public init(_bits: UInt64) { self.init(bitPattern: _bits) }
 }
@@ -80,6 +84,21 @@ extension TensorScalar {
             return e / (1 + e)
         }
     }
+
+    /// 1 / √(2π), the density of the standard normal distribution at 0.
+    @inlinable static var inverseSqrt2Pi: Self { 0.398942280401432677939946059934381868 }
+
+    /// Φ(x) = ½·erfc(−x/√2), the standard normal distribution function (erfc keeps it accurate for x ≪ 0,
+    /// where ½·(1 + erf(x/√2)) cancels).
+    @inlinable static func _normalCDF(_ x: Self) -> Self {
+        0.5 * _erfc(x * -0.707106781186547524400844362104849039)
+    }
+
+    /// gelu(x) = x·Φ(x), the exact form.
+    @inlinable static func _gelu(_ x: Self) -> Self { x * _normalCDF(x) }
+
+    /// silu(x) = x·σ(x).
+    @inlinable static func _silu(_ x: Self) -> Self { x * _sigmoid(x) }
 
     /// softplus(x) = log(1 + eˣ) = max(x, 0) + log1p(e^-|x|), stable for large |x|.
     @inlinable static func _softplus(_ x: Self) -> Self {

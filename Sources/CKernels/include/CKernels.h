@@ -3,8 +3,8 @@
 
 /// Vectorized kernels for the instruction sets the build's default target lacks (AVX2 with FMA, AVX-512), chosen
 /// at run time by what the processor supports. No compiler flags are needed: each kernel carries its own target
-/// attribute. Both give every element the same sequence of fused multiply-adds, hence the same bits.
-/// `AUTODIFF_NO_AVX512=1` in the environment keeps to AVX2.
+/// attribute. Every instruction set gives each element the same sequence of operations, hence the same bits.
+/// `AUTODIFF_NO_AVX512=1` in the environment keeps to AVX2 (matrix multiplication) and SSE (Adam).
 
 /// Whether `autodiff_sgemm_accumulate_strided` has a vector kernel on this processor (1) or not (0).
 int autodiff_sgemm_available(void);
@@ -19,8 +19,9 @@ int autodiff_sgemm_accumulate_strided(const float *a, long ars, long acs, const 
 
 /// Adam's update of n Float32 parameters in place (θ, first and second moments, gradient), the same operations
 /// in the same order as NN's Swift loop (same bits): m = m·β₁ + g·(1−β₁), v = v·β₂ + g·g·(1−β₂),
-/// θ = θ − η·(m/c₁)/(√(v/c₂) + ε). Returns how many leading elements it updated (a multiple of the vector
-/// width; 0 without AVX-512): the caller does the rest.
+/// θ = θ − η·(m/c₁)/(√(v/c₂) + ε), moments below FLT_MIN in magnitude set to 0. On x86-64: 16 elements at a
+/// time with AVX-512 where available, then 4 at a time with SSE. Returns how many leading elements it updated (a
+/// multiple of 4; 0 on other processors): the caller does the rest.
 long autodiff_adam_update(float *theta, float *m, float *v, const float *g, long n, float b1, float b2, float eta,
                           float eps, float c1, float c2);
 

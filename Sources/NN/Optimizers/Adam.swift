@@ -7,15 +7,16 @@ internal import CKernels
 /// θ ← θ − η · (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)
 /// ```
 ///
+/// t counts the parameter's own updates, as in PyTorch (a parameter without a gradient at some step does not
+/// advance).
+///
 /// A moment smaller in magnitude than the smallest normal `Float` (about 1.2·10⁻³⁸) is set to 0. The moments
 /// of a parameter whose gradient stays 0 (a weight of a pixel that is blank in every image) decay towards
 /// that range, where subnormal arithmetic is some 100× slower on x86; the update changes by less than
 /// 10⁻³⁸·η. (XLA flushes subnormals on the CPU too; PyTorch by default does not.)
 ///
 /// Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015, <https://arxiv.org/abs/1412.6980>.
-public class Adam: Optimizer {
-    public let parameters: [Variable<Float>]
-    public var learningRate: Float
+public class Adam: OptimizerBase<Adam.State> {
     /// The decay rate of the first-moment (mean) estimate, β₁.
     public let beta1: Float
     /// The decay rate of the second-moment estimate, β₂.
@@ -24,22 +25,34 @@ public class Adam: Optimizer {
     public let epsilon: Float
     /// The L2 weight decay λ added to the gradient.
     public let weightDecay: Float
-    /// The number of steps taken.
-    public private(set) var stepCount = 0
-    private var m: Slots
-    private var v: Slots
+    /// The decay applied to the parameters themselves before the step, θ ← θ(1 − ηλ): AdamW's; 0 for Adam.
+    let decoupledDecay: Float
 
-    /// An optimizer for `parameters` (PyTorch's defaults).
-    public init(parameters: [Variable<Float>], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
-                epsilon: Float = 1e-8, weightDecay: Float = 0) {
-        self.parameters = parameters
-        self.learningRate = learningRate
+    /// What Adam keeps per parameter.
+    public struct State {
+        /// The first-moment estimate m.
+        public internal(set) var firstMoment: Tensor<Float>
+        /// The second-moment estimate v.
+        public internal(set) var secondMoment: Tensor<Float>
+        /// How many updates this parameter received (t).
+        public internal(set) var step: Int
+    }
+
+    init(parameters: [Variable<Float>], learningRate: Float, beta1: Float, beta2: Float, epsilon: Float,
+         weightDecay: Float, decoupledDecay: Float) {
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
         self.weightDecay = weightDecay
-        m = Slots(count: parameters.count)
-        v = Slots(count: parameters.count)
+        self.decoupledDecay = decoupledDecay
+        super.init(parameters: parameters, learningRate: learningRate)
+    }
+
+    /// An optimizer for `parameters` (PyTorch's defaults).
+    public convenience init(parameters: [Variable<Float>], learningRate: Float = 1e-3, beta1: Float = 0.9,
+                            beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0) {
+        self.init(parameters: parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                  weightDecay: weightDecay, decoupledDecay: 0)
     }
 
     /// An optimizer for the parameters of `model`.
@@ -49,93 +62,80 @@ public class Adam: Optimizer {
                   epsilon: epsilon, weightDecay: weightDecay)
     }
 
-    /// Weight decay applied directly to the parameters before the step (AdamW); 0 for Adam.
-    var decoupledDecay: Float { 0 }
+    /// The numbers one update uses.
+    struct Hyperparameters {
+        var beta1, beta2, learningRate, epsilon, weightDecay, decoupledDecay: Float
+        /// The bias corrections 1 − β₁ᵗ and 1 − β₂ᵗ.
+        var correction1, correction2: Float
+    }
 
-    public func step() {
-        stepCount += 1
-        let t = Float(stepCount)
-        let correction1 = 1 - pow(beta1, t), correction2 = 1 - pow(beta2, t)
-        let (b1, b2, eta, eps, wd, dd) = (beta1, beta2, learningRate, epsilon, weightDecay, decoupledDecay)
-        for (i, p) in parameters.enumerated() {
-            guard let g = p.grad else { continue }
-            // One pass over the elements, updating the moments in place (no temporary tensors):
-            // the same arithmetic, in the same order, as the formulas above.
-            var mi = m.values[i] ?? .zeros(like: g)
-            var vi = v.values[i] ?? .zeros(like: g)
-            m.values[i] = nil
-            v.values[i] = nil
-            p.updateValue { theta in
-                theta.withUnsafeMutableBufferPointer { th in
-                    mi.withUnsafeMutableBufferPointer { mb in
-                        vi.withUnsafeMutableBufferPointer { vb in
-                            g.withUnsafeBufferPointer { gb in
-                                var start = 0
-                                if wd == 0 && dd == 0 {
-                                    // The common case: sixteen (AVX-512, in C), then four elements at a time, with
-                                    // the same operations as the loop below, so the same bits; the loop does the rest.
-                                    let vectorEnd = th.count / 4 * 4
-                                    let thp = UnsafeMutableRawPointer(th.baseAddress!), mp = UnsafeMutableRawPointer(mb.baseAddress!)
-                                    let vp = UnsafeMutableRawPointer(vb.baseAddress!), gp = UnsafeRawPointer(gb.baseAddress!)
-                                    let b1v = SIMD4<Float>(repeating: b1), b2v = SIMD4<Float>(repeating: b2)
-                                    let ob1 = SIMD4<Float>(repeating: 1 - b1), ob2 = SIMD4<Float>(repeating: 1 - b2)
-                                    let etav = SIMD4<Float>(repeating: eta), epsv = SIMD4<Float>(repeating: eps)
-                                    let c1 = SIMD4<Float>(repeating: correction1), c2 = SIMD4<Float>(repeating: correction2)
-                                    let tiny = SIMD4<Float>(repeating: .leastNormalMagnitude)
-                                    start = autodiff_adam_update(th.baseAddress, mb.baseAddress, vb.baseAddress, gb.baseAddress,
-                                                                 th.count, b1, b2, eta, eps, correction1, correction2)
-                                    while start < vectorEnd {
-                                        let offset = start * 4
-                                        let gk = gp.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self)
-                                        var mk = mp.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self) * b1v + gk * ob1
-                                        var vk = vp.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self) * b2v + gk * gk * ob2
-                                        mk.replace(with: 0, where: (mk .< tiny) .& (mk .> -tiny))
-                                        vk.replace(with: 0, where: (vk .< tiny) .& (vk .> -tiny))
-                                        mp.storeBytes(of: mk, toByteOffset: offset, as: SIMD4<Float>.self)
-                                        vp.storeBytes(of: vk, toByteOffset: offset, as: SIMD4<Float>.self)
-                                        let t = thp.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self)
-                                        let step = etav * (mk / c1) / ((vk / c2).squareRoot() + epsv)
-                                        thp.storeBytes(of: t - step, toByteOffset: offset, as: SIMD4<Float>.self)
-                                        start += 4
-                                    }
-                                }
-                                for k in start..<th.count {
-                                    let original = th[k]
-                                    var gk = gb[k]
-                                    if wd != 0 { gk = gk + original * wd }
-                                    var value = original
-                                    if dd != 0 { value = value * (1 - eta * dd) }
-                                    var mk = mb[k] * b1 + gk * (1 - b1)
-                                    var vk = vb[k] * b2 + gk * gk * (1 - b2)
-                                    if Swift.abs(mk) < .leastNormalMagnitude { mk = 0 }
-                                    if Swift.abs(vk) < .leastNormalMagnitude { vk = 0 }
-                                    mb[k] = mk
-                                    vb[k] = vk
-                                    th[k] = value - eta * (mk / correction1) / ((vk / correction2).squareRoot() + eps)
-                                }
-                            }
-                        }
+    /// The rule above, in one pass over the elements that updates the moments in place: the vector kernel
+    /// (`autodiff_adam_update`, in C) takes what it can when there is no weight decay, and the reference loop
+    /// (``referenceUpdate(_:_:_:_:from:_:)``) the rest, with the same operations in the same order (same bits).
+    public override func update(_ theta: inout Tensor<Float>, gradient: Tensor<Float>, state: inout State?) {
+        var s = state ?? State(firstMoment: .zeros(like: gradient), secondMoment: .zeros(like: gradient), step: 0)
+        state = nil   // `s` alone refers to the moments: they are written in place
+        s.step += 1
+        let t = Float(s.step)
+        let h = Hyperparameters(beta1: beta1, beta2: beta2, learningRate: learningRate, epsilon: epsilon,
+                                weightDecay: weightDecay, decoupledDecay: decoupledDecay,
+                                correction1: 1 - pow(beta1, t), correction2: 1 - pow(beta2, t))
+        theta.withUnsafeMutableBufferPointer { th in
+            s.firstMoment.withUnsafeMutableBufferPointer { m in
+                s.secondMoment.withUnsafeMutableBufferPointer { v in
+                    gradient.withUnsafeBufferPointer { g in
+                        let done = h.weightDecay == 0 && h.decoupledDecay == 0
+                            ? autodiff_adam_update(th.baseAddress, m.baseAddress, v.baseAddress, g.baseAddress, th.count,
+                                                   h.beta1, h.beta2, h.learningRate, h.epsilon, h.correction1, h.correction2)
+                            : 0
+                        Adam.referenceUpdate(th, m, v, g, from: done, h)
                     }
                 }
             }
-            m.values[i] = mi
-            v.values[i] = vi
+        }
+        state = s
+    }
+
+    /// Adam's update of elements `start...`, one at a time, exactly as the formulas above read: the reference
+    /// the vector kernel is tested against, bit for bit.
+    static func referenceUpdate(_ theta: UnsafeMutableBufferPointer<Float>, _ m: UnsafeMutableBufferPointer<Float>,
+                                _ v: UnsafeMutableBufferPointer<Float>, _ g: UnsafeBufferPointer<Float>, from start: Int,
+                                _ h: Hyperparameters) {
+        for k in start..<theta.count {
+            let original = theta[k]
+            var gk = g[k]
+            if h.weightDecay != 0 { gk = gk + original * h.weightDecay }
+            var value = original
+            if h.decoupledDecay != 0 { value = value * (1 - h.learningRate * h.decoupledDecay) }
+            var mk = m[k] * h.beta1 + gk * (1 - h.beta1)
+            var vk = v[k] * h.beta2 + gk * gk * (1 - h.beta2)
+            if Swift.abs(mk) < .leastNormalMagnitude { mk = 0 }
+            if Swift.abs(vk) < .leastNormalMagnitude { vk = 0 }
+            m[k] = mk
+            v[k] = vk
+            theta[k] = value - h.learningRate * (mk / h.correction1) / ((vk / h.correction2).squareRoot() + h.epsilon)
         }
     }
 }
 
-/// AdamW: Adam with weight decay decoupled from the gradient (θ ← θ − ηλθ before the Adam step), as in
-/// PyTorch's `torch.optim.AdamW` (default λ = 0.01).
+/// AdamW: Adam with weight decay decoupled from the gradient, as in PyTorch's `torch.optim.AdamW` (its
+/// defaults: β₁ = 0.9, β₂ = 0.999, ε = 10⁻⁸, λ = 0.01):
+///
+/// ```
+/// θ ← θ·(1 − ηλ)
+/// then Adam's step (with no L2 term)
+/// ```
 ///
 /// Loshchilov & Hutter, "Decoupled Weight Decay Regularization", ICLR 2019, <https://arxiv.org/abs/1711.05101>.
 public final class AdamW: Adam {
-    private let decay: Float
+    /// The decoupled weight decay λ (PyTorch's `weight_decay` of AdamW).
+    public var decoupledWeightDecay: Float { decoupledDecay }
 
     /// An optimizer for `parameters` (PyTorch's defaults).
     public init(parameters: [Variable<Float>], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
                 epsilon: Float = 1e-8, decoupledWeightDecay: Float = 0.01) {
-        decay = decoupledWeightDecay
-        super.init(parameters: parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon)
+        super.init(parameters: parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                   weightDecay: 0, decoupledDecay: decoupledWeightDecay)
     }
 
     /// An optimizer for the parameters of `model`.
@@ -144,8 +144,6 @@ public final class AdamW: Adam {
         self.init(parameters: model.parameters, learningRate: learningRate, beta1: beta1, beta2: beta2,
                   epsilon: epsilon, decoupledWeightDecay: decoupledWeightDecay)
     }
-
-    override var decoupledDecay: Float { decay }
 }
 
 func pow(_ x: Float, _ y: Float) -> Float { Float._pow(x, y) }

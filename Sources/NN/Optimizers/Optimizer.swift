@@ -8,6 +8,7 @@
 /// ```
 ///
 /// Parameters whose gradient is nil (not reached by the last backward pass) are left alone, as in PyTorch.
+/// The library's optimizers are written on ``OptimizerBase``, each as its update rule.
 public protocol Optimizer: AnyObject {
     /// The parameters it updates.
     var parameters: [Variable<Float>] { get }
@@ -22,12 +23,6 @@ extension Optimizer {
     public func zeroGrad() {
         for p in parameters { p.zeroGrad() }
     }
-}
-
-/// Per-parameter state kept between steps (momentum buffers, moment estimates), by position.
-struct Slots {
-    var values: [Tensor<Float>?]
-    init(count: Int) { values = Array(repeating: nil, count: count) }
 }
 
 /// Scales all gradients so that their global L2 norm is at most `maxNorm` (PyTorch's `clip_grad_norm_`);

@@ -9,27 +9,22 @@
 /// ```
 ///
 /// Sutskever et al., "On the importance of initialization and momentum in deep learning", ICML 2013.
-public final class SGD: Optimizer {
-    public let parameters: [Variable<Float>]
-    public var learningRate: Float
+public final class SGD: OptimizerBase<Tensor<Float>> {
     /// The momentum μ (0: none).
     public let momentum: Float
     /// Whether the momentum is Nesterov's.
     public let nesterov: Bool
     /// The L2 weight decay λ added to the gradient.
     public let weightDecay: Float
-    private var buffers: Slots
 
     /// An optimizer for `parameters`.
     public init(parameters: [Variable<Float>], learningRate: Float, momentum: Float = 0, nesterov: Bool = false,
                 weightDecay: Float = 0) {
         precondition(!nesterov || momentum > 0, "SGD: Nesterov momentum needs momentum > 0")
-        self.parameters = parameters
-        self.learningRate = learningRate
         self.momentum = momentum
         self.nesterov = nesterov
         self.weightDecay = weightDecay
-        buffers = Slots(count: parameters.count)
+        super.init(parameters: parameters, learningRate: learningRate)
     }
 
     /// An optimizer for the parameters of `model`.
@@ -39,17 +34,15 @@ public final class SGD: Optimizer {
                   weightDecay: weightDecay)
     }
 
-    public func step() {
-        for (i, p) in parameters.enumerated() {
-            guard var g = p.grad else { continue }
-            let theta = p.value
-            if weightDecay != 0 { g += theta * weightDecay }
-            if momentum != 0 {
-                let b = buffers.values[i].map { $0 * momentum + g } ?? g
-                buffers.values[i] = b
-                g = nesterov ? g + b * momentum : b
-            }
-            p.value = theta - g * learningRate
+    /// The rule above; the state is the momentum buffer b.
+    public override func update(_ theta: inout Tensor<Float>, gradient: Tensor<Float>, state buffer: inout Tensor<Float>?) {
+        var g = gradient
+        if weightDecay != 0 { g += theta * weightDecay }
+        if momentum != 0 {
+            let b = buffer.map { $0 * momentum + g } ?? g
+            buffer = b
+            g = nesterov ? g + b * momentum : b
         }
+        theta = theta - g * learningRate
     }
 }

@@ -21,6 +21,11 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let inputs = names.map { fuzzValues[$0]! }
     let constants = Dictionary(uniqueKeysWithValues: names.map { ($0, Variable(fuzzValues[$0]!, requiresGrad: false)) })
     guard (try? withoutGradients({ try Evaluator(values: constants).evaluate(expression) })) != nil else { return 0 }
+    if names.isEmpty {   // a constant: the tool's --order 2 path (it once trapped on no inputs)
+        _ = checkSecondOrderGradients(of: { _ in
+            ((try? Evaluator(values: [:]).evaluate(expression)) ?? Variable(Tensor(0.0), requiresGrad: false)).sum()
+        }, at: [])
+    }
     _ = gradients(at: inputs, of: { xs in
         let vars = Dictionary(uniqueKeysWithValues: zip(names, xs).map { ($0, $1) })
         return ((try? Evaluator(values: vars).evaluate(expression)) ?? Variable(Tensor(0.0), requiresGrad: false)).sum()

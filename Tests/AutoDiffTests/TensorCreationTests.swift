@@ -1,0 +1,40 @@
+import Testing
+import AutoDiff
+
+@Suite("Making tensors: linspace, arange, zeros, ones, full")
+struct TensorCreationTests {
+    @Test("linspace includes both ends, the last exactly")
+    func linspace() {
+        #expect(Tensor<Double>.linspace(from: -3, to: 3, count: 7) == Tensor([-3, -2, -1, 0, 1, 2, 3]))
+        let t = Tensor<Float>.linspace(from: 0, to: 1, count: 11)
+        #expect(t.shape == [11])
+        #expect(t.scalars.last == 1)
+        #expect(t.isAlmostEqual(to: Tensor<Float>((0...10).map { Float($0) / 10 }), absoluteTolerance: 1e-7))
+        #expect(Tensor<Double>.linspace(from: 2, to: -2, count: 3) == Tensor([2, 0, -2]))
+        #expect(Tensor<Double>.linspace(from: 5, to: 9, count: 1) == Tensor([5]))
+        #expect(Tensor<Double>.linspace(from: 5, to: 9, count: 0).shape == [0])
+    }
+
+    @Test("arange excludes its end, as NumPy's and PyTorch's do")
+    func arange() {
+        #expect(Tensor<Float>.arange(0, 10) == Tensor((0..<10).map(Float.init)))
+        #expect(Tensor<Double>.arange(1, 2, step: 0.25) == Tensor([1, 1.25, 1.5, 1.75]))
+        #expect(Tensor<Double>.arange(0, 1, step: 0.3) == Tensor([0, 0.3, 0.6, 0.8999999999999999]))  // ⌈1/0.3⌉ = 4 values
+        #expect(Tensor<Double>.arange(3, 0, step: -1) == Tensor([3, 2, 1]))
+        #expect(Tensor<Double>.arange(2, 2).shape == [0])
+        #expect(Tensor<Double>.arange(5, 0).shape == [0])       // counting up from above the end: empty
+        #expect(Tensor<Float>.arange(-1, 1, step: 0.5) == Tensor([-1, -0.5, 0, 0.5]))
+        // The count form (`count` values from `start`) is a different function.
+        #expect(Tensor<Double>.arange(3, start: 1, step: 2) == Tensor([1, 3, 5]))
+    }
+
+    @Test("zeros, ones and full of any shape, rank 0 included")
+    func filled() {
+        #expect(Tensor<Float>.zeros(shape: [3, 4]).scalars == Array(repeating: 0, count: 12))
+        #expect(Tensor<Float>.ones(shape: [3]) == Tensor([1, 1, 1]))
+        #expect(Tensor<Double>.full(shape: [2, 2], value: 0.5) == Tensor([[0.5, 0.5], [0.5, 0.5]]))
+        #expect(Tensor<Double>.full(shape: [], value: 7).rank == 0)
+        #expect(Tensor<Double>.full(shape: [], value: 7).scalar == 7)
+        #expect(Tensor<Double>.zeros(shape: [0, 3]).scalarCount == 0)
+    }
+}
