@@ -54,6 +54,8 @@ extension Tape {
             if needsGradient(b) { emit(b, G._select(mask, zero, g)) }
         case .custom(let rule, let inputs):
             for (j, part) in zip(inputs, customPullback(rule, g, inputs, n)) { emit(j, part) }
+        case .convolution(let f, let inputs):
+            for (j, part) in zip(inputs, f.pullback(g, inputs.map(node), inputs.map(needsGradient))) { emit(j, part) }
         }
     }
 

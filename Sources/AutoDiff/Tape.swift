@@ -22,6 +22,7 @@ enum Op<Scalar: TensorScalar> {
     case concatenate([Int32], axis: Int)
     case select(Tensor<Bool>, Int32, Int32)
     case custom(CustomRule<Scalar>, [Int32])
+    case convolution(ConvolutionOp<Scalar>, [Int32])
 }
 
 /// The operation of a tape entry, as ``Entry`` stores it (case, operation code, two inputs): trivial, so

@@ -151,7 +151,7 @@ func runPrimitives(_ options: Options) -> Int32 {
             records.append(r)
             if !options.json && (!options.quiet || !r.passed) {
                 print(check.name.padding(toLength: 34, withPad: " ", startingAt: 0)
-                      + check.shapeDescription.padding(toLength: 22, withPad: " ", startingAt: 0)
+                      + check.shapeDescription.padding(toLength: max(22, check.shapeDescription.count + 1), withPad: " ", startingAt: 0)
                       + "\(order)".padding(toLength: 7, withPad: " ", startingAt: 0)
                       + sci(report.maxAbsoluteError).padding(toLength: 13, withPad: " ", startingAt: 0)
                       + sci(report.maxRelativeError).padding(toLength: 13, withPad: " ", startingAt: 0)

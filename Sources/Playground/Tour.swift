@@ -54,7 +54,8 @@ let chapters: [Chapter] = [
     Chapter(number: 8, name: "optimizers", title: "Optimizers side by side", run: optimizersChapter),
     Chapter(number: 9, name: "overfitting", title: "Overfitting and its cures", run: overfittingChapter),
     Chapter(number: 10, name: "digits", title: "Handwritten digits", run: digitsChapter),
-    Chapter(number: 11, name: "trust", title: "Trust your gradients", run: trustChapter),
+    Chapter(number: 11, name: "convolutions", title: "Convolutions", run: convolutionsChapter),
+    Chapter(number: 12, name: "trust", title: "Trust your gradients", run: trustChapter),
 ]
 
 func format(_ x: Double, _ digits: Int = 4) -> String { String(format: "%.\(digits)f", x) }

@@ -69,6 +69,22 @@ struct GradCheckToolTests {
         #expect(b.status == 0 && b.out.contains("Second-order gradient check passed"))
     }
 
+    @Test("convolution and pooling in the expression language, to second order; misfits are messages with exit 2")
+    func convolutions() throws {
+        let a = try gradcheck("sum(conv2d(x, filter: w, bias: b, stride: 2, padding: 1, groups: 2) ^ 2)",
+                              "--shape", "x=1x2x5x5", "w=4x1x3x3", "b=4", "--order", "2")
+        #expect(a.status == 0 && a.out.contains("Second-order gradient check passed"))
+        let b = try gradcheck("sum(avgPool2d(maxPool2d(x, kernelSize: 2, stride: 1), kernelSize: 2, padding: 1) ^ 2) + sum(conv1d(y, filter: v, dilation: 2) ^ 2)",
+                              "--shape", "x=1x1x4x4", "y=1x2x7", "v=1x2x2", "--quiet")
+        #expect(b.status == 0 && b.out.contains("PASS"))
+        let c = try gradcheck("conv2d(x, filter: w, groups: 3)", "--shape", "x=1x2x5x5", "w=3x2x3x3")
+        #expect(c.status == 2 && c.err.contains("conv2d: input of shape [1, 2, 5, 5] and filter of shape [3, 2, 3, 3] with groups: 3"))
+        let d = try gradcheck("maxPool2d(x, kernelSize: 3, padding: 2)", "--shape", "x=1x1x4x4")
+        #expect(d.status == 2 && d.err.contains("0 ≤ padding ≤ kernelSize / 2"))
+        let e = try gradcheck("conv1d(x, filter: w)", "--shape", "x=1x1x2", "w=1x1x3")
+        #expect(e.status == 2 && e.err.contains("larger than the padded input"))
+    }
+
     @Test("a deliberately wrong derivative, defined with DifferentiableFunction in a fixture, is a FAIL with exit 1")
     func brokenRule() throws {
         let (status, out, _) = try runTool("GradCheckFixture", ["brokenSquare(x)", "--at", "x=[1,2,3]"])
