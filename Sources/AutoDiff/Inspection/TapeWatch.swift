@@ -95,7 +95,7 @@ extension Tape {
             return [a, b]
         case .elementwise(_, let a), .leakyRelu(let a, _), .reduction(_, let a), .shape(_, let a), .indexing(_, let a):
             return [a]
-        case .concatenate(let xs, _), .custom(_, let xs):
+        case .concatenate(let xs, _), .custom(_, let xs), .convolution(_, let xs):
             return xs
         }
     }
@@ -138,6 +138,14 @@ extension Tape {
         case .concatenate: return "concatenate"
         case .select: return "select"
         case .custom(let rule, _): return rule.name
+        case .convolution(let f, _):
+            switch f {
+            case .convolution: return "convolution"
+            case .unfold: return "unfold"
+            case .fold: return "fold"
+            case .maxPool: return "maxPool"
+            case .averagePool: return "averagePool"
+            }
         }
     }
 
