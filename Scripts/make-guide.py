@@ -340,6 +340,16 @@ The scalar lane is far ahead. On tensors, the digits epoch is level with JAX's c
 7–10× faster than PyTorch's; the wide step is level with PyTorch's without a BLAS and behind JAX's, whose
 matrix kernels are faster than ours (about 100 GFLOP/s on one thread in a quiet run, against their 105–150).
 What remains per operation is allocating every intermediate tensor and reference counting.
+
+**Sequences.** The `names` workload trains the playground's LSTM model (Embedding 27→16, LSTM 16→64, Dense
+64→27, Adam, batches of 32 equal-length names) and `Benchmarks/peers/names_torch.py` trains PyTorch's
+`nn.LSTM` twin from the same weights in the same batch order: after 6 epochs both reach a validation loss of
+1.9986 nats per character. The LSTM is one fused operation over the sequence (backpropagation through time in
+loops, the weight gradient one product over all steps), the cross-entropy terms another. Three alternating runs
+on 1 thread while the machine's load average was 10–15 (so wall times are inflated and noisy): per epoch ours
+took 202–212 ms of CPU time against PyTorch's 274–337 ms (0.63–0.77×), and 502–695 ms of wall time against
+784–1024 ms. The aim of half PyTorch's time is not reached yet: the rest is small matrix products (N = 32 rows
+go to the kernel's edge path), the gate functions (one `exp` each, not vectorized) and transposes.
 """, """
 let x = Variable(Tensor<Double>(1.0))
 var y = x
@@ -684,10 +694,98 @@ with recording off.
 **A faulty rule.** When a first-order check fails, each recorded operation's own rule is checked by finite
 differences at the values it saw, in tape order; `report.faultyRule` is the first that disagrees (operation,
 place, input, element, the rule's and the numerical derivative), and `print(report)` shows it. `gradcheck`
-prints it too and its `--json` carries it as `faultyRule`. Playground chapter 11 shows it on a broken rule.
+prints it too and its `--json` carries it as `faultyRule`. Playground chapter 13 shows it on a broken rule.
 
 **The trace.** `swift run playground tape --trace` prints chapter 1's tape as it is recorded and as `backward()`
 applies each rule: micrograd's lecture, in text.
+"""),
+("SequenceModels", "Sequence models", """
+Sequences are batches shaped `[N, T, …]`: N sequences of T steps, each step a vector of features (or, before an
+embedding, one index). `Embedding(vocabularySize:embeddingSize:)` turns whole-number class indices stored as
+`Float` (`[N, T]`) into vectors (`[N, T, E]`); `LSTM(inputSize:hiddenSize:)` and `GRU(inputSize:hiddenSize:)`
+read the steps in order from a zero state and return every hidden state (`[N, T, H]`); `Dense` acts on the last
+axis, so it maps each step to logits (`[N, T, classes]`); and `softmaxCrossEntropy(logits:labels:)` takes those
+logits with N·T labels in row-major order (step t of sequence n is label `n·T + t`), averaging over all N·T.
+Every layer has PyTorch's parameter names and layouts (`batch_first=True`), so weights move both ways
+through a safetensors file.
+""", """
+// Each name: the boundary 0, then its letters a = 1 … z = 26; the model predicts the next character at every step.
+let names = [[5, 13, 13, 1], [12, 9, 1, 13]]                     // "emma", "liam": equal lengths, one batch
+let inputs = Tensor<Float>(shape: [2, 5], scalars: names.flatMap { [0] + $0 }.map(Float.init))
+let labels = names.flatMap { $0 + [0] }                           // N·T = 10 next characters
+let model = withRandomSeed(0) {
+    Sequential {
+        Embedding(vocabularySize: 27, embeddingSize: 8)           // [2, 5] -> [2, 5, 8]
+        LSTM(inputSize: 8, hiddenSize: 32)                        // -> [2, 5, 32]
+        Dense(inputSize: 32, outputSize: 27)                      // -> [2, 5, 27]
+    }
+}
+#expect(model.namedParameters.map(\.name).contains("1.weight_ih_l0"))
+let optimizer = Adam(for: model, learningRate: 0.02)
+for _ in 0..<100 {
+    optimizer.zeroGrad()
+    softmaxCrossEntropy(logits: model(inputs), labels: labels).backward()
+    optimizer.step()
+}
+// Nearly learned by heart (ln 27 = 3.3 before), but for the first letter: e or l is a coin toss.
+#expect(softmaxCrossEntropy(logits: model(inputs), labels: labels).value.scalar < 0.2)
+
+// Causal self-attention: position t sees positions ≤ t only, so changing the last step leaves the others alone.
+let attention = withRandomSeed(1) { MultiHeadAttention(embeddingSize: 8, headCount: 2, causal: true) }
+var rng = SeededGenerator(seed: 2)
+let x = Tensor<Float>.randomNormal(shape: [1, 4, 8], using: &rng)
+var changed = x.scalars
+changed[31] += 1                                                  // the last step's last feature
+let (a, b) = (attention(x).value, attention(Tensor(shape: [1, 4, 8], scalars: changed)).value)
+#expect(a[0..<1, 0..<3] == b[0..<1, 0..<3] && a[0..<1, 3..<4] != b[0..<1, 3..<4])
+
+// Sampling: seeded, with a temperature; a fixed seed gives the same name every time.
+var sampler = SeededGenerator(seed: 7)
+let letters = model.sample(prompt: [0], maxNewCount: 10, stopIndex: 0, temperature: 0.5, using: &sampler)
+#expect(letters == [5, 13, 13, 1] || letters == [12, 9, 1, 13])  // it only knows these two names
+""", """
+## The gates
+
+An LSTM keeps a cell state c beside the hidden state h. From the step's input x and the previous h, four gates
+are computed at once as `[x h]·[W U]ᵀ + b` (rows of `weight_ih_l0` `[4H, I]` and `weight_hh_l0` `[4H, H]` in
+PyTorch's order i, f, g, o): i = σ(…) decides how much of the candidate g = tanh(…) enters the cell, f = σ(…)
+how much of the old cell stays, and o = σ(…) how much of tanh(c) shows as h:
+
+    c ← f ⊙ c + i ⊙ g        h ← o ⊙ tanh(c)
+
+A GRU has three gates (r, z, n; `[3H, …]`) and no separate cell: r = σ(…), z = σ(…),
+n = tanh(Wₙx + bₙ + r ⊙ (Uₙh + b'ₙ)) and h ← (1 − z) ⊙ n + z ⊙ h, with r multiplying the recurrent part
+after its bias, exactly as PyTorch does. Gradients flow back through every step (backpropagation through time)
+from the tape; the LSTM's elementwise cell is three fused operations whose rules are checked against the
+composed cell, and every layer's outputs and parameter gradients match PyTorch's (fixtures in the tests).
+
+## Masks and causality
+
+`scaledDotProductAttention(query:key:value:causal:)` computes softmax(Q·Kᵀ/√d)·V over `[N, heads, T, d]`
+(PyTorch's `F.scaled_dot_product_attention`). With `causal: true`, query t may use keys 0…t only: the scores
+above the diagonal are replaced with `select` by the lowest finite number, so their weights are exactly 0 and
+receive no gradient, and no infinity ever appears (anomaly detection stays quiet). A model that predicts the
+next element must be causal, or it would read the answer. `MultiHeadAttention` (`in_proj_weight` `[3E, E]`,
+`in_proj_bias`, `out_proj.weight`, `out_proj.bias`) splits E into heads of E / heads features, attends per head
+and joins them.
+
+## Feeding indices
+
+Indices go in as `Float` tensors holding whole numbers, so an `Embedding` can open a `Sequential`; anything else
+(a fraction, a negative number, an index ≥ the vocabulary) stops with a message naming the element and your
+line. Sequences in one batch share T: group sequences of equal length (as the playground's sequence chapter
+does), or pad them and weight the loss terms — `softmaxCrossEntropy(logits:labels:reduction: .none)` gives the
+N·T terms to multiply by a mask before averaging.
+
+## Sampling
+
+`sampleIndex(logits:temperature:using:)` draws one index from softmax(logits / temperature) with a
+`SeededGenerator` (temperature 0: the most likely index). `sampleSequence(prompt:maxNewCount:stopIndex:temperature:using:logits:)`
+extends a prompt one index at a time from any function of the sequence so far to logits — a count table, an MLP
+over a window, a recurrent model. For a model that is a `Layer` over `[1, T]` indices, `model.sample(…)` does the
+feeding: it takes the last position's logits (or the `[1, classes]` output of a fixed-window model, with
+`window:`), runs in evaluation mode and records nothing. `swift run -c release playground sequences` trains a
+bigram table, an MLP, an LSTM and a small transformer on 5,163 first names and prints names each one invents.
 """),
 ]
 

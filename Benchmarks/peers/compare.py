@@ -52,13 +52,14 @@ def main():
     swift = ["swift", "run", "-c", "release", "--package-path", BENCHMARKS, "autodiff-benchmarks"]
     run(swift + ["--export", data])
     report = os.path.join(data, "ours.json")
-    run(swift + ["scalar", "digits", "wide", "gemm", "--repeat", str(args.repeat), "--report", report],
+    run(swift + ["scalar", "digits", "wide", "gemm", "names", "--repeat", str(args.repeat), "--report", report],
         stdout=sys.stderr)
     ours = json.load(open(report))
 
     peers = {"micrograd": {1: peer(python, "scalar_micrograd.py", data, 1, max(3, args.repeat // 2))}}
     peers["PyTorch"] = {t: peer(python, "mlp_torch.py", data, t, args.repeat) for t in (1, 2)}
     peers["PyTorch"][1].update(peer(python, "scalar_torch.py", data, 1, 3))
+    peers["PyTorch"][1].update(peer(python, "names_torch.py", data, 1, 1))
     peers["JAX"] = {t: peer(python, "mlp_jax.py", data, t, args.repeat) for t in (1, 2)}
 
     # (label, our key, peer key, threads, unit, higher is better)
@@ -67,7 +68,10 @@ def main():
             ("digits epoch, 2 threads", "digits.epoch_ms.2", "digits.epoch_ms", 2, "ms", False),
             ("digits test accuracy", "digits.accuracy", "digits.accuracy", 1, "", True),
             ("wide step (784-512-512-10, batch 128)", "wide.step_ms.1", "wide.step_ms", 1, "ms", False),
-            ("wide step, 2 threads", "wide.step_ms.2", "wide.step_ms", 2, "ms", False)]
+            ("wide step, 2 threads", "wide.step_ms.2", "wide.step_ms", 2, "ms", False),
+            ("names epoch (Embedding → LSTM 64 → Dense, batch 32)", "names.epoch_ms.1", "names.epoch_ms", 1, "ms", False),
+            ("names epoch, CPU time", "names.epoch_cpu_ms.1", "names.epoch_cpu_ms", 1, "ms", False),
+            ("names validation loss (nats/char)", "names.validation_loss", "names.validation_loss", 1, "", True)]
     for n in (64, 128, 256, 512, 1024):
         rows.append(("gemm n=%d, GFLOP/s" % n, "gemm.%d.1" % n, "gemm.%d" % n, 1, "", True))
     rows.append(("gemm n=512, GFLOP/s, 2 threads", "gemm.512.2", "gemm.512", 2, "", True))
@@ -84,7 +88,7 @@ def main():
         values = [peers[name].get(threads, {}).get(peer_key) for name in names]
         cells = ["—" if v is None else fmt(v, unit) for v in values]
         known = [v for v in values if v is not None]
-        if not known or key == "digits.accuracy":
+        if not known or key in ("digits.accuracy", "names.validation_loss"):
             ratio = "—"
         else:
             best = max(known) if higher else min(known)

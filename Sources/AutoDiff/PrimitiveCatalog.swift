@@ -183,6 +183,13 @@ extension PrimitiveCheck {
     cases.append(PrimitiveCheck("avgPool2d", [[2, 2, 4, 4]]) { avgPool2d($0[0], kernelSize: 2) })
     cases.append(PrimitiveCheck("avgPool2d", [[1, 2, 5, 5]]) { avgPool2d($0[0], kernelSize: 3, stride: 2, padding: 1) })
     cases.append(PrimitiveCheck("avgPool2d", [[1, 1, 5, 6]]) { avgPool2d($0[0], kernelSize: 2, stride: 3) })
+    // Attention (composed: matmul, transposed, select, softmax); query, key and value stacked along axis 0.
+    cases.append(PrimitiveCheck("scaledDotProductAttention", [[3, 2, 3, 2]]) {
+        scaledDotProductAttention(query: $0[0][0], key: $0[0][1], value: $0[0][2])
+    })
+    cases.append(PrimitiveCheck("scaledDotProductAttention causal", [[3, 1, 2, 3, 2]]) {
+        scaledDotProductAttention(query: $0[0][0], key: $0[0][1], value: $0[0][2], causal: true)
+    })
     return cases
     }()
 }

@@ -7,12 +7,15 @@ final class Context {
     let seed: UInt64
     /// Whether chapters that can print the tape as it is recorded and differentiated do (`--trace`).
     let trace: Bool
+    /// Whether chapters that train for long train briefly instead (`--quick`, for tests).
+    let quick: Bool
     private(set) var written: [String] = []
 
-    init(outputDirectory: URL, seed: UInt64, trace: Bool = false) {
+    init(outputDirectory: URL, seed: UInt64, trace: Bool = false, quick: Bool = false) {
         self.outputDirectory = outputDirectory
         self.seed = seed
         self.trace = trace
+        self.quick = quick
     }
 
     func say(_ text: String = "") { print(text) }
@@ -55,7 +58,8 @@ let chapters: [Chapter] = [
     Chapter(number: 9, name: "overfitting", title: "Overfitting and its cures", run: overfittingChapter),
     Chapter(number: 10, name: "digits", title: "Handwritten digits", run: digitsChapter),
     Chapter(number: 11, name: "convolutions", title: "Convolutions", run: convolutionsChapter),
-    Chapter(number: 12, name: "trust", title: "Trust your gradients", run: trustChapter),
+    Chapter(number: 12, name: "sequences", title: "Sequences: a character model that invents names", run: sequencesChapter),
+    Chapter(number: 13, name: "trust", title: "Trust your gradients", run: trustChapter),
 ]
 
 func format(_ x: Double, _ digits: Int = 4) -> String { String(format: "%.\(digits)f", x) }

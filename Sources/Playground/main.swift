@@ -3,7 +3,7 @@ import Foundation
 import NN
 
 let usage = """
-usage: playground [CHAPTER…] [--out DIR] [--seed N] [--trace]
+usage: playground [CHAPTER…] [--out DIR] [--seed N] [--trace] [--quick]
        playground --list
 
 Runs the whole tour, or the chapters given by number or name. Pictures (SVG) go to --out
@@ -15,6 +15,8 @@ options:
   --seed N      the seed of every random draw (default 42)
   --trace       print the tape entry by entry as it is recorded, and rule by rule as
                 backward() applies it (chapter 1: playground tape --trace)
+  --quick       train briefly where a chapter trains for long (the sequence chapter: a
+                few hundred steps per model), e.g. in a debug build; its figures then differ
   --help        show this help
 """
 
@@ -28,6 +30,7 @@ var selected: [Chapter] = []
 var output = URL(fileURLWithPath: "playground-output")
 var seed: UInt64 = 42
 var trace = false
+var quick = false
 var i = 0
 while i < arguments.count {
     let a = arguments[i]
@@ -38,6 +41,8 @@ while i < arguments.count {
     case "--list":
         for c in chapters { print(String(format: "%3d  %-12@ %@", c.number, c.name as NSString, c.title as NSString)) }
         exit(0)
+    case "--quick":
+        quick = true
     case "--out":
         i += 1
         guard i < arguments.count, !arguments[i].hasPrefix("--") else { fail("--out needs a directory") }
@@ -63,7 +68,7 @@ do {
 } catch {
     fail("cannot create \(output.path): \(error.localizedDescription)")
 }
-let context = Context(outputDirectory: output, seed: seed, trace: trace)
+let context = Context(outputDirectory: output, seed: seed, trace: trace, quick: quick)
 for chapter in selected {
     print("\n━━━ Chapter \(chapter.number): \(chapter.title) ━━━\n")
     do {

@@ -43,7 +43,7 @@ final class ElementCounter: NSObject, XMLParserDelegate {
 
 @Suite("playground, end to end")
 struct PlaygroundTests {
-    static let chapters = Array(1...12)
+    static let chapters = Array(1...13)
 
     /// Checks every SVG picture in `directory`: well-formed, titled, and with the marks its kind of plot needs.
     static func checkPictures(in directory: URL, atLeast count: Int) throws {
@@ -68,7 +68,8 @@ struct PlaygroundTests {
     @Test("the whole tour but chapter 11 runs, reaches its headline numbers and writes well-formed SVG pictures")
     func wholeTour() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("playground-test-\(ProcessInfo.processInfo.processIdentifier)")
-        let (status, out, err) = try runPlayground(Self.chapters.filter { $0 != 11 }.map(String.init) + ["--out", directory.path])
+        // --quick: the sequence chapter trains briefly (in a debug build it would take minutes).
+        let (status, out, err) = try runPlayground(["--quick"] + Self.chapters.filter { $0 != 11 }.map(String.init) + ["--out", directory.path])
         #expect(status == 0, "stderr: \(err)")
         for chapter in Self.chapters where chapter != 11 { #expect(out.contains("━━━ Chapter \(chapter): "), "chapter \(chapter) missing") }
         #expect(out.contains("g = 24.7041   ∂g/∂a = 138.8338   ∂g/∂b = 645.5773"))
@@ -83,8 +84,22 @@ struct PlaygroundTests {
         #expect(digits >= 0.96)
         #expect(out.contains("loaded into a fresh model: identical predictions"))
         #expect(out.contains("Gradient check FAILED: 3 of 3 derivatives differ"))
+        // Sequences: a baseline and three learned models, each with its loss (below a uniform guess's ln 27 even
+        // after --quick's one epoch) and ten sampled names of letters.
+        let bigram = try #require(number(after: "bigram baseline: validation loss", in: out))
+        #expect(bigram > 2 && bigram < 2.6)
+        for model in ["MLP, window of 3", "LSTM", "transformer"] {
+            let loss = try #require(number(after: "  \(model): validation loss", in: out), "\(model)")
+            #expect(loss < Foundation.log(27.0), "\(model)")
+        }
+        let samples = out.split(separator: "\n").filter { $0.hasPrefix("  samples: ") }
+        #expect(samples.count == 4)
+        for line in samples {
+            let names = line.dropFirst("  samples: ".count).split(separator: " ", omittingEmptySubsequences: false)
+            #expect(names.count == 10 && names.allSatisfy { $0.allSatisfy { ("a"..."z").contains($0) } }, "\(line)")
+        }
 
-        try Self.checkPictures(in: directory, atLeast: 14)
+        try Self.checkPictures(in: directory, atLeast: 15)
 
         // The README's excerpt of the tour is real output: every line of it (but the elision) is printed.
         let readme = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -115,7 +130,8 @@ struct PlaygroundTests {
     @Test("chapters by number or name, --list, --help, and bad arguments with exit 2")
     func arguments() throws {
         let list = try runPlayground(["--list"])
-        #expect(list.status == 0 && list.out.contains("  6  xor") && list.out.contains(" 11  convolutions") && list.out.contains(" 12  trust"))
+        #expect(list.status == 0 && list.out.contains("  6  xor") && list.out.contains(" 11  convolutions")
+                && list.out.contains(" 12  sequences") && list.out.contains(" 13  trust"))
         let help = try runPlayground(["--help"])
         #expect(help.status == 0 && help.out.hasPrefix("usage: playground"))
         let one = try runPlayground(["1", "--out", FileManager.default.temporaryDirectory.appendingPathComponent("pg-one").path])

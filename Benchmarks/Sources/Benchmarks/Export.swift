@@ -53,6 +53,20 @@ func exportWorkloads(to directory: URL) throws {
     let wideModel = multilayerPerceptron([784, 512, 512, 10], seed: 7)
     for (name, p) in wideModel.namedParameters { wide.append((name, .f32(p.shape, p.value.scalars))) }
     try writeSafeTensors(wide, to: directory.appendingPathComponent("wide.safetensors"))
+
+    // names: the split (names as indices, padded with 0 to 11 letters, and their lengths), the initial weights
+    // and, per epoch, the names in batch order with each batch's size.
+    let (trainNames, validationNames) = loadNames()
+    func padded(_ names: [[Int]]) -> ExportTensor { .i64([names.count, 11], names.flatMap { $0 + Array(repeating: 0, count: 11 - $0.count) }) }
+    var names: [(String, ExportTensor)] = [
+        ("train", padded(trainNames)), ("train_lengths", .i64([trainNames.count], trainNames.map(\.count))),
+        ("validation", padded(validationNames)), ("validation_lengths", .i64([validationNames.count], validationNames.map(\.count))),
+    ]
+    for (name, p) in namesModel().namedParameters { names.append((name, .f32(p.shape, p.value.scalars))) }
+    let epochs = (0..<6).map { namesBatchOrder(trainNames, epoch: $0) }
+    names.append(("orders", .i64([epochs.count, trainNames.count], epochs.flatMap { $0.flatMap { $0 } })))
+    names.append(("batch_sizes", .i64([epochs.count, epochs[0].count], epochs.flatMap { $0.map(\.count) })))
+    try writeSafeTensors(names, to: directory.appendingPathComponent("names.safetensors"))
 }
 
 enum ExportTensor {

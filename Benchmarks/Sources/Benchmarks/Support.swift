@@ -1,6 +1,7 @@
 import Foundation
 
-let availableWorkloads = ["scalar", "chain", "digits", "digits-seeds", "wide", "gemm", "memory", "cnn", "cnn-seeds", "slow-paths", "distributed"]
+let availableWorkloads = ["scalar", "chain", "digits", "digits-seeds", "wide", "gemm", "memory", "cnn", "cnn-seeds", "names", "slow-paths",
+                          "distributed"]
 
 func printError(_ message: String) {
     FileHandle.standardError.write(Data(("autodiff-benchmarks: " + message + "\n").utf8))

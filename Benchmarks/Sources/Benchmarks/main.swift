@@ -39,7 +39,7 @@ while i < arguments.count {
     case "--help", "-h":
         print("""
         usage: autodiff-benchmarks [scalar] [chain] [digits] [digits-seeds] [wide] [gemm] [memory] [cnn] [cnn-seeds]
-                                   [slow-paths] [distributed] [--repeat N]
+                                   [names] [slow-paths] [distributed] [--repeat N]
                autodiff-benchmarks --export DIR   (data, initial weights and batch orders for Benchmarks/peers)
 
         --report FILE  also write the figures as JSON (for Benchmarks/peers/compare.py)
@@ -61,6 +61,8 @@ while i < arguments.count {
                  batch 32, 30 epochs, 1 thread: ms per epoch, test accuracy, peak memory (flat).
         cnn-seeds  the same CNN from 8 seeds, without and with a BatchNorm after the first convolution: test accuracy
                  mean, min, max (the playground's chapter "Convolutions").
+        names    an Embedding → LSTM(16, 64) → Dense character model of first names, Adam, batches of 32 names
+                 of one length, 6 epochs: ms per epoch and validation loss (nats/char), 1 thread.
         """)
         exit(0)
     case let name where availableWorkloads.contains(name):
@@ -85,6 +87,7 @@ for workload in workloads {
     case "distributed": runDistributedBenchmark(repeats: repeats)
     case "cnn": runCNNBenchmark()
     case "cnn-seeds": runCNNSeedsBenchmark()
+    case "names": runNamesBenchmark()
     default: break
     }
 }

@@ -140,11 +140,11 @@ extension Tape {
         case .custom(let rule, _): return rule.name
         case .convolution(let f, _):
             switch f {
-            case .convolution: return "convolution"
+            case .convolution: return "conv2d"
             case .unfold: return "unfold"
             case .fold: return "fold"
-            case .maxPool: return "maxPool"
-            case .averagePool: return "averagePool"
+            case .maxPool: return "maxPool2d"
+            case .averagePool: return "avgPool2d"
             }
         }
     }

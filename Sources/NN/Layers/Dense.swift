@@ -52,7 +52,7 @@ public struct Dense: CallerLocatingLayer {
     public var outputSize: Int { weight.shape[0] }
 
     /// activation(input·Wᵀ + b) over the last axis: `linear` for a batch `[n, inputSize]` or one sample
-    /// `[inputSize]` (no copy of Wᵀ), a batched product for higher ranks (`[N, T, inputSize]` → `[N, T, outputSize]`).
+    /// `[inputSize]` (no copy of Wᵀ); higher ranks are flattened to rows and back (`[N, T, inputSize]` → `[N, T, outputSize]`).
     ///
     /// An input whose last axis is not `inputSize` stops with a message naming the layer, its place in the
     /// model and the caller's line.
@@ -67,7 +67,8 @@ public struct Dense: CallerLocatingLayer {
         // Anomaly reports and graphs name the caller's line for everything recorded here.
         return withCallerPlace(file: file, line: line) {
             if input.rank <= 2 { return activation(linear(input, weight: weight, bias: bias)) }
-            return activation(matmul(input, weight.transposed()) + bias)
+            let rows = linear(input.reshaped(to: [-1, inputSize]), weight: weight, bias: bias)
+            return activation(rows.reshaped(to: Array(input.shape.dropLast()) + [outputSize]))
         }
     }
 

@@ -1,32 +1,6 @@
-# Chapter 12: Trust your gradients
-
-checkGradients compares the tape with central differences (f(x + ε) − f(x − ε)) / 2ε in Double, for
-every input element. A function of your own, f(a, b) = Σ a·sin(b) + log(1 + a²):
-
-
-An operation of your own with a mistake in its derivative rule: square(x) = x² written with the
-pullback g·x instead of g·2x. The check names each element that disagrees:
-
-
-Inside a larger function every derivative downstream of the mistake is wrong too, so the mismatches alone
-do not say where it is. When a check fails, checkGradients then checks each recorded operation's own rule
-by finite differences at the values it saw, in tape order, and reports the first that disagrees, with
-the line that called it and the element:
-
-
-The same from the command line, for the library's operations or an expression:
-swift run gradcheck
-swift run gradcheck 'tanh(x) * y + exp(x / y)' --at x=0.5 y=2
-(with --json, a failing check carries the located operation as "faultyRule").
-
-## The code
-
-The chapter exactly as the playground runs it (`context.say` prints; `context.save` writes a picture):
-
-```swift
 import NN
 
-/// Chapter 12: trust your gradients: check a custom function, and catch a wrong derivative.
+/// Chapter 13: trust your gradients: check a custom function, and catch a wrong derivative.
 func trustChapter(_ context: Context) throws {
     context.say("""
     checkGradients compares the tape with central differences (f(x + ε) − f(x − ε)) / 2ε in Double, for
@@ -69,6 +43,3 @@ func trustChapter(_ context: Context) throws {
     (with --json, a failing check carries the located operation as "faultyRule").
     """)
 }
-```
-
-Run it: `swift run -c release playground trust`
