@@ -405,6 +405,19 @@ struct TapeGraphTests {
         #expect(big.svg.contains("</svg>"))
     }
 
+    @Test("graph() of a released graph stops with a message that says to retain it")
+    func released() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let x = Variable(Tensor<Double>([1, 2]))
+            let y = (x * x).sum()
+            y.backward()
+            _ = y.graph()
+        }
+        let text = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(text.contains("graph(): the graph was already differentiated and released by backward()"))
+        #expect(text.contains("retainGraph: true") && text.contains("InspectionTests.swift:"))
+    }
+
     @Test("a model's graph collapses to one node per group")
     func collapsing() {
         let w1 = Variable(Tensor<Double>([[1, 2], [3, 4]])), b1 = Variable(Tensor<Double>([0.5, -0.5]))
