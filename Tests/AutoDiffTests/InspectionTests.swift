@@ -284,6 +284,20 @@ struct GradientHookTests {
         #expect(a.grad == Tensor(1.0))
     }
 
+    @Test("hooks apply in a recorded backward pass (createGraph) too")
+    func createGraphHooks() {
+        let w = Variable(Tensor<Double>(2.0))
+        let y = w * w * w
+        let cube = w * w
+        cube.registerHook { $0 * 2 }   // on a node of the graph: d(y)/d(cube) = w, doubled
+        let handle = w.registerHook { $0 + 1 }
+        let g = gradients(of: y * 1 + cube, withRespectTo: [w], createGraph: true)[0]
+        // dy/dw = 3w² = 12 (y does not go through `cube`); d(cube)/dw·2 = 2w·2 = 8; then the leaf hook adds 1.
+        #expect(g.value == Tensor(21.0))
+        handle.remove()
+        _ = y
+    }
+
     @Test("gradient clipping per parameter with a hook")
     func clipping() {
         let w = Variable(Tensor<Double>([1, -1]))
