@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .library(name: "AutoDiff", targets: ["AutoDiff"]),
         .library(name: "NN", targets: ["NN"]),
+        .library(name: "DistributedTraining", targets: ["DistributedTraining"]),
         .executable(name: "gradcheck", targets: ["GradCheck"]),
         .executable(name: "playground", targets: ["Playground"]),
     ],
@@ -19,12 +20,16 @@ let package = Package(
         .target(name: "AutoDiff", dependencies: ["CKernels"]),
         .target(name: "NN", dependencies: ["AutoDiff", "CKernels"]),
         .target(name: "GradCheckCore", dependencies: ["AutoDiff"]),
+        // Data parallelism over Open MPI, loaded at run time (no build dependency on MPI).
+        .target(name: "DistributedTraining", dependencies: ["NN", "AutoDiff"]),
+        // Checks run under `mpirun -np 2` by .ci/run (collectives, broadcast, fit equivalence, failures).
+        .executableTarget(name: "MPIChecks", dependencies: ["DistributedTraining", "NN"], path: "Tests/MPIChecks"),
         .executableTarget(name: "GradCheck", dependencies: ["GradCheckCore"]),
         .executableTarget(name: "Playground", dependencies: ["NN"]),
         .executableTarget(name: "GradCheckFixture", dependencies: ["AutoDiff", "GradCheckCore"],
                           path: "Tests/Fixtures/GradCheckFixture"),
-        .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff"]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "AutoDiff"], exclude: ["Fixtures"]),   // read by path
+        .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff"], exclude: ["Fixtures"]),   // read by path
+        .testTarget(name: "NNTests", dependencies: ["NN", "AutoDiff", "DistributedTraining"], exclude: ["Fixtures"]),   // read by path
         .testTarget(name: "GradCheckTests", dependencies: ["GradCheck", "GradCheckFixture"]),
         .testTarget(name: "PlaygroundTests", dependencies: ["Playground"]),
     ]

@@ -12,7 +12,8 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "autodiff-benchmarks",
-            dependencies: [.product(name: "AutoDiff", package: root), .product(name: "NN", package: root)],
+            dependencies: [.product(name: "AutoDiff", package: root), .product(name: "NN", package: root),
+                           .product(name: "DistributedTraining", package: root)],
             path: "Sources/Benchmarks"
         ),
     ]

@@ -87,6 +87,20 @@ let h = gradients(of: g, withRespectTo: [w])[0]                               //
 
 Mistakes stop the program with a message naming the operation, the shapes and the fix, e.g. a second
 `backward()` through a released graph asks for `retainGraph: true`.
+
+## Gradients of intermediate values
+
+`backward()` keeps the gradients of leaves only. Reading `.grad` of a computed value gives nil and prints, once
+per process, a warning on standard error that names `retainGrad()` (as PyTorch does):
+
+```text
+AutoDiff warning: .grad of a computed value (not a leaf) was read; it is nil because backward() keeps the
+gradients of leaves only. Call retainGrad() on the value before backward() to keep its gradient (PyTorch's
+retain_grad()). This warning is printed once.
+```
+
+Call `h.retainGrad()` before `backward()` to keep `h`'s gradient, or register a hook on it (see
+[Debugging gradients](DebuggingGradients.md)).
 """),
 ("CustomOperations", "Writing a custom operation", """
 `DifferentiableFunction` records an operation you define: a forward computation on tensors and a pullback that
@@ -173,7 +187,9 @@ let second = checkSecondOrderGradients(of: { xs in (xs[0] * xs[0] * xs[1]).sum()
 """, """
 From the command line: `swift run gradcheck`, `swift run gradcheck 'logSumExp(v, axes: 0)' --at v=[1,2,3] --order 2`,
 `--json` for a machine-readable report, `--help` for everything else. Exit status 0 means every check passed,
-1 that one failed, 2 a usage or parse error.
+1 that one failed, 2 a usage or parse error. When a check of a composite fails, the report also names the
+operation whose own rule is wrong (`report.faultyRule`; `faultyRule` in `--json`): see
+[Debugging gradients](DebuggingGradients.md).
 """),
 ("Errors", "Mistakes and what they produce", """
 Two kinds of mistakes, two kinds of answers. **A mistake in the program** (shapes that do not fit, a layer given
@@ -345,6 +361,342 @@ Parallelism.threadCount = 1                         // like torch.set_num_thread
 Parallelism.threadCount = saved
 """, """
 """),
+("TrainingOnSeveralMachines", "Training on several machines", """
+`DistributedTraining` (a product of this package: `import DistributedTraining`) trains one model on several
+processes at once, on one machine or many, by data parallelism over **Open MPI**, the engine clusters already run
+(PyTorch's DDP, Horovod and mpi4jax sit on MPI too). Open MPI's `libmpi` is loaded at run time with `dlopen`,
+like the system BLAS: nothing is linked, the package builds and its tests run without MPI, and a program started
+without `mpirun` is a group of one process whose collectives change nothing. Install Open MPI on every machine
+(Debian/Ubuntu: `apt-get install openmpi-bin libopenmpi-dev`; macOS: `brew install open-mpi`);
+`AUTODIFF_MPI_LIBRARY=/path/to/libmpi.so` picks a library by path.
+
+Build the program once, put it at the same path on every machine (a shared file system, or a copy), list the
+machines and how many processes each runs in a hostfile, and start it with `mpirun` (passwordless `ssh` between
+the machines):
+
+```text
+# hosts: one line per machine
+node1 slots=2
+node2 slots=2
+```
+
+```text
+swift build -c release
+mpirun --hostfile hosts -np 4 .build/release/train      # 4 processes, 2 per machine
+mpirun -np 2 .build/release/train                       # 2 processes on this machine
+```
+
+Add `--allow-run-as-root` when running as root, `--oversubscribe` to start more processes than cores, and
+`-x NAME` to pass an environment variable to the other machines. Each process uses the processors of its machine
+divided by the processes started there (`Parallelism.threadCount`, set by `ProcessGroup.current()`), and a process
+waiting for the others in a collective gives its core away instead of spinning (Open MPI's `mpi_yield_when_idle`;
+`-x OMPI_MCA_mpi_yield_when_idle=0` makes it spin, for a little less latency on machines that run nothing else).
+
+The program below runs unchanged with one process (as in this guide's test) and under `mpirun`:
+""", """
+let group = try ProcessGroup.current()              // the MPI world under mpirun, else one process
+var rng = SeededGenerator(seed: 1)
+let x = Tensor<Float>.randomNormal(shape: [256, 4], using: &rng)
+let labels = x[0..<256, 0..<3].argmax(alongAxis: -1)   // the largest of the first three features
+let model = withRandomSeed(0) {
+    Sequential([Dense(inputSize: 4, outputSize: 16, activation: { relu($0) }), Dense(inputSize: 16, outputSize: 3)])
+}
+// batchSize is per process: the global batch is 16 × group.size, so the learning rate grows with it.
+let optimizer = SGD(parameters: model.parameters, learningRate: 0.05 * Float(group.size), momentum: 0.9)
+let history = try model.fit(x, labels, loss: .softmaxCrossEntropy, optimizer: optimizer, epochs: 20,
+                            batchSize: 16, verbosity: .silent, generator: SeededGenerator(seed: 2),
+                            processGroup: group)
+#expect(history.loss.last! < history.loss.first! / 2)  // the same History on every process
+
+// Checkpoint on rank 0 only; the others wait until the file is written.
+let checkpoint = FileManager.default.temporaryDirectory
+    .appendingPathComponent("several-machines-\\(ProcessInfo.processInfo.processIdentifier).safetensors")
+if group.rank == 0 { try model.saveParameters(to: checkpoint) }
+try group.barrier()
+
+// A loop of your own: each process takes its share of the batch, and the gradients are averaged
+// (one allreduce of all of them) between backward() and step().
+let mine = Array(stride(from: group.rank, to: 256, by: group.size))
+optimizer.zeroGrad()
+softmaxCrossEntropy(logits: model(Variable(x.gathering(atIndices: mine), requiresGrad: false)),
+                    labels: mine.map { labels[$0] }).backward()
+try group.averageGradients(of: model)
+optimizer.step()
+
+var sum = Tensor<Double>([Double(group.rank), 1])
+try group.allReduce(&sum)                           // [0 + 1 + … + (size − 1), size] on every process
+#expect(sum.scalars[1] == Double(group.size))
+if group.rank == 0 { try? FileManager.default.removeItem(at: checkpoint) }
+""", """
+## What `fit(…, processGroup:)` does
+
+- The parameters start as rank 0's (one broadcast), and so does the shuffling generator: every process may build
+  its model from any seed.
+- `batchSize` is **per process**. The global batches are those a one-process `fit` with batch size
+  `batchSize × size` takes, in its order; each is split in rank order into contiguous parts.
+- Before every step the gradients are averaged over the processes in **one** allreduce of all of them (with the
+  loss and accuracy counts), each process's mean gradient weighted by its number of samples, so a short last
+  batch matches too. Every process then takes the same optimizer step.
+- `History` is the same on every process; progress is printed by rank 0 only; validation data is evaluated on
+  every process; callbacks run on every process (they see the same numbers, so `EarlyStopping` stops all of them
+  at the same epoch).
+
+So 2 processes with `batchSize: 16` end with the parameters of 1 process with `batchSize: 32` (checked in CI on the
+digits: 2 × 10⁻⁷ of the largest parameter after two epochs), and every process holds the same bits.
+
+## Batch size and learning rate
+
+To reproduce a one-process run on p processes, divide its batch size by p: the same global batch, the same steps.
+To go faster, keep the batch per process and let the global batch grow p-fold; there are then p times fewer steps
+per epoch, so raise the learning rate: linearly with p for SGD (Goyal et al., 2017), with a few warm-up epochs
+(`LearningRateScheduler`) when p is large; for Adam, by about √p. Very large global batches generalize worse.
+
+## Checkpoints
+
+Every process holds the same parameters, so save them on rank 0 only (`if group.rank == 0 { … }`) and let the
+others wait with `barrier()` when they are going to read the file. To resume, every process may load the file, or
+only rank 0: `fit` starts from rank 0's parameters anyway. Optimizer state (Adam's moments) is the same on every
+process too.
+
+## What is and is not deterministic
+
+- The same program with the same seeds and the same number of processes gives the same bits on every run, and all
+  processes the same bits (Open MPI reduces in an order fixed by the number of processes and the message size;
+  both processes' results were compared bit for bit in CI).
+- Another number of processes gives the same result to Float rounding only: each process sums its share of the
+  batch, then the shares are added, in another order than one process does.
+- Dropout masks come from each process's own generator: reproducible for a given number of processes, but not
+  the masks a one-process run draws.
+- Threads do not change results (the built-in kernels give the same bits for any thread count); a system BLAS
+  may.
+- Timings, and the order in which processes print, vary.
+
+## Failures end the job
+
+Every collective first exchanges a small header (which call, how many elements) between the processes. Different
+sizes or different calls on different processes throw a `ProcessGroupError` on every process, naming the call and
+what each rank called; a process that reaches the end of its program while others wait in a collective makes them
+throw within seconds. A process that crashes or is killed makes `mpirun` end the job. MPI's error handler is set
+to return codes, which become `ProcessGroupError.mpiFailure` with MPI's message. Under `mpirun` without a loadable
+`libmpi`, `ProcessGroup.current()` throws an error listing the library names tried and how to install Open MPI.
+
+## Cost on a cluster
+
+Each step sends the gradients once through an allreduce. A ring allreduce over p processes moves
+2(p−1)/p × B bytes per process for B bytes of gradients, plus 2(p−1) message latencies α, so
+
+  step time ≈ compute(batch per process) + 2(p−1)/p × B ÷ link bandwidth + 2(p−1)·α
+
+(`fit` does not overlap the allreduce with the backward pass, as PyTorch's DDP does by buckets). For the wide MLP
+784-512-512-10, B = 669,706 Float gradients = 2.68 MB, and one step of batch 128 computes in 8–11 ms on one
+thread of this machine when it is quiet (the performance notes; 9.5–33 ms in this session's runs). On paper,
+with α neglected and 10 ms of compute:
+
+| link | p = 2 | p = 8 | p = 32 |
+|---|---|---|---|
+| 10 Gb/s Ethernet (1.25 GB/s): allreduce | 2.1 ms | 3.8 ms | 4.2 ms |
+| efficiency, batch 128 per process (compute 10 ms) | 82 % | 73 % | 71 % |
+| efficiency, batch 32 per process (compute 2.5 ms) | 54 % | 40 % | 38 % |
+| 100 Gb/s InfiniBand (12.5 GB/s): allreduce | 0.21 ms | 0.38 ms | 0.42 ms |
+| efficiency, batch 128 per process | 98 % | 96 % | 96 % |
+| efficiency, batch 32 per process | 92 % | 87 % | 86 % |
+
+Latency matters for small models and many processes: with α ≈ 30 µs on Ethernet, 32 processes add 2 ms per step.
+The digits MLP (17,226 parameters, 69 KB) computes a step of batch 32 in about 0.1 ms, so it cannot gain from
+more processes: its step is all latency.
+
+Measured on this 2-core machine with `swift run -c release --package-path Benchmarks autodiff-benchmarks
+distributed` (one process, then the same program started under `mpirun -np 2`: shared memory between the
+processes, one thread each) and `Benchmarks/peers/allreduce_mpi4py.py` (NumPy through mpi4py on the same Open MPI
+4.1.4). Other programs were compiling on the same two cores during the whole session (load average 4–10), and
+processes that must meet at every step suffer from that far more than one process does: the one waiting can only
+go on when the scheduler runs the other. Ranges over 10–17 runs:
+
+| | 1 process, 1 thread | 1 process, 2 threads | 2 processes |
+|---|---|---|---|
+| digits epoch, global batch 32 | 4.0–12.8 ms | 4.1–12.2 ms | 4.4–4.5 ms at the quietest (load 3.7); 48–124 ms under load (28–420 ms before waiting processes yielded their core) |
+| wide step, global batch 128 | 9.5–33 ms | 6.8–20 ms | 5.0–6.3 ms at the quietest; 25–34 ms under load |
+
+| allreduce, 2 processes: median (range) | ours | mpi4py |
+|---|---|---|
+| the wide MLP's gradients, 2.55 MiB | 1.5 ms (0.36–21) | 0.99 ms (0.25–10.5) |
+| 1 MiB | 0.43 ms (0.11–2.5) | 0.33 ms (0.11–3.6) |
+| 64 MiB | 224 ms (92–279) | 182 ms (81–264) |
+| the header exchanged before each collective (a barrier) | 1–5 µs | — |
+
+So on this machine: the digits MLP cannot gain from a second process (0.1 ms of compute per step against two
+meetings per step); the wide step gains 1.5–1.9× (efficiency 75–95 %) when the cores are free, and loses when
+they are not. Large messages run at memory speed for both libraries, which the compilers shared. The formula with
+the measured inputs: at the quietest, the 2.68 MB allreduce took 0.36 ms over shared memory (2(p−1)/p × B ÷ time
+= 7.4 GB/s), 4 % of a 9.5 ms step; two processes then need half the compute (4.8 ms) plus that, 5.1 ms, against
+the 5.0–6.3 ms measured. Our allreduce is 1.4–1.5× mpi4py's time on the wide gradients (best and median): the
+header exchange is one more meeting of the processes, which costs 1–5 µs on free cores and more under load.
+"""),
+("ConvolutionalNetworks", "Convolutional networks", """
+Images are `[N, C, H, W]` (batch, channels, height, width) and sequences `[N, C, L]`, as in PyTorch.
+`conv2d(x, filter: w, bias: b, stride:, padding:, dilation:, groups:)` slides each filter `w[o]`
+(`[O, C/groups, kH, kW]`) over the zero-padded input and gives one map per filter, `[N, O, outH, outW]`, with
+
+    out = ⌊(H + 2·padding − dilation·(kH − 1) − 1) / stride⌋ + 1        (and likewise for W)
+
+so a 3×3 filter with padding 1 and stride 1 keeps the size, and stride 2 halves it. `dilation` spaces the
+filter's taps apart (a 3×3 filter with dilation 2 covers 5×5). `groups` splits the C input channels into that
+many groups of C/groups, each convolved with its own O/groups filters: the filter's axis 1 is C/groups, and
+`groups == C` is a *depthwise* convolution (one filter per channel). `conv1d` is the same on sequences;
+`maxPool2d` and `avgPool2d` take the maximum or mean of each `kernelSize × kernelSize` window (the stride
+defaults to the kernel size; `avgPool2d` counts padding zeros in the mean, PyTorch's default).
+
+The layers `Conv2D`, `Conv1D`, `MaxPool2D`, `AvgPool2D`, `Flatten` and `BatchNorm` name and lay out their
+parameters like PyTorch's (`"weight"` `[O, C/groups, k, k]`, `"bias"` `[O]`; a layer with `activation:` counts
+as two modules). `BatchNorm` normalizes each channel (axis 1 of `[N, C]` or `[N, C, H, W]`): in training mode
+with the batch's mean and variance, moving its running statistics 10% towards them (momentum 0.1, with the
+unbiased variance for `running_var`, and counting `num_batches_tracked`); in evaluation mode with the running
+statistics, so that a sample's output no longer depends on the rest of its batch. `model.eval()` and
+`predict` switch it, as they switch off dropout; the running statistics are saved in parameter files as
+buffers (`running_mean`, `running_var` F32, `num_batches_tracked` I64), which PyTorch's
+`load_state_dict(strict=True)` accepts.
+""", """
+let x = Tensor<Float>.ones(shape: [2, 3, 8, 8])                  // 2 images, 3 channels, 8×8
+let w = Tensor<Float>.ones(shape: [4, 3, 3, 3])                  // 4 filters over the 3 channels
+#expect(conv2d(x, filter: w, padding: 1).shape == [2, 4, 8, 8])
+#expect(conv2d(x, filter: w, stride: 2).shape == [2, 4, 3, 3])   // ⌊(8 − 2 − 1) / 2⌋ + 1 = 3
+#expect(conv2d(x, filter: w, padding: 2, dilation: 2).shape == [2, 4, 8, 8])
+let depthwise = Tensor<Float>.ones(shape: [3, 1, 3, 3])          // groups == channels: one filter per channel
+#expect(conv2d(x, filter: depthwise, padding: 1, groups: 3).shape == [2, 3, 8, 8])
+#expect(maxPool2d(x, kernelSize: 2).shape == [2, 3, 4, 4])
+#expect(conv1d(Tensor<Float>.ones(shape: [2, 3, 10]), filter: .ones(shape: [5, 3, 3])).shape == [2, 5, 8])
+
+let model = Sequential {
+    Conv2D(inputChannels: 1, outputChannels: 8, kernelSize: 3, padding: 1, activation: relu)
+    BatchNorm(featureCount: 8)
+    MaxPool2D(kernelSize: 2)
+    Flatten()
+    Dense(inputSize: 8 * 4 * 4, outputSize: 10)
+}
+#expect(model.namedParameters.map(\.name) == ["0.weight", "0.bias", "2.weight", "2.bias", "5.weight", "5.bias"])
+#expect(model.namedBuffers.map(\.name) == ["2.running_mean", "2.running_var", "2.num_batches_tracked"])
+let images = Tensor<Float>.randomUniform(shape: [16, 1, 8, 8])
+let norm = model.layers[1] as! BatchNorm
+_ = model(images)                          // training mode: batch statistics; the running ones move towards them
+#expect(norm.batchesTracked.value.scalar == 1)
+model.eval()                               // evaluation: the running statistics, left unchanged
+let alone = model.predict(images[0..<4]), inBatch = model.predict(images)[0..<4]
+#expect(zip(alone.scalars, inBatch.scalars).allSatisfy { abs($0 - $1) < 1e-5 })
+#expect(norm.batchesTracked.value.scalar == 1)
+""", """
+Each convolution is one matrix product per group for the whole batch on the unfolded input (im2col), and its
+derivative rules are matrix products too: the input's gradient is the transposed convolution fold(Wᵀ·g), the
+filter's g·unfold(x)ᵀ, the bias's the sum of g over the batch and the positions. They are written with
+differentiable operations, so second derivatives work, and `gradcheck` checks them
+(`swift run gradcheck --op conv2d,maxPool2d --order 2`, or an expression such as
+`'sum(conv2d(x, filter: w, stride: 2, padding: 1) ^ 2)' --shape x=1x2x5x5 w=3x2x3x3`). The playground's
+chapter 11 trains a CNN on the digits.
+"""),
+("DebuggingGradients", "Debugging gradients", """
+When training goes wrong the tape can show what it did. `withAnomalyDetection` finds the first operation that
+made a NaN or an infinity out of finite numbers, forward or in its derivative rule, and names the line of your
+code that recorded it (PyTorch's `detect_anomaly`). `graph()` draws the recorded graph with every value and
+gradient (micrograd's `draw_dot`). Hooks see and change gradients as `backward()` computes them (PyTorch's
+`register_hook`). When `checkGradients` fails on a function of yours, it also finds the operation whose own
+rule is wrong. And `withTapeTrace` prints the tape entry by entry, as recorded and as differentiated.
+""", """
+// The first NaN or infinity, named with the line that recorded it.
+let x = Variable(Tensor<Double>([1, 2, 3]))
+let anomaly = #expect(throws: AnomalyError.self) {
+    try withAnomalyDetection {
+        let loss = log(x - 1).sum()             // log(0) = -inf
+        loss.backward()
+    }
+}
+#expect(anomaly?.operation == "log" && anomaly?.phase == .forward && anomaly?.file.hasSuffix(".swift") == true)
+
+// Hooks: clip a parameter's gradient norm to 1, and log the norms.
+let w = Variable(Tensor<Double>([3, -4]))
+var norms: [Double] = []
+let clipping = w.registerHook { g in
+    let norm = (g * g).sum().scalar.squareRoot()
+    norms.append(norm)
+    return norm > 1 ? g / norm : g
+}
+(w * w).sum().backward()                        // dL/dw = 2w = [6, -8], norm 10
+#expect(norms == [10] && w.grad == Tensor([0.6, -0.8]))
+clipping.remove()
+
+// The graph, with values and (after backward(retainGraph: true)) gradients.
+let a = Variable(2.0), b = Variable(-3.0)
+let y = a * b + a
+y.backward(retainGraph: true)
+let graph = y.graph()
+#expect(graph.nodes.map(\\.operation) == ["leaf", "leaf", "*", "+"])
+#expect(graph.nodes.map(\\.gradient) == ["-2", "2", "1", "1"])
+#expect(graph.dot.hasPrefix("digraph") && graph.mermaid.hasPrefix("flowchart") && graph.svg.hasPrefix("<svg"))
+
+// A model's graph, one node per layer.
+let model = Sequential {
+    Dense(inputSize: 2, outputSize: 3, activation: relu)
+    Dense(inputSize: 3, outputSize: 1)
+}
+let output = model(Tensor<Float>([[1, 2]])).sum()
+let layers = output.graph(collapsingGroups: true).nodes.filter { $0.kind == .group }
+#expect(layers.map(\\.operation) == ["0: Dense", "1: Dense"])
+
+// A wrong rule inside a composite is located.
+let broken = DifferentiableFunction<Double>(name: "brokenSquare", forward: { $0[0] * $0[0] },
+                                            pullback: { g, xs, _ in [g * xs[0]] })   // should be g·2x
+let report = checkGradients(of: { xs in (exp(broken(tanh(xs[0]))) * xs[0]).sum() }, at: [Tensor([0.5, -1])])
+#expect(!report.passed && report.faultyRule?.operation == "brokenSquare")
+
+// The tape, entry by entry.
+var lines: [String] = []
+withTapeTrace(to: { lines.append($0) }) {
+    let p = Variable(2.0)
+    (p * p).backward()
+}
+// #0 leaf = 2, #1 = #0 * #0 = 4, #1 *: gradient 1, → #0 (leaf) += 2 (twice), #0 leaf: gradient 4
+// (node numbers are positions on the thread's tape: here after the graph of y above, which is still alive)
+#expect(lines.count == 6 && lines[1].hasSuffix(" * #\(lines[0].dropFirst().prefix { $0 != " " }) = 4"))
+#expect(lines[2].hasSuffix("*: gradient 1") && lines[5].hasSuffix("leaf: gradient 4"))
+""", """
+**Anomaly detection.** Printing an `AnomalyError` gives one message: the operation, the phase, the input
+shapes, whether the inputs were finite, the place and what to do, e.g.
+
+```text
+log (forward): log produced an infinity (-inf) from finite inputs of shape [3], at App/Train.swift:42.
+Fix: log needs x > 0: clamp its input (max(x, 1e-12)) or use a stable form (logSoftmax, softplus, log1p); ...
+```
+
+The origin is reported, not the propagation: a NaN made by `log` and carried through ten more operations names
+`log`. Backward, a rule is reported when it turns a finite gradient into a NaN or an infinity (`sqrt` at 0,
+`pow(x, 0.5)` at 0, a custom rule returning NaN). Functions, methods and layers (`log(x)`, `relu(x)`,
+`x.sum()`, `matmul`, a `DifferentiableFunction`, `model(x)`) are named with the exact line. Operators
+(`+ - * /`) get no call site from Swift, and neither does an activation passed as a value (`activation: relu`):
+for them `placeIsExact` is false, `file` and `line` are those of the nearest operation recorded with a place
+(usually the enclosing call on the same line), and `note` says so. Code of your own built from other operations
+(a layer, a loss) can attribute everything it records to its caller with `withCallerPlace(file:line:) { … }`.
+
+Inside the block every recorded value and every rule's result is scanned, and the place of each operation is
+kept: it runs several times slower. Outside, recording tests one thread-local flag and nothing else (the scalar
+benchmark is unchanged). Detection is per thread, like the tape, and scopes nest.
+
+**Graphs.** Each node shows its operation, shape, value (tensors of up to 6 elements, with at least 4 decimals
+where not an integer) and gradient once a backward pass from the drawn value has run with `retainGraph: true`
+(leaves show their accumulated `grad`). `graph.svg` is laid out by the library in columns by tape order, with
+nodes ordered to keep edges from crossing; it stays readable to a few hundred nodes. A `Sequential` records each
+layer as a group, and `graph(collapsingGroups: true)` draws one node per layer; group your own blocks with
+`x.grouped("name") { … }`. `graph.dot` renders with Graphviz (`dot -Tpng`), `graph.mermaid` in Markdown pages.
+
+**Hooks.** A hook on a leaf gets each backward pass's gradient before it is added into `grad`; on a computed
+value, its gradient once every use has contributed; what it returns is used instead, upstream too. Hooks run
+with recording off.
+
+**A faulty rule.** When a first-order check fails, each recorded operation's own rule is checked by finite
+differences at the values it saw, in tape order; `report.faultyRule` is the first that disagrees (operation,
+place, input, element, the rule's and the numerical derivative), and `print(report)` shows it. `gradcheck`
+prints it too and its `--json` carries it as `faultyRule`. Playground chapter 13 shows it on a broken rule.
+
+**The trace.** `swift run playground tape --trace` prints chapter 1's tape as it is recorded and as `backward()`
+applies each rule: micrograd's lecture, in text.
+"""),
 ("SequenceModels", "Sequence models", """
 Sequences are batches shaped `[N, T, …]`: N sequences of T steps, each step a vector of features (or, before an
 embedding, one index). `Embedding(vocabularySize:embeddingSize:)` turns whole-number class indices stored as
@@ -439,6 +791,7 @@ tests = ['''// Generated by Scripts/make-guide.py with the Guide pages: every co
 import Foundation
 import Testing
 import NN
+import DistributedTraining
 
 @Suite("Docs/Guide code blocks")
 struct DocsGuideTests {''']

@@ -54,6 +54,8 @@ extension Tape {
             if needsGradient(b) { emit(b, G._select(mask, zero, g)) }
         case .custom(let rule, let inputs):
             for (j, part) in zip(inputs, customPullback(rule, g, inputs, n)) { emit(j, part) }
+        case .convolution(let f, let inputs):
+            for (j, part) in zip(inputs, f.pullback(g, inputs.map(node), inputs.map(needsGradient))) { emit(j, part) }
         }
     }
 
@@ -84,12 +86,21 @@ extension Tape {
         let scalarGrads = gradStorage + 1, reached = reachedStorage + 1
         var tensorGrads = [Tensor<Scalar>?](repeating: nil, count: tensors.count)
         let entries = self.entries
+        // Rules and hooks run on tensors with recording off: nothing they compute (a custom rule that uses a
+        // leaf, say) is appended to this tape while it is swept.
+        let savedRecording = context.gradientsEnabled
+        context.gradientsEnabled = false
+        defer { context.gradientsEnabled = savedRecording }
+        differentiatedRoot = root
 
         let rootSlot = entries[Int(root)].slot
         reached[Int(root)] = true
         if rootSlot < 0 { scalarGrads[Int(root)] = seed.inline } else { tensorGrads[Int(rootSlot)] = seed }
 
-        let retaining = !retainRequests.isEmpty
+        // Retained gradients, hooks and a watching thread (anomalies, a trace) look at every node: such a
+        // sweep takes the general path for every node, the others the scalar lanes.
+        let watch = context.watch
+        let inspecting = !retainRequests.isEmpty || !hooks.isEmpty || watch != nil
         var i = count - 1
         while i >= 0 {
             defer { i -= 1 }
@@ -100,11 +111,17 @@ extension Tape {
             if release && !entry.isLeaf { entries[i].released = true }
             let slot = entry.slot
             let n = Int32(i)
-            if retaining, retainRequests.contains(n) {
-                let g = slot < 0 ? Tensor(scalarGrads[i]) : tensorGrads[Int(slot)]!
-                retainedGradients[n] = retainedGradients[n].map { $0 + g } ?? g
-            }
-            if entry.lane {
+            if inspecting {
+                var g = slot < 0 ? Tensor(scalarGrads[i]) : tensorGrads[Int(slot)]!
+                if let nodeHooks = hooks[n] {
+                    g = applyHooks(nodeHooks, to: g, node: n, site: site)
+                    if slot < 0 { scalarGrads[i] = g.inline } else { tensorGrads[Int(slot)] = g }
+                }
+                if retainRequests.contains(n) {
+                    retainedGradients[n] = retainedGradients[n].map { $0 + g } ?? g
+                }
+                if let watch { watch.trace?(traceReceives(i, g)) }
+            } else if entry.lane {
                 // The scalar lane: the local partials were computed when the node was recorded.
                 let g = scalarGrads[i]
                 scalarGrads[Int(entry.a)] += g * entry.partialA
@@ -113,15 +130,17 @@ extension Tape {
                 reached[Int(entry.b)] = true
                 continue
             }
-            if slot < 0 && scalarLane(i, scalarGrads, reached) { continue }
+            if slot < 0 && !inspecting && scalarLane(i, scalarGrads, reached) { continue }
             let g = slot < 0 ? Tensor(scalarGrads[i]) : tensorGrads[Int(slot)]!
             if slot >= 0 { tensorGrads[Int(slot)] = nil }
             if entry.isLeaf {
-                deliver(leaves[Int(entry.a)], g)
+                let leaf = leaves[Int(entry.a)]
+                deliver(leaf, leaf.hooks.isEmpty ? g : leaf.applyHooks(to: g, site: site))
                 continue
             }
             applyRule(i, g) { j, contribution in
                 guard var c = contribution, needsGradient(j) else { return }
+                if let watch { watchContribution(watch, from: i, to: j, gradient: g, contribution: c) }
                 let target = entries[Int(j)].slot
                 if target < 0 {
                     if c.rank != 0 { c = c.sum() }   // undo broadcasting, once, here
@@ -143,23 +162,43 @@ extension Tape {
                        deliver: (Leaf<Scalar>, Variable<Scalar>) -> Void) {
         let savedMode = context.gradientsEnabled
         context.gradientsEnabled = true
-        defer { context.gradientsEnabled = savedMode }
+        // The rules' own operations are recorded, not checked as forward operations of the user's code.
+        let watch = context.watch
+        let savedPhase = watch?.inBackward
+        watch?.inBackward = true
+        defer {
+            context.gradientsEnabled = savedMode
+            if let savedPhase { watch?.inBackward = savedPhase }
+        }
+        differentiatedRoot = root
 
         var grads = [Variable<Scalar>?](repeating: nil, count: Int(root) + 1)
         grads[Int(root)] = seed
         var i = Int(root)
         while i >= 0 {
             defer { i -= 1 }
-            guard let g = grads[i] else { continue }
+            guard let incoming = grads[i] else { continue }
             grads[i] = nil
             if isReleased(i) { releasedError(i, site) }
             let n = Int32(i)
+            var g = incoming
+            if let nodeHooks = hooks[n] {
+                // A hook sees and returns tensors: a changed gradient is a constant for higher derivatives.
+                let changed = applyHooks(nodeHooks, to: g.value, node: n, site: site)
+                if changed != g.value { g = Variable(constant: changed) }
+            }
             if !retainRequests.isEmpty, retainRequests.contains(n) {
                 retainedGradients[n] = retainedGradients[n].map { $0 + g.value } ?? g.value
             }
+            if let watch { watch.trace?(traceReceives(i, g.value)) }
             switch node(i) {
             case .leaf(let k):
-                deliver(leaves[Int(k)], g)
+                let leaf = leaves[Int(k)]
+                if !leaf.hooks.isEmpty {
+                    let changed = leaf.applyHooks(to: g.value, site: site)
+                    if changed != g.value { g = Variable(constant: changed) }
+                }
+                deliver(leaf, g)
                 continue
             case .constant:
                 continue
@@ -168,6 +207,7 @@ extension Tape {
             }
             applyRule(i, g) { j, contribution in
                 guard var v = contribution, needsGradient(j) else { return }
+                if let watch { watchContribution(watch, from: i, to: j, gradient: g.value, contribution: v.value) }
                 let shape = shape(j)
                 if v.shape != shape { v = v.summedToShape(shape) }   // undo broadcasting, once, here
                 grads[Int(j)] = grads[Int(j)].map { $0 + v } ?? v
@@ -283,7 +323,8 @@ extension Variable {
         let site = CallSite(file: file, line: line)
         let seedValue = Variable.checkedSeed(seed, for: value, op: "backward()", site: site)
         if let leaf {
-            leaf.grad = leaf.grad.map { $0 + seedValue } ?? seedValue
+            let g = leaf.hooks.isEmpty ? seedValue : leaf.applyHooks(to: seedValue, site: site)
+            leaf.grad = leaf.grad.map { $0 + g } ?? g
             return
         }
         guard let tape = tape("backward()", site: site) else {

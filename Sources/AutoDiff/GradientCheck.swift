@@ -48,6 +48,10 @@ public struct GradientCheckReport: Sendable, CustomStringConvertible {
     public let absoluteTolerance: Double
     /// The relative tolerance used.
     public let relativeTolerance: Double
+    /// When a first-order check failed: the first recorded operation whose own derivative rule disagrees with
+    /// finite differences at the values it saw (the rule to fix), with its place and element; nil when every
+    /// operation's rule agrees (the fault then lies in how they are combined, e.g. a non-differentiable point).
+    public internal(set) var faultyRule: FaultyRule?
 
     public var description: String {
         let what = order == 1 ? "Gradient check" : "Second-order gradient check"
@@ -59,6 +63,7 @@ public struct GradientCheckReport: Sendable, CustomStringConvertible {
         var lines = ["\(what) FAILED: \(mismatches.count) of \(derivativeCount) derivatives differ (\(settings))"]
         for m in mismatches.prefix(10) { lines.append("  " + m.description) }
         if mismatches.count > 10 { lines.append("  … and \(mismatches.count - 10) more") }
+        if let faultyRule { lines.append("  Located: " + faultyRule.description) }
         return lines.joined(separator: "\n")
     }
 }
@@ -85,7 +90,8 @@ func multiIndex(_ flat: Int, _ shape: [Int]) -> [Int] {
 /// (f(x + ε) − f(x − ε)) / 2ε, for every output element and every input element (the full Jacobian).
 ///
 /// A derivative passes when |analytical − numerical| ≤ absoluteTolerance + relativeTolerance·|numerical|
-/// (PyTorch's `gradcheck` criterion and defaults).
+/// (PyTorch's `gradcheck` criterion and defaults). When the check fails, each recorded operation's own rule is
+/// then checked at the values it saw, and the first that disagrees is reported as ``GradientCheckReport/faultyRule``.
 ///
 /// ```swift
 /// let report = checkGradients(of: { xs in (xs[0] * sin(xs[1])).sum() }, at: [t1, t2])
@@ -153,6 +159,10 @@ private func check(order: Int, _ f: ([Variable<Double>]) -> Variable<Double>, _ 
         }
     }
     mismatches.sort { $0.absoluteError > $1.absoluteError || $1.absoluteError.isNaN }
-    return GradientCheckReport(order: order, derivativeCount: count, maxAbsoluteError: maxAbs, maxRelativeError: maxRel,
-                               mismatches: mismatches, epsilon: epsilon, absoluteTolerance: atol, relativeTolerance: rtol)
+    var report = GradientCheckReport(order: order, derivativeCount: count, maxAbsoluteError: maxAbs, maxRelativeError: maxRel,
+                                     mismatches: mismatches, epsilon: epsilon, absoluteTolerance: atol, relativeTolerance: rtol)
+    if order == 1 && !mismatches.isEmpty {
+        report.faultyRule = locateFaultyRule(f, inputs, epsilon, atol, rtol)
+    }
+    return report
 }

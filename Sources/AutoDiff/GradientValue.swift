@@ -51,6 +51,11 @@ protocol GradientValue {
     func padded(into shape: [Int], at bounds: [Range<Int>]) -> Self
     func _gathering(_ indices: [Int], axis: Int) -> Self
     func scatterAdding(atIndices indices: [Int], alongAxis axis: Int, into shape: [Int]) -> Self
+    /// im2col and col2im (``ConvolutionGeometry``).
+    func _unfolded(_ geometry: ConvolutionGeometry) -> Self
+    func _folded(_ geometry: ConvolutionGeometry) -> Self
+    /// im2col of this value, where `columns` already holds it as a plain value (a plain pass returns them).
+    func _unfolded(_ geometry: ConvolutionGeometry, reusing columns: Tensor<Scalar>) -> Self
 }
 
 extension GradientValue {
@@ -100,6 +105,9 @@ extension Tensor: GradientValue where Scalar: TensorScalar {
     }
     @inlinable func sliced(_ bounds: [Range<Int>]) -> Tensor { slice(bounds) }
     @inlinable func _gathering(_ indices: [Int], axis: Int) -> Tensor { gathering(atIndices: indices, alongAxis: axis) }
+    @inlinable func _unfolded(_ geometry: ConvolutionGeometry) -> Tensor { unfolded(geometry) }
+    @inlinable func _folded(_ geometry: ConvolutionGeometry) -> Tensor { folded(geometry) }
+    @inlinable func _unfolded(_ geometry: ConvolutionGeometry, reusing columns: Tensor) -> Tensor { columns }
 }
 
 extension Variable: GradientValue {

@@ -160,6 +160,29 @@ extension PrimitiveCheck {
     cases.append(PrimitiveCheck("select", [[2, 3], [3]]) {
         select(Tensor<Bool>(shape: [2, 1], scalars: [true, false]), $0[0], $0[1])
     })
+    // Convolution and pooling (NCHW; varied strides, paddings, kernel sizes, dilations and groups).
+    cases.append(PrimitiveCheck("conv2d", [[2, 2, 4, 4], [3, 2, 3, 3], [3]]) { conv2d($0[0], filter: $0[1], bias: $0[2], padding: 1) })
+    cases.append(PrimitiveCheck("conv2d", [[1, 2, 5, 5], [2, 2, 2, 2]]) { conv2d($0[0], filter: $0[1], stride: 3) })
+    cases.append(PrimitiveCheck("conv2d", [[1, 1, 4, 5], [2, 1, 3, 2], [2]]) {
+        conv2d($0[0], filter: $0[1], bias: $0[2], stride: 2, padding: 3)
+    })
+    cases.append(PrimitiveCheck("conv2d", [[2, 3, 3, 3], [2, 3, 1, 1], [2]]) { conv2d($0[0], filter: $0[1], bias: $0[2]) })
+    cases.append(PrimitiveCheck("conv2d", [[2, 2, 3, 3], [4, 2, 3, 3]]) { conv2d($0[0], filter: $0[1]) })
+    cases.append(PrimitiveCheck("conv2d", [[1, 4, 4, 4], [4, 1, 3, 3], [4]]) {
+        conv2d($0[0], filter: $0[1], bias: $0[2], padding: 1, groups: 4)
+    })
+    cases.append(PrimitiveCheck("conv2d", [[1, 4, 3, 3], [6, 2, 2, 2]]) { conv2d($0[0], filter: $0[1], groups: 2) })
+    cases.append(PrimitiveCheck("conv2d", [[1, 2, 5, 5], [2, 2, 2, 2]]) { conv2d($0[0], filter: $0[1], padding: 1, dilation: 2) })
+    cases.append(PrimitiveCheck("conv1d", [[2, 3, 6], [4, 3, 3], [4]]) { conv1d($0[0], filter: $0[1], bias: $0[2], stride: 2, padding: 1) })
+    cases.append(PrimitiveCheck("conv1d", [[1, 4, 5], [4, 1, 2]]) {
+        conv1d($0[0], filter: $0[1], padding: 1, dilation: 2, groups: 4)
+    })
+    cases.append(PrimitiveCheck("maxPool2d", [[2, 2, 4, 4]]) { maxPool2d($0[0], kernelSize: 2) })
+    cases.append(PrimitiveCheck("maxPool2d", [[1, 2, 5, 5]]) { maxPool2d($0[0], kernelSize: 3, stride: 2, padding: 1) })
+    cases.append(PrimitiveCheck("maxPool2d", [[1, 1, 4, 3]]) { maxPool2d($0[0], kernelSize: 2, stride: 1) })
+    cases.append(PrimitiveCheck("avgPool2d", [[2, 2, 4, 4]]) { avgPool2d($0[0], kernelSize: 2) })
+    cases.append(PrimitiveCheck("avgPool2d", [[1, 2, 5, 5]]) { avgPool2d($0[0], kernelSize: 3, stride: 2, padding: 1) })
+    cases.append(PrimitiveCheck("avgPool2d", [[1, 1, 5, 6]]) { avgPool2d($0[0], kernelSize: 2, stride: 3) })
     // Attention (composed: matmul, transposed, select, softmax); query, key and value stacked along axis 0.
     cases.append(PrimitiveCheck("scaledDotProductAttention", [[3, 2, 3, 2]]) {
         scaledDotProductAttention(query: $0[0][0], key: $0[0][1], value: $0[0][2])
@@ -170,4 +193,3 @@ extension PrimitiveCheck {
     return cases
     }()
 }
-

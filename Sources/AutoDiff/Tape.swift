@@ -22,6 +22,7 @@ enum Op<Scalar: TensorScalar> {
     case concatenate([Int32], axis: Int)
     case select(Tensor<Bool>, Int32, Int32)
     case custom(CustomRule<Scalar>, [Int32])
+    case convolution(ConvolutionOp<Scalar>, [Int32])
 }
 
 /// The operation of a tape entry, as ``Entry`` stores it (case, operation code, two inputs): trivial, so
@@ -125,6 +126,8 @@ struct Entry<Scalar: TensorScalar> {
 @usableFromInline
 final class Leaf<Scalar: TensorScalar> {
     /// The current value; setting it forgets the tape node cache so the next use records the new value.
+    /// (`didSet` without `oldValue`: an in-place change through `inout`, as in ``Variable/updateValue(_:)``,
+    /// changes the storage itself, then resets the cache.)
     @exclusivity(unchecked) @usableFromInline var value: Tensor<Scalar> {
         didSet { tapeID = 0 }
     }
@@ -132,6 +135,8 @@ final class Leaf<Scalar: TensorScalar> {
     /// The tape this leaf was last recorded on and its node there (a cache: one node per tape).
     @exclusivity(unchecked) @usableFromInline var tapeID: UInt64 = 0
     @exclusivity(unchecked) @usableFromInline var tapeIndex: Int32 = 0
+    /// Functions registered by ``Variable/registerHook(_:)``, applied in order to each backward pass's gradient.
+    @exclusivity(unchecked) @usableFromInline var hooks: [GradientHook<Scalar>] = []
 
     @inlinable init(_ value: Tensor<Scalar>) { self.value = value }
 }
@@ -180,6 +185,18 @@ final class Tape<Scalar: TensorScalar> {
     /// Gradients of non-leaf nodes kept by ``Variable/retainGrad()``, by node.
     @exclusivity(unchecked) @usableFromInline var retainedGradients: [Int32: Tensor<Scalar>] = [:]
     @exclusivity(unchecked) @usableFromInline var retainRequests: Set<Int32> = []
+    /// Hooks of non-leaf nodes (``Variable/registerHook(_:)``), by node.
+    @exclusivity(unchecked) @usableFromInline var hooks: [Int32: [GradientHook<Scalar>]] = [:]
+    /// The caller's place of each node recorded while the thread was watched (anomaly detection, a trace, a
+    /// gradient check locating a rule): filled only then.
+    @exclusivity(unchecked) @usableFromInline var sites: [Int32: CallSite] = [:]
+    /// Named groups of nodes (``Variable/grouped(_:_:)``, e.g. one per layer): the nodes after `start` up to
+    /// and including `end`.
+    @exclusivity(unchecked) @usableFromInline var groups: [(name: String, start: Int32, end: Int32)] = []
+    /// The node the last backward pass started from (for ``Variable/graph()``: gradients are shown once known).
+    @exclusivity(unchecked) @usableFromInline var differentiatedRoot: Int32 = -1
+    /// The leaves and constants a trace (``withTapeTrace(to:_:)``) has written.
+    var traced: Set<Int32> = []
     /// The identity of the graph being recorded: unique in the process, renewed when an arena is reused.
     @exclusivity(unchecked) @usableFromInline var id: UInt64
     @usableFromInline let context: ThreadContext
@@ -188,8 +205,10 @@ final class Tape<Scalar: TensorScalar> {
     /// Whether the tape holds a graph in use (false once an arena was released, until it is reused).
     @exclusivity(unchecked) @usableFromInline var isLive = true
 
-    /// The part of ``id`` that scalar-lane variables keep to recognise their graph.
-    @inlinable var epoch: UInt32 { UInt32(truncatingIfNeeded: id) }
+    /// Which use of this tape the graph is: scalar-lane variables keep it to recognise their graph. Counted
+    /// per tape from 1 (a variable never holds 0), so it cannot wrap: an arena whose generations run out is
+    /// retired for good instead of reused (see ``reset()``).
+    @exclusivity(unchecked) @usableFromInline var epoch: UInt32 = 1
 
     @usableFromInline
     init(context: ThreadContext) {
@@ -231,7 +250,15 @@ final class Tape<Scalar: TensorScalar> {
 
     @usableFromInline
     static func makeCurrent(in context: ThreadContext) -> Tape {
-        let tape = context.idleArena(Scalar.self).map { $0.reset(); return $0 } ?? Tape(context: context)
+        var reused = context.idleArena(Scalar.self)
+        if let arena = reused, arena.epoch >= context.generationLimit {
+            // Its generations ran out: an older scalar variable could not be told from a new one. The arena
+            // is retired for good; its object is kept (variables of its graphs may still point at it) with
+            // generation 0, which no variable holds, so every one of them is recognised as stale.
+            context.retireExhaustedArena(arena)
+            reused = nil
+        }
+        let tape = reused.map { $0.reset(); return $0 } ?? Tape(context: context)
         setCurrent(tape, in: context)
         return tape
     }
@@ -273,6 +300,7 @@ final class Tape<Scalar: TensorScalar> {
     func retire() {
         close()
         clear(entryCapacity: 16)
+        epoch = 0
         tensors = []
         extras = []
         leaves = []
@@ -281,12 +309,18 @@ final class Tape<Scalar: TensorScalar> {
     /// Forgets every node under a new identity; `entryCapacity` replaces the entry buffer by a new one.
     private func clear(entryCapacity: Int?) {
         id = tapeCounter.wrappingAdd(1, ordering: .relaxed).oldValue
+        epoch = epoch == 0 ? 0 : epoch + 1   // generation 0 marks a retired arena, for good
         count = 0
         tensors.removeAll(keepingCapacity: true)
         extras.removeAll(keepingCapacity: true)
         leaves.removeAll(keepingCapacity: true)
         retainedGradients = [:]
         retainRequests = []
+        if !hooks.isEmpty { hooks = [:] }
+        if !sites.isEmpty { sites = [:] }
+        if !groups.isEmpty { groups = [] }
+        differentiatedRoot = -1
+        if !traced.isEmpty { traced = [] }
         if let entryCapacity {
             entries.deallocate()
             capacity = entryCapacity
@@ -385,8 +419,9 @@ final class Tape<Scalar: TensorScalar> {
         }
     }
 
-    /// The node of `leaf` on this tape, recorded on first use.
-    @inlinable
+    /// The node of `leaf` on this tape, recorded on first use. (Always inlined: it is on every operation that
+    /// reads a parameter, and the optimizer's size heuristics otherwise leave it out of line.)
+    @inlinable @inline(__always)
     func node(of leaf: Leaf<Scalar>) -> Int32 {
         if leaf.tapeID == id { return leaf.tapeIndex }
         let k = Int32(truncatingIfNeeded: leaves.count)

@@ -16,6 +16,13 @@ import Synchronization
 final class ThreadContext {
     /// Whether operations record (false inside ``withoutGradients(_:)``).
     @exclusivity(unchecked) @usableFromInline var gradientsEnabled = true
+    /// Whether recorded operations are watched (``watch`` is set): the one check the recording paths make
+    /// for anomaly detection, traces and call sites, so that they cost nothing otherwise.
+    @exclusivity(unchecked) @usableFromInline var watching = false
+    /// What this thread watches its operations for, while some scope asks for it.
+    @exclusivity(unchecked) @usableFromInline var watch: TapeWatch? {
+        didSet { watching = watch != nil }
+    }
     /// The tape new graphs of `Float` values record on, if one is alive (not retained: a tape clears it when it dies).
     @exclusivity(unchecked) @usableFromInline unowned(unsafe) var floatTape: AnyObject?
     /// The tape new graphs of `Double` values record on, if one is alive.
@@ -26,6 +33,10 @@ final class ThreadContext {
     /// The tapes that became arenas (see ``Tape``): kept for the life of the thread and reused.
     var floatArenas: [Tape<Float>] = []
     var doubleArenas: [Tape<Double>] = []
+    /// Arenas whose generations ran out (see `Tape.makeCurrent`): kept, never reused.
+    var retiredArenas: [AnyObject] = []
+    /// The generation after which an arena is retired instead of reused (lowered by tests).
+    var generationLimit = UInt32.max
     /// The emptied arrays of the last dead tape of each scalar type (see `Tape.init`).
     var spareFloatStorage: AnyObject?
     var spareDoubleStorage: AnyObject?
@@ -65,6 +76,17 @@ final class ThreadContext {
             return nil
         }
         return Scalar.self == Double.self ? idle(&doubleArenas) : idle(&floatArenas)
+    }
+
+    /// Takes an arena whose generations ran out out of use for good (its memory is freed, its object kept).
+    func retireExhaustedArena<Scalar: TensorScalar>(_ tape: Tape<Scalar>) {
+        if Scalar.self == Double.self {
+            doubleArenas.removeAll { $0 === tape }
+        } else {
+            floatArenas.removeAll { $0 === tape }
+        }
+        tape.retire()
+        retiredArenas.append(tape)
     }
 
     /// Frees the arenas' memory when the thread ends (see `Tape.retire`).

@@ -189,19 +189,26 @@ public struct Variable<Scalar: TensorScalar> {
             usageError("Variable.updateValue", "only a leaf variable's value can be changed; this one was computed by an operation",
                        fix: "make a new leaf with Variable(newValue), or change the leaf it came from", at: .operator)
         }
-        var taken = Tensor<Scalar>(Scalar.zero)
-        swap(&taken, &leaf.value)     // the leaf no longer shares the storage
-        defer { leaf.value = taken }
-        return try body(&taken)
+        // The leaf's own storage, changed in place: reads of this leaf inside `body` see its value (not a
+        // placeholder), and the next use records the new value.
+        return try body(&leaf.value)
     }
 
     /// The gradient accumulated by `backward()`: dL/dself for a leaf, or for a node after ``retainGrad()``;
     /// nil until a backward pass reached it.
+    ///
+    /// Reading it on a computed value that did not ask for ``retainGrad()`` gives nil and prints a warning
+    /// on standard error, once per process (as PyTorch does).
     @inlinable
     public var grad: Tensor<Scalar>? {
         get {
             if let leaf { return leaf.grad }
-            if let tape = liveTape { return tape.retainedGradients[index] }
+            guard index >= 0 else { return nil }
+            if let tape = liveTape {
+                if let g = tape.retainedGradients[index] { return g }
+                if tape.retainRequests.contains(index) { return nil }
+            }
+            warnNonLeafGradient()
             return nil
         }
         nonmutating set {
@@ -253,7 +260,8 @@ extension Variable: CustomStringConvertible {
     /// The value, marked as a variable, with the gradient when one has been computed.
     public var description: String {
         var text = "Variable(\(value)"
-        if let grad { text += ", grad: \(grad)" }
+        let known = leaf?.grad ?? (index >= 0 ? liveTape?.retainedGradients[index] : nil)
+        if let known { text += ", grad: \(known)" }
         return text + ")"
     }
 }
@@ -265,7 +273,7 @@ extension Variable {
     @inlinable var isTracked: Bool { index != Variable.constantIndex }
 
     /// The node of this value on `tape`: its own index, a leaf's node, or a new constant node.
-    @inlinable
+    @inlinable @inline(__always)
     func node(on tape: Tape<Scalar>, op: StaticString) -> Int32 {
         if index >= 0 {
             let mine: UnsafeRawPointer?
@@ -313,7 +321,7 @@ extension Variable {
 
     /// Records a one-input operation whose result is `value`.
     @inlinable
-    static func record(_ value: Tensor<Scalar>, _ op: StaticString, _ x: Variable,
+    static func record(_ value: Tensor<Scalar>, _ op: StaticString, _ x: Variable, site: CallSite = .operator,
                        _ make: (Int32) -> Op<Scalar>) -> Variable {
         if x.index >= 0 {
             if let owner = x.owner {
@@ -322,25 +330,30 @@ extension Variable {
                 return Unmanaged.passUnretained(owner)._withUnsafeGuaranteedRef { owner in
                     let tape = unsafeDowncast(owner, to: Tape<Scalar>.self)
                     guard tape.context.gradientsEnabled else { return Variable(constant: value) }
-                    return Variable(value: value, tape: tape, index: tape.append(make(x.index), value))
+                    let index = tape.append(make(x.index), value)
+                    if _slowPath(tape.context.watching) { tape.observe(index, site) }
+                    return Variable(value: value, tape: tape, index: index)
                 }
             }
             // The scalar lane: no reference counting at all.
             return x.lane.unsafelyUnwrapped._withUnsafeGuaranteedRef { tape in
                 if tape.epoch != x.epoch { tape.staleError(op, .operator) }
                 guard tape.context.gradientsEnabled else { return Variable(constant: value) }
-                return node(value, tape: tape, index: tape.append(make(x.index), value), regular: false)
+                let index = tape.append(make(x.index), value)
+                if _slowPath(tape.context.watching) { tape.observe(index, site) }
+                return node(value, tape: tape, index: index, regular: false)
             }
         }
         guard let tape = recordingTape(x, op: op) else { return Variable(constant: value) }
         let i = x.node(on: tape, op: op)
         let index = tape.append(make(i), value)
+        if _slowPath(tape.context.watching) { tape.observe(index, site) }
         return node(value, tape: tape, index: index, regular: false)
     }
 
     /// Records a two-input operation whose result is `value`.
     @inlinable
-    static func record(_ value: Tensor<Scalar>, _ op: StaticString, _ a: Variable, _ b: Variable,
+    static func record(_ value: Tensor<Scalar>, _ op: StaticString, _ a: Variable, _ b: Variable, site: CallSite = .operator,
                        _ make: (Int32, Int32) -> Op<Scalar>) -> Variable {
         if a.index >= 0 || b.index >= 0 {
             let node = a.index >= 0 ? a : b
@@ -352,7 +365,9 @@ extension Variable {
                     guard tape.context.gradientsEnabled else { return Variable(constant: value) }
                     let i = a.node(on: tape, op: op)
                     let j = b.node(on: tape, op: op)
-                    return Variable(value: value, tape: tape, index: tape.append(make(i, j), value))
+                    let index = tape.append(make(i, j), value)
+                    if _slowPath(tape.context.watching) { tape.observe(index, site) }
+                    return Variable(value: value, tape: tape, index: index)
                 }
             }
             // The scalar lane: no reference counting at all.
@@ -361,14 +376,16 @@ extension Variable {
                 guard tape.context.gradientsEnabled else { return Variable(constant: value) }
                 let i = a.node(on: tape, op: op)
                 let j = b.node(on: tape, op: op)
-                return Variable.node(value, tape: tape, index: tape.append(make(i, j), value),
-                                     regular: a.isRegularNode || b.isRegularNode)
+                let index = tape.append(make(i, j), value)
+                if _slowPath(tape.context.watching) { tape.observe(index, site) }
+                return Variable.node(value, tape: tape, index: index, regular: a.isRegularNode || b.isRegularNode)
             }
         }
         guard let tape = recordingTape(a, b, op: op) else { return Variable(constant: value) }
         let i = a.node(on: tape, op: op)
         let j = b.node(on: tape, op: op)
         let index = tape.append(make(i, j), value)
+        if _slowPath(tape.context.watching) { tape.observe(index, site) }
         return node(value, tape: tape, index: index, regular: false)
     }
 
@@ -390,7 +407,7 @@ extension Variable {
     /// Records a two-input operation of the scalar lane whose result is `value`; both operands must be
     /// ``isLaneOperand``.
     @inlinable
-    static func recordScalar(_ value: Scalar, _ op: StaticString, _ a: Variable, _ b: Variable,
+    static func recordScalar(_ value: Scalar, _ op: StaticString, _ a: Variable, _ b: Variable, site: CallSite = .operator,
                              kind: Entry<Scalar>.Kind, code: UInt8, partials: () -> (Scalar, Scalar)) -> Variable {
         let tape: Unmanaged<Tape<Scalar>>
         if a.index >= 0 {
@@ -402,37 +419,45 @@ extension Variable {
             let i = a.node(on: current, op: op)
             let j = b.node(on: current, op: op)
             let (pa, pb) = partials()
-            return Variable(laneValue: value, tape: current, index: current.appendScalar(kind, code, i, j, value, pa, pb))
+            let index = current.appendScalar(kind, code, i, j, value, pa, pb)
+            if _slowPath(current.context.watching) { current.observe(index, site) }
+            return Variable(laneValue: value, tape: current, index: index)
         }
         return tape._withUnsafeGuaranteedRef { tape in
             guard tape.context.gradientsEnabled else { return Variable(constant: Tensor(value)) }
             let i = a.laneNode(on: tape, op: op)
             let j = b.laneNode(on: tape, op: op)
             let (pa, pb) = partials()
-            return Variable(laneValue: value, tape: tape, index: tape.appendScalar(kind, code, i, j, value, pa, pb))
+            let index = tape.appendScalar(kind, code, i, j, value, pa, pb)
+            if _slowPath(tape.context.watching) { tape.observe(index, site) }
+            return Variable(laneValue: value, tape: tape, index: index)
         }
     }
 
     /// Records a one-input operation of the scalar lane whose result is `value`; `x` must be
     /// ``isLaneOperand``.
     @inlinable
-    static func recordScalar(_ value: Scalar, _ op: StaticString, _ x: Variable,
+    static func recordScalar(_ value: Scalar, _ op: StaticString, _ x: Variable, site: CallSite = .operator,
                              kind: Entry<Scalar>.Kind, code: UInt8, partial: () -> Scalar) -> Variable {
         if x.index >= 0 {
             return x.lane.unsafelyUnwrapped._withUnsafeGuaranteedRef { tape in
                 guard tape.context.gradientsEnabled else { return Variable(constant: Tensor(value)) }
                 let i = x.laneNode(on: tape, op: op)
-                return Variable(laneValue: value, tape: tape, index: tape.appendScalar(kind, code, i, -1, value, partial(), 0))
+                let index = tape.appendScalar(kind, code, i, -1, value, partial(), 0)
+                if _slowPath(tape.context.watching) { tape.observe(index, site) }
+                return Variable(laneValue: value, tape: tape, index: index)
             }
         }
         guard let tape = recordingTape(x, op: op) else { return Variable(constant: Tensor(value)) }
         let i = x.node(on: tape, op: op)
-        return Variable(laneValue: value, tape: tape, index: tape.appendScalar(kind, code, i, -1, value, partial(), 0))
+        let index = tape.appendScalar(kind, code, i, -1, value, partial(), 0)
+        if _slowPath(tape.context.watching) { tape.observe(index, site) }
+        return Variable(laneValue: value, tape: tape, index: index)
     }
 
     /// Records an operation of any number of inputs whose result is `value`.
     @inlinable
-    static func record(_ value: Tensor<Scalar>, _ op: StaticString, _ inputs: [Variable],
+    static func record(_ value: Tensor<Scalar>, _ op: StaticString, _ inputs: [Variable], site: CallSite = .operator,
                        _ make: ([Int32]) -> Op<Scalar>) -> Variable {
         var tape: Tape<Scalar>?
         for x in inputs where x.isTracked {
@@ -441,7 +466,8 @@ extension Variable {
         }
         guard let tape else { return Variable(constant: value) }
         let nodes = inputs.map { $0.node(on: tape, op: op) }
-        return node(value, tape: tape, index: tape.append(make(nodes), value),
-                    regular: inputs.contains { $0.isRegularNode })
+        let index = tape.append(make(nodes), value)
+        if _slowPath(tape.context.watching) { tape.observe(index, site) }
+        return node(value, tape: tape, index: index, regular: inputs.contains { $0.isRegularNode })
     }
 }

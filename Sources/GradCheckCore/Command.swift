@@ -36,6 +36,20 @@ struct CheckRecord: Codable {
     var maxRelativeError: Double
     var milliseconds: Double
     var mismatches: [MismatchRecord]
+    /// When the check failed: the first recorded operation whose own rule disagrees with finite differences.
+    var faultyRule: FaultyRuleRecord?
+}
+
+struct FaultyRuleRecord: Codable {
+    var operation: String
+    var node: Int
+    var file: String?
+    var line: Int?
+    var input: Int
+    var element: [Int]
+    var outputElement: [Int]
+    var analytical: Double
+    var numerical: Double
 }
 
 struct MismatchRecord: Codable {
@@ -75,6 +89,11 @@ func record(_ op: String, _ inputs: String, _ report: GradientCheckReport, _ ms:
                     MismatchRecord(outputElement: $0.outputElement, input: $0.input, element: $0.element,
                                    analytical: $0.analytical.isFinite ? $0.analytical : .nan,
                                    numerical: $0.numerical.isFinite ? $0.numerical : .nan, absoluteError: $0.absoluteError)
+                },
+                faultyRule: report.faultyRule.map {
+                    FaultyRuleRecord(operation: $0.operation, node: $0.node, file: $0.file, line: $0.line, input: $0.input,
+                                     element: $0.element, outputElement: $0.outputElement, analytical: $0.analytical,
+                                     numerical: $0.numerical)
                 })
 }
 
@@ -132,7 +151,7 @@ func runPrimitives(_ options: Options) -> Int32 {
             records.append(r)
             if !options.json && (!options.quiet || !r.passed) {
                 print(check.name.padding(toLength: 34, withPad: " ", startingAt: 0)
-                      + check.shapeDescription.padding(toLength: 22, withPad: " ", startingAt: 0)
+                      + check.shapeDescription.padding(toLength: max(22, check.shapeDescription.count + 1), withPad: " ", startingAt: 0)
                       + "\(order)".padding(toLength: 7, withPad: " ", startingAt: 0)
                       + sci(report.maxAbsoluteError).padding(toLength: 13, withPad: " ", startingAt: 0)
                       + sci(report.maxRelativeError).padding(toLength: 13, withPad: " ", startingAt: 0)

@@ -22,6 +22,10 @@ struct Evaluator {
         ("logSumExp", "logSumExp(x, axes: 0)"), ("softmax", "softmax(x, axis: -1)"), ("logSoftmax", "logSoftmax(x, axis: -1)"),
         ("transposed", "transposed(x)"), ("reshaped", "reshaped(x, to: [2, 3])"),
         ("gathering", "gathering(x, atIndices: [2, 0], alongAxis: 0)"), ("concatenate", "concatenate([a, b], alongAxis: 0)"),
+        ("conv2d", "conv2d(x, filter: w, bias: b, stride: 1, padding: 0, dilation: 1, groups: 1)"),
+        ("conv1d", "conv1d(x, filter: w, bias: b, stride: 1, padding: 0, dilation: 1, groups: 1)"),
+        ("maxPool2d", "maxPool2d(x, kernelSize: 2, stride: 2, padding: 0)"),
+        ("avgPool2d", "avgPool2d(x, kernelSize: 2, stride: 2, padding: 0)"),
     ]
 
     func evaluate(_ e: Expression) throws -> V {
@@ -195,6 +199,12 @@ struct Evaluator {
         case "transposed":
             try arity(1)
             return positional[0].transposed()
+        case "conv2d", "conv1d":
+            try arity(1, labels: ["filter", "bias", "stride", "padding", "dilation", "groups"])
+            return try convolutionCall(name, positional[0], labeled, at, usage)
+        case "maxPool2d", "avgPool2d":
+            try arity(1, labels: ["kernelSize", "stride", "padding"])
+            return try poolingCall(name, positional[0], labeled, at, usage)
         case "reshaped":
             try arity(1, labels: ["to"])
             guard let (s, p) = labeled["to"] else { throw ExpressionError(position: at, message: "reshaped needs to: [sizes]: use \(usage)") }
@@ -231,6 +241,72 @@ struct Evaluator {
         guard broadcastShape(Array(a2.dropLast(2)), Array(b2.dropLast(2))) != nil else {
             throw ExpressionError(position: at, message: "matmul: the batch axes of shapes \(a) and \(b) cannot be broadcast together")
         }
+    }
+
+    /// One whole number from a labelled argument, or `default` when it is absent.
+    func integer(_ labeled: [String: (V, Int)], _ label: String, _ name: String, default value: Int?, _ at: Int,
+                 _ usage: String) throws -> Int {
+        guard let (v, p) = labeled[label] else {
+            if let value { return value }
+            throw ExpressionError(position: at, message: "\(name) needs \(label): use \(usage)")
+        }
+        let list = try integers(v, label, p)
+        guard list.count == 1 else { throw ExpressionError(position: p, message: "\(name): \(label) must be one number") }
+        return list[0]
+    }
+
+    /// conv2d and conv1d, with every shape and number checked first (the library's rules, as messages).
+    func convolutionCall(_ name: String, _ x: V, _ labeled: [String: (V, Int)], _ at: Int, _ usage: String) throws -> V {
+        guard let (w, wp) = labeled["filter"] else { throw ExpressionError(position: at, message: "\(name) needs filter: use \(usage)") }
+        let stride = try integer(labeled, "stride", name, default: 1, at, usage)
+        let padding = try integer(labeled, "padding", name, default: 0, at, usage)
+        let dilation = try integer(labeled, "dilation", name, default: 1, at, usage)
+        let groups = try integer(labeled, "groups", name, default: 1, at, usage)
+        let rank = name == "conv2d" ? 4 : 3
+        guard x.rank == rank, w.rank == rank else {
+            throw ExpressionError(position: wp, message: "\(name): input of shape \(x.shape) and filter of shape \(w.shape): " +
+                                  (rank == 4 ? "the input must be [N, C, H, W] and the filter [O, C/groups, kH, kW]"
+                                             : "the input must be [N, C, L] and the filter [O, C/groups, K]"))
+        }
+        guard stride >= 1, padding >= 0, dilation >= 1, groups >= 1 else {
+            throw ExpressionError(position: at, message: "\(name): stride, dilation and groups must be ≥ 1 and padding ≥ 0")
+        }
+        guard x.shape[1] % groups == 0, w.shape[0] % groups == 0, w.shape[1] * groups == x.shape[1] else {
+            throw ExpressionError(position: wp, message: "\(name): input of shape \(x.shape) and filter of shape \(w.shape) with groups: " +
+                                  "\(groups): the filter's axis 1 must be input channels / groups, and both counts divide into the groups")
+        }
+        for axis in 2..<rank where x.shape[axis] + 2 * padding < dilation * (w.shape[axis] - 1) + 1 {
+            throw ExpressionError(position: wp, message: "\(name): the kernel (dilation included) is larger than the padded input \(x.shape)")
+        }
+        var bias: V?
+        if let (b, bp) = labeled["bias"] {
+            guard b.shape == [w.shape[0]] else {
+                throw ExpressionError(position: bp, message: "\(name): a bias of shape \(b.shape) for \(w.shape[0]) filters: pass shape [\(w.shape[0])]")
+            }
+            bias = b
+        }
+        if name == "conv2d" {
+            return conv2d(x, filter: w, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        }
+        return conv1d(x, filter: w, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    }
+
+    /// maxPool2d and avgPool2d, with every shape and number checked first.
+    func poolingCall(_ name: String, _ x: V, _ labeled: [String: (V, Int)], _ at: Int, _ usage: String) throws -> V {
+        let kernel = try integer(labeled, "kernelSize", name, default: nil, at, usage)
+        let stride = try integer(labeled, "stride", name, default: kernel, at, usage)
+        let padding = try integer(labeled, "padding", name, default: 0, at, usage)
+        guard x.rank == 4 else {
+            throw ExpressionError(position: at, message: "\(name): input of shape \(x.shape): pooling takes a batch of images [N, C, H, W]")
+        }
+        guard kernel >= 1, stride >= 1, padding >= 0, 2 * padding <= kernel else {
+            throw ExpressionError(position: at, message: "\(name): use kernelSize ≥ 1, stride ≥ 1 and 0 ≤ padding ≤ kernelSize / 2")
+        }
+        guard x.shape[2] + 2 * padding >= kernel, x.shape[3] + 2 * padding >= kernel else {
+            throw ExpressionError(position: at, message: "\(name): the window \(kernel)×\(kernel) is larger than the padded input \(x.shape)")
+        }
+        if name == "maxPool2d" { return maxPool2d(x, kernelSize: kernel, stride: stride, padding: padding) }
+        return avgPool2d(x, kernelSize: kernel, stride: stride, padding: padding)
     }
 
     func concatenateCall(_ args: [Expression.Argument], _ at: Int, _ usage: String) throws -> V {

@@ -25,7 +25,7 @@ let optionSpecs: [OptionSpec] = [
     OptionSpec(name: "--rtol", value: "R", help: "relative tolerance (default 1e-3)"),
     OptionSpec(name: "--op", value: "NAME[,NAME…]", help: "check only these operations of the library"),
     OptionSpec(name: "--list", value: nil, help: "list the operations and the functions of the expression language"),
-    OptionSpec(name: "--json", value: nil, help: "print one JSON document with every check and its numbers"),
+    OptionSpec(name: "--json", value: nil, help: "print one JSON document with every check, its numbers and any faultyRule"),
     OptionSpec(name: "--quiet", value: nil, help: "print only failures and the summary"),
     OptionSpec(name: "--help", value: nil, help: "show this help"),
 ]

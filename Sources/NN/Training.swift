@@ -252,11 +252,21 @@ extension Layer {
         evaluate(Dataset(inputs: inputs, labels: labels), loss: loss)
     }
 
-    private func train(_ data: Dataset, _ validation: Dataset?, loss: Loss, optimizer: any Optimizer, epochs: Int,
-                       batchSize: Int, callbacks: [any Callback], shuffle: Bool, verbosity: Verbosity,
-                       generator: SeededGenerator?) throws -> History {
+    /// `fit`'s loop; with `parallelism`, this process trains on its share of each global batch of
+    /// `batchSize × size` samples and the gradients are averaged over the processes before every step.
+    @_spi(DistributedTraining)
+    public func train(_ data: Dataset, _ validation: Dataset?, loss: Loss, optimizer: any Optimizer, epochs: Int,
+                      batchSize: Int, callbacks: [any Callback], shuffle: Bool, verbosity: Verbosity,
+                      generator: SeededGenerator?, parallelism: (any DataParallelism)? = nil) throws -> History {
         precondition(epochs >= 0, "fit: epochs must be ≥ 0")
-        let loader = DataLoader(data, batchSize: batchSize, shuffle: shuffle, generator: generator)
+        var generator = generator
+        if let parallelism {
+            var shared = generator ?? withDefaultGenerator { SeededGenerator(seed: $0.next()) }
+            try parallelism.synchronize(parameters, generator: &shared)
+            generator = shared
+        }
+        let loader = DataLoader(data, batchSize: batchSize * (parallelism?.size ?? 1), shuffle: shuffle,
+                                generator: generator)
         let reporter = ProgressReporter(verbosity: verbosity, epochs: epochs, batches: loader.batchCount)
         var history = History()
         for epoch in 0..<epochs {
@@ -264,16 +274,29 @@ extension Layer {
             setTraining(true)
             reporter.epochBegan(epoch)
             var total: Float = 0, right = 0, seen = 0, hasAccuracy = true
-            for (b, indices) in loader.nextOrder().enumerated() {
-                let batch = data.subset(indices)
+            for (b, global) in loader.nextOrder().enumerated() {
+                // This process's share: the rank-th of `size` contiguous parts of the global batch.
+                let indices = parallelism.map { p in
+                    Array(global[(global.count * p.rank / p.size)..<(global.count * (p.rank + 1) / p.size)])
+                } ?? global
                 optimizer.zeroGrad()
-                let output = self(batch.inputs)
-                let value = loss(output, batch)
-                value.backward()
+                var step = (count: indices.count, lossSum: Float(0), correct: 0)
+                if !indices.isEmpty {
+                    let batch = data.subset(indices)
+                    let output = self(batch.inputs)
+                    let value = loss(output, batch)
+                    value.backward()
+                    step.lossSum = value.scalar * Float(batch.count)
+                    if let c = loss.correct(output.value, batch) { step.correct = c } else { hasAccuracy = false }
+                }
+                if let parallelism {
+                    step = try parallelism.averageGradients(optimizer.parameters, count: step.count,
+                                                            lossSum: step.lossSum, correct: step.correct)
+                }
                 optimizer.step()
-                total += value.scalar * Float(batch.count)
-                seen += batch.count
-                if let c = loss.correct(output.value, batch) { right += c } else { hasAccuracy = false }
+                total += step.lossSum
+                seen += step.count
+                right += step.correct
                 reporter.batchEnded(b, loss: total / Float(seen), accuracy: hasAccuracy ? Float(right) / Float(seen) : nil)
             }
             let trainLoss = total / Float(Swift.max(seen, 1))
@@ -296,6 +319,23 @@ extension Layer {
         for c in callbacks { c.trainingDidEnd(model: self) }
         return history
     }
+}
+
+/// What `fit` needs to train one model on several processes at once (data parallelism); the
+/// `DistributedTraining` module supplies it.
+@_spi(DistributedTraining)
+public protocol DataParallelism: AnyObject {
+    /// This process's position among the processes (0-based).
+    var rank: Int { get }
+    /// The number of processes.
+    var size: Int { get }
+    /// Before training: makes every process's parameters and shuffling generator those of rank 0.
+    func synchronize(_ parameters: [Variable<Float>], generator: inout SeededGenerator) throws
+    /// After this process's backward pass on `count` samples (summed loss `lossSum`, `correct` right
+    /// predictions): sets every gradient to the average over all processes' samples (each process's mean
+    /// gradient weighted by its `count`), and returns the totals over all processes.
+    func averageGradients(_ parameters: [Variable<Float>], count: Int, lossSum: Float, correct: Int) throws
+        -> (count: Int, lossSum: Float, correct: Int)
 }
 
 /// Writes `fit`'s progress: a redrawn bar on a terminal, one line per epoch otherwise.

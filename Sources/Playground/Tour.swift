@@ -5,13 +5,16 @@ import NN
 final class Context {
     let outputDirectory: URL
     let seed: UInt64
+    /// Whether chapters that can print the tape as it is recorded and differentiated do (`--trace`).
+    let trace: Bool
     /// Whether chapters that train for long train briefly instead (`--quick`, for tests).
     let quick: Bool
     private(set) var written: [String] = []
 
-    init(outputDirectory: URL, seed: UInt64, quick: Bool = false) {
+    init(outputDirectory: URL, seed: UInt64, trace: Bool = false, quick: Bool = false) {
         self.outputDirectory = outputDirectory
         self.seed = seed
+        self.trace = trace
         self.quick = quick
     }
 
@@ -21,6 +24,14 @@ final class Context {
     func save(_ svg: SVG, as name: String) throws {
         let url = outputDirectory.appendingPathComponent(name)
         try svg.write(to: url)
+        written.append(name)
+        say("  picture: \(url.path)")
+    }
+
+    /// Writes an SVG document made by the library (e.g. `TapeGraph.svg`) into the output directory.
+    func save(svgText: String, as name: String) throws {
+        let url = outputDirectory.appendingPathComponent(name)
+        try svgText.write(to: url, atomically: true, encoding: .utf8)
         written.append(name)
         say("  picture: \(url.path)")
     }
@@ -46,8 +57,9 @@ let chapters: [Chapter] = [
     Chapter(number: 8, name: "optimizers", title: "Optimizers side by side", run: optimizersChapter),
     Chapter(number: 9, name: "overfitting", title: "Overfitting and its cures", run: overfittingChapter),
     Chapter(number: 10, name: "digits", title: "Handwritten digits", run: digitsChapter),
-    Chapter(number: 11, name: "trust", title: "Trust your gradients", run: trustChapter),
+    Chapter(number: 11, name: "convolutions", title: "Convolutions", run: convolutionsChapter),
     Chapter(number: 12, name: "sequences", title: "Sequences: a character model that invents names", run: sequencesChapter),
+    Chapter(number: 13, name: "trust", title: "Trust your gradients", run: trustChapter),
 ]
 
 func format(_ x: Double, _ digits: Int = 4) -> String { String(format: "%.\(digits)f", x) }

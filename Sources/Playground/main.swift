@@ -3,7 +3,7 @@ import Foundation
 import NN
 
 let usage = """
-usage: playground [CHAPTER…] [--out DIR] [--seed N] [--quick]
+usage: playground [CHAPTER…] [--out DIR] [--seed N] [--trace] [--quick]
        playground --list
 
 Runs the whole tour, or the chapters given by number or name. Pictures (SVG) go to --out
@@ -13,6 +13,8 @@ options:
   --list        list the chapters
   --out DIR     where the pictures go
   --seed N      the seed of every random draw (default 42)
+  --trace       print the tape entry by entry as it is recorded, and rule by rule as
+                backward() applies it (chapter 1: playground tape --trace)
   --quick       train briefly where a chapter trains for long (the sequence chapter: a
                 few hundred steps per model), e.g. in a debug build; its figures then differ
   --help        show this help
@@ -27,6 +29,7 @@ var arguments = Array(CommandLine.arguments.dropFirst())
 var selected: [Chapter] = []
 var output = URL(fileURLWithPath: "playground-output")
 var seed: UInt64 = 42
+var trace = false
 var quick = false
 var i = 0
 while i < arguments.count {
@@ -44,6 +47,8 @@ while i < arguments.count {
         i += 1
         guard i < arguments.count, !arguments[i].hasPrefix("--") else { fail("--out needs a directory") }
         output = URL(fileURLWithPath: arguments[i])
+    case "--trace":
+        trace = true
     case "--seed":
         i += 1
         guard i < arguments.count, let s = UInt64(arguments[i]) else { fail("--seed needs a whole number ≥ 0") }
@@ -63,7 +68,7 @@ do {
 } catch {
     fail("cannot create \(output.path): \(error.localizedDescription)")
 }
-let context = Context(outputDirectory: output, seed: seed, quick: quick)
+let context = Context(outputDirectory: output, seed: seed, trace: trace, quick: quick)
 for chapter in selected {
     print("\n━━━ Chapter \(chapter.number): \(chapter.title) ━━━\n")
     do {

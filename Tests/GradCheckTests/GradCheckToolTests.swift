@@ -69,6 +69,22 @@ struct GradCheckToolTests {
         #expect(b.status == 0 && b.out.contains("Second-order gradient check passed"))
     }
 
+    @Test("convolution and pooling in the expression language, to second order; misfits are messages with exit 2")
+    func convolutions() throws {
+        let a = try gradcheck("sum(conv2d(x, filter: w, bias: b, stride: 2, padding: 1, groups: 2) ^ 2)",
+                              "--shape", "x=1x2x5x5", "w=4x1x3x3", "b=4", "--order", "2")
+        #expect(a.status == 0 && a.out.contains("Second-order gradient check passed"))
+        let b = try gradcheck("sum(avgPool2d(maxPool2d(x, kernelSize: 2, stride: 1), kernelSize: 2, padding: 1) ^ 2) + sum(conv1d(y, filter: v, dilation: 2) ^ 2)",
+                              "--shape", "x=1x1x4x4", "y=1x2x7", "v=1x2x2", "--quiet")
+        #expect(b.status == 0 && b.out.contains("PASS"))
+        let c = try gradcheck("conv2d(x, filter: w, groups: 3)", "--shape", "x=1x2x5x5", "w=3x2x3x3")
+        #expect(c.status == 2 && c.err.contains("conv2d: input of shape [1, 2, 5, 5] and filter of shape [3, 2, 3, 3] with groups: 3"))
+        let d = try gradcheck("maxPool2d(x, kernelSize: 3, padding: 2)", "--shape", "x=1x1x4x4")
+        #expect(d.status == 2 && d.err.contains("0 ≤ padding ≤ kernelSize / 2"))
+        let e = try gradcheck("conv1d(x, filter: w)", "--shape", "x=1x1x2", "w=1x1x3")
+        #expect(e.status == 2 && e.err.contains("larger than the padded input"))
+    }
+
     @Test("a deliberately wrong derivative, defined with DifferentiableFunction in a fixture, is a FAIL with exit 1")
     func brokenRule() throws {
         let (status, out, _) = try runTool("GradCheckFixture", ["brokenSquare(x)", "--at", "x=[1,2,3]"])
@@ -78,6 +94,27 @@ struct GradCheckToolTests {
         #expect(out.hasSuffix("FAIL\n"))
         let good = try runTool("GradCheckFixture", ["square(x) * 2", "--at", "x=3", "--order", "2"])
         #expect(good.status == 0)
+    }
+
+    @Test("inside a composite, the fixture's broken rule is found by name, in the text and in --json")
+    func locatedRule() throws {
+        let (status, out, _) = try runTool("GradCheckFixture", ["sum(exp(square(x) * 0.5) + brokenSquare(x) * y)",
+                                                                "--at", "x=[1,2,3]", "y=[0.5,1,2]"])
+        #expect(status == 1)
+        #expect(out.contains("Located: the derivative rule of brokenSquare"))
+        #expect(out.contains("output [2], input 0 element [2]: rule 3.0, numerical 6"))
+        let json = try runTool("GradCheckFixture", ["sum(exp(square(x) * 0.5) + brokenSquare(x) * y)", "--at", "x=[1,2,3]",
+                                                    "y=[0.5,1,2]", "--json"])
+        #expect(json.status == 1)
+        let document = try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any]
+        let check = (document?["checks"] as? [[String: Any]])?.first
+        let located = check?["faultyRule"] as? [String: Any]
+        #expect(located?["operation"] as? String == "brokenSquare")
+        #expect(located?["input"] as? Int == 0)
+        #expect(located?["element"] as? [Int] == [2])
+        #expect(located?["analytical"] as? Double == 3)
+        let passing = try runTool("GradCheckFixture", ["sum(square(x))", "--at", "x=[1,2]", "--json"])
+        #expect(!passing.out.contains("faultyRule"))
     }
 
     @Test("errors go to standard error with exit 2", arguments: [

@@ -2,6 +2,7 @@
 import Foundation
 import Testing
 import NN
+import DistributedTraining
 
 @Suite("Docs/Guide code blocks")
 struct DocsGuideTests {
@@ -139,6 +140,140 @@ struct DocsGuideTests {
         let saved = Parallelism.threadCount
         Parallelism.threadCount = 1                         // like torch.set_num_threads(1): results do not change
         Parallelism.threadCount = saved
+        // END DOCS SNIPPET
+    }
+
+    @Test("Training on several machines")
+    func guideTrainingOnSeveralMachines() throws {
+        // BEGIN DOCS SNIPPET
+        let group = try ProcessGroup.current()              // the MPI world under mpirun, else one process
+        var rng = SeededGenerator(seed: 1)
+        let x = Tensor<Float>.randomNormal(shape: [256, 4], using: &rng)
+        let labels = x[0..<256, 0..<3].argmax(alongAxis: -1)   // the largest of the first three features
+        let model = withRandomSeed(0) {
+            Sequential([Dense(inputSize: 4, outputSize: 16, activation: { relu($0) }), Dense(inputSize: 16, outputSize: 3)])
+        }
+        // batchSize is per process: the global batch is 16 × group.size, so the learning rate grows with it.
+        let optimizer = SGD(parameters: model.parameters, learningRate: 0.05 * Float(group.size), momentum: 0.9)
+        let history = try model.fit(x, labels, loss: .softmaxCrossEntropy, optimizer: optimizer, epochs: 20,
+                                    batchSize: 16, verbosity: .silent, generator: SeededGenerator(seed: 2),
+                                    processGroup: group)
+        #expect(history.loss.last! < history.loss.first! / 2)  // the same History on every process
+
+        // Checkpoint on rank 0 only; the others wait until the file is written.
+        let checkpoint = FileManager.default.temporaryDirectory
+            .appendingPathComponent("several-machines-\(ProcessInfo.processInfo.processIdentifier).safetensors")
+        if group.rank == 0 { try model.saveParameters(to: checkpoint) }
+        try group.barrier()
+
+        // A loop of your own: each process takes its share of the batch, and the gradients are averaged
+        // (one allreduce of all of them) between backward() and step().
+        let mine = Array(stride(from: group.rank, to: 256, by: group.size))
+        optimizer.zeroGrad()
+        softmaxCrossEntropy(logits: model(Variable(x.gathering(atIndices: mine), requiresGrad: false)),
+                            labels: mine.map { labels[$0] }).backward()
+        try group.averageGradients(of: model)
+        optimizer.step()
+
+        var sum = Tensor<Double>([Double(group.rank), 1])
+        try group.allReduce(&sum)                           // [0 + 1 + … + (size − 1), size] on every process
+        #expect(sum.scalars[1] == Double(group.size))
+        if group.rank == 0 { try? FileManager.default.removeItem(at: checkpoint) }
+        // END DOCS SNIPPET
+    }
+
+    @Test("Convolutional networks")
+    func guideConvolutionalNetworks() throws {
+        // BEGIN DOCS SNIPPET
+        let x = Tensor<Float>.ones(shape: [2, 3, 8, 8])                  // 2 images, 3 channels, 8×8
+        let w = Tensor<Float>.ones(shape: [4, 3, 3, 3])                  // 4 filters over the 3 channels
+        #expect(conv2d(x, filter: w, padding: 1).shape == [2, 4, 8, 8])
+        #expect(conv2d(x, filter: w, stride: 2).shape == [2, 4, 3, 3])   // ⌊(8 − 2 − 1) / 2⌋ + 1 = 3
+        #expect(conv2d(x, filter: w, padding: 2, dilation: 2).shape == [2, 4, 8, 8])
+        let depthwise = Tensor<Float>.ones(shape: [3, 1, 3, 3])          // groups == channels: one filter per channel
+        #expect(conv2d(x, filter: depthwise, padding: 1, groups: 3).shape == [2, 3, 8, 8])
+        #expect(maxPool2d(x, kernelSize: 2).shape == [2, 3, 4, 4])
+        #expect(conv1d(Tensor<Float>.ones(shape: [2, 3, 10]), filter: .ones(shape: [5, 3, 3])).shape == [2, 5, 8])
+
+        let model = Sequential {
+            Conv2D(inputChannels: 1, outputChannels: 8, kernelSize: 3, padding: 1, activation: relu)
+            BatchNorm(featureCount: 8)
+            MaxPool2D(kernelSize: 2)
+            Flatten()
+            Dense(inputSize: 8 * 4 * 4, outputSize: 10)
+        }
+        #expect(model.namedParameters.map(\.name) == ["0.weight", "0.bias", "2.weight", "2.bias", "5.weight", "5.bias"])
+        #expect(model.namedBuffers.map(\.name) == ["2.running_mean", "2.running_var", "2.num_batches_tracked"])
+        let images = Tensor<Float>.randomUniform(shape: [16, 1, 8, 8])
+        let norm = model.layers[1] as! BatchNorm
+        _ = model(images)                          // training mode: batch statistics; the running ones move towards them
+        #expect(norm.batchesTracked.value.scalar == 1)
+        model.eval()                               // evaluation: the running statistics, left unchanged
+        let alone = model.predict(images[0..<4]), inBatch = model.predict(images)[0..<4]
+        #expect(zip(alone.scalars, inBatch.scalars).allSatisfy { abs($0 - $1) < 1e-5 })
+        #expect(norm.batchesTracked.value.scalar == 1)
+        // END DOCS SNIPPET
+    }
+
+    @Test("Debugging gradients")
+    func guideDebuggingGradients() throws {
+        // BEGIN DOCS SNIPPET
+        // The first NaN or infinity, named with the line that recorded it.
+        let x = Variable(Tensor<Double>([1, 2, 3]))
+        let anomaly = #expect(throws: AnomalyError.self) {
+            try withAnomalyDetection {
+                let loss = log(x - 1).sum()             // log(0) = -inf
+                loss.backward()
+            }
+        }
+        #expect(anomaly?.operation == "log" && anomaly?.phase == .forward && anomaly?.file.hasSuffix(".swift") == true)
+
+        // Hooks: clip a parameter's gradient norm to 1, and log the norms.
+        let w = Variable(Tensor<Double>([3, -4]))
+        var norms: [Double] = []
+        let clipping = w.registerHook { g in
+            let norm = (g * g).sum().scalar.squareRoot()
+            norms.append(norm)
+            return norm > 1 ? g / norm : g
+        }
+        (w * w).sum().backward()                        // dL/dw = 2w = [6, -8], norm 10
+        #expect(norms == [10] && w.grad == Tensor([0.6, -0.8]))
+        clipping.remove()
+
+        // The graph, with values and (after backward(retainGraph: true)) gradients.
+        let a = Variable(2.0), b = Variable(-3.0)
+        let y = a * b + a
+        y.backward(retainGraph: true)
+        let graph = y.graph()
+        #expect(graph.nodes.map(\.operation) == ["leaf", "leaf", "*", "+"])
+        #expect(graph.nodes.map(\.gradient) == ["-2", "2", "1", "1"])
+        #expect(graph.dot.hasPrefix("digraph") && graph.mermaid.hasPrefix("flowchart") && graph.svg.hasPrefix("<svg"))
+
+        // A model's graph, one node per layer.
+        let model = Sequential {
+            Dense(inputSize: 2, outputSize: 3, activation: relu)
+            Dense(inputSize: 3, outputSize: 1)
+        }
+        let output = model(Tensor<Float>([[1, 2]])).sum()
+        let layers = output.graph(collapsingGroups: true).nodes.filter { $0.kind == .group }
+        #expect(layers.map(\.operation) == ["0: Dense", "1: Dense"])
+
+        // A wrong rule inside a composite is located.
+        let broken = DifferentiableFunction<Double>(name: "brokenSquare", forward: { $0[0] * $0[0] },
+                                                    pullback: { g, xs, _ in [g * xs[0]] })   // should be g·2x
+        let report = checkGradients(of: { xs in (exp(broken(tanh(xs[0]))) * xs[0]).sum() }, at: [Tensor([0.5, -1])])
+        #expect(!report.passed && report.faultyRule?.operation == "brokenSquare")
+
+        // The tape, entry by entry.
+        var lines: [String] = []
+        withTapeTrace(to: { lines.append($0) }) {
+            let p = Variable(2.0)
+            (p * p).backward()
+        }
+        // #0 leaf = 2, #1 = #0 * #0 = 4, #1 *: gradient 1, → #0 (leaf) += 2 (twice), #0 leaf: gradient 4
+        // (node numbers are positions on the thread's tape: here after the graph of y above, which is still alive)
+        #expect(lines.count == 6 && lines[1].hasSuffix(" * #\(lines[0].dropFirst().prefix { $0 != " " }) = 4"))
+        #expect(lines[2].hasSuffix("*: gradient 1") && lines[5].hasSuffix("leaf: gradient 4"))
         // END DOCS SNIPPET
     }
 

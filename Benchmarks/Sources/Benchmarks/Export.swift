@@ -37,6 +37,16 @@ func exportWorkloads(to directory: URL) throws {
     digits.append(("orders", .i64([30, train.count], orders)))
     try writeSafeTensors(digits, to: directory.appendingPathComponent("digits.safetensors"))
 
+    // cnn: the digits as images, the CNN's initial weights (PyTorch names), the digits' batch orders.
+    let (trainImages, testImages) = loadDigitImages()
+    var cnn: [(String, ExportTensor)] = [
+        ("train_x", .f32(trainImages.inputs.shape, trainImages.inputs.scalars)), ("train_y", .i64([train.count], train.labels!)),
+        ("test_x", .f32(testImages.inputs.shape, testImages.inputs.scalars)), ("test_y", .i64([test.count], test.labels!)),
+        ("orders", .i64([30, train.count], orders)),
+    ]
+    for (name, p) in digitsCNN(seed: 0).namedParameters { cnn.append((name, .f32(p.shape, p.value.scalars))) }
+    try writeSafeTensors(cnn, to: directory.appendingPathComponent("cnn.safetensors"))
+
     // wide: the random batch and the initial weights.
     let (x, wideLabels) = wideBatch()
     var wide: [(String, ExportTensor)] = [("x", .f32(x.shape, x.scalars)), ("y", .i64([wideLabels.count], wideLabels))]

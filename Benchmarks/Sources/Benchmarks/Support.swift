@@ -1,6 +1,7 @@
 import Foundation
 
-let availableWorkloads = ["scalar", "chain", "digits", "digits-seeds", "wide", "gemm", "memory", "names"]
+let availableWorkloads = ["scalar", "chain", "digits", "digits-seeds", "wide", "gemm", "memory", "cnn", "cnn-seeds", "names", "slow-paths",
+                          "distributed"]
 
 func printError(_ message: String) {
     FileHandle.standardError.write(Data(("autodiff-benchmarks: " + message + "\n").utf8))
@@ -10,6 +11,13 @@ func printError(_ message: String) {
 func now() -> UInt64 {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+/// The process's CPU time in nanoseconds (user + system, every thread).
+func cpuNow() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
     return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
 

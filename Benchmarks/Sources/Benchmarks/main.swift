@@ -38,7 +38,8 @@ while i < arguments.count {
         exit(0)
     case "--help", "-h":
         print("""
-        usage: autodiff-benchmarks [scalar] [chain] [digits] [digits-seeds] [wide] [gemm] [memory] [names] [--repeat N]
+        usage: autodiff-benchmarks [scalar] [chain] [digits] [digits-seeds] [wide] [gemm] [memory] [cnn] [cnn-seeds]
+                                   [names] [slow-paths] [distributed] [--repeat N]
                autodiff-benchmarks --export DIR   (data, initial weights and batch orders for Benchmarks/peers)
 
         --report FILE  also write the figures as JSON (for Benchmarks/peers/compare.py)
@@ -52,6 +53,14 @@ while i < arguments.count {
         wide     an MLP 784-512-512-10 on random data, batch 128: ms per forward + backward + Adam step, 1 and 2 threads.
         gemm     Float32 matmul GFLOP/s for n = 64 … 1024, 1 and 2 threads.
         memory   peak resident memory over 10,000 digits training steps (flat after warm-up).
+        slow-paths  paths once far slower than their plain counterpart (functional API, broadcast operands,
+                 backward through sum and max, a leaf used twice), each beside it: the ratio.
+        distributed  data parallelism over Open MPI: a digits epoch and a wide step with 1 process, then with 2
+                 under mpirun (speed-up, efficiency), and allreduce bandwidth for 1–64 MiB.
+        cnn      the CNN Conv(1→16,3)-Pool-Conv(16→32,3)-Pool-Dense(128→10) on the digits (as images), Adam 1e-3,
+                 batch 32, 30 epochs, 1 thread: ms per epoch, test accuracy, peak memory (flat).
+        cnn-seeds  the same CNN from 8 seeds, without and with a BatchNorm after the first convolution: test accuracy
+                 mean, min, max (the playground's chapter "Convolutions").
         names    an Embedding → LSTM(16, 64) → Dense character model of first names, Adam, batches of 32 names
                  of one length, 6 epochs: ms per epoch and validation loss (nats/char), 1 thread.
         """)
@@ -74,6 +83,10 @@ for workload in workloads {
     case "digits-seeds": runDigitsSeedsBenchmark()
     case "wide": runWideBenchmark(repeats: repeats)
     case "memory": runMemoryBenchmark()
+    case "slow-paths": runSlowPathsBenchmark(repeats: repeats)
+    case "distributed": runDistributedBenchmark(repeats: repeats)
+    case "cnn": runCNNBenchmark()
+    case "cnn-seeds": runCNNSeedsBenchmark()
     case "names": runNamesBenchmark()
     default: break
     }

@@ -45,8 +45,8 @@ enum ArithmeticOp: Sendable {
 extension Variable {
     @inlinable
     static func arithmetic(_ op: ArithmeticOp, _ name: StaticString, _ a: Variable, _ b: Variable,
-                           _ value: Tensor<Scalar>) -> Variable {
-        record(value, name, a, b) { .arithmetic(op, $0, $1) }
+                           _ value: Tensor<Scalar>, site: CallSite = .operator) -> Variable {
+        record(value, name, a, b, site: site) { .arithmetic(op, $0, $1) }
     }
 
     /// Records `a ∘ b`, computing on plain scalars when both are rank 0 (the scalar fast lane) and with
@@ -147,26 +147,30 @@ extension Variable {
 
 /// xʸ elementwise, broadcasting; differentiable in both operands (∂y needs x > 0).
 @inlinable
-public func pow<S>(_ x: Variable<S>, _ y: Variable<S>) -> Variable<S> {
-    Variable.arithmetic(.power, "pow", x, y, pow(x.value, y.value))
+public func pow<S>(_ x: Variable<S>, _ y: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    Variable.arithmetic(.power, "pow", x, y, pow(x.value, y.value), site: CallSite(file: file, line: line))
 }
 
 /// xᵖ elementwise for a constant exponent.
 @inlinable
-public func pow<S>(_ x: Variable<S>, _ p: S) -> Variable<S> {
-    Variable.arithmetic(.power, "pow", x, Variable(constant: Tensor(p)), pow(x.value, p))
+public func pow<S>(_ x: Variable<S>, _ p: S, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    Variable.arithmetic(.power, "pow", x, Variable(constant: Tensor(p)), pow(x.value, p), site: CallSite(file: file, line: line))
 }
 
 /// bˣ elementwise for a constant base (b > 0).
 @inlinable
-public func pow<S>(_ base: S, _ x: Variable<S>) -> Variable<S> {
-    pow(Variable(constant: Tensor(base)), x)
+public func pow<S>(_ base: S, _ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    pow(Variable(constant: Tensor(base)), x, file: file, line: line)
 }
 
 /// xᵖ elementwise for a constant tensor of exponents, broadcasting.
 @inlinable
-public func pow<S>(_ x: Variable<S>, _ p: Tensor<S>) -> Variable<S> { pow(x, Variable(constant: p)) }
+public func pow<S>(_ x: Variable<S>, _ p: Tensor<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    pow(x, Variable(constant: p), file: file, line: line)
+}
 
 /// bˣ elementwise for a constant tensor of bases (b > 0), broadcasting.
 @inlinable
-public func pow<S>(_ base: Tensor<S>, _ x: Variable<S>) -> Variable<S> { pow(Variable(constant: base), x) }
+public func pow<S>(_ base: Tensor<S>, _ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    pow(Variable(constant: base), x, file: file, line: line)
+}

@@ -7,11 +7,14 @@ final class CustomRule<Scalar: TensorScalar>: Sendable {
     @usableFromInline let name: String
     @usableFromInline let site: CallSite
     @usableFromInline let pullback: @Sendable (Variable<Scalar>, [Variable<Scalar>], Variable<Scalar>) -> [Variable<Scalar>?]
+    /// The forward computation, for checking the rule by finite differences (see `Tape.checkRule`).
+    let forward: @Sendable ([Tensor<Scalar>]) -> Tensor<Scalar>
 
-    init(name: String, site: CallSite,
+    init(name: String, site: CallSite, forward: @escaping @Sendable ([Tensor<Scalar>]) -> Tensor<Scalar>,
          pullback: @escaping @Sendable (Variable<Scalar>, [Variable<Scalar>], Variable<Scalar>) -> [Variable<Scalar>?]) {
         self.name = name
         self.site = site
+        self.forward = forward
         self.pullback = pullback
     }
 }
@@ -50,16 +53,18 @@ public struct DifferentiableFunction<Scalar: TensorScalar>: Sendable {
                 file: StaticString = #fileID, line: UInt = #line) {
         self.name = name
         self.forward = forward
-        self.rule = CustomRule(name: name, site: CallSite(file: file, line: line), pullback: pullback)
+        self.rule = CustomRule(name: name, site: CallSite(file: file, line: line), forward: forward, pullback: pullback)
     }
 
     /// Applies the operation, recording it when an input requires a gradient.
-    public func callAsFunction(_ inputs: [Variable<Scalar>]) -> Variable<Scalar> {
+    public func callAsFunction(_ inputs: [Variable<Scalar>], file: StaticString = #fileID, line: UInt = #line) -> Variable<Scalar> {
         let value = forward(inputs.map(\.value))
         let rule = self.rule
-        return Variable.record(value, "custom function", inputs) { .custom(rule, $0) }
+        return Variable.record(value, "custom function", inputs, site: CallSite(file: file, line: line)) { .custom(rule, $0) }
     }
 
     /// Applies the operation to the given inputs.
-    public func callAsFunction(_ inputs: Variable<Scalar>...) -> Variable<Scalar> { self(inputs) }
+    public func callAsFunction(_ inputs: Variable<Scalar>..., file: StaticString = #fileID, line: UInt = #line) -> Variable<Scalar> {
+        self(inputs, file: file, line: line)
+    }
 }

@@ -83,19 +83,20 @@ func leakyReluPullback<G: GradientValue>(_ g: G, _ x: G, alpha: G.Scalar) -> G {
 extension Variable {
     @inlinable
     static func elementwise(_ op: ElementwiseOp, _ name: StaticString, _ x: Variable,
-                            _ value: @autoclosure () -> Tensor<Scalar>, scalar: (Scalar) -> Scalar) -> Variable {
+                            _ value: @autoclosure () -> Tensor<Scalar>, site: CallSite = .operator,
+                            scalar: (Scalar) -> Scalar) -> Variable {
         let v: Tensor<Scalar>
         if let s = x._scalarValue {
             if x.isLaneOperand {
                 let y = scalar(s)
-                return recordScalar(y, name, x, kind: .elementwise, code: unsafeBitCast(op, to: UInt8.self),
+                return recordScalar(y, name, x, site: site, kind: .elementwise, code: unsafeBitCast(op, to: UInt8.self),
                                     partial: { op.partial(s, y) })
             }
             v = Tensor(scalar(s))
         } else {
             v = value()
         }
-        return record(v, name, x) { .elementwise(op, $0) }
+        return record(v, name, x, site: site) { .elementwise(op, $0) }
     }
 
     /// Elementwise negation.
@@ -105,51 +106,69 @@ extension Variable {
 }
 
 /// eˣ, elementwise. d/dx eˣ = eˣ.
-@inlinable public func exp<S>(_ x: Variable<S>) -> Variable<S> {
-    .elementwise(.exp, "exp", x, exp(x.value), scalar: S._exp)
+@inlinable public func exp<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    .elementwise(.exp, "exp", x, exp(x.value), site: CallSite(file: file, line: line), scalar: S._exp)
 }
 /// The natural logarithm, elementwise. d/dx log x = 1/x.
-@inlinable public func log<S>(_ x: Variable<S>) -> Variable<S> {
-    .elementwise(.log, "log", x, log(x.value), scalar: S._log)
+@inlinable public func log<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    .elementwise(.log, "log", x, log(x.value), site: CallSite(file: file, line: line), scalar: S._log)
 }
 /// The square root, elementwise. d/dx √x = 1/(2√x).
-@inlinable public func sqrt<S>(_ x: Variable<S>) -> Variable<S> {
-    .elementwise(.sqrt, "sqrt", x, sqrt(x.value), scalar: { $0.squareRoot() })
+@inlinable public func sqrt<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    .elementwise(.sqrt, "sqrt", x, sqrt(x.value), site: CallSite(file: file, line: line), scalar: { $0.squareRoot() })
 }
 /// |x|, elementwise. d/dx |x| = sign(x) (0 at 0).
-@inlinable public func abs<S>(_ x: Variable<S>) -> Variable<S> {
-    .elementwise(.abs, "abs", x, abs(x.value), scalar: { Swift.abs($0) })
+@inlinable public func abs<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    .elementwise(.abs, "abs", x, abs(x.value), site: CallSite(file: file, line: line), scalar: { Swift.abs($0) })
 }
 /// The sine, elementwise. d/dx sin x = cos x.
-@inlinable public func sin<S>(_ x: Variable<S>) -> Variable<S> {
-    .elementwise(.sin, "sin", x, sin(x.value), scalar: S._sin)
+@inlinable public func sin<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    .elementwise(.sin, "sin", x, sin(x.value), site: CallSite(file: file, line: line), scalar: S._sin)
 }
 /// The cosine, elementwise. d/dx cos x = −sin x.
-@inlinable public func cos<S>(_ x: Variable<S>) -> Variable<S> {
-    .elementwise(.cos, "cos", x, cos(x.value), scalar: S._cos)
+@inlinable public func cos<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    .elementwise(.cos, "cos", x, cos(x.value), site: CallSite(file: file, line: line), scalar: S._cos)
 }
 /// The tangent, elementwise. d/dx tan x = 1 + tan² x.
-@inlinable public func tan<S>(_ x: Variable<S>) -> Variable<S> {
-    .elementwise(.tan, "tan", x, tan(x.value), scalar: S._tan)
+@inlinable public func tan<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    .elementwise(.tan, "tan", x, tan(x.value), site: CallSite(file: file, line: line), scalar: S._tan)
 }
 /// The hyperbolic tangent, elementwise. d/dx tanh x = 1 − tanh² x.
-@inlinable public func tanh<S>(_ x: Variable<S>) -> Variable<S> {
+@inlinable public func tanh<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    .elementwise(.tanh, "tanh", x, tanh(x.value), site: CallSite(file: file, line: line), scalar: S._tanh)
+}
+/// The same, as a function value (`activation: tanh`), which cannot pass its caller's place.
+@_disfavoredOverload @inlinable public func tanh<S>(_ x: Variable<S>) -> Variable<S> {
     .elementwise(.tanh, "tanh", x, tanh(x.value), scalar: S._tanh)
 }
 /// The logistic sigmoid σ(x) = 1 / (1 + e⁻ˣ), stable for large |x|. d/dx σ(x) = σ(x)(1 − σ(x)).
-@inlinable public func sigmoid<S>(_ x: Variable<S>) -> Variable<S> {
+@inlinable public func sigmoid<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    .elementwise(.sigmoid, "sigmoid", x, sigmoid(x.value), site: CallSite(file: file, line: line), scalar: S._sigmoid)
+}
+/// The same, as a function value (`activation: sigmoid`), which cannot pass its caller's place.
+@_disfavoredOverload @inlinable public func sigmoid<S>(_ x: Variable<S>) -> Variable<S> {
     .elementwise(.sigmoid, "sigmoid", x, sigmoid(x.value), scalar: S._sigmoid)
 }
 /// max(x, 0), elementwise. d/dx relu x = 1 for x > 0, else 0.
-@inlinable public func relu<S>(_ x: Variable<S>) -> Variable<S> {
+@inlinable public func relu<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    .elementwise(.relu, "relu", x, relu(x.value), site: CallSite(file: file, line: line), scalar: { $0 > 0 ? $0 : 0 })
+}
+/// The same, as a function value (`activation: relu`), which cannot pass its caller's place.
+@_disfavoredOverload @inlinable public func relu<S>(_ x: Variable<S>) -> Variable<S> {
     .elementwise(.relu, "relu", x, relu(x.value), scalar: { $0 > 0 ? $0 : 0 })
 }
 /// x for x > 0, alpha·x otherwise. d/dx = 1 for x > 0, else alpha.
-@inlinable public func leakyRelu<S>(_ x: Variable<S>, alpha: S = 0.01) -> Variable<S> {
-    Variable.record(leakyRelu(x.value, alpha: alpha), "leakyRelu", x) { .leakyRelu($0, alpha: alpha) }
+@inlinable public func leakyRelu<S>(_ x: Variable<S>, alpha: S = 0.01, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    Variable.record(leakyRelu(x.value, alpha: alpha), "leakyRelu", x, site: CallSite(file: file, line: line)) {
+        .leakyRelu($0, alpha: alpha)
+    }
 }
 /// log(1 + eˣ), stable for large |x|. d/dx softplus x = σ(x).
-@inlinable public func softplus<S>(_ x: Variable<S>) -> Variable<S> {
+@inlinable public func softplus<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    .elementwise(.softplus, "softplus", x, softplus(x.value), site: CallSite(file: file, line: line), scalar: S._softplus)
+}
+/// The same, as a function value (`activation: softplus`), which cannot pass its caller's place.
+@_disfavoredOverload @inlinable public func softplus<S>(_ x: Variable<S>) -> Variable<S> {
     .elementwise(.softplus, "softplus", x, softplus(x.value), scalar: S._softplus)
 }
 

@@ -56,7 +56,7 @@ extension Variable {
                           file: StaticString = #fileID, line: UInt = #line) -> Variable {
         let v = value.gathering(atIndices: indices, alongAxis: axis, file: file, line: line)
         let a = axis < 0 ? axis + rank : axis
-        return Variable.record(v, "gathering", self) { .indexing(.gather(indices, axis: a), $0) }
+        return Variable.record(v, "gathering", self, site: CallSite(file: file, line: line)) { .indexing(.gather(indices, axis: a), $0) }
     }
 
     /// The slice of axis 0 given by `range` (e.g. `x[1..<3]`, `x[2...]`).
@@ -120,7 +120,7 @@ public func concatenate<S>(_ xs: [Variable<S>], alongAxis axis: Int = 0,
                            file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     let value = concatenate(xs.map(\.value), alongAxis: axis, file: file, line: line)
     let a = axis < 0 ? axis + value.rank : axis
-    return Variable.record(value, "concatenate", xs) { .concatenate($0, axis: a) }
+    return Variable.record(value, "concatenate", xs, site: CallSite(file: file, line: line)) { .concatenate($0, axis: a) }
 }
 
 /// Takes `a` where `mask` is true and `b` elsewhere, broadcasting; each element's gradient goes to the
@@ -130,7 +130,7 @@ public func select<S>(_ mask: Tensor<Bool>, _ a: Variable<S>, _ b: Variable<S>,
                       file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     let value = select(mask, a.value, b.value, file: file, line: line)
     let m = mask.shape == value.shape ? mask : mask.broadcasted(to: value.shape)
-    return Variable.record(value, "select", a, b) { .select(m, $0, $1) }
+    return Variable.record(value, "select", a, b, site: CallSite(file: file, line: line)) { .select(m, $0, $1) }
 }
 
 /// Takes `a` where `mask` is true and the tensor `b` elsewhere.

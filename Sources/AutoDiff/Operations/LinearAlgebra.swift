@@ -29,12 +29,12 @@ public func linear<S>(_ x: Variable<S>, weight: Variable<S>, bias: Variable<S>? 
         usageError("linear", "input of shape \(x.shape) and weight of shape \(weight.shape) do not fit",
                    fix: "the weight is [outputs, inputs] and the input [batch, inputs] or [inputs]", at: site)
     }
-    let x2 = x.rank == 1 ? x.reshaped(to: [1, x.shape[0]]) : x
+    let x2 = x.rank == 1 ? x.reshaped(to: [1, x.shape[0]], file: file, line: line) : x
     let value = matmul2D(x2.value, transposeA: false, weight.value, transposeB: true)
-    var out = Variable.record(value, "linear", x2, weight) { .matmulTransposingRight($0, $1) }
-    if x.rank == 1 { out = out.reshaped(to: [weight.shape[0]]) }
+    var out = Variable.record(value, "linear", x2, weight, site: site) { .matmulTransposingRight($0, $1) }
+    if x.rank == 1 { out = out.reshaped(to: [weight.shape[0]], file: file, line: line) }
     guard let bias else { return out }
-    return out + bias
+    return Variable.arithmetic(.add, "+", out, bias, out.value + bias.value, site: site)
 }
 
 /// The matrix product: `[m, k] · [k, n] → [m, n]`; batched over leading axes (which broadcast) for rank ≥ 3;
@@ -52,7 +52,7 @@ public func matmul<S>(_ a: Variable<S>, _ b: Variable<S>, file: StaticString = #
     let a2 = a.rank == 1 ? a.reshaped(to: [1, a.shape[0]]) : a
     let b2 = b.rank == 1 ? b.reshaped(to: [b.shape[0], 1]) : b
     let value = batchedMatmul(a2.value, b2.value, site: site, shapes: (a.shape, b.shape))
-    var out = Variable.record(value, "matmul", a2, b2) { .matmul($0, $1) }
+    var out = Variable.record(value, "matmul", a2, b2, site: site) { .matmul($0, $1) }
     if a.rank == 1 || b.rank == 1 {
         var shape = out.shape
         if b.rank == 1 { shape.removeLast() }

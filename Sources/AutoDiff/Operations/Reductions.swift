@@ -36,9 +36,11 @@ extension Variable {
 
     /// The sum of all elements, as a rank-0 variable.
     @inlinable
-    public func sum() -> Variable {
+    public func sum(file: StaticString = #fileID, line: UInt = #line) -> Variable {
         let axes = Array(0..<rank)
-        return Variable.record(value.sum(), "sum", self) { .reduction(.sum(axes: axes, keepingDimensions: false), $0) }
+        return Variable.record(value.sum(), "sum", self, site: CallSite(file: file, line: line)) {
+            .reduction(.sum(axes: axes, keepingDimensions: false), $0)
+        }
     }
 
     /// The sum along the given axes (negative axes count from the end); they are removed from the shape
@@ -48,7 +50,8 @@ extension Variable {
                     file: StaticString = #fileID, line: UInt = #line) -> Variable {
         let a = normalizedAxes(axes, "sum(alongAxes:)", file, line)
         if a.isEmpty { return self }
-        return Variable.record(value.reduce(alongAxes: a, keep: keepingDimensions, initial: 0, +), "sum(alongAxes:)", self) {
+        return Variable.record(value.reduce(alongAxes: a, keep: keepingDimensions, initial: 0, +), "sum(alongAxes:)", self,
+                               site: CallSite(file: file, line: line)) {
             .reduction(.sum(axes: a, keepingDimensions: keepingDimensions), $0)
         }
     }
@@ -61,7 +64,9 @@ extension Variable {
     }
 
     /// The mean of all elements (Σx / n).
-    @inlinable public func mean() -> Variable { sum() / Scalar(scalarCount) }
+    @inlinable public func mean(file: StaticString = #fileID, line: UInt = #line) -> Variable {
+        sum(file: file, line: line) / Scalar(scalarCount)
+    }
 
     /// The mean along the given axes.
     @inlinable
@@ -69,7 +74,7 @@ extension Variable {
                      file: StaticString = #fileID, line: UInt = #line) -> Variable {
         let a = normalizedAxes(axes, "mean(alongAxes:)", file, line)
         let n = a.reduce(1) { $0 * shape[$1] }
-        return sum(alongAxes: a, keepingDimensions: keepingDimensions) / Scalar(n)
+        return sum(alongAxes: a, keepingDimensions: keepingDimensions, file: file, line: line) / Scalar(n)
     }
 
     /// The mean along the given axes.
@@ -85,7 +90,8 @@ extension Variable {
                     file: StaticString = #fileID, line: UInt = #line) -> Variable {
         let a = normalizedAxes(axes, "max(alongAxes:)", file, line)
         if a.isEmpty { return self }
-        return Variable.record(value.max(alongAxes: a, keepingDimensions: keepingDimensions), "max(alongAxes:)", self) {
+        return Variable.record(value.max(alongAxes: a, keepingDimensions: keepingDimensions), "max(alongAxes:)", self,
+                               site: CallSite(file: file, line: line)) {
             .reduction(.max(axes: a, keepingDimensions: keepingDimensions), $0)
         }
     }
@@ -117,7 +123,8 @@ public func logSumExp<S>(_ x: Variable<S>, alongAxes axes: [Int], keepingDimensi
                          file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     let a = x.normalizedAxes(axes, "logSumExp(_:alongAxes:)", file, line)
     let m = x.value.max(alongAxes: a, keepingDimensions: true).map { $0.isFinite ? $0 : 0 }
-    let s = log(exp(x - m).sum(alongAxes: a, keepingDimensions: true)) + m
+    let s = log(exp(x - m, file: file, line: line).sum(alongAxes: a, keepingDimensions: true, file: file, line: line),
+                file: file, line: line) + m
     return keepingDimensions ? s : s.reshaped(to: x.value.reducedShape(a, keep: false))
 }
 
@@ -139,5 +146,5 @@ public func logSoftmax<S>(_ x: Variable<S>, alongAxis axis: Int = -1,
 @inlinable
 public func softmax<S>(_ x: Variable<S>, alongAxis axis: Int = -1,
                        file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
-    exp(logSoftmax(x, alongAxis: axis, file: file, line: line))
+    exp(logSoftmax(x, alongAxis: axis, file: file, line: line), file: file, line: line)
 }

@@ -32,7 +32,7 @@ extension Variable {
     @inlinable
     public func reshaped(to newShape: [Int], file: StaticString = #fileID, line: UInt = #line) -> Variable {
         if newShape == shape { return self }
-        return Variable.record(value.reshaped(to: newShape, file: file, line: line), "reshaped(to:)", self) {
+        return Variable.record(value.reshaped(to: newShape, file: file, line: line), "reshaped(to:)", self, site: CallSite(file: file, line: line)) {
             .shape(.reshape, $0)
         }
     }
@@ -41,7 +41,7 @@ extension Variable {
     @inlinable
     public func broadcasted(to newShape: [Int], file: StaticString = #fileID, line: UInt = #line) -> Variable {
         if newShape == shape { return self }
-        return Variable.record(value.broadcasted(to: newShape, file: file, line: line), "broadcasted(to:)", self) {
+        return Variable.record(value.broadcasted(to: newShape, file: file, line: line), "broadcasted(to:)", self, site: CallSite(file: file, line: line)) {
             .shape(.broadcast, $0)
         }
     }
@@ -58,7 +58,7 @@ extension Variable {
     @inlinable
     public func transposed(permutation: [Int], file: StaticString = #fileID, line: UInt = #line) -> Variable {
         if permutation == Array(0..<rank) { return self }
-        return Variable.record(value.transposed(permutation: permutation, file: file, line: line), "transposed", self) {
+        return Variable.record(value.transposed(permutation: permutation, file: file, line: line), "transposed", self, site: CallSite(file: file, line: line)) {
             .shape(.permute(permutation), $0)
         }
     }

@@ -127,7 +127,9 @@ public struct CallSite: Sendable {
     }
 
     /// Operators cannot take `#fileID`/`#line` defaults in Swift, so their messages name the op instead.
-    public static let `operator` = CallSite(unknown: ())
+    /// (Computed, not a stored global: it is a default argument of the recording paths, where a global's
+    /// one-time initialization check would cost every operation.)
+    @inlinable public static var `operator`: CallSite { CallSite(unknown: ()) }
 }
 
 /// Stops the program with a message that names the operation, what was wrong, and what to do.

@@ -64,9 +64,12 @@ public struct Dense: CallerLocatingLayer {
                        fix: "give inputs of shape [batch, \(inputSize)], or make the layer take \(input.rank == 0 ? 1 : input.shape[input.rank - 1]) inputs (or check the layer before it)",
                        file: file, line: line)
         }
-        if input.rank <= 2 { return activation(linear(input, weight: weight, bias: bias)) }
-        let rows = linear(input.reshaped(to: [-1, inputSize]), weight: weight, bias: bias)
-        return activation(rows.reshaped(to: Array(input.shape.dropLast()) + [outputSize]))
+        // Anomaly reports and graphs name the caller's line for everything recorded here.
+        return withCallerPlace(file: file, line: line) {
+            if input.rank <= 2 { return activation(linear(input, weight: weight, bias: bias)) }
+            let rows = linear(input.reshaped(to: [-1, inputSize]), weight: weight, bias: bias)
+            return activation(rows.reshaped(to: Array(input.shape.dropLast()) + [outputSize]))
+        }
     }
 
     public var namedParameters: [(name: String, parameter: Variable<Float>)] { [("weight", weight), ("bias", bias)] }

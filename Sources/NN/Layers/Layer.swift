@@ -196,13 +196,19 @@ public final class Sequential: CallerLocatingLayer {
     }
 
     /// The output of the last layer; a layer given an input it cannot take stops with a message naming the
-    /// layer, its index here and the caller's line.
+    /// layer, its index here and the caller's line. Each layer's nodes are recorded as a group named after its
+    /// position and type (`"1: Dense"`), so that `output.graph(collapsingGroups: true)` draws one node per
+    /// layer, and anomaly reports name the caller's line.
     public func callAsFunction(_ input: Variable<Float>, file: StaticString = #fileID, line: UInt = #line) -> Variable<Float> {
-        var x = input
-        for (i, layer) in layers.enumerated() {
-            x = LayerPath.entering(i, of: "Sequential", file: file, line: line) { call(layer, x, file: file, line: line) }
+        withCallerPlace(file: file, line: line) {
+            var x = input
+            for (i, layer) in layers.enumerated() {
+                x = x.grouped("\(i): \(type(of: layer))") { x in
+                    LayerPath.entering(i, of: "Sequential", file: file, line: line) { call(layer, x, file: file, line: line) }
+                }
+            }
+            return x
         }
-        return x
     }
 
     public var namedParameters: [(name: String, parameter: Variable<Float>)] {

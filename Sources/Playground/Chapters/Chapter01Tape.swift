@@ -10,14 +10,24 @@ func tapeChapter(_ context: Context) throws {
     A small expression first: L = (a·b + c)·f with a = 2, b = −3, c = 10, f = −2.
     """)
     let a = Variable(2.0), b = Variable(-3.0), c = Variable(10.0), f = Variable(-2.0)
-    let d = a * b
-    let e = d + c
-    let L = e * f
-    for node in [d, e] { node.retainGrad() }
+    var d = a, e = a, L = a
+    func expression() {
+        d = a * b
+        e = d + c
+        L = e * f
+        for node in [d, e] { node.retainGrad() }
+        L.backward()
+    }
+    if context.trace {
+        context.say("\n  The tape as it is recorded (#n is node n), then as backward() applies each rule:")
+        withTapeTrace(to: { context.say("    " + $0) }, expression)
+        context.say("")
+    } else {
+        expression()
+    }
     context.say("  d = a·b   = \(d.scalar)")
     context.say("  e = d + c = \(e.scalar)")
     context.say("  L = e·f   = \(L.scalar)")
-    L.backward()
     let dL = 1.0, de = f.scalar * dL, dd = de * 1
     context.say("""
 
@@ -53,7 +63,15 @@ func tapeChapter(_ context: Context) throws {
     let mf = pow(me, 2)
     var mg = mf / 2
     mg = mg + 10 / mf
-    mg.backward()
+    mg.backward(retainGraph: true)    // keep the graph to draw it with every node's gradient
     context.say("  g = \(format(mg.scalar))   ∂g/∂a = \(format(ma.grad!.scalar))   ∂g/∂b = \(format(mb.grad!.scalar))")
     context.say("  (micrograd prints 24.7041, 138.8338 and 645.5773)")
+    let graph = mg.graph()
+    context.say("""
+
+    Its graph, as micrograd's draw_dot shows it: each node with its operation, value and gradient, drawn
+    by the library (graph.svg; graph.dot and graph.mermaid give the same for Graphviz and Mermaid).
+    """)
+    try context.save(svgText: graph.svg, as: "01-micrograd-graph.svg")
+    if !context.trace { context.say("  (playground tape --trace prints the tape entry by entry as it is recorded and differentiated)") }
 }

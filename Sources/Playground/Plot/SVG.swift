@@ -159,24 +159,29 @@ struct DecisionMap {
     }
 }
 
-/// 8×8 grey images in a row, each with a caption.
+/// Square grey images (8×8 digits, feature maps, 3×3 filters) in rows of at most `perRow`, each with a caption,
+/// drawn 64 points wide whatever their size. Pixels are in [0, 1] (white to black).
 struct ImageStrip {
     var title: String
     var images: [(pixels: [Float], caption: String)]
+    var perRow = 8
 
     func svg() -> SVG {
-        let cell = 8.0, gap = 20.0, side = 8 * cell
-        var svg = SVG(width: max(200, Double(images.count) * (side + gap) + gap), height: side + 80)
+        let side = 64.0, gap = 28.0, rowHeight = side + 40
+        let columns = min(images.count, perRow), rows = (images.count + perRow - 1) / perRow
+        var svg = SVG(width: max(200, Double(columns) * (side + gap) + gap), height: Double(rows) * rowHeight + 40)
         svg.text(title, x: svg.width / 2, y: 22, size: 14)
         for (i, image) in images.enumerated() {
-            let x0 = gap + Double(i) * (side + gap)
-            for r in 0..<8 {
-                for c in 0..<8 {
-                    let v = Int(255 - min(max(Double(image.pixels[r * 8 + c]), 0), 1) * 255)
-                    svg.rect(x: x0 + Double(c) * cell, y: 36 + Double(r) * cell, width: cell, height: cell, fill: "rgb(\(v),\(v),\(v))")
+            let x0 = gap + Double(i % perRow) * (side + gap), y0 = 36 + Double(i / perRow) * rowHeight
+            let n = Int(Double(image.pixels.count).squareRoot().rounded())
+            let cell = side / Double(max(n, 1))
+            for r in 0..<n {
+                for c in 0..<n {
+                    let v = Int(255 - min(max(Double(image.pixels[r * n + c]), 0), 1) * 255)
+                    svg.rect(x: x0 + Double(c) * cell, y: y0 + Double(r) * cell, width: cell, height: cell, fill: "rgb(\(v),\(v),\(v))")
                 }
             }
-            svg.text(image.caption, x: x0 + side / 2, y: 36 + side + 18, size: 11)
+            svg.text(image.caption, x: x0 + side / 2, y: y0 + side + 18, size: 11)
         }
         return svg
     }

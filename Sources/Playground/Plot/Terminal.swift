@@ -43,12 +43,13 @@ enum Terminal {
         return rows.map { "    " + String($0) }.joined(separator: "\n")
     }
 
-    /// An 8×8 image in characters, darker pixels as denser marks.
+    /// A square image (8×8 by default) in characters, darker pixels as denser marks.
     static func image(_ pixels: [Float]) -> [String] {
+        let n = Int(Double(pixels.count).squareRoot().rounded())
         let shades = Array(" .:-=+*#%@")
-        return (0..<8).map { r in
-            String((0..<8).flatMap { c -> [Character] in
-                let v = min(max(Double(pixels[r * 8 + c]), 0), 1)
+        return (0..<n).map { r in
+            String((0..<n).flatMap { c -> [Character] in
+                let v = min(max(Double(pixels[r * n + c]), 0), 1)
                 let ch = shades[min(shades.count - 1, Int(v * Double(shades.count - 1) + 0.5))]
                 return [ch, ch]
             })

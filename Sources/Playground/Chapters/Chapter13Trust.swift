@@ -1,6 +1,6 @@
 import NN
 
-/// Chapter 11: trust your gradients: check a custom function, and catch a wrong derivative.
+/// Chapter 13: trust your gradients: check a custom function, and catch a wrong derivative.
 func trustChapter(_ context: Context) throws {
     context.say("""
     checkGradients compares the tape with central differences (f(x + ε) − f(x − ε)) / 2ε in Double, for
@@ -20,8 +20,26 @@ func trustChapter(_ context: Context) throws {
     context.say(caught.description.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
     context.say("""
 
+    Inside a larger function every derivative downstream of the mistake is wrong too, so the mismatches alone
+    do not say where it is. When a check fails, checkGradients then checks each recorded operation's own rule
+    by finite differences at the values it saw, in tape order, and reports the first that disagrees, with
+    the line that called it and the element:
+    """)
+    let composite = checkGradients(of: { xs in
+        let h = tanh(xs[0] * xs[1])
+        return (exp(brokenSquare(h) * 0.5) * xs[1] + log(1 + xs[0] * xs[0])).sum()
+    }, at: [a, b])
+    context.say("  \(composite.mismatches.count) of \(composite.derivativeCount) derivatives differ")
+    if let fault = composite.faultyRule {
+        context.say("  the rule at fault: \(fault.operation), recorded at \(fault.file ?? "?"):\(fault.line ?? 0)")
+        context.say("  its input \(fault.input), element \(fault.element): rule \(format(fault.analytical)), " +
+                    "finite differences \(format(fault.numerical))")
+    }
+    context.say("""
+
     The same from the command line, for the library's operations or an expression:
       swift run gradcheck
       swift run gradcheck 'tanh(x) * y + exp(x / y)' --at x=0.5 y=2
+    (with --json, a failing check carries the located operation as "faultyRule").
     """)
 }
