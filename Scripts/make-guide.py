@@ -353,6 +353,15 @@ alternating runs on 1 thread with the machine's load average near 3.5: an epoch 
 is not reached: what remains is the gate functions (one scalar `exp` each, not vectorized), the matrix kernel's
 edge paths for the output layer's 27 columns, and transposes. (Under a load average of 10–15 the ratio looked
 like 0.5–0.6×, because PyTorch slowed down more: compare runs made side by side on a quiet machine.)
+
+**Convolutions.** The `cnn` workload trains the digits CNN (Conv2D 1→16 and 16→32, 3×3 with padding 1, each
+followed by 2×2 max pooling, then Dense 128→10; Adam, batch 32) and `Benchmarks/peers/cnn_torch.py` trains
+PyTorch's twin from the same weights in the same batch order: both end at 0.9861 test accuracy. Each
+convolution is one product per group for the whole batch on the unfolded input, forward and backward; the
+forward pass's columns are kept for the filter's gradient. Two alternating runs on 1 thread at a load average
+of 10: per epoch ours took 34–37 ms of CPU time against PyTorch's 92–93 ms (0.37–0.40×), and 97–100 ms of wall
+time against 267–280 ms (0.36×); memory stays flat (22.7 MiB). What remains: small products on the kernel's edge
+path (9 taps, 16 filters), im2col/col2im rows of 4–8 elements, and max pooling's comparisons.
 """, """
 let x = Variable(Tensor<Double>(1.0))
 var y = x
@@ -513,27 +522,29 @@ distributed` (one process, then the same program started under `mpirun -np 2`: s
 processes, one thread each) and `Benchmarks/peers/allreduce_mpi4py.py` (NumPy through mpi4py on the same Open MPI
 4.1.4). Other programs were compiling on the same two cores during the whole session (load average 4–10), and
 processes that must meet at every step suffer from that far more than one process does: the one waiting can only
-go on when the scheduler runs the other. Ranges over 10–17 runs:
+go on when the scheduler runs the other. Over 10–24 runs:
 
 | | 1 process, 1 thread | 1 process, 2 threads | 2 processes |
 |---|---|---|---|
-| digits epoch, global batch 32 | 4.0–12.8 ms | 4.1–12.2 ms | 4.4–4.5 ms at the quietest (load 3.7); 48–124 ms under load (28–420 ms before waiting processes yielded their core) |
-| wide step, global batch 128 | 9.5–33 ms | 6.8–20 ms | 5.0–6.3 ms at the quietest; 25–34 ms under load |
+| digits epoch, global batch 32 | 4.0–14.3 ms | 4.1–17.5 ms | 4.4–4.5 ms at the quietest (load 3.7); 48–136 ms under load (28–420 ms before waiting processes yielded their core) |
+| wide step, global batch 128 | 9.5–33 ms | 6.8–31 ms | 5.0–6.3 ms at the quietest; 25–44 ms under load |
 
 | allreduce, 2 processes: median (range) | ours | mpi4py |
 |---|---|---|
-| the wide MLP's gradients, 2.55 MiB | 1.5 ms (0.36–21) | 0.99 ms (0.25–10.5) |
-| 1 MiB | 0.43 ms (0.11–2.5) | 0.33 ms (0.11–3.6) |
-| 64 MiB | 224 ms (92–279) | 182 ms (81–264) |
-| the header exchanged before each collective (a barrier) | 1–5 µs | — |
+| the wide MLP's gradients, 2.55 MiB | 3.9 ms (0.36–21) | 1.0 ms (0.25–10.5) |
+| 1 MiB | 0.43 ms (0.11–7.9) | 0.36 ms (0.11–3.6) |
+| 64 MiB | 225 ms (92–329) | 184 ms (81–264) |
+| the header exchanged before each collective (a barrier) | 1–5 µs at load 4 | — |
 
 So on this machine: the digits MLP cannot gain from a second process (0.1 ms of compute per step against two
 meetings per step); the wide step gains 1.5–1.9× (efficiency 75–95 %) when the cores are free, and loses when
 they are not. Large messages run at memory speed for both libraries, which the compilers shared. The formula with
 the measured inputs: at the quietest, the 2.68 MB allreduce took 0.36 ms over shared memory (2(p−1)/p × B ÷ time
 = 7.4 GB/s), 4 % of a 9.5 ms step; two processes then need half the compute (4.8 ms) plus that, 5.1 ms, against
-the 5.0–6.3 ms measured. Our allreduce is 1.4–1.5× mpi4py's time on the wide gradients (best and median): the
-header exchange is one more meeting of the processes, which costs 1–5 µs on free cores and more under load.
+the 5.0–6.3 ms measured. On the wide gradients our allreduce took 1.4× mpi4py's time at best (0.36 against
+0.25 ms) and about 4× in the median under load: the header exchanged first is one more meeting of the processes,
+which costs 1–5 µs when the cores are free and up to a scheduler time slice when they are not. For 1 MiB and
+64 MiB the medians are within 25 %.
 """),
 ("ConvolutionalNetworks", "Convolutional networks", """
 Images are `[N, C, H, W]` (batch, channels, height, width) and sequences `[N, C, L]`, as in PyTorch.

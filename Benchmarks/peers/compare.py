@@ -52,13 +52,14 @@ def main():
     swift = ["swift", "run", "-c", "release", "--package-path", BENCHMARKS, "autodiff-benchmarks"]
     run(swift + ["--export", data])
     report = os.path.join(data, "ours.json")
-    run(swift + ["scalar", "digits", "wide", "gemm", "names", "--repeat", str(args.repeat), "--report", report],
+    run(swift + ["scalar", "digits", "wide", "gemm", "cnn", "names", "--repeat", str(args.repeat), "--report", report],
         stdout=sys.stderr)
     ours = json.load(open(report))
 
     peers = {"micrograd": {1: peer(python, "scalar_micrograd.py", data, 1, max(3, args.repeat // 2))}}
     peers["PyTorch"] = {t: peer(python, "mlp_torch.py", data, t, args.repeat) for t in (1, 2)}
     peers["PyTorch"][1].update(peer(python, "scalar_torch.py", data, 1, 3))
+    peers["PyTorch"][1].update(peer(python, "cnn_torch.py", data, 1, 1))
     peers["PyTorch"][1].update(peer(python, "names_torch.py", data, 1, 1))
     peers["JAX"] = {t: peer(python, "mlp_jax.py", data, t, args.repeat) for t in (1, 2)}
 
@@ -75,6 +76,9 @@ def main():
     for n in (64, 128, 256, 512, 1024):
         rows.append(("gemm n=%d, GFLOP/s" % n, "gemm.%d.1" % n, "gemm.%d" % n, 1, "", True))
     rows.append(("gemm n=512, GFLOP/s, 2 threads", "gemm.512.2", "gemm.512", 2, "", True))
+    rows += [("cnn epoch (digits CNN, batch 32)", "cnn.epoch_ms.1", "cnn.epoch_ms.1", 1, "ms", False),
+             ("cnn epoch, CPU time", "cnn.epoch_cpu_ms.1", "cnn.epoch_cpu_ms.1", 1, "ms", False),
+             ("cnn test accuracy", "cnn.accuracy", "cnn.accuracy", 1, "", True)]
 
     names = ["micrograd", "PyTorch", "JAX"]
     print("\nmachine: %s, %d cores; Python %s" % (platform.processor() or platform.machine(), os.cpu_count(),
@@ -88,7 +92,7 @@ def main():
         values = [peers[name].get(threads, {}).get(peer_key) for name in names]
         cells = ["—" if v is None else fmt(v, unit) for v in values]
         known = [v for v in values if v is not None]
-        if not known or key in ("digits.accuracy", "names.validation_loss"):
+        if not known or key.endswith("accuracy") or key == "names.validation_loss":
             ratio = "—"
         else:
             best = max(known) if higher else min(known)

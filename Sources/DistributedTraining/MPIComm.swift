@@ -217,12 +217,13 @@ final class MPIComm: @unchecked Sendable {
         return state.withLock { !$0.finished.isEmpty }
     }
 
-    /// Spins briefly, then sleeps between polls (a waiting process must not take the CPU from a computing one).
+    /// Between polls: yields the core for the first 0.1 s (so a process that is ready runs, and the wait ends as
+    /// soon as the others arrive), then sleeps 1 ms at a time (a long wait is for another process's computation).
     func pause(since start: Double, now: Double) {
-        if now - start < 0.002 {
+        if now - start < 0.1 {
             sched_yield()
         } else {
-            usleep(now - start < 0.1 ? 50 : 1000)
+            usleep(1000)
         }
     }
 

@@ -82,6 +82,15 @@ struct ConvolutionTests {
         #expect(maxPool2d(x, kernelSize: 2).shape == [1, 1, 1, 1])
     }
 
+    @Test("max pooling: the first of equal maxima takes the gradient, a NaN wins the window (PyTorch's rules)")
+    func maxPoolTiesAndNaN() {
+        let x = Variable(Tensor<Double>(shape: [1, 1, 2, 4], scalars: [2, 5, 1, .nan, 5, 2, 3, 4]))
+        let y = maxPool2d(x, kernelSize: 2)
+        #expect(y.value.scalars[0] == 5 && y.value.scalars[1].isNaN)
+        y.backward(seed: Tensor(shape: [1, 1, 1, 2], scalars: [1, 1]))
+        #expect(x.grad == Tensor(shape: [1, 1, 2, 4], scalars: [0, 1, 0, 1, 0, 0, 0, 0]))
+    }
+
     @Test("gradients of a convolution equal the hand-computed ones")
     func handComputedGradient() {
         // y = Σ conv(x, w): ∂w[p, q] = Σ of the x elements under tap (p, q); ∂x[i, j] = Σ of the taps covering it.
@@ -97,9 +106,11 @@ struct ConvolutionTests {
     @Test("forward and backward are bit-identical on 1, 2 and 3 threads")
     func threadCountDoesNotChangeResults() {
         var rng = SeededGenerator(seed: 5)
-        let xs = Tensor<Float>.randomNormal(shape: [8, 6, 12, 12], using: &rng)
-        let ws = Tensor<Float>.randomNormal(shape: [12, 3, 3, 3], using: &rng)
-        let bs = Tensor<Float>.randomNormal(shape: [12], using: &rng)
+        // Large enough that im2col, col2im (8 images × 72 taps × 256 positions) and each group's product
+        // (8 × 36 × 2048) are split between threads.
+        let xs = Tensor<Float>.randomNormal(shape: [8, 8, 16, 16], using: &rng)
+        let ws = Tensor<Float>.randomNormal(shape: [16, 4, 3, 3], using: &rng)
+        let bs = Tensor<Float>.randomNormal(shape: [16], using: &rng)
         func run(threads: Int) -> [Tensor<Float>] {
             let saved = Parallelism.threadCount
             Parallelism.threadCount = threads

@@ -101,4 +101,31 @@ struct APIContractTests {
                                            RMSProp(for: model), Adam(for: model)]
         #expect(optimizers.count == 5)
     }
+
+    @Test("the convolution, pooling and CNN layer names added in turn 2 compile as printed")
+    func turnTwoConvolutions() {
+        let images = Tensor<Float>.randomUniform(shape: [2, 4, 8, 8]), sequences = Tensor<Float>.randomUniform(shape: [2, 4, 10])
+        for (x, w, b) in [(Variable(images), Variable(Tensor<Float>.randomNormal(shape: [6, 2, 3, 3])), Variable(Tensor<Float>.zeros(shape: [6])))] {
+            #expect(conv2d(x, filter: w, bias: b, stride: 1, padding: 1, dilation: 1, groups: 2).shape == [2, 6, 8, 8])
+            #expect(conv2d(x.value, filter: w.value, bias: nil, stride: 2, groups: 2).shape == [2, 6, 3, 3])
+            #expect(maxPool2d(x, kernelSize: 2, stride: 2, padding: 0).shape == [2, 4, 4, 4])
+            #expect(avgPool2d(x, kernelSize: 2, stride: 2, padding: 0).shape == [2, 4, 4, 4])
+            #expect(maxPool2d(x.value, kernelSize: 3).shape == [2, 4, 2, 2] && avgPool2d(x.value, kernelSize: 2).shape == [2, 4, 4, 4])
+        }
+        let x = Variable(sequences), w = Variable(Tensor<Float>.randomNormal(shape: [5, 4, 3])), b = Variable(Tensor<Float>.zeros(shape: [5]))
+        #expect(conv1d(x, filter: w, bias: b, stride: 1, padding: 0, dilation: 1, groups: 1).shape == [2, 5, 8])
+        #expect(conv1d(sequences, filter: w.value).shape == [2, 5, 8])
+        let digits = Tensor<Float>.randomUniform(shape: [3, 64])
+        let model = Sequential {
+            Conv2D(inputChannels: 1, outputChannels: 16, kernelSize: 3, stride: 1, padding: 1, activation: relu)
+            BatchNorm(featureCount: 16)
+            MaxPool2D(kernelSize: 2)
+            AvgPool2D(kernelSize: 2)
+            Flatten()
+            Dense(inputSize: 64, outputSize: 10)
+        }
+        #expect(model(digits.reshaped(to: [-1, 1, 8, 8])).shape == [3, 10])
+        #expect(Conv1D(inputChannels: 8, outputChannels: 16, kernelSize: 3, stride: 1, padding: 1)(Tensor<Float>.zeros(shape: [1, 8, 5])).shape == [1, 16, 5])
+        #expect(model.namedBuffers.map(\.name) == ["2.running_mean", "2.running_var", "2.num_batches_tracked"])
+    }
 }

@@ -251,7 +251,7 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// The largest element of each pooling window of a batch (padding never wins) and its flat index in
-    /// the input; the first of equal maxima, and a NaN wins (PyTorch's rule).
+    /// the input; the first of equal maxima, and a NaN wins (PyTorch's rule, which also takes the last NaN).
     @inlinable
     func maxPooled(_ g: ConvolutionGeometry) -> (value: Tensor, indices: [Int]) {
         let planes = g.batch * g.channels, oh = g.outputHeight, ow = g.outputWidth
@@ -265,17 +265,29 @@ extension Tensor where Scalar: TensorScalar {
                         let base = p * plane
                         for y in 0..<oh {
                             let top = y * g.strideHeight - g.paddingHeight
-                            let rows = max(0, top)..<min(g.height, top + g.kernelHeight)
+                            let rows = Swift.max(0, top)..<Swift.min(g.height, top + g.kernelHeight)
                             for x in 0..<ow {
                                 let left = x * g.strideWidth - g.paddingWidth
-                                let first = max(0, left), last = min(width, left + g.kernelWidth)
+                                let first = Swift.max(0, left), last = Swift.min(width, left + g.kernelWidth)
                                 var at = base + rows.lowerBound * width + first
-                                var best = src[at]
+                                var best = src[at], sawNaN = false
                                 for r in rows {
                                     let row = base + r * width
-                                    for c in first..<last where src[row + c] > best || src[row + c].isNaN {
-                                        best = src[row + c]
-                                        at = row + c
+                                    for c in first..<last {
+                                        // Selects rather than branches: the maximum lands anywhere in a window.
+                                        let v = src[row + c], greater = v > best
+                                        best = greater ? v : best
+                                        at = greater ? row + c : at
+                                        if v != v { sawNaN = true }
+                                    }
+                                }
+                                if sawNaN {
+                                    // A NaN wins, the last one seen (PyTorch's rule: NaN replaces any maximum).
+                                    for r in rows {
+                                        for c in first..<last where src[base + r * width + c].isNaN {
+                                            best = src[base + r * width + c]
+                                            at = base + r * width + c
+                                        }
                                     }
                                 }
                                 dst[o] = best
@@ -304,10 +316,10 @@ extension Tensor where Scalar: TensorScalar {
                     let base = p * plane
                     for y in 0..<oh {
                         let top = y * g.strideHeight - g.paddingHeight
-                        let rows = max(0, top)..<min(g.height, top + g.kernelHeight)
+                        let rows = Swift.max(0, top)..<Swift.min(g.height, top + g.kernelHeight)
                         for x in 0..<ow {
                             let left = x * g.strideWidth - g.paddingWidth
-                            let columns = max(0, left)..<min(g.width, left + g.kernelWidth)
+                            let columns = Swift.max(0, left)..<Swift.min(g.width, left + g.kernelWidth)
                             var total: Scalar = 0
                             for r in rows {
                                 for c in columns { total += src[base + r * g.width + c] }
