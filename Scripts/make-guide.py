@@ -344,12 +344,15 @@ What remains per operation is allocating every intermediate tensor and reference
 **Sequences.** The `names` workload trains the playground's LSTM model (Embedding 27→16, LSTM 16→64, Dense
 64→27, Adam, batches of 32 equal-length names) and `Benchmarks/peers/names_torch.py` trains PyTorch's
 `nn.LSTM` twin from the same weights in the same batch order: after 6 epochs both reach a validation loss of
-1.9986 nats per character. The LSTM is one fused operation over the sequence (backpropagation through time in
-loops, the weight gradient one product over all steps), the cross-entropy terms another. Three alternating runs
-on 1 thread while the machine's load average was 10–15 (so wall times are inflated and noisy): per epoch ours
-took 202–212 ms of CPU time against PyTorch's 274–337 ms (0.63–0.77×), and 502–695 ms of wall time against
-784–1024 ms. The aim of half PyTorch's time is not reached yet: the rest is small matrix products (N = 32 rows
-go to the kernel's edge path), the gate functions (one `exp` each, not vectorized) and transposes.
+1.9986 nats per character (PyTorch 1.998576). The LSTM is one fused operation over the whole sequence: the
+forward loop keeps the gate activations, the backward pass runs backpropagation through time in loops, and each
+step's product is W_hh·hᵀ with the batch as columns (the kernel's full tiles); the input projections and the
+weight and input gradients are one product each over all steps. The cross-entropy terms are fused too. Three
+alternating runs on 1 thread with the machine's load average near 3.5: an epoch took 176–182 ms (CPU time
+175–178 ms) against PyTorch's 219–239 ms (207–239 ms), about 0.8× its time. The aim of half PyTorch's time
+is not reached: what remains is the gate functions (one scalar `exp` each, not vectorized), the matrix kernel's
+edge paths for the output layer's 27 columns, and transposes. (Under a load average of 10–15 the ratio looked
+like 0.5–0.6×, because PyTorch slowed down more: compare runs made side by side on a quiet machine.)
 
 **Convolutions.** The `cnn` workload trains the digits CNN (Conv2D 1→16 and 16→32, 3×3 with padding 1, each
 followed by 2×2 max pooling, then Dense 128→10; Adam, batch 32) and `Benchmarks/peers/cnn_torch.py` trains
@@ -678,12 +681,14 @@ Fix: log needs x > 0: clamp its input (max(x, 1e-12)) or use a stable form (logS
 
 The origin is reported, not the propagation: a NaN made by `log` and carried through ten more operations names
 `log`. Backward, a rule is reported when it turns a finite gradient into a NaN or an infinity (`sqrt` at 0,
-`pow(x, 0.5)` at 0, a custom rule returning NaN). Functions, methods and layers (`log(x)`, `relu(x)`,
-`x.sum()`, `matmul`, a `DifferentiableFunction`, `model(x)`) are named with the exact line. Operators
-(`+ - * /`) get no call site from Swift, and neither does an activation passed as a value (`activation: relu`):
-for them `placeIsExact` is false, `file` and `line` are those of the nearest operation recorded with a place
-(usually the enclosing call on the same line), and `note` says so. Code of your own built from other operations
-(a layer, a loss) can attribute everything it records to its caller with `withCallerPlace(file:line:) { … }`.
+`pow(x, 0.5)` at 0, a custom rule returning NaN). Functions, methods and layers (`log(x)`, `x.sum()`,
+`matmul`, a `DifferentiableFunction`, `model(x)`) are named with the exact line. Operators (`+ - * /`) get no
+call site from Swift, and the activations (`relu`, `tanh`, `sigmoid`, `softplus`, `gelu`, `silu`) take none so
+that they stay usable as values (`activation: relu`) without a second overload for every call to type-check
+(they make no NaN from finite inputs anyway): for these `placeIsExact` is false, `file` and `line` are those of
+the nearest operation recorded with a place (usually the enclosing call on the same line, or the layer), and
+`note` says so. Code of your own built from other operations (a layer, a loss) can attribute everything it
+records to its caller with `withCallerPlace(file:line:) { … }`.
 
 Inside the block every recorded value and every rule's result is scanned, and the place of each operation is
 kept: it runs several times slower. Outside, recording tests one thread-local flag and nothing else (the scalar

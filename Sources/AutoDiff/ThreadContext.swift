@@ -15,13 +15,20 @@ import Synchronization
 @usableFromInline
 final class ThreadContext {
     /// Whether operations record (false inside ``withoutGradients(_:)``).
-    @exclusivity(unchecked) @usableFromInline var gradientsEnabled = true
+    @exclusivity(unchecked) @usableFromInline var gradientsEnabled = true {
+        didSet { recordsPlainly = gradientsEnabled && !watching }
+    }
+    /// Recording, with nothing watching: the one flag the scalar lane's hot path tests.
+    @exclusivity(unchecked) @usableFromInline var recordsPlainly = true
     /// Whether recorded operations are watched (``watch`` is set): the one check the recording paths make
     /// for anomaly detection, traces and call sites, so that they cost nothing otherwise.
     @exclusivity(unchecked) @usableFromInline var watching = false
     /// What this thread watches its operations for, while some scope asks for it.
     @exclusivity(unchecked) @usableFromInline var watch: TapeWatch? {
-        didSet { watching = watch != nil }
+        didSet {
+            watching = watch != nil
+            recordsPlainly = gradientsEnabled && !watching
+        }
     }
     /// The tape new graphs of `Float` values record on, if one is alive (not retained: a tape clears it when it dies).
     @exclusivity(unchecked) @usableFromInline unowned(unsafe) var floatTape: AnyObject?

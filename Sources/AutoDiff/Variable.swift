@@ -424,14 +424,31 @@ extension Variable {
             return Variable(laneValue: value, tape: current, index: index)
         }
         return tape._withUnsafeGuaranteedRef { tape in
-            guard tape.context.gradientsEnabled else { return Variable(constant: Tensor(value)) }
+            // One flag for "recording, nothing watched": the watched and the unrecorded cases leave the hot
+            // path through one call, so that this path is the same code as without them.
+            guard tape.context.recordsPlainly else {
+                return recordScalarOffThePlainPath(value, op, a, b, site: site, tape: tape, kind: kind, code: code,
+                                                   partials: partials())
+            }
             let i = a.laneNode(on: tape, op: op)
             let j = b.laneNode(on: tape, op: op)
             let (pa, pb) = partials()
-            let index = tape.appendScalar(kind, code, i, j, value, pa, pb)
-            if _slowPath(tape.context.watching) { tape.observe(index, site) }
-            return Variable(laneValue: value, tape: tape, index: index)
+            return Variable(laneValue: value, tape: tape, index: tape.appendScalar(kind, code, i, j, value, pa, pb))
         }
+    }
+
+    /// ``recordScalar(_:_:_:_:site:kind:code:partials:)`` when the thread does not record (a constant) or is
+    /// watched (the node is observed after it is appended).
+    @usableFromInline @inline(never)
+    static func recordScalarOffThePlainPath(_ value: Scalar, _ op: StaticString, _ a: Variable, _ b: Variable, site: CallSite,
+                                            tape: Tape<Scalar>, kind: Entry<Scalar>.Kind, code: UInt8,
+                                            partials: (Scalar, Scalar), oneInput: Bool = false) -> Variable {
+        guard tape.context.gradientsEnabled else { return Variable(constant: Tensor(value)) }
+        let i = a.laneNode(on: tape, op: op)
+        let j = oneInput ? -1 : b.laneNode(on: tape, op: op)
+        let index = tape.appendScalar(kind, code, i, j, value, partials.0, partials.1)
+        tape.observe(index, site)
+        return Variable(laneValue: value, tape: tape, index: index)
     }
 
     /// Records a one-input operation of the scalar lane whose result is `value`; `x` must be
@@ -441,11 +458,12 @@ extension Variable {
                              kind: Entry<Scalar>.Kind, code: UInt8, partial: () -> Scalar) -> Variable {
         if x.index >= 0 {
             return x.lane.unsafelyUnwrapped._withUnsafeGuaranteedRef { tape in
-                guard tape.context.gradientsEnabled else { return Variable(constant: Tensor(value)) }
+                guard tape.context.recordsPlainly else {
+                    return recordScalarOffThePlainPath(value, op, x, Variable(constant: Tensor(Scalar.zero)), site: site,
+                                                       tape: tape, kind: kind, code: code, partials: (partial(), 0), oneInput: true)
+                }
                 let i = x.laneNode(on: tape, op: op)
-                let index = tape.appendScalar(kind, code, i, -1, value, partial(), 0)
-                if _slowPath(tape.context.watching) { tape.observe(index, site) }
-                return Variable(laneValue: value, tape: tape, index: index)
+                return Variable(laneValue: value, tape: tape, index: tape.appendScalar(kind, code, i, -1, value, partial(), 0))
             }
         }
         guard let tape = recordingTape(x, op: op) else { return Variable(constant: Tensor(value)) }

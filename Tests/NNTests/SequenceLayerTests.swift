@@ -135,6 +135,12 @@ struct SequenceLayerTests {
         (scaledDotProductAttention(query: query, key: key, value: Variable(v), causal: true) * Tensor<Double>([[[1, 0], [0, 0]]])).sum().backward()
         #expect(key.grad == Tensor<Double>(shape: [1, 2, 1], scalars: [0, 0]))
         #expect(query.grad!.scalars.allSatisfy { $0.isFinite })
+        // Anomaly detection finds no NaN or infinity, forward or backward, in causal attention.
+        #expect(throws: Never.self) {
+            try withAnomalyDetection {
+                scaledDotProductAttention(query: Variable(q), key: Variable(k), value: Variable(v), causal: true).sum().backward()
+            }
+        }
     }
 
     @Test("Embedding looks up rows; a row used twice receives the sum of its gradients")

@@ -34,13 +34,6 @@ func runNamesBenchmark(epochs: Int = 6) {
     report["names.validation_loss"] = Double(loss)
 }
 
-/// CPU time of this process in nanoseconds.
-func cpuNow() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-}
-
 /// The names as indices (a = 1 … z = 26), split 90/10 with the seed-42 shuffle (as the playground does).
 func loadNames() -> (train: [[Int]], validation: [[Int]]) {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

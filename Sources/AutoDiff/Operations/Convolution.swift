@@ -244,7 +244,7 @@ public func conv2d<S>(_ x: Variable<S>, filter: Variable<S>, bias: Variable<S>? 
                                        layout: ("[N, C, H, W]", "[O, C/groups, kH, kW]"), site: CallSite(file: file, line: line))
     let (value, columns) = x.value.convolved(geometry, filter: filter.value, bias: bias?.value)
     let inputs = bias.map { [x, filter, $0] } ?? [x, filter]
-    return Variable.record(value, "conv2d", inputs) { .convolution(.convolution(geometry, columns: columns), $0) }
+    return Variable.record(value, "conv2d", inputs, site: CallSite(file: file, line: line)) { .convolution(.convolution(geometry, columns: columns), $0) }
 }
 
 /// The 1-D convolution of a batch of sequences, recorded for differentiation: `x` `[N, C, L]`, `filter`
@@ -260,7 +260,7 @@ public func conv1d<S>(_ x: Variable<S>, filter: Variable<S>, bias: Variable<S>? 
     let filter2D = filter.reshaped(to: [filter.shape[0], filter.shape[1], 1, filter.shape[2]])
     let (value, columns) = image.value.convolved(geometry, filter: filter2D.value, bias: bias?.value)
     let inputs = bias.map { [image, filter2D, $0] } ?? [image, filter2D]
-    let out = Variable.record(value, "conv1d", inputs) { .convolution(.convolution(geometry, columns: columns), $0) }
+    let out = Variable.record(value, "conv1d", inputs, site: CallSite(file: file, line: line)) { .convolution(.convolution(geometry, columns: columns), $0) }
     return out.reshaped(to: [geometry.batch, filter.shape[0], geometry.outputWidth])
 }
 
@@ -276,7 +276,7 @@ public func maxPool2d<S>(_ x: Variable<S>, kernelSize: Int, stride: Int? = nil, 
     let geometry = poolingGeometry("maxPool2d", input: x.shape, kernelSize: kernelSize, stride: stride, padding: padding,
                                    site: CallSite(file: file, line: line))
     let (value, indices) = x.value.maxPooled(geometry)
-    return Variable.record(value, "maxPool2d", [x]) { .convolution(.maxPool(geometry, indices: indices), $0) }
+    return Variable.record(value, "maxPool2d", [x], site: CallSite(file: file, line: line)) { .convolution(.maxPool(geometry, indices: indices), $0) }
 }
 
 /// The mean of each `kernelSize × kernelSize` window (stride by default `kernelSize`; zero padding counts in
@@ -290,5 +290,5 @@ public func avgPool2d<S>(_ x: Variable<S>, kernelSize: Int, stride: Int? = nil, 
                          file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     let geometry = poolingGeometry("avgPool2d", input: x.shape, kernelSize: kernelSize, stride: stride, padding: padding,
                                    site: CallSite(file: file, line: line))
-    return Variable.record(x.value.averagePooled(geometry), "avgPool2d", [x]) { .convolution(.averagePool(geometry), $0) }
+    return Variable.record(x.value.averagePooled(geometry), "avgPool2d", [x], site: CallSite(file: file, line: line)) { .convolution(.averagePool(geometry), $0) }
 }

@@ -134,27 +134,15 @@ extension Variable {
     .elementwise(.tan, "tan", x, tan(x.value), site: CallSite(file: file, line: line), scalar: S._tan)
 }
 /// The hyperbolic tangent, elementwise. d/dx tanh x = 1 − tanh² x.
-@inlinable public func tanh<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
-    .elementwise(.tanh, "tanh", x, tanh(x.value), site: CallSite(file: file, line: line), scalar: S._tanh)
-}
-/// The same, as a function value (`activation: tanh`), which cannot pass its caller's place.
-@_disfavoredOverload @inlinable public func tanh<S>(_ x: Variable<S>) -> Variable<S> {
+@inlinable public func tanh<S>(_ x: Variable<S>) -> Variable<S> {
     .elementwise(.tanh, "tanh", x, tanh(x.value), scalar: S._tanh)
 }
 /// The logistic sigmoid σ(x) = 1 / (1 + e⁻ˣ), stable for large |x|. d/dx σ(x) = σ(x)(1 − σ(x)).
-@inlinable public func sigmoid<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
-    .elementwise(.sigmoid, "sigmoid", x, sigmoid(x.value), site: CallSite(file: file, line: line), scalar: S._sigmoid)
-}
-/// The same, as a function value (`activation: sigmoid`), which cannot pass its caller's place.
-@_disfavoredOverload @inlinable public func sigmoid<S>(_ x: Variable<S>) -> Variable<S> {
+@inlinable public func sigmoid<S>(_ x: Variable<S>) -> Variable<S> {
     .elementwise(.sigmoid, "sigmoid", x, sigmoid(x.value), scalar: S._sigmoid)
 }
 /// max(x, 0), elementwise. d/dx relu x = 1 for x > 0, else 0.
-@inlinable public func relu<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
-    .elementwise(.relu, "relu", x, relu(x.value), site: CallSite(file: file, line: line), scalar: { $0 > 0 ? $0 : 0 })
-}
-/// The same, as a function value (`activation: relu`), which cannot pass its caller's place.
-@_disfavoredOverload @inlinable public func relu<S>(_ x: Variable<S>) -> Variable<S> {
+@inlinable public func relu<S>(_ x: Variable<S>) -> Variable<S> {
     .elementwise(.relu, "relu", x, relu(x.value), scalar: { $0 > 0 ? $0 : 0 })
 }
 /// x for x > 0, alpha·x otherwise. d/dx = 1 for x > 0, else alpha.
@@ -164,11 +152,7 @@ extension Variable {
     }
 }
 /// log(1 + eˣ), stable for large |x|. d/dx softplus x = σ(x).
-@inlinable public func softplus<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
-    .elementwise(.softplus, "softplus", x, softplus(x.value), site: CallSite(file: file, line: line), scalar: S._softplus)
-}
-/// The same, as a function value (`activation: softplus`), which cannot pass its caller's place.
-@_disfavoredOverload @inlinable public func softplus<S>(_ x: Variable<S>) -> Variable<S> {
+@inlinable public func softplus<S>(_ x: Variable<S>) -> Variable<S> {
     .elementwise(.softplus, "softplus", x, softplus(x.value), scalar: S._softplus)
 }
 
@@ -194,16 +178,16 @@ extension Variable {
 /// ```
 /// d/dx log1p x = 1 / (1 + x)
 /// ```
-@inlinable public func log1p<S>(_ x: Variable<S>) -> Variable<S> {
-    .elementwise(.log1p, "log1p", x, log1p(x.value), scalar: S._log1p)
+@inlinable public func log1p<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    .elementwise(.log1p, "log1p", x, log1p(x.value), site: CallSite(file: file, line: line), scalar: S._log1p)
 }
 /// eˣ − 1, elementwise, accurate for small |x|.
 ///
 /// ```
 /// d/dx expm1 x = eˣ = expm1(x) + 1
 /// ```
-@inlinable public func expm1<S>(_ x: Variable<S>) -> Variable<S> {
-    .elementwise(.expm1, "expm1", x, expm1(x.value), scalar: S._expm1)
+@inlinable public func expm1<S>(_ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
+    .elementwise(.expm1, "expm1", x, expm1(x.value), site: CallSite(file: file, line: line), scalar: S._expm1)
 }
 /// Φ(x), the standard normal distribution function, elementwise (what gelu's rule is written with).
 /// d/dx Φ(x) = φ(x) = e^(−x²/2) / √(2π).

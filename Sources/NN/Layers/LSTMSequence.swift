@@ -35,17 +35,22 @@ func fusedLSTM<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>
         var cells = [S](repeating: 0, count: t * h * n)
         var hidden = [S](repeating: 0, count: t * h * n)
         for step in 0..<t {
-            let recurrent: [S]? = step == 0 ? nil : matmul(xs[2], Tensor(shape: [h, n], scalars:
-                Array(hidden[((step - 1) * h * n)..<(step * h * n)]))).scalars              // [4H, N]
+            // W_hh·hᵀ [4H, N] (zeros at the first step, where h = 0).
+            let recurrent = step == 0 ? [S](repeating: 0, count: 4 * h * n) : matmul(xs[2], Tensor(shape: [h, n], scalars:
+                Array(hidden[((step - 1) * h * n)..<(step * h * n)]))).scalars
             projected.withUnsafeBufferPointer { projected in
-                gates.withUnsafeMutableBufferPointer { gates in
-                    let a = step * 4 * h * n
-                    for j in 0..<(4 * h) {
-                        let isTanh = j / h == 2
-                        for r in 0..<n {
-                            var v = projected[j * t * n + step * n + r] + bias[j]
-                            if let recurrent { v += recurrent[j * n + r] }
-                            gates[a + j * n + r] = isTanh ? cellTanh(v) : logistic(v)
+                recurrent.withUnsafeBufferPointer { recurrent in
+                    bias.withUnsafeBufferPointer { bias in
+                        gates.withUnsafeMutableBufferPointer { gates in
+                            let a = step * 4 * h * n
+                            for j in 0..<(4 * h) {
+                                let (row, b) = (j * t * n + step * n, bias[j])
+                                if j / h == 2 {
+                                    for r in 0..<n { gates[a + j * n + r] = cellTanh(projected[row + r] + recurrent[j * n + r] + b) }
+                                } else {
+                                    for r in 0..<n { gates[a + j * n + r] = logistic(projected[row + r] + recurrent[j * n + r] + b) }
+                                }
+                            }
                         }
                     }
                 }
