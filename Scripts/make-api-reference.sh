@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the API reference of the library modules (AutoDiff, NN, GradCheckCore) from their doc comments with
+# Builds the API reference of the library modules (AutoDiff, NN, DistributedTraining, GradCheckCore) from their doc comments with
 # the toolchain's docc: `swift build` emits symbol graphs (in its own scratch folder, so the normal build keeps
 # its flags), Scripts/check-doc-comments.py fails on a public symbol without a doc comment, `docc convert`
 # makes one archive per module, `docc merge` combines them, and the result is written as a static site with an
@@ -14,7 +14,7 @@ if [ $# -ne 1 ]; then
     exit 2
 fi
 out=$1
-modules=(AutoDiff NN GradCheckCore)
+modules=(AutoDiff NN DistributedTraining GradCheckCore)
 work=.build/api-reference
 graphs="$work/symbol-graphs"
 rm -rf "$work/archives" "$graphs"

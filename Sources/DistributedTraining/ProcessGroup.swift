@@ -49,7 +49,7 @@ public final class ProcessGroup: @unchecked Sendable {
 
     /// The group this process belongs to: the MPI world under `mpirun`, otherwise one process.
     ///
-    /// The first call under `mpirun` loads `libmpi` and initializes MPI (and sets ``Parallelism/threadCount`` to
+    /// The first call under `mpirun` loads `libmpi` and initializes MPI (and sets `Parallelism.threadCount` to
     /// the processors per process on this machine, at least 1); later calls return the same group. Processes
     /// waiting in a collective yield their core (Open MPI's `mpi_yield_when_idle`, unless
     /// `OMPI_MCA_mpi_yield_when_idle` is set): spinning slows the processes waited for when others share the cores.
