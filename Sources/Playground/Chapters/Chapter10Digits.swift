@@ -55,6 +55,7 @@ func digitsChapter(_ context: Context) throws {
     context.say("    " + images.map { $0.caption.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined(separator: "   "))
     try context.save(ImageStrip(title: "Misclassified digits (true → predicted)", images: images).svg(), as: "10-misclassified.svg")
     var curves = LinePlot(title: "Digits: accuracy per epoch", xLabel: "epoch", yLabel: "accuracy")
+    curves.yRange = 0...1
     curves.series.append(("training", history.accuracy.enumerated().map { (Double($0.offset + 1), Double($0.element)) }))
     curves.series.append(("test", history.validationAccuracy.enumerated().map { (Double($0.offset + 1), Double($0.element)) }))
     try context.save(curves.svg(), as: "10-digits-accuracy.svg")

@@ -113,6 +113,7 @@ func convolutionsChapter(_ context: Context) throws {
     try context.save(ImageStrip(title: "The digit through the first layer (ReLU outputs of the 16 learned filters)",
                                 images: activationImages).svg(), as: "11-learned-maps.svg")
     var curves = LinePlot(title: "Digits CNN: accuracy per epoch", xLabel: "epoch", yLabel: "accuracy")
+    curves.yRange = 0...1
     curves.series.append(("training", history.accuracy.enumerated().map { (Double($0.offset + 1), Double($0.element)) }))
     curves.series.append(("test", history.validationAccuracy.enumerated().map { (Double($0.offset + 1), Double($0.element)) }))
     try context.save(curves.svg(), as: "11-cnn-accuracy.svg")

@@ -112,6 +112,8 @@ struct LinePlot {
     var marks: [(x: Double, y: Double, label: String)] = []
     /// The x axis's range, when not the data's widened to round numbers (to keep a point off the border, say).
     var xRange: ClosedRange<Double>?
+    /// The y axis's range (linear axes), when not the data's widened to round numbers (accuracy: 0 to 1, say).
+    var yRange: ClosedRange<Double>?
     /// Line widths by series index (2 where not given): a wider line stays visible under a later one on top of it.
     var strokeWidths: [Double] = []
 
@@ -140,6 +142,9 @@ struct LinePlot {
             let every = Double(max(1, Int((y1 - y0 - 1) / 6) + 1))   // at most about seven labelled powers of ten
             (y0, y1) = (floor(y0 / every) * every, ceil(y1 / every) * every)
             yTicks = stride(from: y0, through: y1, by: every).map { $0 }
+        } else if let yRange {
+            (y0, y1) = (yRange.lowerBound, yRange.upperBound)
+            yTicks = ticks(y0, y1, step: tickStep(y0, y1))
         } else {
             let low = ys.min() ?? 0, high = ys.max() ?? 1
             let pad = (high - low) * 0.04   // a curve that touches its extreme keeps off the frame
