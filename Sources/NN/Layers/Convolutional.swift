@@ -28,15 +28,9 @@ public struct Conv2D: CallerLocatingLayer {
                 dilation: Int = 1, groups: Int = 1, activation: ((Variable<Float>) -> Variable<Float>)? = nil,
                 weightInitializer: Initializer = .pytorchDefault, biasInitializer: Initializer = .pytorchDefault,
                 generator: inout SeededGenerator) {
-        precondition(inputChannels > 0 && outputChannels > 0 && kernelSize > 0 && groups > 0
-                     && inputChannels % groups == 0 && outputChannels % groups == 0,
-                     "Conv2D: channels and kernelSize must be ≥ 1 and both channel counts divisible by groups; got " +
-                     "inputChannels \(inputChannels), outputChannels \(outputChannels), kernelSize \(kernelSize), groups \(groups)")
-        let fanIn = inputChannels / groups * kernelSize * kernelSize
-        let fans = (input: fanIn, output: outputChannels / groups * kernelSize * kernelSize)
-        weight = Variable(weightInitializer.tensor(shape: [outputChannels, inputChannels / groups, kernelSize, kernelSize],
-                                                   fans: fans, using: &generator))
-        bias = Variable(biasInitializer.tensor(shape: [outputChannels], fans: fans, using: &generator))
+        (weight, bias) = convolutionParameters("Conv2D", inputChannels: inputChannels, outputChannels: outputChannels,
+                                               kernel: [kernelSize, kernelSize], groups: groups,
+                                               weightInitializer, biasInitializer, &generator)
         (self.stride, self.padding, self.dilation, self.groups) = (stride, padding, dilation, groups)
         self.activation = activation ?? { $0 }
         hasActivation = activation != nil
@@ -105,14 +99,9 @@ public struct Conv1D: CallerLocatingLayer {
                 dilation: Int = 1, groups: Int = 1, activation: ((Variable<Float>) -> Variable<Float>)? = nil,
                 weightInitializer: Initializer = .pytorchDefault, biasInitializer: Initializer = .pytorchDefault,
                 generator: inout SeededGenerator) {
-        precondition(inputChannels > 0 && outputChannels > 0 && kernelSize > 0 && groups > 0
-                     && inputChannels % groups == 0 && outputChannels % groups == 0,
-                     "Conv1D: channels and kernelSize must be ≥ 1 and both channel counts divisible by groups; got " +
-                     "inputChannels \(inputChannels), outputChannels \(outputChannels), kernelSize \(kernelSize), groups \(groups)")
-        let fans = (input: inputChannels / groups * kernelSize, output: outputChannels / groups * kernelSize)
-        weight = Variable(weightInitializer.tensor(shape: [outputChannels, inputChannels / groups, kernelSize], fans: fans,
-                                                   using: &generator))
-        bias = Variable(biasInitializer.tensor(shape: [outputChannels], fans: fans, using: &generator))
+        (weight, bias) = convolutionParameters("Conv1D", inputChannels: inputChannels, outputChannels: outputChannels,
+                                               kernel: [kernelSize], groups: groups,
+                                               weightInitializer, biasInitializer, &generator)
         (self.stride, self.padding, self.dilation, self.groups) = (stride, padding, dilation, groups)
         self.activation = activation ?? { $0 }
         hasActivation = activation != nil
@@ -213,4 +202,20 @@ func checkPoolingInput(_ name: String, _ input: Variable<Float>, _ kernelSize: I
         layerError(name, "its \(kernelSize)×\(kernelSize) window is larger than the input (shape \(input.shape))",
                    fix: "use a smaller window or larger images (or fewer pooling layers before it)", file: file, line: line)
     }
+}
+
+/// A convolution layer's filter `[O, C/groups, kernel…]` and bias `[O]`, drawn by the initializers with the fans
+/// PyTorch uses (`C/groups·∏kernel` in, `O/groups·∏kernel` out); stops when the sizes cannot make a layer.
+func convolutionParameters(_ layer: String, inputChannels: Int, outputChannels: Int, kernel: [Int], groups: Int,
+                           _ weightInitializer: Initializer, _ biasInitializer: Initializer,
+                           _ generator: inout SeededGenerator) -> (Variable<Float>, Variable<Float>) {
+    let kernelSize = kernel[0], taps = kernel.reduce(1, *)
+    precondition(inputChannels > 0 && outputChannels > 0 && kernelSize > 0 && groups > 0
+                 && inputChannels % groups == 0 && outputChannels % groups == 0,
+                 "\(layer): channels and kernelSize must be ≥ 1 and both channel counts divisible by groups; got " +
+                 "inputChannels \(inputChannels), outputChannels \(outputChannels), kernelSize \(kernelSize), groups \(groups)")
+    let fans = (input: inputChannels / groups * taps, output: outputChannels / groups * taps)
+    let weight = weightInitializer.tensor(shape: [outputChannels, inputChannels / groups] + kernel, fans: fans, using: &generator)
+    let bias = biasInitializer.tensor(shape: [outputChannels], fans: fans, using: &generator)
+    return (Variable(weight), Variable(bias))
 }

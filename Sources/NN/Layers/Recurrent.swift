@@ -90,6 +90,18 @@ func requireSequence(_ layer: String, _ input: Variable<Float>, features: Int, f
     }
 }
 
+/// The parameters of a recurrent layer with `gates` gates, in PyTorch's layouts and order (`weight_ih_l0`
+/// `[gates·H, I]`, `weight_hh_l0` `[gates·H, H]`, `bias_ih_l0`, `bias_hh_l0`), each drawn uniformly in ±1/√H.
+func recurrentParameters(gates: Int, inputSize: Int, hiddenSize: Int, generator: inout SeededGenerator)
+    -> (Variable<Float>, Variable<Float>, Variable<Float>, Variable<Float>) {
+    let bound = 1 / Float(hiddenSize).squareRoot()
+    func draw(_ shape: [Int]) -> Variable<Float> {
+        Variable(.randomUniform(shape: shape, lowerBound: -bound, upperBound: bound, using: &generator))
+    }
+    return (draw([gates * hiddenSize, inputSize]), draw([gates * hiddenSize, hiddenSize]),
+            draw([gates * hiddenSize]), draw([gates * hiddenSize]))
+}
+
 /// A long short-term memory layer (Hochreiter & Schmidhuber 1997), PyTorch's `nn.LSTM(I, H, batch_first=True)`:
 /// `[N, T, inputSize]` → every hidden state `[N, T, hiddenSize]`, starting from zero state.
 ///
@@ -108,14 +120,8 @@ public struct LSTM: CallerLocatingLayer {
 
     /// A layer with parameters drawn uniformly in ±1/√hiddenSize from `generator`.
     public init(inputSize: Int, hiddenSize: Int, generator: inout SeededGenerator) {
-        let bound = 1 / Float(hiddenSize).squareRoot()
-        func draw(_ shape: [Int]) -> Variable<Float> {
-            Variable(.randomUniform(shape: shape, lowerBound: -bound, upperBound: bound, using: &generator))
-        }
-        weightIH = draw([4 * hiddenSize, inputSize])
-        weightHH = draw([4 * hiddenSize, hiddenSize])
-        biasIH = draw([4 * hiddenSize])
-        biasHH = draw([4 * hiddenSize])
+        (weightIH, weightHH, biasIH, biasHH) =
+            recurrentParameters(gates: 4, inputSize: inputSize, hiddenSize: hiddenSize, generator: &generator)
     }
 
     /// A layer initialized from the current thread's default generator (see `withRandomSeed`).
@@ -158,14 +164,8 @@ public struct GRU: CallerLocatingLayer {
 
     /// A layer with parameters drawn uniformly in ±1/√hiddenSize from `generator`.
     public init(inputSize: Int, hiddenSize: Int, generator: inout SeededGenerator) {
-        let bound = 1 / Float(hiddenSize).squareRoot()
-        func draw(_ shape: [Int]) -> Variable<Float> {
-            Variable(.randomUniform(shape: shape, lowerBound: -bound, upperBound: bound, using: &generator))
-        }
-        weightIH = draw([3 * hiddenSize, inputSize])
-        weightHH = draw([3 * hiddenSize, hiddenSize])
-        biasIH = draw([3 * hiddenSize])
-        biasHH = draw([3 * hiddenSize])
+        (weightIH, weightHH, biasIH, biasHH) =
+            recurrentParameters(gates: 3, inputSize: inputSize, hiddenSize: hiddenSize, generator: &generator)
     }
 
     /// A layer initialized from the current thread's default generator (see `withRandomSeed`).
