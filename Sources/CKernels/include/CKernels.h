@@ -25,4 +25,16 @@ int autodiff_sgemm_accumulate_strided(const float *a, long ars, long acs, const 
 long autodiff_adam_update(float *theta, float *m, float *v, const float *g, long n, float b1, float b2, float eta,
                           float eps, float c1, float c2);
 
+/// eˣ, the logistic sigmoid 1/(1 + e⁻ˣ) and tanh x of n Float32 values (`y` may be `x`), 16 at a time with
+/// AVX-512 where available, else with the build's baseline vectors: the same operations for every element on
+/// every path (hence the same bits). Within a few ulps of the exact values; NaN stays NaN, eˣ overflows to +∞
+/// above ~88.72 and rounds through the subnormals to 0 below ~−103.97.
+void autodiff_exp(const float *x, float *y, long n);
+void autodiff_sigmoid(const float *x, float *y, long n);
+void autodiff_tanh(const float *x, float *y, long n);
+
+/// The same three functions (0: exp, 1: sigmoid, 2: tanh) on the baseline path only, for tests that compare
+/// the paths' bits.
+void autodiff_activation_portable(int function, const float *x, float *y, long n);
+
 #endif

@@ -1,135 +1,173 @@
 // The LSTM over a whole sequence as one fused operation (what cuDNN and PyTorch's CPU kernel do): the forward
 // loop keeps the gate activations and cell states it computes, and the plain backward pass runs
-// backpropagation through time over them, with the weight and input gradients as products over all steps
-// instead of small products per step. The per-step composition (``lstm``'s
-// recorded form) stays the reference: a recorded backward pass (createGraph) differentiates it, and tests
-// compare the two.
+// backpropagation through time over them, with the weight gradients as one product over all steps instead of
+// small products per step. The per-step composition (``lstm``'s recorded form) stays the reference: a recorded
+// backward pass (createGraph) differentiates it, and tests compare the two.
+//
+// Everything runs on raw buffers laid out so that no step copies or transposes a tensor: each step is one
+// product W·zₜ into the gate buffer (W = [W_ih W_hh], zₜ = [xₜ; hₜ₋₁] read in place with strides), the
+// nonlinearities over contiguous runs (the vector kernels for Float), and the cell's update in one loop.
 
 /// What the forward loop keeps for the backward pass, each step's values with the batch along the last axis.
 final class LSTMTrace<S: TensorScalar>: @unchecked Sendable {
+    /// The weights side by side, W = [W_ih W_hh], `[4H, I + H]`.
+    let weight: UnsafeMutablePointer<S>
+    /// Each step's input and previous hidden state, `[T·N, I + H]` (row t·N + r: [x_{r,t}, h_{r,t−1}]).
+    let inputs: UnsafeMutablePointer<S>
     /// Gate activations i, f, g, o, `[T, 4H, N]`.
-    var gates: [S] = []
-    /// Cell states, `[T, H, N]`.
-    var cells: [S] = []
-    /// Hidden states, `[T, H, N]`.
-    var hidden: [S] = []
+    let gates: UnsafeMutablePointer<S>
+    /// Cell states and their tanh, `[T, H, N]` each.
+    let cells: UnsafeMutablePointer<S>, tanhCells: UnsafeMutablePointer<S>
+
+    init(_ n: Int, _ t: Int, _ inputSize: Int, _ h: Int) {
+        weight = zeroedBuffer(4 * h * (inputSize + h))
+        inputs = zeroedBuffer(t * n * (inputSize + h))
+        gates = zeroedBuffer(t * 4 * h * n)
+        cells = zeroedBuffer(t * h * n)
+        tanhCells = zeroedBuffer(t * h * n)
+    }
+
+    deinit {
+        for buffer in [weight, inputs, gates, cells, tanhCells] { buffer.deallocate() }
+    }
 }
 
 /// Every hidden state `[N, T, H]` of an LSTM over `x` `[N, T, I]`, as one operation (see
 /// ``lstm(_:weightIH:weightHH:biasIH:biasHH:)`` for the equations).
 ///
 /// Values are kept with the batch along the last axis (`[4H, N]` per step), so that each step's product is
-/// W_hh·hᵀ `[4H, H]·[H, N]`: many rows and the batch as columns suit the matrix kernel's tiles better than
-/// `[N, H]·[H, 4H]` with N = 32 rows. The input projections of all steps are one product W_ih·Xᵀ, and so are the
-/// weight and input gradients.
+/// W·zₜ `[4H, I + H]·[I + H, N]`: many rows and the batch as columns suit the matrix kernel's tiles better than
+/// `[N, I + H]·[I + H, 4H]` with N = 32 rows. The gradients of the weights are one product over all steps,
+/// dG·Z `[4H, T·N]·[T·N, I + H]`.
 func fusedLSTM<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>, biasIH: Variable<S>,
                   biasHH: Variable<S>) -> Variable<S> {
     let (n, t, inputSize) = (x.shape[0], x.shape[1], x.shape[2])
     let h = weightHH.shape[1]
-    let trace = LSTMTrace<S>()
+    let (g4, width) = (4 * h, inputSize + h)
+    let trace = LSTMTrace<S>(n, t, inputSize, h)
     return DifferentiableFunction<S>(name: "lstm", forward: { xs in
-        // W_ih·Xᵀ for all steps: [4H, I]·[I, T·N], column t·N + r for step t of sequence r.
-        let projected = matmul(xs[1], xs[0].transposed(permutation: [2, 1, 0]).reshaped(to: [inputSize, t * n])).scalars
-        let bias = (xs[3] + xs[4]).scalars
-        var gates = [S](repeating: 0, count: t * 4 * h * n)
-        var cells = [S](repeating: 0, count: t * h * n)
-        var hidden = [S](repeating: 0, count: t * h * n)
-        for step in 0..<t {
-            // W_hh·hᵀ [4H, N] (zeros at the first step, where h = 0).
-            let recurrent = step == 0 ? [S](repeating: 0, count: 4 * h * n) : matmul(xs[2], Tensor(shape: [h, n], scalars:
-                Array(hidden[((step - 1) * h * n)..<(step * h * n)]))).scalars
-            projected.withUnsafeBufferPointer { projected in
-                recurrent.withUnsafeBufferPointer { recurrent in
-                    bias.withUnsafeBufferPointer { bias in
-                        gates.withUnsafeMutableBufferPointer { gates in
-                            let a = step * 4 * h * n
-                            for j in 0..<(4 * h) {
-                                let (row, b) = (j * t * n + step * n, bias[j])
-                                if j / h == 2 {
-                                    for r in 0..<n { gates[a + j * n + r] = cellTanh(projected[row + r] + recurrent[j * n + r] + b) }
-                                } else {
-                                    for r in 0..<n { gates[a + j * n + r] = logistic(projected[row + r] + recurrent[j * n + r] + b) }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            gates.withUnsafeBufferPointer { gates in
-                cells.withUnsafeMutableBufferPointer { cells in
-                    hidden.withUnsafeMutableBufferPointer { hidden in
-                        let a = step * 4 * h * n, c = step * h * n
-                        for k in 0..<(h * n) {
-                            let previous = step > 0 ? cells[c - h * n + k] : 0
-                            cells[c + k] = gates[a + h * n + k] * previous + gates[a + k] * gates[a + 2 * h * n + k]
-                            hidden[c + k] = gates[a + 3 * h * n + k] * cellTanh(cells[c + k])
-                        }
-                    }
+        let (weight, z) = (trace.weight, trace.inputs)
+        xs[1].withUnsafeBufferPointer { wih in
+            xs[2].withUnsafeBufferPointer { whh in
+                for j in 0..<g4 {
+                    for p in 0..<inputSize { weight[j * width + p] = wih[j * inputSize + p] }
+                    for p in 0..<h { weight[j * width + inputSize + p] = whh[j * h + p] }
                 }
             }
         }
-        trace.gates = gates
-        trace.cells = cells
-        trace.hidden = hidden
-        return Tensor(shape: [t, h, n], scalars: hidden).transposed(permutation: [2, 0, 1])
+        xs[0].withUnsafeBufferPointer { x in
+            for step in 0..<t {
+                for r in 0..<n {
+                    for p in 0..<inputSize { z[(step * n + r) * width + p] = x[(r * t + step) * inputSize + p] }
+                }
+            }
+        }
+        let bias = (xs[3] + xs[4]).scalars
+        let output = [S](unsafeUninitializedCapacity: n * t * h) { out, initialized in
+            for step in 0..<t {
+                let a = trace.gates + step * g4 * n, c = trace.cells + step * h * n, tc = trace.tanhCells + step * h * n
+                for j in 0..<g4 { (a + j * n).update(repeating: bias[j], count: n) }
+                // a += W·zₜ, zₜ read in place ((p, r) at z[(t·N + r)·width + p]); hₜ₋₁ = 0 at the first step.
+                stridedGemm(weight, width, 1, z + step * n * width, 1, width, a, m: g4, k: step == 0 ? inputSize : width, n: n)
+                sigmoidKernel(a, into: a, count: 2 * h * n)
+                tanhKernel(a + 2 * h * n, into: a + 2 * h * n, count: h * n)
+                sigmoidKernel(a + 3 * h * n, into: a + 3 * h * n, count: h * n)
+                let (i, f, g) = (a, a + h * n, a + 2 * h * n)
+                if step == 0 {
+                    for k in 0..<(h * n) { c[k] = i[k] * g[k] }
+                } else {
+                    let previous = c - h * n
+                    for k in 0..<(h * n) { c[k] = f[k] * previous[k] + i[k] * g[k] }
+                }
+                tanhKernel(c, into: tc, count: h * n)
+                let o = a + 3 * h * n
+                for j in 0..<h {
+                    for r in 0..<n {
+                        let value = o[j * n + r] * tc[j * n + r]
+                        out[(r * t + step) * h + j] = value
+                        if step + 1 < t { z[((step + 1) * n + r) * width + inputSize + j] = value }
+                    }
+                }
+            }
+            initialized = n * t * h
+        }
+        return Tensor(shape: [n, t, h], scalars: output)
     }, pullback: { g, xs, _ in
         if g.requiresGrad || xs.contains(where: \.requiresGrad) {
             return recordedLSTMPullback(g, xs)
         }
-        let weightHHT = xs[2].value.transposed()                                 // [H, 4H]
-        let upstream = g.value.transposed(permutation: [1, 2, 0]).scalars       // [T, H, N]
-        let (gates, cells, hidden) = (trace.gates, trace.cells, trace.hidden)
-        var dGates = [S](repeating: 0, count: t * 4 * h * n)
-        var dHidden = [S](repeating: 0, count: h * n), dCell = [S](repeating: 0, count: h * n)
-        for step in stride(from: t - 1, through: 0, by: -1) {
-            upstream.withUnsafeBufferPointer { upstream in
-                gates.withUnsafeBufferPointer { gates in
-                    cells.withUnsafeBufferPointer { cells in
-                        dGates.withUnsafeMutableBufferPointer { dGates in
-                            dHidden.withUnsafeBufferPointer { dHidden in
-                                dCell.withUnsafeMutableBufferPointer { dCell in
-                                    let a = step * 4 * h * n, c = step * h * n
-                                    for k in 0..<(h * n) {
-                                        let (i, f) = (gates[a + k], gates[a + h * n + k])
-                                        let (gg, o) = (gates[a + 2 * h * n + k], gates[a + 3 * h * n + k])
-                                        let tc = cellTanh(cells[c + k])
-                                        let dh = upstream[c + k] + dHidden[k]
-                                        let dc = dCell[k] + dh * o * (1 - tc * tc)
-                                        let previous = step > 0 ? cells[c - h * n + k] : 0
-                                        dGates[a + k] = dc * gg * i * (1 - i)
-                                        dGates[a + h * n + k] = dc * previous * f * (1 - f)
-                                        dGates[a + 2 * h * n + k] = dc * i * (1 - gg * gg)
-                                        dGates[a + 3 * h * n + k] = dh * tc * o * (1 - o)
-                                        dCell[k] = dc * f
-                                    }
-                                }
-                            }
-                        }
+        return plainLSTMPullback(g.value, trace, n: n, t: t, inputSize: inputSize, h: h)
+    })(x, weightIH, weightHH, biasIH, biasHH)
+}
+
+/// Backpropagation through time over the trace of ``fusedLSTM(_:weightIH:weightHH:biasIH:biasHH:)``: from the
+/// last step to the first, the gates' gradients dGₜ `[4H, N]` (into dG `[4H, T·N]`, column t·N + r) and
+/// dzₜ = Wᵀ·dGₜ (the input's gradient and the previous hidden state's); then dW = dG·Z and db = Σ dG.
+///
+/// ```
+/// dc = dc' + dh ⊙ o ⊙ (1 − tanh²c)      di = dc ⊙ g ⊙ i(1 − i)     df = dc ⊙ c₋₁ ⊙ f(1 − f)
+/// dg = dc ⊙ i ⊙ (1 − g²)               do = dh ⊙ tanh c ⊙ o(1 − o)   dc₋₁ = dc ⊙ f
+/// ```
+func plainLSTMPullback<S>(_ gradient: Tensor<S>, _ trace: LSTMTrace<S>, n: Int, t: Int, inputSize: Int,
+                          h: Int) -> [Variable<S>?] {
+    let (g4, width, columns) = (4 * h, inputSize + h, t * n)
+    let weightT: UnsafeMutablePointer<S> = zeroedBuffer(width * g4)              // Wᵀ [I + H, 4H]
+    let dAll: UnsafeMutablePointer<S> = zeroedBuffer(g4 * columns)
+    let dz: UnsafeMutablePointer<S> = zeroedBuffer(width * n), dh: UnsafeMutablePointer<S> = zeroedBuffer(h * n)
+    let dCell: UnsafeMutablePointer<S> = zeroedBuffer(h * n)
+    defer { for buffer in [weightT, dAll, dz, dh, dCell] { buffer.deallocate() } }
+    for j in 0..<g4 {
+        for p in 0..<width { weightT[p * g4 + j] = trace.weight[j * width + p] }
+    }
+    var dInputs = [S](repeating: 0, count: n * t * inputSize)
+    gradient.withUnsafeBufferPointer { upstream in
+        dInputs.withUnsafeMutableBufferPointer { dx in
+            for step in stride(from: t - 1, through: 0, by: -1) {
+                // dh = ∂L/∂hₜ from the output and from step t + 1 (dz's last H rows, zero at the last step).
+                for j in 0..<h {
+                    for r in 0..<n { dh[j * n + r] = upstream[(r * t + step) * h + j] + dz[(inputSize + j) * n + r] }
+                }
+                let a = trace.gates + step * g4 * n, c = trace.cells + step * h * n, tc = trace.tanhCells + step * h * n
+                for j in 0..<h {
+                    let d = dAll + j * columns + step * n
+                    for r in 0..<n {
+                        let k = j * n + r
+                        let (i, f, gg, o) = (a[k], a[h * n + k], a[2 * h * n + k], a[3 * h * n + k])
+                        let previous = step > 0 ? c[k - h * n] : 0
+                        let dc = dCell[k] + dh[k] * o * (1 - tc[k] * tc[k])
+                        d[r] = dc * gg * i * (1 - i)
+                        d[h * columns + r] = dc * previous * f * (1 - f)
+                        d[2 * h * columns + r] = dc * i * (1 - gg * gg)
+                        d[3 * h * columns + r] = dh[k] * tc[k] * o * (1 - o)
+                        dCell[k] = dc * f
                     }
                 }
-            }
-            if step > 0 {
-                let dStep = Tensor(shape: [4 * h, n], scalars: Array(dGates[(step * 4 * h * n)..<((step + 1) * 4 * h * n)]))
-                dHidden = matmul(weightHHT, dStep).scalars                         // [H, N]
-            }
-        }
-        // All steps at once: dG as [4H, T·N], column t·N + r.
-        let dAll = Tensor(shape: [t, 4 * h, n], scalars: dGates).transposed(permutation: [1, 0, 2]).reshaped(to: [4 * h, t * n])
-        let inputs = xs[0].value.transposed(permutation: [1, 0, 2]).reshaped(to: [t * n, inputSize])   // row t·N + r
-        var previousHidden = [S](repeating: 0, count: t * n * h)                                      // row t·N + r: h_{t−1}
-        for step in 1..<max(t, 1) {
-            for j in 0..<h {
-                for r in 0..<n { previousHidden[(step * n + r) * h + j] = hidden[((step - 1) * h + j) * n + r] }
+                // dzₜ = Wᵀ·dGₜ [I + H, N] (dGₜ read in place in dG); its first I rows are dxₜᵀ.
+                dz.update(repeating: 0, count: width * n)
+                stridedGemm(weightT, g4, 1, dAll + step * n, columns, 1, dz, m: step > 0 ? width : inputSize, k: g4, n: n)
+                for r in 0..<n {
+                    for p in 0..<inputSize { dx[(r * t + step) * inputSize + p] = dz[p * n + r] }
+                }
             }
         }
-        let dWeightIH = matmul(dAll, inputs)                                                          // [4H, I]
-        let dWeightHH = matmul(dAll, Tensor(shape: [t * n, h], scalars: previousHidden))              // [4H, H]
-        let dInputs = matmul(xs[1].value.transposed(), dAll)                                          // [I, T·N]
-        let dBias = dAll.sum(alongAxes: 1)
-        let constant = { (value: Tensor<S>) in Variable(value, requiresGrad: false) }
-        return [constant(dInputs.reshaped(to: [inputSize, t, n]).transposed(permutation: [2, 1, 0])),
-                constant(dWeightIH), constant(dWeightHH), constant(dBias), constant(dBias)]
-    })(x, weightIH, weightHH, biasIH, biasHH)
+    }
+    // dW = dG·Z [4H, I + H] (Z's rows of the first step hold h = 0), split into W_ih's and W_hh's columns.
+    let dWeight: UnsafeMutablePointer<S> = zeroedBuffer(g4 * width)
+    defer { dWeight.deallocate() }
+    stridedGemm(dAll, columns, 1, trace.inputs, width, 1, dWeight, m: g4, k: columns, n: width)
+    var dWeightIH = [S](repeating: 0, count: g4 * inputSize), dWeightHH = [S](repeating: 0, count: g4 * h)
+    var dBias = [S](repeating: 0, count: g4)
+    for j in 0..<g4 {
+        for p in 0..<inputSize { dWeightIH[j * inputSize + p] = dWeight[j * width + p] }
+        for p in 0..<h { dWeightHH[j * h + p] = dWeight[j * width + inputSize + p] }
+        var sum: S = 0
+        for column in 0..<columns { sum += dAll[j * columns + column] }
+        dBias[j] = sum
+    }
+    let constant = { (shape: [Int], scalars: [S]) in Variable(Tensor(shape: shape, scalars: scalars), requiresGrad: false) }
+    let bias = constant([g4], dBias)
+    return [constant([n, t, inputSize], dInputs), constant([g4, inputSize], dWeightIH), constant([g4, h], dWeightHH),
+            bias, bias]
 }
 
 /// The same backpropagation through time written with differentiable operations on the per-step composition,
