@@ -10,9 +10,9 @@
 
 /// What the forward loop keeps for the backward pass, each step's values with the batch along the last axis.
 final class LSTMTrace<S: TensorScalar>: @unchecked Sendable {
-    /// The weights side by side, W = [W_ih W_hh], `[4H, I + H]`.
+    /// The weights and the summed bias side by side, W = [W_ih  b_ih + b_hh  W_hh], `[4H, I + 1 + H]`.
     let weight: UnsafeMutablePointer<S>
-    /// Each step's input and previous hidden state, `[T·N, I + H]` (row t·N + r: [x_{r,t}, h_{r,t−1}]).
+    /// What W multiplies at each step, `[T·N, I + 1 + H]`: row t·N + r is [x_{r,t}  1  h_{r,t−1}].
     let inputs: UnsafeMutablePointer<S>
     /// Gate activations i, f, g, o, `[T, 4H, N]`.
     let gates: UnsafeMutablePointer<S>
@@ -20,8 +20,8 @@ final class LSTMTrace<S: TensorScalar>: @unchecked Sendable {
     let cells: UnsafeMutablePointer<S>, tanhCells: UnsafeMutablePointer<S>
 
     init(_ n: Int, _ t: Int, _ inputSize: Int, _ h: Int) {
-        weight = zeroedBuffer(4 * h * (inputSize + h))
-        inputs = zeroedBuffer(t * n * (inputSize + h))
+        weight = zeroedBuffer(4 * h * (inputSize + 1 + h))
+        inputs = zeroedBuffer(t * n * (inputSize + 1 + h))
         gates = zeroedBuffer(t * 4 * h * n)
         cells = zeroedBuffer(t * h * n)
         tanhCells = zeroedBuffer(t * h * n)
@@ -36,56 +36,57 @@ final class LSTMTrace<S: TensorScalar>: @unchecked Sendable {
 /// ``lstm(_:weightIH:weightHH:biasIH:biasHH:)`` for the equations).
 ///
 /// Values are kept with the batch along the last axis (`[4H, N]` per step), so that each step's product is
-/// W·zₜ `[4H, I + H]·[I + H, N]`: many rows and the batch as columns suit the matrix kernel's tiles better than
-/// `[N, I + H]·[I + H, 4H]` with N = 32 rows. The gradients of the weights are one product over all steps,
-/// dG·Z `[4H, T·N]·[T·N, I + H]`.
+/// W·zₜ `[4H, I + 1 + H]·[I + 1 + H, N]` (the bias as a column of W against a row of ones in zₜ): many rows and
+/// the batch as columns suit the matrix kernel's tiles better than `[N, ·]·[·, 4H]` with N = 32 rows. The
+/// gradients of the weights and the bias are one product over all steps, dG·Z `[4H, T·N]·[T·N, I + 1 + H]`.
 func fusedLSTM<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>, biasIH: Variable<S>,
                   biasHH: Variable<S>) -> Variable<S> {
     let (n, t, inputSize) = (x.shape[0], x.shape[1], x.shape[2])
     let h = weightHH.shape[1]
-    let (g4, width) = (4 * h, inputSize + h)
+    let (g4, width, hn) = (4 * h, inputSize + 1 + h, h * n)
     let trace = LSTMTrace<S>(n, t, inputSize, h)
     return DifferentiableFunction<S>(name: "lstm", forward: { xs in
         let (weight, z) = (trace.weight, trace.inputs)
+        let bias = (xs[3] + xs[4]).scalars
         xs[1].withUnsafeBufferPointer { wih in
             xs[2].withUnsafeBufferPointer { whh in
                 for j in 0..<g4 {
-                    for p in 0..<inputSize { weight[j * width + p] = wih[j * inputSize + p] }
-                    for p in 0..<h { weight[j * width + inputSize + p] = whh[j * h + p] }
+                    (weight + j * width).update(from: wih.baseAddress! + j * inputSize, count: inputSize)
+                    weight[j * width + inputSize] = bias[j]
+                    (weight + j * width + inputSize + 1).update(from: whh.baseAddress! + j * h, count: h)
                 }
             }
         }
         xs[0].withUnsafeBufferPointer { x in
             for step in 0..<t {
                 for r in 0..<n {
-                    for p in 0..<inputSize { z[(step * n + r) * width + p] = x[(r * t + step) * inputSize + p] }
+                    (z + (step * n + r) * width).update(from: x.baseAddress! + (r * t + step) * inputSize, count: inputSize)
+                    z[(step * n + r) * width + inputSize] = 1
                 }
             }
         }
-        let bias = (xs[3] + xs[4]).scalars
         let output = [S](unsafeUninitializedCapacity: n * t * h) { out, initialized in
             for step in 0..<t {
-                let a = trace.gates + step * g4 * n, c = trace.cells + step * h * n, tc = trace.tanhCells + step * h * n
-                for j in 0..<g4 { (a + j * n).update(repeating: bias[j], count: n) }
-                // a += W·zₜ, zₜ read in place ((p, r) at z[(t·N + r)·width + p]); hₜ₋₁ = 0 at the first step.
-                stridedGemm(weight, width, 1, z + step * n * width, 1, width, a, m: g4, k: step == 0 ? inputSize : width, n: n)
-                sigmoidKernel(a, into: a, count: 2 * h * n)
-                tanhKernel(a + 2 * h * n, into: a + 2 * h * n, count: h * n)
-                sigmoidKernel(a + 3 * h * n, into: a + 3 * h * n, count: h * n)
-                let (i, f, g) = (a, a + h * n, a + 2 * h * n)
+                let a = trace.gates + step * g4 * n, c = trace.cells + step * hn, tc = trace.tanhCells + step * hn
+                // a = W·zₜ, zₜ read in place ((p, r) at z[(t·N + r)·width + p]); hₜ₋₁ = 0 at the first step.
+                stridedGemm(weight, width, 1, z + step * n * width, 1, width, a, m: g4,
+                            k: step == 0 ? inputSize + 1 : width, n: n)
+                sigmoidKernel(a, into: a, count: 2 * hn)
+                tanhKernel(a + 2 * hn, into: a + 2 * hn, count: hn)
+                sigmoidKernel(a + 3 * hn, into: a + 3 * hn, count: hn)
+                let (i, f, g, o) = (a, a + hn, a + 2 * hn, a + 3 * hn)
                 if step == 0 {
-                    for k in 0..<(h * n) { c[k] = i[k] * g[k] }
+                    for k in 0..<hn { c[k] = i[k] * g[k] }
                 } else {
-                    let previous = c - h * n
-                    for k in 0..<(h * n) { c[k] = f[k] * previous[k] + i[k] * g[k] }
+                    let previous = c - hn
+                    for k in 0..<hn { c[k] = f[k] * previous[k] + i[k] * g[k] }
                 }
-                tanhKernel(c, into: tc, count: h * n)
-                let o = a + 3 * h * n
+                tanhKernel(c, into: tc, count: hn)
                 for j in 0..<h {
                     for r in 0..<n {
                         let value = o[j * n + r] * tc[j * n + r]
                         out[(r * t + step) * h + j] = value
-                        if step + 1 < t { z[((step + 1) * n + r) * width + inputSize + j] = value }
+                        if step + 1 < t { z[((step + 1) * n + r) * width + inputSize + 1 + j] = value }
                     }
                 }
             }
@@ -101,8 +102,8 @@ func fusedLSTM<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>
 }
 
 /// Backpropagation through time over the trace of ``fusedLSTM(_:weightIH:weightHH:biasIH:biasHH:)``: from the
-/// last step to the first, the gates' gradients dGₜ `[4H, N]` (into dG `[4H, T·N]`, column t·N + r) and
-/// dzₜ = Wᵀ·dGₜ (the input's gradient and the previous hidden state's); then dW = dG·Z and db = Σ dG.
+/// last step to the first, the gates' gradients dGₜ `[4H, N]` (kept in dG `[4H, T·N]`, column t·N + r) and
+/// dzₜ = Wᵀ·dGₜ (the gradients of xₜ and hₜ₋₁); then dW = dG·Z, whose bias column is Σ dG.
 ///
 /// ```
 /// dc = dc' + dh ⊙ o ⊙ (1 − tanh²c)      di = dc ⊙ g ⊙ i(1 − i)     df = dc ⊙ c₋₁ ⊙ f(1 − f)
@@ -110,48 +111,48 @@ func fusedLSTM<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>
 /// ```
 func plainLSTMPullback<S>(_ gradient: Tensor<S>, _ trace: LSTMTrace<S>, n: Int, t: Int, inputSize: Int,
                           h: Int) -> [Variable<S>?] {
-    let (g4, width, columns) = (4 * h, inputSize + h, t * n)
-    let weightT: UnsafeMutablePointer<S> = zeroedBuffer(width * g4)              // Wᵀ [I + H, 4H]
+    let (g4, width, columns, hn) = (4 * h, inputSize + 1 + h, t * n, h * n)
+    let weightT: UnsafeMutablePointer<S> = zeroedBuffer(width * g4)              // Wᵀ [I + 1 + H, 4H]
     let dAll: UnsafeMutablePointer<S> = zeroedBuffer(g4 * columns)
-    let dz: UnsafeMutablePointer<S> = zeroedBuffer(width * n), dh: UnsafeMutablePointer<S> = zeroedBuffer(h * n)
-    let dCell: UnsafeMutablePointer<S> = zeroedBuffer(h * n)
-    defer { for buffer in [weightT, dAll, dz, dh, dCell] { buffer.deallocate() } }
-    for j in 0..<g4 {
-        for p in 0..<width { weightT[p * g4 + j] = trace.weight[j * width + p] }
+    let dStep: UnsafeMutablePointer<S> = zeroedBuffer(g4 * n)                   // dGₜ [4H, N]
+    let dz: UnsafeMutablePointer<S> = zeroedBuffer(width * n), dh: UnsafeMutablePointer<S> = zeroedBuffer(hn)
+    let dc: UnsafeMutablePointer<S> = zeroedBuffer(hn), zeros: UnsafeMutablePointer<S> = zeroedBuffer(hn)
+    defer { for buffer in [weightT, dAll, dStep, dz, dh, dc, zeros] { buffer.deallocate() } }
+    for p in 0..<width {
+        for j in 0..<g4 { weightT[p * g4 + j] = trace.weight[j * width + p] }
     }
     var dInputs = [S](repeating: 0, count: n * t * inputSize)
     gradient.withUnsafeBufferPointer { upstream in
         dInputs.withUnsafeMutableBufferPointer { dx in
             for step in stride(from: t - 1, through: 0, by: -1) {
                 // dh = ∂L/∂hₜ from the output and from step t + 1 (dz's last H rows, zero at the last step).
+                let dhNext = dz + (inputSize + 1) * n
                 for j in 0..<h {
-                    for r in 0..<n { dh[j * n + r] = upstream[(r * t + step) * h + j] + dz[(inputSize + j) * n + r] }
+                    for r in 0..<n { dh[j * n + r] = upstream[(r * t + step) * h + j] + dhNext[j * n + r] }
                 }
-                let a = trace.gates + step * g4 * n, c = trace.cells + step * h * n, tc = trace.tanhCells + step * h * n
-                for j in 0..<h {
-                    let d = dAll + j * columns + step * n
-                    for r in 0..<n {
-                        let k = j * n + r
-                        let (i, f, gg, o) = (a[k], a[h * n + k], a[2 * h * n + k], a[3 * h * n + k])
-                        let previous = step > 0 ? c[k - h * n] : 0
-                        let dc = dCell[k] + dh[k] * o * (1 - tc[k] * tc[k])
-                        d[r] = dc * gg * i * (1 - i)
-                        d[h * columns + r] = dc * previous * f * (1 - f)
-                        d[2 * h * columns + r] = dc * i * (1 - gg * gg)
-                        d[3 * h * columns + r] = dh[k] * tc[k] * o * (1 - o)
-                        dCell[k] = dc * f
-                    }
-                }
-                // dzₜ = Wᵀ·dGₜ [I + H, N] (dGₜ read in place in dG); its first I rows are dxₜᵀ.
+                let a = trace.gates + step * g4 * n, c = trace.cells + step * hn, tc = trace.tanhCells + step * hn
+                let (i, f, g, o) = (a, a + hn, a + 2 * hn, a + 3 * hn)
+                let previous = step > 0 ? c - hn : zeros
+                let (di, df, dg, d0) = (dStep, dStep + hn, dStep + 2 * hn, dStep + 3 * hn)
+                // One loop per result (each vectorizes); dc holds dc' on entry and dc₋₁ on exit.
+                for k in 0..<hn { dc[k] += dh[k] * o[k] * (1 - tc[k] * tc[k]) }
+                for k in 0..<hn { di[k] = dc[k] * g[k] * i[k] * (1 - i[k]) }
+                for k in 0..<hn { df[k] = dc[k] * previous[k] * f[k] * (1 - f[k]) }
+                for k in 0..<hn { dg[k] = dc[k] * i[k] * (1 - g[k] * g[k]) }
+                for k in 0..<hn { d0[k] = dh[k] * tc[k] * o[k] * (1 - o[k]) }
+                for k in 0..<hn { dc[k] *= f[k] }
+                for j in 0..<g4 { (dAll + j * columns + step * n).update(from: dStep + j * n, count: n) }
+                // dzₜ = Wᵀ·dGₜ [I + 1 + H, N]: its first I rows are dxₜᵀ, its last H rows dhₜ₋₁.
                 dz.update(repeating: 0, count: width * n)
-                stridedGemm(weightT, g4, 1, dAll + step * n, columns, 1, dz, m: step > 0 ? width : inputSize, k: g4, n: n)
+                stridedGemm(weightT, g4, 1, dStep, n, 1, dz, m: step > 0 ? width : inputSize, k: g4, n: n)
                 for r in 0..<n {
                     for p in 0..<inputSize { dx[(r * t + step) * inputSize + p] = dz[p * n + r] }
                 }
             }
         }
     }
-    // dW = dG·Z [4H, I + H] (Z's rows of the first step hold h = 0), split into W_ih's and W_hh's columns.
+    // dW = dG·Z [4H, I + 1 + H] (Z's rows of the first step hold h = 0), split into W_ih's columns, the bias
+    // column and W_hh's columns.
     let dWeight: UnsafeMutablePointer<S> = zeroedBuffer(g4 * width)
     defer { dWeight.deallocate() }
     stridedGemm(dAll, columns, 1, trace.inputs, width, 1, dWeight, m: g4, k: columns, n: width)
@@ -159,17 +160,14 @@ func plainLSTMPullback<S>(_ gradient: Tensor<S>, _ trace: LSTMTrace<S>, n: Int, 
     var dBias = [S](repeating: 0, count: g4)
     for j in 0..<g4 {
         for p in 0..<inputSize { dWeightIH[j * inputSize + p] = dWeight[j * width + p] }
-        for p in 0..<h { dWeightHH[j * h + p] = dWeight[j * width + inputSize + p] }
-        var sum: S = 0
-        for column in 0..<columns { sum += dAll[j * columns + column] }
-        dBias[j] = sum
+        dBias[j] = dWeight[j * width + inputSize]
+        for p in 0..<h { dWeightHH[j * h + p] = dWeight[j * width + inputSize + 1 + p] }
     }
     let constant = { (shape: [Int], scalars: [S]) in Variable(Tensor(shape: shape, scalars: scalars), requiresGrad: false) }
     let bias = constant([g4], dBias)
     return [constant([n, t, inputSize], dInputs), constant([g4, inputSize], dWeightIH), constant([g4, h], dWeightHH),
             bias, bias]
 }
-
 /// The same backpropagation through time written with differentiable operations on the per-step composition,
 /// for a recorded backward pass (createGraph): its results can be differentiated again.
 func recordedLSTMPullback<S>(_ g: Variable<S>, _ xs: [Variable<S>]) -> [Variable<S>?] {
