@@ -1,8 +1,9 @@
 internal import CKernels
 
-// The raw-buffer kernels of the fused recurrent layers: products with strided operands (so that no transpose is
-// materialized per time step) and the gate nonlinearities over contiguous runs. For Float they run on the C
-// vector kernels (`Sources/CKernels`); for other scalars (Double, in the gradient checks) on plain loops.
+// The raw-buffer kernels of NN's fused operations (the LSTM, the cross-entropy terms): products with strided
+// operands (so that no transpose is materialized per time step) and exponentials and gate nonlinearities over
+// contiguous runs. For Float they run on the C vector kernels (`Sources/CKernels`); for other scalars (Double,
+// in the gradient checks) on plain loops.
 
 /// C[m×n] += A[m×k]·B[k×n] with strided operands: element (i, p) of A at `a[i·ars + p·acs]`, (p, j) of B at
 /// `b[p·brs + j·bcs]`; C row-major with leading dimension n. Each element accumulates over p in increasing order.
@@ -40,9 +41,12 @@ func tanhKernel<S: TensorScalar>(_ x: UnsafePointer<S>, into y: UnsafeMutablePoi
     for k in 0..<count { y[k] = cellTanh(x[k]) }
 }
 
-/// The vector kernels' eˣ of `count` Floats (for tests against the C library).
-func vectorExp(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
-    autodiff_exp(x, y, count)
+/// eˣ of `count` values from `x` into `y` (which may be `x`): the vector kernel for Float (within 2 ulps), the
+/// library's `exp` otherwise.
+@usableFromInline
+func expKernel<S: TensorScalar>(_ x: UnsafePointer<S>, into y: UnsafeMutablePointer<S>, count: Int) {
+    if S.self == Float.self { return autodiff_exp(floats(x), floats(y), count) }
+    for k in 0..<count { y[k] = S._exp(x[k]) }
 }
 
 /// The activation kernels' baseline path (0: exp, 1: sigmoid, 2: tanh), whatever the processor: for tests

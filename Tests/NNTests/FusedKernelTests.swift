@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+@testable import NN
+
+/// The largest error of `kernel` against `exact` (computed in Double by the C library) over `inputs`, in units in
+/// the last place of the Float result.
+func worstUlps(_ inputs: [Float], _ kernel: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void,
+               _ exact: (Double) -> Double) -> (ulps: Double, at: Float) {
+    var out = [Float](repeating: 0, count: inputs.count)
+    out.withUnsafeMutableBufferPointer { kernel(inputs, $0.baseAddress!, inputs.count) }
+    var worst: (ulps: Double, at: Float) = (0, 0)
+    for (x, y) in zip(inputs, out) {
+        let e = exact(Double(x))
+        let ulps = abs(Double(y) - e) / Double(Float(abs(e)).ulp)
+        if ulps > worst.ulps { worst = (ulps, x) }
+    }
+    return worst
+}
+
+/// `count` values evenly spaced from `low` to `high`.
+func sweep(_ low: Float, _ high: Float, count: Int) -> [Float] {
+    (0..<count).map { low + (high - low) * Float($0) / Float(count - 1) }
+}
+
+@Suite("The vector kernels of the fused operations (exp, sigmoid, tanh, strided products)")
+struct FusedKernelTests {
+    let exp: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void = { expKernel($0, into: $1, count: $2) }
+    let sigmoid: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void = { sigmoidKernel($0, into: $1, count: $2) }
+    let tanh: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void = { tanhKernel($0, into: $1, count: $2) }
+
+    @Test("eˣ is within 2 ulps of the C library's exp, normal and subnormal results, from −104 to 88.7")
+    func expAccuracy() {
+        let worst = worstUlps(sweep(-104, 88.7, count: 200_001), exp, Foundation.exp)
+        #expect(worst.ulps <= 2, "\(worst.ulps) ulps at \(worst.at)")
+    }
+
+    @Test("σ(x) is within 3 ulps of 1 / (1 + e⁻ˣ) in Double, and tanh x within 4 ulps of the C library's tanh")
+    func sigmoidAndTanhAccuracy() {
+        let inputs = sweep(-60, 40, count: 200_001) + sweep(-0.5, 0.5, count: 100_001)
+        let s = worstUlps(inputs, sigmoid) { 1 / (1 + Foundation.exp(-$0)) }
+        #expect(s.ulps <= 3, "σ: \(s.ulps) ulps at \(s.at)")
+        let t = worstUlps(inputs + [1e-30, -1e-30, 1e-6, -3e-4], tanh, Foundation.tanh)
+        #expect(t.ulps <= 4, "tanh: \(t.ulps) ulps at \(t.at)")
+    }
+
+    @Test("infinities, NaN, overflow and underflow")
+    func specialValues() {
+        let inputs: [Float] = [.infinity, -.infinity, .nan, 0, 89, -200, 1]
+        func run(_ kernel: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void) -> [Float] {
+            var out = [Float](repeating: 0, count: inputs.count)
+            out.withUnsafeMutableBufferPointer { kernel(inputs, $0.baseAddress!, inputs.count) }
+            return out
+        }
+        let e = run(exp), s = run(sigmoid), t = run(tanh)
+        #expect(e[0] == .infinity && e[1] == 0 && e[2].isNaN && e[3] == 1 && e[4] == .infinity && e[5] == 0)
+        #expect(s[0] == 1 && s[1] == 0 && s[2].isNaN && s[3] == 0.5 && s[4] == 1 && s[5] == 0)
+        #expect(t[0] == 1 && t[1] == -1 && t[2].isNaN && t[3] == 0 && t[4] == 1 && t[5] == -1)
+    }
+
+    @Test("the AVX-512 path and the baseline path give the same bits (whole vectors and a partial last one)")
+    func pathsAgree() {
+        var rng = SeededGenerator(seed: 3)
+        let inputs = (0..<1_001).map { _ in Float.random(in: -30...30, using: &rng) } + [.nan, .infinity, -.infinity, 1e-20]
+        for (function, kernel) in [exp, sigmoid, tanh].enumerated() {
+            var fast = [Float](repeating: 0, count: inputs.count), portable = fast
+            fast.withUnsafeMutableBufferPointer { kernel(inputs, $0.baseAddress!, inputs.count) }
+            portable.withUnsafeMutableBufferPointer { portableActivation(function, inputs, into: $0.baseAddress!, count: inputs.count) }
+            #expect(fast.map(\.bitPattern) == portable.map(\.bitPattern), "function \(function)")
+        }
+    }
+
+    @Test("stridedGemm with transposed and strided operands equals the product of the materialized matrices",
+          arguments: [(1, 1, 1), (5, 3, 17), (13, 81, 27), (40, 7, 33)])
+    func stridedProduct(m: Int, k: Int, n: Int) {
+        var rng = SeededGenerator(seed: UInt64(m * k * n))
+        let a = Tensor<Float>.randomNormal(shape: [k, m], using: &rng)     // used transposed
+        let b = Tensor<Float>.randomNormal(shape: [n, 2 * k], using: &rng) // every other column, transposed
+        var c = [Float](repeating: 1, count: m * n)
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer {
+                    stridedGemm(pa.baseAddress!, 1, m, pb.baseAddress!, 2, 2 * k, $0.baseAddress!, m: m, k: k, n: n)
+                }
+            }
+        }
+        let columns = (0..<k).map { 2 * $0 }
+        let expected = matmul(a.transposed(), b.gathering(atIndices: columns, alongAxis: 1).transposed()) + 1
+        #expect(zip(c, expected.scalars).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
+    }
+}
