@@ -65,6 +65,27 @@ private func floats<S>(_ p: UnsafeMutablePointer<S>) -> UnsafeMutablePointer<Flo
     UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
 }
 
+/// Fresh memory for `count` values that the caller writes before reading, owned by the caller (`deallocate()`
+/// it).
+@inline(__always)
+func uninitializedBuffer<S: TensorScalar>(_ count: Int) -> UnsafeMutablePointer<S> {
+    UnsafeMutablePointer<S>.allocate(capacity: max(count, 1))
+}
+
+/// `dst[c·dstStride + r] = src[r·srcStride + c]` for `rows` × `columns` values: a transposing copy between
+/// strided matrices, in 8 × 8 tiles so that both sides stay in the cache.
+@inline(__always)
+func transposeCopy<S: TensorScalar>(_ src: UnsafePointer<S>, rows: Int, columns: Int, srcStride: Int,
+                                    into dst: UnsafeMutablePointer<S>, dstStride: Int) {
+    for r0 in stride(from: 0, to: rows, by: 8) {
+        for c0 in stride(from: 0, to: columns, by: 8) {
+            for r in r0..<min(r0 + 8, rows) {
+                for c in c0..<min(c0 + 8, columns) { dst[c &* dstStride &+ r] = src[r &* srcStride &+ c] }
+            }
+        }
+    }
+}
+
 /// `count` zeros in fresh memory, owned by the caller (`deallocate()` it).
 @inline(__always)
 func zeroedBuffer<S: TensorScalar>(_ count: Int) -> UnsafeMutablePointer<S> {

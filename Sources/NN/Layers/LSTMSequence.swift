@@ -18,17 +18,20 @@ final class LSTMTrace<S: TensorScalar>: @unchecked Sendable {
     let gates: UnsafeMutablePointer<S>
     /// Cell states and their tanh, `[T, H, N]` each.
     let cells: UnsafeMutablePointer<S>, tanhCells: UnsafeMutablePointer<S>
+    /// The current step's hidden state `[H, N]` (scratch).
+    let hidden: UnsafeMutablePointer<S>
 
     init(_ n: Int, _ t: Int, _ inputSize: Int, _ h: Int) {
-        weight = zeroedBuffer(4 * h * (inputSize + 1 + h))
-        inputs = zeroedBuffer(t * n * (inputSize + 1 + h))
-        gates = zeroedBuffer(t * 4 * h * n)
-        cells = zeroedBuffer(t * h * n)
-        tanhCells = zeroedBuffer(t * h * n)
+        weight = uninitializedBuffer(4 * h * (inputSize + 1 + h))
+        inputs = zeroedBuffer(t * n * (inputSize + 1 + h))       // h = 0 at the first step
+        gates = zeroedBuffer(t * 4 * h * n)                      // the products accumulate into it
+        cells = uninitializedBuffer(t * h * n)
+        tanhCells = uninitializedBuffer(t * h * n)
+        hidden = uninitializedBuffer(h * n)
     }
 
     deinit {
-        for buffer in [weight, inputs, gates, cells, tanhCells] { buffer.deallocate() }
+        for buffer in [weight, inputs, gates, cells, tanhCells, hidden] { buffer.deallocate() }
     }
 }
 
@@ -82,12 +85,13 @@ func fusedLSTM<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>
                     for k in 0..<hn { c[k] = f[k] * previous[k] + i[k] * g[k] }
                 }
                 tanhKernel(c, into: tc, count: hn)
-                for j in 0..<h {
-                    for r in 0..<n {
-                        let value = o[j * n + r] * tc[j * n + r]
-                        out[(r * t + step) * h + j] = value
-                        if step + 1 < t { z[((step + 1) * n + r) * width + inputSize + 1 + j] = value }
-                    }
+                let hidden = trace.hidden
+                for k in 0..<hn { hidden[k] = o[k] * tc[k] }
+                // Into the output [N, T, H] and the next step's z (row (t + 1)·N + r, after x and the 1).
+                transposeCopy(hidden, rows: h, columns: n, srcStride: n, into: out.baseAddress! + step * h, dstStride: t * h)
+                if step + 1 < t {
+                    transposeCopy(hidden, rows: h, columns: n, srcStride: n, into: z + (step + 1) * n * width + inputSize + 1,
+                                  dstStride: width)
                 }
             }
             initialized = n * t * h
@@ -112,24 +116,21 @@ func fusedLSTM<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>
 func plainLSTMPullback<S>(_ gradient: Tensor<S>, _ trace: LSTMTrace<S>, n: Int, t: Int, inputSize: Int,
                           h: Int) -> [Variable<S>?] {
     let (g4, width, columns, hn) = (4 * h, inputSize + 1 + h, t * n, h * n)
-    let weightT: UnsafeMutablePointer<S> = zeroedBuffer(width * g4)              // Wᵀ [I + 1 + H, 4H]
-    let dAll: UnsafeMutablePointer<S> = zeroedBuffer(g4 * columns)
-    let dStep: UnsafeMutablePointer<S> = zeroedBuffer(g4 * n)                   // dGₜ [4H, N]
+    let weightT: UnsafeMutablePointer<S> = uninitializedBuffer(width * g4)       // Wᵀ [I + 1 + H, 4H]
+    let dAll: UnsafeMutablePointer<S> = uninitializedBuffer(g4 * columns)       // every column written
+    let dStep: UnsafeMutablePointer<S> = uninitializedBuffer(g4 * n)            // dGₜ [4H, N]
     let dz: UnsafeMutablePointer<S> = zeroedBuffer(width * n), dh: UnsafeMutablePointer<S> = zeroedBuffer(hn)
     let dc: UnsafeMutablePointer<S> = zeroedBuffer(hn), zeros: UnsafeMutablePointer<S> = zeroedBuffer(hn)
     defer { for buffer in [weightT, dAll, dStep, dz, dh, dc, zeros] { buffer.deallocate() } }
-    for p in 0..<width {
-        for j in 0..<g4 { weightT[p * g4 + j] = trace.weight[j * width + p] }
-    }
+    transposeCopy(trace.weight, rows: g4, columns: width, srcStride: width, into: weightT, dstStride: g4)
     var dInputs = [S](repeating: 0, count: n * t * inputSize)
     gradient.withUnsafeBufferPointer { upstream in
         dInputs.withUnsafeMutableBufferPointer { dx in
             for step in stride(from: t - 1, through: 0, by: -1) {
                 // dh = ∂L/∂hₜ from the output and from step t + 1 (dz's last H rows, zero at the last step).
                 let dhNext = dz + (inputSize + 1) * n
-                for j in 0..<h {
-                    for r in 0..<n { dh[j * n + r] = upstream[(r * t + step) * h + j] + dhNext[j * n + r] }
-                }
+                transposeCopy(upstream.baseAddress! + step * h, rows: n, columns: h, srcStride: t * h, into: dh, dstStride: n)
+                for k in 0..<hn { dh[k] += dhNext[k] }
                 let a = trace.gates + step * g4 * n, c = trace.cells + step * hn, tc = trace.tanhCells + step * hn
                 let (i, f, g, o) = (a, a + hn, a + 2 * hn, a + 3 * hn)
                 let previous = step > 0 ? c - hn : zeros
@@ -145,9 +146,8 @@ func plainLSTMPullback<S>(_ gradient: Tensor<S>, _ trace: LSTMTrace<S>, n: Int, 
                 // dzₜ = Wᵀ·dGₜ [I + 1 + H, N]: its first I rows are dxₜᵀ, its last H rows dhₜ₋₁.
                 dz.update(repeating: 0, count: width * n)
                 stridedGemm(weightT, g4, 1, dStep, n, 1, dz, m: step > 0 ? width : inputSize, k: g4, n: n)
-                for r in 0..<n {
-                    for p in 0..<inputSize { dx[(r * t + step) * inputSize + p] = dz[p * n + r] }
-                }
+                transposeCopy(dz, rows: inputSize, columns: n, srcStride: n, into: dx.baseAddress! + step * inputSize,
+                              dstStride: t * inputSize)
             }
         }
     }
@@ -156,13 +156,15 @@ func plainLSTMPullback<S>(_ gradient: Tensor<S>, _ trace: LSTMTrace<S>, n: Int, 
     let dWeight: UnsafeMutablePointer<S> = zeroedBuffer(g4 * width)
     defer { dWeight.deallocate() }
     stridedGemm(dAll, columns, 1, trace.inputs, width, 1, dWeight, m: g4, k: columns, n: width)
-    var dWeightIH = [S](repeating: 0, count: g4 * inputSize), dWeightHH = [S](repeating: 0, count: g4 * h)
-    var dBias = [S](repeating: 0, count: g4)
-    for j in 0..<g4 {
-        for p in 0..<inputSize { dWeightIH[j * inputSize + p] = dWeight[j * width + p] }
-        dBias[j] = dWeight[j * width + inputSize]
-        for p in 0..<h { dWeightHH[j * h + p] = dWeight[j * width + inputSize + 1 + p] }
+    // Columns [first, first + count) of dW, `[4H, count]`.
+    func dWeightColumns(_ first: Int, _ count: Int) -> [S] {
+        [S](unsafeUninitializedCapacity: g4 * count) { out, initialized in
+            for j in 0..<g4 { (out.baseAddress! + j * count).update(from: dWeight + j * width + first, count: count) }
+            initialized = g4 * count
+        }
     }
+    let (dWeightIH, dBias, dWeightHH) = (dWeightColumns(0, inputSize), dWeightColumns(inputSize, 1),
+                                         dWeightColumns(inputSize + 1, h))
     let constant = { (shape: [Int], scalars: [S]) in Variable(Tensor(shape: shape, scalars: scalars), requiresGrad: false) }
     let bias = constant([g4], dBias)
     return [constant([n, t, inputSize], dInputs), constant([g4, inputSize], dWeightIH), constant([g4, h], dWeightHH),
