@@ -95,22 +95,12 @@ DEFINE_LOOP(sigmoid_portable, vsigmoid, )
 DEFINE_LOOP(tanh_portable, vtanh, )
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#include <stdlib.h>
-
 #define TARGET512 __attribute__((target("avx512f")))
 DEFINE_LOOP(exp_avx512, vexp, TARGET512)
 DEFINE_LOOP(sigmoid_avx512, vsigmoid, TARGET512)
 DEFINE_LOOP(tanh_avx512, vtanh, TARGET512)
 
-static int use_avx512(void) {
-    static int cached = -1;
-    if (cached < 0) {
-        __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx512f") && getenv("AUTODIFF_NO_AVX512") == NULL;
-    }
-    return cached;
-}
-#define DISPATCH(name, x, y, n) (use_avx512() ? name##_avx512(x, y, n) : name##_portable(x, y, n))
+#define DISPATCH(name, x, y, n) (autodiff_avx512_enabled() ? name##_avx512(x, y, n) : name##_portable(x, y, n))
 #else
 #define DISPATCH(name, x, y, n) name##_portable(x, y, n)
 #endif

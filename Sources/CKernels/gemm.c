@@ -236,6 +236,8 @@ TARGET512 static void kernel512_edge(int rows, int cols, long kc, const float *a
 
 int autodiff_sgemm_available(void) { return cpu_has_avx2_fma(); }
 
+int autodiff_avx512_enabled(void) { return cpu_has_avx512(); }
+
 int autodiff_sgemm_accumulate_strided(const float *a, long ars, long acs, const float *b, long brs, long bcs,
                                       float *c, long m, long k, long n) {
     if (!cpu_has_avx2_fma()) return 0;
@@ -247,6 +249,7 @@ int autodiff_sgemm_accumulate_strided(const float *a, long ars, long acs, const 
 #else
 
 int autodiff_sgemm_available(void) { return 0; }
+int autodiff_avx512_enabled(void) { return 0; }
 int autodiff_sgemm_accumulate_strided(const float *a, long ars, long acs, const float *b, long brs, long bcs,
                                       float *c, long m, long k, long n) {
     (void)a; (void)ars; (void)acs; (void)b; (void)brs; (void)bcs; (void)c; (void)m; (void)k; (void)n;

@@ -9,6 +9,9 @@
 /// Whether `autodiff_sgemm_accumulate_strided` has a vector kernel on this processor (1) or not (0).
 int autodiff_sgemm_available(void);
 
+/// Whether the AVX-512 kernels run (1) or not (0): the processor has AVX-512F and `AUTODIFF_NO_AVX512` is unset.
+int autodiff_avx512_enabled(void);
+
 /// C[m×n] += A[m×k] · B[k×n] with strided operands: element (i, p) of A at a[i * ars + p * acs], (p, j) of B at
 /// b[p * brs + j * bcs] (so Aᵀ or Bᵀ need no copy by the caller); C is row-major with leading dimension n.
 /// Each element of C accumulates over p in increasing order (with fused multiply-adds), whatever the tiling,
