@@ -116,4 +116,20 @@ struct FusedKernelTests {
             #expect(one == two)
         }
     }
+
+    @Test("gru (one fused operation over the sequence) equals the GRU composed step by step: values and every gradient (Double)",
+          arguments: [[2, 4, 3, 2], [3, 1, 2, 5]])
+    func fusedGRU(shape: [Int]) {
+        let (n, t, i, h) = (shape[0], shape[1], shape[2], shape[3])
+        let inputs = seeded([[n, t, i], [3 * h, i], [3 * h, h], [3 * h], [3 * h]], seed: 9)
+        func run(fused: Bool) -> [Tensor<Double>] {
+            let xs = inputs.map { Variable($0) }
+            let y = gru(xs[0], weightIH: xs[1], weightHH: xs[2], biasIH: xs[3], biasHH: xs[4], fused: fused)
+            weighted(y).backward()
+            return [y.value] + xs.map { $0.grad ?? .zeros(shape: $0.shape) }   // W_hh has none when T = 1 (composed)
+        }
+        for (a, b) in zip(run(fused: true), run(fused: false)) {
+            #expect(a.shape == b.shape && zip(a.scalars, b.scalars).allSatisfy { abs($0 - $1) < 1e-12 })
+        }
+    }
 }

@@ -51,9 +51,20 @@ func lstm<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>, bia
 /// h ← (1 − z) ⊙ n + z ⊙ h
 /// ```
 ///
+/// It runs as one fused operation over the whole sequence (`GRUSequence.swift`), checked against the GRU
+/// composed step by step from `linear`, slices, `sigmoid` and `tanh`; gradients come from its rule
+/// (backpropagation through time).
+///
 /// - Complexity: O(N·T·3H·(I + H)).
 public func gru<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>, biasIH: Variable<S>,
                    biasHH: Variable<S>) -> Variable<S> {
+    gru(x, weightIH: weightIH, weightHH: weightHH, biasIH: biasIH, biasHH: biasHH, fused: true)
+}
+
+/// The GRU as one fused operation (`fused`), or composed step by step.
+func gru<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>, biasIH: Variable<S>,
+            biasHH: Variable<S>, fused: Bool) -> Variable<S> {
+    if fused { return fusedGRU(x, weightIH: weightIH, weightHH: weightHH, biasIH: biasIH, biasHH: biasHH) }
     let (n, t) = (x.shape[0], x.shape[1])
     let h = weightHH.shape[1]
     let steps = x.transposed(permutation: [1, 0, 2])                  // [T, N, I]
