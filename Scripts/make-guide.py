@@ -355,7 +355,9 @@ and the fused cross-entropy terms take their exponentials from the vector kernel
 (`python3 Benchmarks/peers/names_side_by_side.py --python /path/to/python --rounds 5`), medians per epoch: at a
 load average near 4, ours 79 ms (CPU time 77 ms) against PyTorch's 214 ms (204 ms), 0.37× its time; at 4–6,
 159 ms (78 ms) against 505 ms (249 ms), 0.31×. About half of an epoch is now the matrix kernel near its peak;
-the rest is spread over the gate functions, Adam, the output layer and the tape.
+the rest is spread over the gate functions, Adam, the output layer and the tape. The GRU is fused the same way:
+the workload with `GRU(inputSize: 16, hiddenSize: 64)` in the LSTM's place takes 70 ms of CPU time per epoch,
+against 183 ms composed step by step (validation loss 1.9965 either way).
 
 **Convolutions.** The `cnn` workload trains the digits CNN (Conv2D 1→16 and 16→32, 3×3 with padding 1, each
 followed by 2×2 max pooling, then Dense 128→10; Adam, batch 32) and `Benchmarks/peers/cnn_torch.py` trains
@@ -773,8 +775,8 @@ how much of the old cell stays, and o = σ(…) how much of tanh(c) shows as h:
 A GRU has three gates (r, z, n; `[3H, …]`) and no separate cell: r = σ(…), z = σ(…),
 n = tanh(Wₙx + bₙ + r ⊙ (Uₙh + b'ₙ)) and h ← (1 − z) ⊙ n + z ⊙ h, with r multiplying the recurrent part
 after its bias, exactly as PyTorch does. Gradients flow back through every step (backpropagation through time)
-from the tape; the `LSTM` layer runs as one fused operation over the whole sequence (gate functions on vector
-kernels), whose rule is checked against the LSTM composed step by step, and every layer's outputs and parameter
+through a rule: `LSTM` and `GRU` each run as one fused operation over the whole sequence (gate functions on
+vector kernels), checked against the layer composed step by step, and every layer's outputs and parameter
 gradients match PyTorch's (fixtures in the tests).
 
 ## Masks and causality
