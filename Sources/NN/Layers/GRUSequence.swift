@@ -45,7 +45,7 @@ func fusedGRU<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>,
     let h = weightHH.shape[1]
     let (g3, widthI, widthH, hn) = (3 * h, inputSize + 1, 1 + h, h * n)
     let trace = GRUTrace<S>(n, t, inputSize, h)
-    return DifferentiableFunction<S>(name: "gru", forward: { xs in
+    return fusedRecurrence("gru", [x, weightIH, weightHH, biasIH, biasHH], hiddenSize: h, forward: { xs, out in
         let (wi, wh, xin, hin) = (trace.weightIH, trace.weightHH, trace.inputs, trace.states)
         xs[1].withUnsafeBufferPointer { w in
             xs[3].withUnsafeBufferPointer { b in
@@ -74,36 +74,27 @@ func fusedGRU<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>,
         }
         let (rec, previous, hidden) = (trace.recurrent, trace.previous, trace.hidden)
         previous.update(repeating: 0, count: hn)
-        let output = [S](unsafeUninitializedCapacity: n * t * h) { out, initialized in
-            for step in 0..<t {
-                let a = trace.gates + step * g3 * n
-                // a = [W_ih b_ih]·[xₜ; 1], rec = [b_hh W_hh]·[1; hₜ₋₁] (just b_hh at the first step, where h = 0).
-                stridedGemm(wi, widthI, 1, xin + step * n * widthI, 1, widthI, a, m: g3, k: widthI, n: n)
-                rec.update(repeating: 0, count: g3 * n)
-                stridedGemm(wh, widthH, 1, hin + step * n * widthH, 1, widthH, rec, m: g3, k: step == 0 ? 1 : widthH, n: n)
-                for k in 0..<(2 * hn) { a[k] += rec[k] }
-                sigmoidKernel(a, into: a, count: 2 * hn)
-                let (r, z, g, ghn) = (a, a + hn, a + 2 * hn, rec + 2 * hn)
-                (trace.recurrentN + step * hn).update(from: ghn, count: hn)
-                for k in 0..<hn { g[k] += r[k] * ghn[k] }
-                tanhKernel(g, into: g, count: hn)
-                for k in 0..<hn { hidden[k] = g[k] + z[k] * (previous[k] - g[k]) }
-                transposeCopy(hidden, rows: h, columns: n, srcStride: n, into: out.baseAddress! + step * h, dstStride: t * h)
-                if step + 1 < t {
-                    transposeCopy(hidden, rows: h, columns: n, srcStride: n, into: hin + (step + 1) * n * widthH + 1,
-                                  dstStride: widthH)
-                }
-                previous.update(from: hidden, count: hn)
+        for step in 0..<t {
+            let a = trace.gates + step * g3 * n
+            // a = [W_ih b_ih]·[xₜ; 1], rec = [b_hh W_hh]·[1; hₜ₋₁] (just b_hh at the first step, where h = 0).
+            stridedGemm(wi, widthI, 1, xin + step * n * widthI, 1, widthI, a, m: g3, k: widthI, n: n)
+            rec.update(repeating: 0, count: g3 * n)
+            stridedGemm(wh, widthH, 1, hin + step * n * widthH, 1, widthH, rec, m: g3, k: step == 0 ? 1 : widthH, n: n)
+            for k in 0..<(2 * hn) { a[k] += rec[k] }
+            sigmoidKernel(a, into: a, count: 2 * hn)
+            let (r, z, g, ghn) = (a, a + hn, a + 2 * hn, rec + 2 * hn)
+            (trace.recurrentN + step * hn).update(from: ghn, count: hn)
+            for k in 0..<hn { g[k] += r[k] * ghn[k] }
+            tanhKernel(g, into: g, count: hn)
+            for k in 0..<hn { hidden[k] = g[k] + z[k] * (previous[k] - g[k]) }
+            transposeCopy(hidden, rows: h, columns: n, srcStride: n, into: out + step * h, dstStride: t * h)
+            if step + 1 < t {
+                transposeCopy(hidden, rows: h, columns: n, srcStride: n, into: hin + (step + 1) * n * widthH + 1,
+                              dstStride: widthH)
             }
-            initialized = n * t * h
+            previous.update(from: hidden, count: hn)
         }
-        return Tensor(shape: [n, t, h], scalars: output)
-    }, pullback: { g, xs, _ in
-        if g.requiresGrad || xs.contains(where: \.requiresGrad) {
-            return recordedGRUPullback(g, xs)
-        }
-        return plainGRUPullback(g.value, trace, n: n, t: t, inputSize: inputSize, h: h)
-    })(x, weightIH, weightHH, biasIH, biasHH)
+    }, plain: { g in plainGRUPullback(g, trace, n: n, t: t, inputSize: inputSize, h: h) }, recorded: recordedGRUPullback)
 }
 
 /// Backpropagation through time over the trace of ``fusedGRU(_:weightIH:weightHH:biasIH:biasHH:)``, from the

@@ -48,7 +48,7 @@ func fusedLSTM<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>
     let h = weightHH.shape[1]
     let (g4, width, hn) = (4 * h, inputSize + 1 + h, h * n)
     let trace = LSTMTrace<S>(n, t, inputSize, h)
-    return DifferentiableFunction<S>(name: "lstm", forward: { xs in
+    return fusedRecurrence("lstm", [x, weightIH, weightHH, biasIH, biasHH], hiddenSize: h, forward: { xs, out in
         let (weight, z) = (trace.weight, trace.inputs)
         let bias = (xs[3] + xs[4]).scalars
         xs[1].withUnsafeBufferPointer { wih in
@@ -68,41 +68,32 @@ func fusedLSTM<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>
                 }
             }
         }
-        let output = [S](unsafeUninitializedCapacity: n * t * h) { out, initialized in
-            for step in 0..<t {
-                let a = trace.gates + step * g4 * n, c = trace.cells + step * hn, tc = trace.tanhCells + step * hn
-                // a = W·zₜ, zₜ read in place ((p, r) at z[(t·N + r)·width + p]); hₜ₋₁ = 0 at the first step.
-                stridedGemm(weight, width, 1, z + step * n * width, 1, width, a, m: g4,
-                            k: step == 0 ? inputSize + 1 : width, n: n)
-                sigmoidKernel(a, into: a, count: 2 * hn)
-                tanhKernel(a + 2 * hn, into: a + 2 * hn, count: hn)
-                sigmoidKernel(a + 3 * hn, into: a + 3 * hn, count: hn)
-                let (i, f, g, o) = (a, a + hn, a + 2 * hn, a + 3 * hn)
-                if step == 0 {
-                    for k in 0..<hn { c[k] = i[k] * g[k] }
-                } else {
-                    let previous = c - hn
-                    for k in 0..<hn { c[k] = f[k] * previous[k] + i[k] * g[k] }
-                }
-                tanhKernel(c, into: tc, count: hn)
-                let hidden = trace.hidden
-                for k in 0..<hn { hidden[k] = o[k] * tc[k] }
-                // Into the output [N, T, H] and the next step's z (row (t + 1)·N + r, after x and the 1).
-                transposeCopy(hidden, rows: h, columns: n, srcStride: n, into: out.baseAddress! + step * h, dstStride: t * h)
-                if step + 1 < t {
-                    transposeCopy(hidden, rows: h, columns: n, srcStride: n, into: z + (step + 1) * n * width + inputSize + 1,
-                                  dstStride: width)
-                }
+        for step in 0..<t {
+            let a = trace.gates + step * g4 * n, c = trace.cells + step * hn, tc = trace.tanhCells + step * hn
+            // a = W·zₜ, zₜ read in place ((p, r) at z[(t·N + r)·width + p]); hₜ₋₁ = 0 at the first step.
+            stridedGemm(weight, width, 1, z + step * n * width, 1, width, a, m: g4,
+                        k: step == 0 ? inputSize + 1 : width, n: n)
+            sigmoidKernel(a, into: a, count: 2 * hn)
+            tanhKernel(a + 2 * hn, into: a + 2 * hn, count: hn)
+            sigmoidKernel(a + 3 * hn, into: a + 3 * hn, count: hn)
+            let (i, f, g, o) = (a, a + hn, a + 2 * hn, a + 3 * hn)
+            if step == 0 {
+                for k in 0..<hn { c[k] = i[k] * g[k] }
+            } else {
+                let previous = c - hn
+                for k in 0..<hn { c[k] = f[k] * previous[k] + i[k] * g[k] }
             }
-            initialized = n * t * h
+            tanhKernel(c, into: tc, count: hn)
+            let hidden = trace.hidden
+            for k in 0..<hn { hidden[k] = o[k] * tc[k] }
+            // Into the output [N, T, H] and the next step's z (row (t + 1)·N + r, after x and the 1).
+            transposeCopy(hidden, rows: h, columns: n, srcStride: n, into: out + step * h, dstStride: t * h)
+            if step + 1 < t {
+                transposeCopy(hidden, rows: h, columns: n, srcStride: n, into: z + (step + 1) * n * width + inputSize + 1,
+                              dstStride: width)
+            }
         }
-        return Tensor(shape: [n, t, h], scalars: output)
-    }, pullback: { g, xs, _ in
-        if g.requiresGrad || xs.contains(where: \.requiresGrad) {
-            return recordedLSTMPullback(g, xs)
-        }
-        return plainLSTMPullback(g.value, trace, n: n, t: t, inputSize: inputSize, h: h)
-    })(x, weightIH, weightHH, biasIH, biasHH)
+    }, plain: { g in plainLSTMPullback(g, trace, n: n, t: t, inputSize: inputSize, h: h) }, recorded: recordedLSTMPullback)
 }
 
 /// Backpropagation through time over the trace of ``fusedLSTM(_:weightIH:weightHH:biasIH:biasHH:)``: from the

@@ -86,6 +86,26 @@ func gru<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>, bias
     return stackTimeSteps(outputs, batch: n, size: h)
 }
 
+/// A recurrent layer over a whole sequence as one operation on x `[N, T, I]` and the four parameters, giving
+/// every hidden state `[N, T, H]`: `forward` writes them (row-major) from the inputs' values; the plain backward
+/// pass runs `plain` on the output's gradient, and a recorded one (createGraph) runs `recorded`, written with
+/// differentiable operations.
+func fusedRecurrence<S>(_ name: String, _ inputs: [Variable<S>], hiddenSize h: Int,
+                        forward: @escaping @Sendable ([Tensor<S>], UnsafeMutablePointer<S>) -> Void,
+                        plain: @escaping @Sendable (Tensor<S>) -> [Variable<S>?],
+                        recorded: @escaping @Sendable (Variable<S>, [Variable<S>]) -> [Variable<S>?]) -> Variable<S> {
+    let (n, t) = (inputs[0].shape[0], inputs[0].shape[1])
+    return DifferentiableFunction<S>(name: name, forward: { xs in
+        let output = [S](unsafeUninitializedCapacity: n * t * h) { out, initialized in
+            forward(xs, out.baseAddress!)
+            initialized = n * t * h
+        }
+        return Tensor(shape: [n, t, h], scalars: output)
+    }, pullback: { g, xs, _ in
+        g.requiresGrad || xs.contains(where: \.requiresGrad) ? recorded(g, xs) : plain(g.value)
+    })(inputs)
+}
+
 /// `T` states `[N, H]` as one `[N, T, H]` tensor.
 func stackTimeSteps<S>(_ states: [Variable<S>], batch n: Int, size h: Int) -> Variable<S> {
     concatenate(states, alongAxis: 0).reshaped(to: [states.count, n, h]).transposed(permutation: [1, 0, 2])
