@@ -352,9 +352,10 @@ of the C library, the same bits with or without AVX-512); the backward pass is b
 one product Wᵀ·dGₜ per step, and the weight and bias gradients are one product over all steps. The matrix
 kernel's partial tiles (the output layer's 27 columns, the rows after the last full tile) run 12 rows at a time,
 and the fused cross-entropy terms take their exponentials from the vector kernel. Alternating rounds on 1 thread
-(`python3 Benchmarks/peers/names_side_by_side.py --python /path/to/python --rounds 5`), medians per epoch: at a
-load average near 4, ours 79 ms (CPU time 77 ms) against PyTorch's 214 ms (204 ms), 0.37× its time; at 4–6,
-159 ms (78 ms) against 505 ms (249 ms), 0.31×. About half of an epoch is now the matrix kernel near its peak;
+(`python3 Benchmarks/peers/names_side_by_side.py --python /path/to/python --rounds 7`), medians per epoch: at a
+load average near 2.3, ours 73.9 ms (CPU time 73.5 ms) against PyTorch's 202.4 ms (199.8 ms), 0.36× its time,
+every round between 0.36× and 0.38×; with other builds running (load average 4–6), 159 ms (78 ms) against
+505 ms (249 ms), 0.31×. About half of an epoch is now the matrix kernel near its peak;
 the rest is spread over the gate functions, Adam, the output layer and the tape. The GRU is fused the same way:
 the workload with `GRU(inputSize: 16, hiddenSize: 64)` in the LSTM's place takes 70 ms of CPU time per epoch,
 against 183 ms composed step by step (validation loss 1.9965 either way).
