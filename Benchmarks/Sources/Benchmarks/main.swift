@@ -57,10 +57,11 @@ while i < arguments.count {
                  backward through sum and max, a leaf used twice), each beside it: the ratio.
         distributed  data parallelism over Open MPI: a digits epoch and a wide step with 1 process, then with 2
                  under mpirun (speed-up, efficiency), and allreduce bandwidth for 1–64 MiB.
-        cnn      the CNN Conv(1→16,3)-Pool-Conv(16→32,3)-Pool-Dense(128→10) on the digits (as images), Adam 1e-3,
-                 batch 32, 30 epochs, 1 thread: ms per epoch, test accuracy, peak memory (flat).
+        cnn      the CNN Conv(1→16,3)-Pool-Conv(16→32,3)-Pool-Dense(128→10) on the digits (as standardized images),
+                 Adam 1e-3, batch 32, 30 epochs, 1 thread: ms per epoch, test accuracy, peak memory (flat).
         cnn-seeds  the same CNN from 8 seeds, without and with a BatchNorm after the first convolution: test accuracy
-                 mean, min, max (the playground's chapter "Convolutions").
+                 mean, min, max (the playground's chapter "Convolutions"; PyTorch's control:
+                 peers/cnn_seeds_torch.py --data DIR, after --export DIR).
         names    an Embedding → LSTM(16, 64) → Dense character model of first names, Adam, batches of 32 names
                  of one length, 6 epochs: ms per epoch and validation loss (nats/char), 1 thread.
         """)
