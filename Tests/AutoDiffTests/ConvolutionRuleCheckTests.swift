@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import AutoDiff
 
@@ -31,8 +32,10 @@ func maxPoolToFirstElement(_ x: Variable<Double>, kernelSize k: Int, file: Stati
 @Suite("Locating a faulty rule among convolutions and pooling")
 struct ConvolutionRuleCheckTests {
     /// Images [2, 2, 4, 4] and filters [3, 2, 3, 3] of distinct values (no ties for a window's maximum).
-    static let image = Tensor<Double>(shape: [2, 2, 4, 4], scalars: (0..<64).map { sin(Double($0) * 1.7) + Double($0) / 50 })
-    static let filter = Tensor<Double>(shape: [3, 2, 3, 3], scalars: (0..<54).map { cos(Double($0) * 0.9) / 3 })
+    static let image = Tensor<Double>(shape: [2, 2, 4, 4], scalars: (0..<64).map { (k: Int) -> Double in
+        Foundation.sin(Double(k) * 1.7) + Double(k) / 50
+    })
+    static let filter = Tensor<Double>(shape: [3, 2, 3, 3], scalars: (0..<54).map { (k: Int) -> Double in Foundation.cos(Double(k) * 0.9) / 3 })
     static let bias = Tensor<Double>([0.1, -0.2, 0.3])
 
     @Test("with every rule right, a composite of conv2d, conv1d, maxPool2d and avgPool2d passes")
