@@ -568,7 +568,10 @@ unbiased variance for `running_var`, and counting `num_batches_tracked`); in eva
 statistics, so that a sample's output no longer depends on the rest of its batch. `model.eval()` and
 `predict` switch it, as they switch off dropout; the running statistics are saved in parameter files as
 buffers (`running_mean`, `running_var` F32, `num_batches_tracked` I64), which PyTorch's
-`load_state_dict(strict=True)` accepts.
+`load_state_dict(strict=True)` accepts. PyTorch's options have the same effect on the entries: `Conv2D(…, bias:
+false)` has only `"weight"`; `BatchNorm(featureCount:, affine: false)` has no `weight` and `bias` (the buffers
+only), and `BatchNorm(featureCount:, trackRunningStatistics: false)` no buffers (it normalizes with the batch's
+statistics in evaluation mode too).
 """, """
 let x = Tensor<Float>.ones(shape: [2, 3, 8, 8])                  // 2 images, 3 channels, 8×8
 let w = Tensor<Float>.ones(shape: [4, 3, 3, 3])                  // 4 filters over the 3 channels
