@@ -36,6 +36,19 @@ struct CNNInteropTests {
         try SafeTensors.decodeEntries(Data(contentsOf: repositoryRoot.appendingPathComponent("Tests/NNTests/Fixtures/\(name)")))
     }
 
+    /// Saves `model` to `url` and checks that the file has exactly the entries (names, shapes, dtypes) of the
+    /// PyTorch-written fixture `reference`; returns the entries written.
+    static func save(_ model: Sequential, to url: URL, matching reference: String) throws -> [String: SafeTensors.Entry] {
+        try model.saveParameters(to: url)
+        let written = try SafeTensors.decodeEntries(Data(contentsOf: url))
+        let expected = try fixture(reference)
+        #expect(Set(written.keys) == Set(expected.keys))
+        for (name, entry) in expected {
+            #expect(written[name]?.shape == entry.shape && written[name]?.dtype == entry.dtype, "\(name)")
+        }
+        return written
+    }
+
     static func floats(_ entry: SafeTensors.Entry?) -> Tensor<Float> {
         guard case .float32(let t) = entry else { return Tensor<Float>(shape: [0], scalars: []) }
         return t
@@ -62,13 +75,7 @@ struct CNNInteropTests {
 
         // Written here: exactly the entries (names, shapes, dtypes) of PyTorch's state_dict, read back the same.
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("autodiff-cnn-interop.safetensors")
-        try model.saveParameters(to: url)
-        let written = try SafeTensors.decodeEntries(Data(contentsOf: url))
-        let reference = try Self.fixture("reference-cnn.safetensors")
-        #expect(Set(written.keys) == Set(reference.keys))
-        for (name, entry) in reference {
-            #expect(written[name]?.shape == entry.shape && written[name]?.dtype == entry.dtype, "\(name)")
-        }
+        let written = try Self.save(model, to: url, matching: "reference-cnn.safetensors")
         #expect(written["2.num_batches_tracked"] == .int64(shape: [], values: [4]))
         let reloaded = Self.model()
         try reloaded.loadParameters(from: url)
@@ -94,13 +101,7 @@ struct CNNInteropTests {
         #expect(close(norm.runningVariance.value.scalars.map(Float.init), Self.floats(io["after.1.running_var"]).scalars, tolerance: 1e-6))
 
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("autodiff-cnn-options.safetensors")
-        try model.saveParameters(to: url)
-        let written = try SafeTensors.decodeEntries(Data(contentsOf: url))
-        let reference = try Self.fixture("reference-cnn-options.safetensors")
-        #expect(Set(written.keys) == Set(reference.keys))
-        for (name, entry) in reference {
-            #expect(written[name]?.shape == entry.shape && written[name]?.dtype == entry.dtype, "\(name)")
-        }
+        let written = try Self.save(model, to: url, matching: "reference-cnn-options.safetensors")
         #expect(written["1.num_batches_tracked"] == .int64(shape: [], values: [4]))
     }
 }
