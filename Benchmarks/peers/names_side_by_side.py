@@ -2,7 +2,8 @@
 """The names workload, ours and PyTorch's, in alternating rounds on 1 thread: each round runs our 6-epoch
 benchmark, then names_torch.py on the same exported data, weights and batch order. Prints each round, the
 medians of the per-epoch times (wall and CPU) and their ratio, and both validation losses. Alternating keeps a
-change in the machine's load from favouring one side, as running one after the other would.
+change in the machine's load from favouring one side, as running one after the other would. (compare.py does the
+same for every workload and peer at once; this runs the sequence workload alone, in about 10 s a round.)
 
     python3 Benchmarks/peers/names_side_by_side.py --python /work/venv/bin/python --rounds 5
 """
