@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import NN
+@testable import AutoDiff
 
 /// The largest error of `kernel` against `exact` (computed in Double by the C library) over `inputs`, in units in
 /// the last place of the Float result.
@@ -131,5 +132,17 @@ struct FusedKernelTests {
         for (a, b) in zip(run(fused: true), run(fused: false)) {
             #expect(a.shape == b.shape && zip(a.scalars, b.scalars).allSatisfy { abs($0 - $1) < 1e-12 })
         }
+    }
+
+    @Test("the fused LSTM's and GRU's forward computations give the same values when run again (as the faulty-rule search does)",
+          arguments: ["lstm", "gru"])
+    func forwardRunsAgain(layer: String) throws {
+        let gates = layer == "lstm" ? 4 : 3
+        let xs = seeded([[2, 3, 2], [2 * gates, 2], [2 * gates, 2], [2 * gates], [2 * gates]]).map { Variable($0) }
+        let y = layer == "lstm" ? lstm(xs[0], weightIH: xs[1], weightHH: xs[2], biasIH: xs[3], biasHH: xs[4])
+            : gru(xs[0], weightIH: xs[1], weightHH: xs[2], biasIH: xs[3], biasHH: xs[4])
+        let tape = try #require(y.liveTape)
+        let values = tape.inputs(of: Int(y.index)).map { tape.value($0) }
+        for _ in 0..<2 { #expect(tape.recompute(Int(y.index), values) == y.value) }
     }
 }

@@ -23,7 +23,7 @@ final class GRUTrace<S: TensorScalar>: @unchecked Sendable {
         weightHH = uninitializedBuffer(3 * h * (1 + h))
         inputs = uninitializedBuffer(t * n * (inputSize + 1))
         states = zeroedBuffer(t * n * (1 + h))                   // h = 0 at the first step
-        gates = zeroedBuffer(t * 3 * h * n)                      // the products accumulate into it
+        gates = uninitializedBuffer(t * 3 * h * n)
         recurrentN = uninitializedBuffer(t * h * n)
         recurrent = uninitializedBuffer(3 * h * n)
         previous = zeroedBuffer(h * n)
@@ -76,7 +76,9 @@ func fusedGRU<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>,
         previous.update(repeating: 0, count: hn)
         for step in 0..<t {
             let a = trace.gates + step * g3 * n
-            // a = [W_ih b_ih]·[xₜ; 1], rec = [b_hh W_hh]·[1; hₜ₋₁] (just b_hh at the first step, where h = 0).
+            // a = [W_ih b_ih]·[xₜ; 1], rec = [b_hh W_hh]·[1; hₜ₋₁] (just b_hh at the first step, where h = 0),
+            // both zeroed first (the products accumulate, and the forward computation may run again).
+            a.update(repeating: 0, count: g3 * n)
             stridedGemm(wi, widthI, 1, xin + step * n * widthI, 1, widthI, a, m: g3, k: widthI, n: n)
             rec.update(repeating: 0, count: g3 * n)
             stridedGemm(wh, widthH, 1, hin + step * n * widthH, 1, widthH, rec, m: g3, k: step == 0 ? 1 : widthH, n: n)

@@ -24,7 +24,7 @@ final class LSTMTrace<S: TensorScalar>: @unchecked Sendable {
     init(_ n: Int, _ t: Int, _ inputSize: Int, _ h: Int) {
         weight = uninitializedBuffer(4 * h * (inputSize + 1 + h))
         inputs = zeroedBuffer(t * n * (inputSize + 1 + h))       // h = 0 at the first step
-        gates = zeroedBuffer(t * 4 * h * n)                      // the products accumulate into it
+        gates = uninitializedBuffer(t * 4 * h * n)
         cells = uninitializedBuffer(t * h * n)
         tanhCells = uninitializedBuffer(t * h * n)
         hidden = uninitializedBuffer(h * n)
@@ -70,7 +70,9 @@ func fusedLSTM<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>
         }
         for step in 0..<t {
             let a = trace.gates + step * g4 * n, c = trace.cells + step * hn, tc = trace.tanhCells + step * hn
-            // a = W·zₜ, zₜ read in place ((p, r) at z[(t·N + r)·width + p]); hₜ₋₁ = 0 at the first step.
+            // a = W·zₜ, zₜ read in place ((p, r) at z[(t·N + r)·width + p]); hₜ₋₁ = 0 at the first step. (Zeroed
+            // here, not once: the forward computation may run again, as the faulty-rule search does.)
+            a.update(repeating: 0, count: g4 * n)
             stridedGemm(weight, width, 1, z + step * n * width, 1, width, a, m: g4,
                         k: step == 0 ? inputSize + 1 : width, n: n)
             sigmoidKernel(a, into: a, count: 2 * hn)
