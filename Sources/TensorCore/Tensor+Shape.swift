@@ -62,7 +62,7 @@ extension Tensor {
 
     /// The elements inside `bounds`, one half-open range per axis (every axis).
     @inlinable
-    func slice(_ bounds: [Range<Int>]) -> Tensor {
+    package func slice(_ bounds: [Range<Int>]) -> Tensor {
         let outShape = bounds.map(\.count)
         let strides = ShapeMath.strides(shape)
         var base = 0
@@ -76,7 +76,7 @@ extension Tensor {
 
     /// Full per-axis bounds from ranges over the leading axes, checked against the shape.
     @inlinable
-    func bounds(_ ranges: [Range<Int>], op: StaticString, site: CallSite) -> [Range<Int>] {
+    package func bounds(_ ranges: [Range<Int>], op: StaticString, site: CallSite) -> [Range<Int>] {
         if ranges.count > rank {
             usageError("\(op)", "\(ranges.count) ranges for a tensor of shape \(shape)",
                        fix: "pass at most one range per axis", at: site)
@@ -128,7 +128,7 @@ extension Tensor {
 extension Tensor where Scalar: TensorScalar {
     /// Zeros of `shape` with this tensor written into `bounds` (the adjoint of slicing).
     @inlinable
-    func padded(into shape: [Int], at bounds: [Range<Int>]) -> Tensor {
+    package func padded(into shape: [Int], at bounds: [Range<Int>]) -> Tensor {
         var out = Tensor.zeros(shape: shape)
         let strides = ShapeMath.strides(shape)
         var base = 0
@@ -144,7 +144,7 @@ extension Tensor where Scalar: TensorScalar {
 
     /// Zeros of `shape` with the slices of this tensor added at `indices` along `axis` (the adjoint of gathering).
     @inlinable
-    func scatterAdding(atIndices indices: [Int], alongAxis a: Int, into shape: [Int]) -> Tensor {
+    package func scatterAdding(atIndices indices: [Int], alongAxis a: Int, into shape: [Int]) -> Tensor {
         var out = Tensor.zeros(shape: shape)
         let n = shape[a]
         let inner = ShapeMath.count(Array(shape[(a + 1)...])), outer = ShapeMath.count(Array(shape[..<a]))
@@ -237,7 +237,7 @@ extension Tensor {
 
     /// The sub-tensor at one index per leading axis, those axes removed.
     @inlinable
-    func at(_ indices: [Int], site: CallSite) -> Tensor {
+    package func at(_ indices: [Int], site: CallSite) -> Tensor {
         let b = indexBounds(indices, site: site)
         let rest = Array(shape.dropFirst(indices.count))
         let inner = ShapeMath.count(rest)
@@ -252,7 +252,7 @@ extension Tensor {
 
     /// One-element ranges for indices into the leading axes, checked against the shape.
     @inlinable
-    func indexBounds(_ indices: [Int], site: CallSite) -> [Range<Int>] {
+    package func indexBounds(_ indices: [Int], site: CallSite) -> [Range<Int>] {
         let shown = indices.count == 1 ? "[\(indices[0])]" : "\(indices)"
         if indices.count > rank {
             usageError("subscript", "\(indices.count) indices \(shown) for a tensor of shape \(shape) (rank \(rank))",

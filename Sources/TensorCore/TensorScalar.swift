@@ -17,7 +17,7 @@ extension Bool: TensorElement {
     @inlinable public static var _defaultElement: Bool { false }
 }
 
-/// A floating-point scalar a differentiable ``Tensor`` computes with: `Float` or `Double`.
+/// A floating-point scalar a ``Tensor`` computes with: `Float` or `Double`.
 ///
 /// The math functions are requirements so that generic tensor code calls the C library's
 /// `expf` or `exp` directly after specialization, with no dynamic dispatch per element.
@@ -76,7 +76,7 @@ extension Double: TensorScalar {
 
 extension TensorScalar {
     /// The logistic function 1 / (1 + e⁻ˣ), computed without overflow for large |x|.
-    @inlinable static func _sigmoid(_ x: Self) -> Self {
+    @inlinable package static func _sigmoid(_ x: Self) -> Self {
         if x >= 0 {
             return 1 / (1 + _exp(-x))
         } else {
@@ -86,22 +86,22 @@ extension TensorScalar {
     }
 
     /// 1 / √(2π), the density of the standard normal distribution at 0.
-    @inlinable static var inverseSqrt2Pi: Self { 0.398942280401432677939946059934381868 }
+    @inlinable package static var inverseSqrt2Pi: Self { 0.398942280401432677939946059934381868 }
 
     /// Φ(x) = ½·erfc(−x/√2), the standard normal distribution function (erfc keeps it accurate for x ≪ 0,
     /// where ½·(1 + erf(x/√2)) cancels).
-    @inlinable static func _normalCDF(_ x: Self) -> Self {
+    @inlinable package static func _normalCDF(_ x: Self) -> Self {
         0.5 * _erfc(x * -0.707106781186547524400844362104849039)
     }
 
     /// gelu(x) = x·Φ(x), the exact form.
-    @inlinable static func _gelu(_ x: Self) -> Self { x * _normalCDF(x) }
+    @inlinable package static func _gelu(_ x: Self) -> Self { x * _normalCDF(x) }
 
     /// silu(x) = x·σ(x).
-    @inlinable static func _silu(_ x: Self) -> Self { x * _sigmoid(x) }
+    @inlinable package static func _silu(_ x: Self) -> Self { x * _sigmoid(x) }
 
     /// softplus(x) = log(1 + eˣ) = max(x, 0) + log1p(e^-|x|), stable for large |x|.
-    @inlinable static func _softplus(_ x: Self) -> Self {
+    @inlinable package static func _softplus(_ x: Self) -> Self {
         Swift.max(x, 0) + _log1p(_exp(-Swift.abs(x)))
     }
 }

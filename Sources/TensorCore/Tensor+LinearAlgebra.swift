@@ -3,7 +3,7 @@
 /// C[m×n] += A[m×k] · B[k×n] on raw row-major buffers: the system BLAS or the vector kernel when one runs
 /// (``fastGemmAccumulate(_:transposeA:_:transposeB:_:m:k:n:)``), else the portable loops.
 @inlinable
-func gemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>,
+package func gemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>,
                                      m: Int, k: Int, n: Int) {
     if fastGemmAccumulate(a, transposeA: false, b, transposeB: false, c, m: m, k: k, n: n) { return }
     portableGemmAccumulate(a, b, c, m: m, k: k, n: n)
@@ -11,7 +11,7 @@ func gemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S
 
 /// Whether ``fastGemmAccumulate(_:transposeA:_:transposeB:_:m:k:n:)`` runs for `S` now.
 @inlinable
-func hasFastGemm<S: TensorScalar>(_ type: S.Type) -> Bool {
+package func hasFastGemm<S: TensorScalar>(_ type: S.Type) -> Bool {
     SystemBLAS.isActive || (S.self == Float.self && VectorKernels.enabled)
 }
 
@@ -19,7 +19,7 @@ func hasFastGemm<S: TensorScalar>(_ type: S.Type) -> Bool {
 /// when `transposeB`): on the system BLAS when one was loaded (``SystemBLAS``), else on the vector kernel for
 /// Float when the processor has one (``VectorKernels``). False, doing nothing, when neither runs.
 @inlinable
-func fastGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, transposeA: Bool, _ b: UnsafePointer<S>,
+package func fastGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, transposeA: Bool, _ b: UnsafePointer<S>,
                                          transposeB: Bool, _ c: UnsafeMutablePointer<S>, m: Int, k: Int, n: Int) -> Bool {
     if blasGemmAccumulate(a, transposeA: transposeA, b, transposeB: transposeB, c, m: m, k: k, n: n) { return true }
     guard S.self == Float.self else { return false }
@@ -34,7 +34,7 @@ func fastGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, transposeA: Bool
 /// inner loop runs along a row (contiguous, vectorized). Every element accumulates over p in increasing order,
 /// whatever the tiling, so results do not depend on it.
 @inlinable
-func portableGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>,
+package func portableGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>,
                                              m: Int, k: Int, n: Int) {
     var i = 0
     while i + 4 <= m {
@@ -67,7 +67,7 @@ func portableGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafeP
 /// C[m×n] += A[m×k] · B[k×n], split by rows over ``Parallelism/threadCount`` threads when the product is
 /// large. Each element is still computed by one thread, in the same order: results do not depend on the split.
 @inlinable
-func gemmAccumulateParallel<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>,
+package func gemmAccumulateParallel<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>,
                                              m: Int, k: Int, n: Int) {
     let threads = Parallelism.threadCount
     // A system BLAS runs its own threads (as many as ours).
@@ -89,7 +89,7 @@ func gemmAccumulateParallel<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafeP
 /// op(A) · op(B) for rank-2 tensors, where op transposes when asked, without materializing the transposes
 /// when the vector kernel is active (the matmul pullback's g·Bᵀ and Aᵀ·g).
 @inlinable
-func matmul2D<S: TensorScalar>(_ a: Tensor<S>, transposeA: Bool, _ b: Tensor<S>, transposeB: Bool) -> Tensor<S> {
+package func matmul2D<S: TensorScalar>(_ a: Tensor<S>, transposeA: Bool, _ b: Tensor<S>, transposeB: Bool) -> Tensor<S> {
     let m = transposeA ? a.shape[1] : a.shape[0], k = transposeA ? a.shape[0] : a.shape[1]
     let n = transposeB ? b.shape[0] : b.shape[1]
     if hasFastGemm(S.self), m * n > 0, k > 0, (transposeB ? b.shape[1] : b.shape[0]) == k {
@@ -135,7 +135,7 @@ public func matmul<S: TensorScalar>(_ a: Tensor<S>, _ b: Tensor<S>,
 
 /// Rank ≥ 2 × rank ≥ 2 matrix product with broadcast batch axes.
 @inlinable
-func batchedMatmul<S: TensorScalar>(_ a: Tensor<S>, _ b: Tensor<S>, site: CallSite,
+package func batchedMatmul<S: TensorScalar>(_ a: Tensor<S>, _ b: Tensor<S>, site: CallSite,
                                     shapes: ([Int], [Int])) -> Tensor<S> {
     let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1]
     let k2 = b.shape[b.rank - 2], n = b.shape[b.rank - 1]

@@ -1,32 +1,31 @@
-// Arithmetic, elementwise functions and comparisons on tensors, without recording.
-// The same names exist on Variable (Operations/), which records them on the tape.
+// Arithmetic, elementwise functions and comparisons on tensor values, computed at once.
 
 extension Tensor where Scalar: TensorScalar {
-    /// The elementwise sum, broadcasting the shapes (not recorded: the same operator on `Variable` records).
+    /// The elementwise sum, broadcasting the shapes.
     @inlinable public static func + (lhs: Tensor, rhs: Tensor) -> Tensor { _zip(lhs, rhs, op: "+", at: .operator, parallel: true) { $0 + $1 } }
-    /// The elementwise difference, broadcasting the shapes (not recorded: the same operator on `Variable` records).
+    /// The elementwise difference, broadcasting the shapes.
     @inlinable public static func - (lhs: Tensor, rhs: Tensor) -> Tensor { _zip(lhs, rhs, op: "-", at: .operator, parallel: true) { $0 - $1 } }
-    /// The elementwise product, broadcasting the shapes (not recorded: the same operator on `Variable` records).
+    /// The elementwise product, broadcasting the shapes.
     @inlinable public static func * (lhs: Tensor, rhs: Tensor) -> Tensor { _zip(lhs, rhs, op: "*", at: .operator, parallel: true) { $0 * $1 } }
-    /// The elementwise quotient, broadcasting the shapes (not recorded: the same operator on `Variable` records).
+    /// The elementwise quotient, broadcasting the shapes.
     @inlinable public static func / (lhs: Tensor, rhs: Tensor) -> Tensor { _zip(lhs, rhs, op: "/", at: .operator, parallel: true) { $0 / $1 } }
-    /// The elementwise sum with a scalar (not recorded: the same operator on `Variable` records).
+    /// The elementwise sum with a scalar.
     @inlinable public static func + (lhs: Tensor, rhs: Scalar) -> Tensor { lhs._map(parallel: true) { $0 + rhs } }
-    /// The elementwise difference with a scalar (not recorded: the same operator on `Variable` records).
+    /// The elementwise difference with a scalar.
     @inlinable public static func - (lhs: Tensor, rhs: Scalar) -> Tensor { lhs._map(parallel: true) { $0 - rhs } }
-    /// The elementwise product with a scalar (not recorded: the same operator on `Variable` records).
+    /// The elementwise product with a scalar.
     @inlinable public static func * (lhs: Tensor, rhs: Scalar) -> Tensor { lhs._map(parallel: true) { $0 * rhs } }
-    /// The elementwise quotient with a scalar (not recorded: the same operator on `Variable` records).
+    /// The elementwise quotient with a scalar.
     @inlinable public static func / (lhs: Tensor, rhs: Scalar) -> Tensor { lhs._map(parallel: true) { $0 / rhs } }
-    /// The elementwise sum with a scalar (not recorded: the same operator on `Variable` records).
+    /// The elementwise sum with a scalar.
     @inlinable public static func + (lhs: Scalar, rhs: Tensor) -> Tensor { rhs._map(parallel: true) { lhs + $0 } }
-    /// The elementwise difference with a scalar (not recorded: the same operator on `Variable` records).
+    /// The elementwise difference with a scalar.
     @inlinable public static func - (lhs: Scalar, rhs: Tensor) -> Tensor { rhs._map(parallel: true) { lhs - $0 } }
-    /// The elementwise product with a scalar (not recorded: the same operator on `Variable` records).
+    /// The elementwise product with a scalar.
     @inlinable public static func * (lhs: Scalar, rhs: Tensor) -> Tensor { rhs._map(parallel: true) { lhs * $0 } }
-    /// The elementwise quotient with a scalar (not recorded: the same operator on `Variable` records).
+    /// The elementwise quotient with a scalar.
     @inlinable public static func / (lhs: Scalar, rhs: Tensor) -> Tensor { rhs._map(parallel: true) { lhs / $0 } }
-    /// The elementwise negation −x (not recorded: the same operator on `Variable` records).
+    /// The elementwise negation −x.
     @inlinable public static prefix func - (x: Tensor) -> Tensor { x._map(parallel: true) { -$0 } }
     /// `lhs = lhs + rhs`, elementwise with broadcasting.
     @inlinable public static func += (lhs: inout Tensor, rhs: Tensor) { lhs = lhs + rhs }
@@ -95,7 +94,7 @@ extension Tensor where Scalar: TensorScalar {
 /// eˣ − 1, elementwise, accurate for small |x|.
 @inlinable public func expm1<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._expm1) }
 /// Φ(x), the standard normal distribution function, elementwise.
-@inlinable func normalCDF<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._normalCDF) }
+@inlinable package func normalCDF<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._normalCDF) }
 /// xʸ, elementwise with broadcasting.
 @inlinable public func pow<S: TensorScalar>(_ x: Tensor<S>, _ y: Tensor<S>) -> Tensor<S> {
     Tensor.zip(x, y, op: "pow", S._pow)

@@ -1,6 +1,6 @@
 /// An n-dimensional array of scalars: row-major, any rank (rank 0 is a scalar), with value semantics.
 ///
-/// `Tensor` knows nothing about differentiation: it is the value that ``Variable`` records on the tape.
+/// A plain value: the `TensorCore` target knows nothing of differentiation (AutoDiff builds on it).
 /// Copies share storage until one of them is mutated (copy-on-write). A rank-0 tensor keeps its scalar
 /// inline and never allocates, so scalar code runs without heap traffic.
 ///
@@ -13,22 +13,22 @@ public struct Tensor<Scalar: TensorElement> {
     /// A rank-0 tensor holds its scalar inline, so copying it involves no reference counting; any other
     /// tensor holds its shape and its elements in row-major order.
     @usableFromInline
-    enum Storage: Sendable {
+    package enum Storage: Sendable {
         case scalar(Scalar)
         case array(shape: [Int], scalars: [Scalar])
     }
 
-    @usableFromInline internal var storage: Storage
+    @usableFromInline package var storage: Storage
 
     /// Makes a tensor from a shape and a flat buffer whose count already matches (rank 0: one element).
     @inlinable
-    internal init(uncheckedShape shape: [Int], buffer: [Scalar]) {
+    package init(uncheckedShape shape: [Int], buffer: [Scalar]) {
         storage = shape.isEmpty ? .scalar(buffer[0]) : .array(shape: shape, scalars: buffer)
     }
 
     /// Makes a tensor of `shape` whose elements are written by `body` into uninitialized memory.
     @inlinable
-    internal init(shape: [Int], unsafeUninitialized body: (UnsafeMutableBufferPointer<Scalar>) -> Void) {
+    package init(shape: [Int], unsafeUninitialized body: (UnsafeMutableBufferPointer<Scalar>) -> Void) {
         if shape.isEmpty {
             var value = Scalar._defaultElement
             withUnsafeMutablePointer(to: &value) { body(UnsafeMutableBufferPointer(start: $0, count: 1)) }
@@ -54,7 +54,7 @@ public struct Tensor<Scalar: TensorElement> {
 
     /// The element of a rank-0 tensor (the first element otherwise).
     @inlinable
-    internal var inline: Scalar {
+    package var inline: Scalar {
         switch storage {
         case .scalar(let value): return value
         case .array(_, let scalars): return scalars[0]
@@ -63,7 +63,7 @@ public struct Tensor<Scalar: TensorElement> {
 
     /// Whether this is a rank-0 tensor.
     @inlinable
-    internal var isScalar: Bool {
+    package var isScalar: Bool {
         if case .scalar = storage { return true }
         return false
     }
@@ -211,7 +211,7 @@ public struct Tensor<Scalar: TensorElement> {
     }
 
     @inlinable
-    internal func flatIndex(_ indices: [Int]) -> Int {
+    package func flatIndex(_ indices: [Int]) -> Int {
         if indices.count != shape.count {
             usageError("Tensor[element:]", "\(indices.count) indices for a tensor of shape \(shape)",
                        fix: "pass one index per axis", at: .operator)

@@ -4,7 +4,7 @@
 /// Walks the elements of `shape` in row-major order, calling `body(flat, offsetA, offsetB)` with the
 /// offsets of two strided operands (a stride of 0 repeats an element: broadcasting).
 @inlinable
-func stridedWalk(shape: [Int], _ stridesA: [Int], _ stridesB: [Int], _ body: (Int, Int, Int) -> Void) {
+package func stridedWalk(shape: [Int], _ stridesA: [Int], _ stridesB: [Int], _ body: (Int, Int, Int) -> Void) {
     let rank = shape.count
     if rank == 0 { body(0, 0, 0); return }
     let n = shape[rank - 1]
@@ -49,7 +49,7 @@ extension Tensor {
     /// Always inlined, so that `transform` is inlined into the loop (a closure called per element costs
     /// 10–100× the arithmetic).
     @inlinable @inline(__always)
-    func _map<R: TensorElement>(parallel: Bool, _ transform: (Scalar) -> R) -> Tensor<R> {
+    package func _map<R: TensorElement>(parallel: Bool, _ transform: (Scalar) -> R) -> Tensor<R> {
         switch storage {
         case .scalar(let value):
             return Tensor<R>(transform(value))
@@ -83,7 +83,7 @@ extension Tensor {
     /// `zip` for the library's own pure functions: operands of the same shape (or one a scalar) are split
     /// over threads when large, as in ``_map(parallel:_:)``; always inlined, like it.
     @inlinable @inline(__always)
-    static func _zip<Other: TensorElement, R: TensorElement>(
+    package static func _zip<Other: TensorElement, R: TensorElement>(
         _ a: Tensor, _ b: Tensor<Other>, op: StaticString, at site: CallSite, parallel: Bool,
         _ combine: (Scalar, Other) -> R
     ) -> Tensor<R> {
@@ -168,7 +168,7 @@ extension Tensor {
 
 extension Tensor where Scalar: TensorScalar {
     /// Sums this tensor over the axes along which `target` was broadcast to reach this shape:
-    /// the one place where broadcasting is undone (used by every gradient).
+    /// the one place where broadcasting is undone (NumPy-style broadcasting run backwards).
     @inlinable
     public func summedToShape(_ target: [Int]) -> Tensor {
         if shape == target { return self }
