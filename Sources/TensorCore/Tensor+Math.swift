@@ -60,21 +60,21 @@ extension Tensor where Scalar: TensorScalar {
 // MARK: - Elementwise functions
 
 /// eˣ, elementwise.
-@inlinable public func exp<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._exp) }
+@inlinable public func exp<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S.exp) }
 /// The natural logarithm, elementwise.
-@inlinable public func log<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._log) }
+@inlinable public func log<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S.log(_:)) }
 /// The square root, elementwise.
 @inlinable public func sqrt<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true) { $0.squareRoot() } }
 /// |x|, elementwise.
 @inlinable public func abs<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true) { Swift.abs($0) } }
 /// The sine, elementwise.
-@inlinable public func sin<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._sin) }
+@inlinable public func sin<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S.sin) }
 /// The cosine, elementwise.
-@inlinable public func cos<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._cos) }
+@inlinable public func cos<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S.cos) }
 /// The tangent, elementwise.
-@inlinable public func tan<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._tan) }
+@inlinable public func tan<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S.tan) }
 /// The hyperbolic tangent, elementwise.
-@inlinable public func tanh<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._tanh) }
+@inlinable public func tanh<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S.tanh) }
 /// The logistic sigmoid 1 / (1 + e⁻ˣ), elementwise, stable for large |x|.
 @inlinable public func sigmoid<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._sigmoid) }
 /// max(x, 0), elementwise.
@@ -90,23 +90,23 @@ extension Tensor where Scalar: TensorScalar {
 /// The sigmoid linear unit x·σ(x) (swish), elementwise.
 @inlinable public func silu<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._silu) }
 /// log(1 + x), elementwise, accurate for small |x|.
-@inlinable public func log1p<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._log1p) }
+@inlinable public func log1p<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S.log(onePlus:)) }
 /// eˣ − 1, elementwise, accurate for small |x|.
-@inlinable public func expm1<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._expm1) }
+@inlinable public func expm1<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S.expMinusOne) }
 /// Φ(x), the standard normal distribution function, elementwise.
 @inlinable package func normalCDF<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._normalCDF) }
 /// xʸ, elementwise with broadcasting.
 @inlinable public func pow<S: TensorScalar>(_ x: Tensor<S>, _ y: Tensor<S>) -> Tensor<S> {
-    Tensor.zip(x, y, op: "pow", S._pow)
+    Tensor.zip(x, y, op: "pow", S.pow)
 }
 /// xʸ for a scalar exponent, elementwise.
 @inlinable public func pow<S: TensorScalar>(_ x: Tensor<S>, _ y: S) -> Tensor<S> {
     if y == 2 { return x._map(parallel: true) { $0 * $0 } }
-    return x._map(parallel: true) { S._pow($0, y) }
+    return x._map(parallel: true) { S.pow($0, y) }
 }
 /// bʸ for a scalar base, elementwise.
 @inlinable public func pow<S: TensorScalar>(_ x: S, _ y: Tensor<S>) -> Tensor<S> {
-    y._map(parallel: true) { S._pow(x, $0) }
+    y._map(parallel: true) { S.pow(x, $0) }
 }
 /// The larger of a tensor and a scalar, elementwise.
 @inlinable public func max<S: TensorScalar>(_ x: Tensor<S>, _ y: S) -> Tensor<S> { x._map(parallel: true) { $0 >= y ? $0 : y } }

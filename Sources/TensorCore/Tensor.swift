@@ -30,9 +30,10 @@ public struct Tensor<Scalar: TensorElement> {
     @inlinable
     package init(shape: [Int], unsafeUninitialized body: (UnsafeMutableBufferPointer<Scalar>) -> Void) {
         if shape.isEmpty {
-            var value = Scalar._defaultElement
-            withUnsafeMutablePointer(to: &value) { body(UnsafeMutableBufferPointer(start: $0, count: 1)) }
-            storage = .scalar(value)
+            storage = .scalar(withUnsafeTemporaryAllocation(of: Scalar.self, capacity: 1) { buf in
+                body(buf)
+                return buf.moveElement(from: 0)
+            })
         } else {
             let n = ShapeMath.count(shape)
             let buffer = [Scalar](unsafeUninitializedCapacity: n) { buf, initialized in
@@ -191,7 +192,7 @@ public struct Tensor<Scalar: TensorElement> {
                 return try body(&buf)
             }
         case .array(let shape, var scalars):
-            storage = .scalar(Scalar._defaultElement)   // drop our reference so `scalars` is uniquely owned
+            storage = .array(shape: [], scalars: [])   // drop our reference so `scalars` is uniquely owned
             defer { storage = .array(shape: shape, scalars: scalars) }
             return try scalars.withUnsafeMutableBufferPointer(body)
         }
