@@ -108,10 +108,8 @@ extension Tensor {
         }
         if case .scalar(let s) = b.storage { return a._map(parallel: parallel) { combine($0, s) } }
         if case .scalar(let s) = a.storage { return b._map(parallel: parallel) { combine(s, $0) } }
-        guard let shape = ShapeMath.broadcast(a.shape, b.shape) else {
-            usageError("\(op)", "shapes \(a.shape) and \(b.shape) cannot be broadcast together",
-                       fix: "make each axis (aligned from the right) equal or 1, e.g. with reshaped(to:) or expandingShape(at:)",
-                       at: site)
+        let shape = stopOnShapeError(at: site) { () throws(ShapeError) in
+            try ShapeCheck.broadcast(a.shape, b.shape, operation: "\(op)")
         }
         let sa = ShapeMath.broadcastStrides(a.shape, to: shape)
         let sb = ShapeMath.broadcastStrides(b.shape, to: shape)

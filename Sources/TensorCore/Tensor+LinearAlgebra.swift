@@ -117,10 +117,7 @@ package func matmul2D<S: TensorScalar>(_ a: Tensor<S>, transposeA: Bool, _ b: Te
 public func matmul<S: TensorScalar>(_ a: Tensor<S>, _ b: Tensor<S>,
                                     file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
     let site = CallSite(file: file, line: line)
-    if a.rank == 0 || b.rank == 0 {
-        usageError("matmul", "operands of shapes \(a.shape) and \(b.shape): matmul needs rank ≥ 1",
-                   fix: "use * to multiply by a scalar", at: site)
-    }
+    _ = stopOnShapeError(at: site) { () throws(ShapeError) in try ShapeCheck.matmul(a.shape, b.shape) }
     let a2 = a.rank == 1 ? a.reshaped(to: [1, a.shape[0]]) : a
     let b2 = b.rank == 1 ? b.reshaped(to: [b.shape[0], 1]) : b
     var out = batchedMatmul(a2, b2, site: site, shapes: (a.shape, b.shape))
@@ -139,15 +136,14 @@ package func batchedMatmul<S: TensorScalar>(_ a: Tensor<S>, _ b: Tensor<S>, site
                                     shapes: ([Int], [Int])) -> Tensor<S> {
     let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1]
     let k2 = b.shape[b.rank - 2], n = b.shape[b.rank - 1]
-    if k != k2 {
-        usageError("matmul", "shapes \(shapes.0) and \(shapes.1) do not fit: the left has \(k) columns, the right \(k2) rows",
-                   fix: "the last axis of the left operand must equal the second-to-last of the right (transpose one with .transposed()?)",
-                   at: site)
-    }
     let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
-    guard let batch = ShapeMath.broadcast(batchA, batchB) else {
-        usageError("matmul", "batch axes of shapes \(shapes.0) and \(shapes.1) cannot be broadcast together",
-                   fix: "make the leading (batch) axes equal or 1", at: site)
+    guard k == k2, let batch = ShapeMath.broadcast(batchA, batchB) else {
+        // The message names the shapes the caller passed; the operands' own shapes (after a transpose) otherwise.
+        stopOnShapeError(at: site) { () throws(ShapeError) in
+            _ = try ShapeCheck.matmul(shapes.0, shapes.1)
+            _ = try ShapeCheck.matmul(a.shape, b.shape)
+        }
+        preconditionFailure("matmul: shapes \(a.shape) and \(b.shape) passed the check but do not fit")
     }
     let count = ShapeMath.count(batch)
     if count * m * n == 0 || k == 0 { return Tensor(repeating: 0, shape: batch + [m, n]) }

@@ -12,11 +12,7 @@ extension Tensor where Scalar: TensorScalar {
 
     @inlinable
     package func checkedAxes(_ axes: [Int], _ op: StaticString, _ site: CallSite) -> [Int] {
-        guard let normalized = ShapeMath.normalize(axes: axes, rank: rank) else {
-            usageError("\(op)", "axes \(axes) are out of range for shape \(shape) (rank \(rank))",
-                       fix: "use axes in -\(rank)..<\(rank)", at: site)
-        }
-        return normalized
+        stopOnShapeError(at: site) { () throws(ShapeError) in try ShapeCheck.axes(axes, of: shape, operation: "\(op)") }
     }
 
     /// Folds the elements along `axes` with `combine`, starting from `initial`. Each output element folds
