@@ -9,8 +9,8 @@ typealias V = Variable<Double>
 
 struct Evaluator {
     let values: [String: V]
-    /// Operations a program adds to the language (see `GradCheckCommand.run(_:functions:)`).
-    nonisolated(unsafe) static var userFunctions: [String: DifferentiableFunction<Double>] = [:]
+    /// Operations a program adds to the language, by name (see `GradCheckCommand.run(_:functions:)`).
+    var userFunctions: [String: DifferentiableFunction<Double>] = [:]
 
     /// The functions the language knows, with how they are called: for `--list`, `--help` and suggestions.
     static let functions: [(name: String, usage: String)] = [
@@ -98,7 +98,7 @@ struct Evaluator {
     }
 
     func call(_ name: String, _ args: [Expression.Argument], _ at: Int) throws -> V {
-        if let custom = Self.userFunctions[name] {
+        if let custom = userFunctions[name] {
             guard args.count == 1, args[0].label == nil else {
                 throw ExpressionError(position: at, message: "\(name) takes one unlabelled argument")
             }
@@ -106,7 +106,7 @@ struct Evaluator {
         }
         guard Self.functions.contains(where: { $0.name == name }) else {
             var message = "unknown function '\(name)'"
-            if let near = Self.nearest(name) { message += "; did you mean '\(near)'?" }
+            if let near = nearest(name) { message += "; did you mean '\(near)'?" }
             throw ExpressionError(position: at, message: message)
         }
         let usage = Self.functions.first { $0.name == name }!.usage
@@ -297,7 +297,7 @@ struct Evaluator {
     }
 
     /// The known function closest to `name` (edit distance at most 3), for "did you mean".
-    static func nearest(_ name: String) -> String? {
-        nearestName(to: name, in: functions.map(\.name) + userFunctions.keys.sorted())
+    func nearest(_ name: String) -> String? {
+        nearestName(to: name, in: Self.functions.map(\.name) + userFunctions.keys.sorted())
     }
 }

@@ -96,6 +96,16 @@ struct GradCheckToolTests {
         #expect(good.status == 0)
     }
 
+    @Test("user functions belong to the command they are passed to: the fixture lists them, the plain tool does not know them")
+    func userFunctionsPassedIn() throws {
+        let list = try runTool("GradCheckFixture", ["--list"])
+        #expect(list.status == 0 && list.out.contains("square(x)   (added by this program)"))
+        #expect(list.out.contains("brokenSquare(x)   (added by this program)"))
+        let plain = try gradcheck("square(x)", "--at", "x=3")
+        #expect(plain.status == 2 && plain.err.contains("unknown function 'square'"))
+        #expect(try !gradcheck("--list").out.contains("added by this program"))
+    }
+
     @Test("inside a composite, the fixture's broken rule is found by name, in the text and in --json")
     func locatedRule() throws {
         let (status, out, _) = try runTool("GradCheckFixture", ["sum(exp(square(x) * 0.5) + brokenSquare(x) * y)",
