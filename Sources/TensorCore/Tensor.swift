@@ -263,22 +263,11 @@ extension Tensor where Scalar: TensorScalar {
     /// A tensor of ones shaped like `other`.
     @inlinable public static func ones(like other: Tensor) -> Tensor { ones(shape: other.shape) }
 
-    /// A rank-1 tensor of `count` values `start, start + step, …, start + (count − 1)·step`.
-    ///
-    /// It counts values, unlike NumPy's `arange(stop)`; for NumPy's and PyTorch's form (an end, excluded) use
-    /// ``arange(_:_:step:file:line:)``.
-    @inlinable
-    public static func arange(_ count: Int, start: Scalar = 0, step: Scalar = 1) -> Tensor {
-        Tensor(shape: [count], unsafeUninitialized: { buf in
-            for i in 0..<count { buf[i] = start + Scalar(i) * step }
-        })
-    }
-
     /// The values from `start` up to `end`, **excluded**, `step` apart, as a rank-1 tensor: NumPy's and
     /// PyTorch's `arange(start, end, step)`.
     ///
     /// There are ⌈(end − start) / step⌉ values (none when that is ≤ 0), `start + i·step` for each i; a negative
-    /// `step` counts down.
+    /// `step` counts down. `n` values from `a`, `d` apart: `arange(0, n) * d + a`.
     ///
     /// ```swift
     /// Tensor<Float>.arange(0, 10)              // [0, 1, …, 9]
@@ -298,7 +287,9 @@ extension Tensor where Scalar: TensorScalar {
         // The count in Double, as NumPy computes it, so Float bounds do not gain or lose a value by rounding.
         let span = (Double(end) - Double(start)) / Double(step)
         let count = span > 0 ? Int(span.rounded(.up)) : 0
-        return arange(count, start: start, step: step)
+        return Tensor(shape: [count], unsafeUninitialized: { buf in
+            for i in 0..<count { buf[i] = start + Scalar(i) * step }
+        })
     }
 
     /// `count` evenly spaced values from `start` to `end`, both **included**, as a rank-1 tensor: NumPy's and
