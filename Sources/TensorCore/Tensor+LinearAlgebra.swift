@@ -117,17 +117,12 @@ package func matmul2D<S: TensorScalar>(_ a: Tensor<S>, transposeA: Bool, _ b: Te
 public func matmul<S: TensorScalar>(_ a: Tensor<S>, _ b: Tensor<S>,
                                     file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
     let site = CallSite(file: file, line: line)
-    _ = stopOnShapeError(at: site) { () throws(ShapeError) in try ShapeCheck.matmul(a.shape, b.shape) }
+    let shape = stopOnShapeError(at: site) { () throws(ShapeError) in try ShapeCheck.matmul(a.shape, b.shape) }
     let a2 = a.rank == 1 ? a.reshaped(to: [1, a.shape[0]]) : a
     let b2 = b.rank == 1 ? b.reshaped(to: [b.shape[0], 1]) : b
-    var out = batchedMatmul(a2, b2, site: site, shapes: (a.shape, b.shape))
-    if a.rank == 1 || b.rank == 1 {
-        var shape = out.shape
-        if b.rank == 1 { shape.removeLast() }
-        if a.rank == 1 { shape.remove(at: shape.count - (b.rank == 1 ? 1 : 2)) }
-        out = out.reshaped(to: shape)
-    }
-    return out
+    let out = batchedMatmul(a2, b2, site: site, shapes: (a.shape, b.shape))
+    // A rank-1 operand's added axis is removed (the shape the check computed).
+    return a.rank == 1 || b.rank == 1 ? out.reshaped(to: shape) : out
 }
 
 /// Rank ≥ 2 × rank ≥ 2 matrix product with broadcast batch axes.
