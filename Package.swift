@@ -32,6 +32,8 @@ let package = Package(
         .executableTarget(name: "Playground", dependencies: ["NN"]),
         .executableTarget(name: "GradCheckFixture", dependencies: ["AutoDiff", "GradCheckCore"],
                           path: "Tests/Fixtures/GradCheckFixture"),
+        // Tensor values alone (no AutoDiff): making tensors, the shape checks.
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff"], exclude: ["Fixtures"]),   // read by path
         .testTarget(name: "NNTests", dependencies: ["NN", "AutoDiff", "DistributedTraining"], exclude: ["Fixtures"]),   // read by path
         .testTarget(name: "GradCheckTests", dependencies: ["GradCheck", "GradCheckFixture"]),

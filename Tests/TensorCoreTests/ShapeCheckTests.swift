@@ -1,4 +1,4 @@
-import AutoDiff
+import TensorCore
 import Testing
 
 /// The validation layer: each check returns what the operation computes from valid arguments, and throws the

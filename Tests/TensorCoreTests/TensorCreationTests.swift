@@ -1,5 +1,5 @@
 import Testing
-import AutoDiff
+import TensorCore
 
 @Suite("Making tensors: linspace, arange, zeros, ones, full")
 struct TensorCreationTests {
