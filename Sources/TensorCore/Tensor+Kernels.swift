@@ -2,8 +2,9 @@
 // They run on contiguous buffers with concrete scalar types once specialized; keep them @inlinable.
 
 /// Walks the elements of `shape` in row-major order, calling `body(flat, offsetA, offsetB)` with the
-/// offsets of two strided operands (a stride of 0 repeats an element: broadcasting).
-@inlinable
+/// offsets of two strided operands (a stride of 0 repeats an element: broadcasting). Always inlined, so that
+/// `body` is inline code in the loop, in other modules too.
+@inlinable @inline(__always)
 package func stridedWalk(shape: [Int], _ stridesA: [Int], _ stridesB: [Int], _ body: (Int, Int, Int) -> Void) {
     let rank = shape.count
     if rank == 0 { body(0, 0, 0); return }
