@@ -163,6 +163,57 @@ public enum ShapeCheck {
         return a
     }
 
+    /// The row-major position of the element at `indices` (one per axis, each inside its axis) in a tensor of
+    /// `shape`.
+    @inlinable
+    public static func element(_ indices: [Int], of shape: [Int]) throws(ShapeError) -> Int {
+        if indices.count != shape.count {
+            throw ShapeError(operation: "Tensor[element:]", problem: "\(indices.count) indices for a tensor of shape \(shape)",
+                             fix: "pass one index per axis")
+        }
+        var flat = 0
+        for (axis, i) in indices.enumerated() {
+            if i < 0 || i >= shape[axis] {
+                throw ShapeError(operation: "Tensor[element:]",
+                                 problem: "index \(i) out of range 0..<\(shape[axis]) on axis \(axis) of shape \(shape)",
+                                 fix: "use an index inside the axis")
+            }
+            flat = flat * shape[axis] + i
+        }
+        return flat
+    }
+
+    /// Full per-axis bounds of a tensor of `shape` from `ranges` over its leading axes (at most one per axis,
+    /// each inside its axis); the axes after them are taken whole.
+    @inlinable
+    public static func ranges(_ ranges: [Range<Int>], of shape: [Int], operation: @autoclosure () -> String)
+        throws(ShapeError) -> [Range<Int>] {
+        if ranges.count > shape.count {
+            throw ShapeError(operation: operation(), problem: "\(ranges.count) ranges for a tensor of shape \(shape)",
+                             fix: "pass at most one range per axis")
+        }
+        var out = shape.map { 0..<$0 }
+        for (i, r) in ranges.enumerated() {
+            if r.lowerBound < 0 || r.upperBound > shape[i] {
+                throw ShapeError(operation: operation(),
+                                 problem: "range \(r) is out of bounds 0..<\(shape[i]) on axis \(i) of shape \(shape)",
+                                 fix: "keep each range inside its axis")
+            }
+            out[i] = r
+        }
+        return out
+    }
+
+    /// That a tensor of `shape` broadcasts to `target` (NumPy's `broadcast_to`: each axis, aligned from the
+    /// right, equal to the target's or 1).
+    @inlinable
+    public static func broadcast(_ shape: [Int], to target: [Int]) throws(ShapeError) {
+        guard ShapeMath.broadcasts(shape, to: target) else {
+            throw ShapeError(operation: "broadcasted(to:)", problem: "shape \(shape) cannot be broadcast to \(target)",
+                             fix: "each axis of the tensor (aligned from the right) must equal the target's or be 1")
+        }
+    }
+
     /// That `indices` pick elements of the leading axes of a tensor of `shape` (at most one per axis, each inside it).
     @inlinable
     public static func indices(_ indices: [Int], of shape: [Int], operation: @autoclosure () -> String = "subscript")

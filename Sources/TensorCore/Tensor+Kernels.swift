@@ -150,10 +150,8 @@ extension Tensor {
     @inlinable
     public func broadcasted(to target: [Int], file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         if shape == target { return self }
-        guard ShapeMath.broadcasts(shape, to: target) else {
-            usageError("broadcasted(to:)", "shape \(shape) cannot be broadcast to \(target)",
-                       fix: "each axis of the tensor (aligned from the right) must equal the target's or be 1",
-                       at: CallSite(file: file, line: line))
+        stopOnShapeError(at: CallSite(file: file, line: line)) { () throws(ShapeError) in
+            try ShapeCheck.broadcast(shape, to: target)
         }
         if case .scalar(let value) = storage { return Tensor(repeating: value, shape: target) }
         let sa = ShapeMath.broadcastStrides(shape, to: target)

@@ -65,19 +65,7 @@ extension Tensor {
     /// Full per-axis bounds from ranges over the leading axes, checked against the shape.
     @inlinable
     package func bounds(_ ranges: [Range<Int>], op: StaticString, site: CallSite) -> [Range<Int>] {
-        if ranges.count > rank {
-            usageError("\(op)", "\(ranges.count) ranges for a tensor of shape \(shape)",
-                       fix: "pass at most one range per axis", at: site)
-        }
-        var out = shape.map { 0..<$0 }
-        for (i, r) in ranges.enumerated() {
-            if r.lowerBound < 0 || r.upperBound > shape[i] {
-                usageError("\(op)", "range \(r) is out of bounds 0..<\(shape[i]) on axis \(i) of shape \(shape)",
-                           fix: "keep each range inside its axis", at: site)
-            }
-            out[i] = r
-        }
-        return out
+        stopOnShapeError(at: site) { () throws(ShapeError) in try ShapeCheck.ranges(ranges, of: shape, operation: "\(op)") }
     }
 
     /// Elements at `indices` along `axis`; repeated indices repeat elements.

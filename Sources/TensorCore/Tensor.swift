@@ -213,19 +213,7 @@ public struct Tensor<Scalar: TensorElement> {
 
     @inlinable
     package func flatIndex(_ indices: [Int]) -> Int {
-        if indices.count != shape.count {
-            usageError("Tensor[element:]", "\(indices.count) indices for a tensor of shape \(shape)",
-                       fix: "pass one index per axis", at: .operator)
-        }
-        var flat = 0
-        for (axis, i) in indices.enumerated() {
-            if i < 0 || i >= shape[axis] {
-                usageError("Tensor[element:]", "index \(i) out of range 0..<\(shape[axis]) on axis \(axis) of shape \(shape)",
-                           fix: "use an index inside the axis", at: .operator)
-            }
-            flat = flat * shape[axis] + i
-        }
-        return flat
+        stopOnShapeError(at: .operator) { () throws(ShapeError) in try ShapeCheck.element(indices, of: shape) }
     }
 }
 

@@ -29,6 +29,9 @@ struct ShapeCheckTests {
         #expect(try ShapeCheck.concatenate([[2, 3], [2, 5]], alongAxis: -1) == 1)
         try ShapeCheck.permutation([1, 0, 2], of: [2, 3, 4])
         try ShapeCheck.indices([1, 2], of: [2, 3, 4])
+        #expect(try ShapeCheck.element([1, 2], of: [2, 3]) == 5)
+        #expect(try ShapeCheck.ranges([0..<1], of: [2, 3], operation: "slice") == [0..<1, 0..<3])
+        try ShapeCheck.broadcast([3, 1], to: [2, 3, 4])
         try ShapeCheck.conv2d(input: [1, 2, 5, 5], filter: [4, 1, 3, 3], bias: [4], stride: 2, padding: 1, groups: 2)
         try ShapeCheck.conv1d(input: [1, 2, 7], filter: [1, 2, 2], dilation: 2)
         try ShapeCheck.pool2d("maxPool2d", input: [1, 1, 4, 4], kernelSize: 2, stride: 1)
@@ -57,6 +60,10 @@ struct ShapeCheckTests {
             (error { _ = try ShapeCheck.concatenate([[2, 3], [3, 3]], alongAxis: 1) },
              "concatenate: shapes [[2, 3], [3, 3]] differ off axis 1"),
             (error { try ShapeCheck.indices([0, 5], of: [2, 3]) }, "subscript: index 5 is out of range 0..<3 on axis 1"),
+            (error { _ = try ShapeCheck.element([0], of: [2, 3]) }, "Tensor[element:]: 1 indices for a tensor of shape [2, 3]"),
+            (error { _ = try ShapeCheck.ranges([0..<3], of: [2, 3], operation: "x[0..<3]") },
+             "x[0..<3]: range 0..<3 is out of bounds 0..<2 on axis 0 of shape [2, 3]"),
+            (error { try ShapeCheck.broadcast([3, 2], to: [2, 3]) }, "broadcasted(to:): shape [3, 2] cannot be broadcast to [2, 3]"),
             (error { try ShapeCheck.conv2d(input: [1, 2, 5, 5], filter: [3, 2, 3, 3], groups: 3) },
              "conv2d: input of shape [1, 2, 5, 5] and filter of shape [3, 2, 3, 3] with groups: 3"),
             (error { try ShapeCheck.conv2d(input: [1, 2, 5, 5], filter: [3, 2, 3, 3], bias: [2]) },
