@@ -204,6 +204,32 @@ public enum ShapeCheck {
         return out
     }
 
+    /// That `shape` has sizes ≥ 0 that multiply to `count` (`Tensor(shape:scalars:)` with `count` scalars).
+    @inlinable
+    public static func shape(_ shape: [Int], holding count: Int) throws(ShapeError) {
+        if shape.contains(where: { $0 < 0 }) {
+            throw ShapeError(operation: "Tensor(shape:scalars:)", problem: "shape \(shape) has a negative size",
+                             fix: "use sizes ≥ 0")
+        }
+        let n = ShapeMath.count(shape)
+        if n != count {
+            throw ShapeError(operation: "Tensor(shape:scalars:)",
+                             problem: "shape \(shape) holds \(n) elements but \(count) scalars were given",
+                             fix: "pass exactly \(n) scalars, or a shape whose sizes multiply to \(count)")
+        }
+    }
+
+    /// The shape of `select(mask, a, b)`: the broadcast of the three shapes.
+    @inlinable
+    public static func select(mask: [Int], _ a: [Int], _ b: [Int]) throws(ShapeError) -> [Int] {
+        guard let ab = ShapeMath.broadcast(a, b), let shape = ShapeMath.broadcast(mask, ab) else {
+            throw ShapeError(operation: "select",
+                             problem: "mask shape \(mask) and operand shapes \(a), \(b) cannot be broadcast together",
+                             fix: "make each axis (aligned from the right) equal or 1")
+        }
+        return shape
+    }
+
     /// That a tensor of `shape` broadcasts to `target` (NumPy's `broadcast_to`: each axis, aligned from the
     /// right, equal to the target's or 1).
     @inlinable

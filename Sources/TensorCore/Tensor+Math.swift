@@ -139,9 +139,8 @@ public func select<S: TensorElement>(_ mask: Tensor<Bool>, _ a: Tensor<S>, _ b: 
             }
         }
     }
-    guard let ab = ShapeMath.broadcast(a.shape, b.shape), let shape = ShapeMath.broadcast(mask.shape, ab) else {
-        usageError("select", "mask shape \(mask.shape) and operand shapes \(a.shape), \(b.shape) cannot be broadcast together",
-                   fix: "make each axis (aligned from the right) equal or 1", at: CallSite(file: file, line: line))
+    let shape = stopOnShapeError(at: CallSite(file: file, line: line)) { () throws(ShapeError) in
+        try ShapeCheck.select(mask: mask.shape, a.shape, b.shape)
     }
     return select(mask.broadcasted(to: shape), a.broadcasted(to: shape), b.broadcasted(to: shape))
 }

@@ -80,16 +80,8 @@ public struct Tensor<Scalar: TensorElement> {
     /// - Precondition: `scalars.count` equals the product of `shape`.
     @inlinable
     public init(shape: [Int], scalars: [Scalar], file: StaticString = #fileID, line: UInt = #line) {
-        if shape.contains(where: { $0 < 0 }) {
-            usageError("Tensor(shape:scalars:)", "shape \(shape) has a negative size",
-                       fix: "use sizes ≥ 0", at: CallSite(file: file, line: line))
-        }
-        let n = ShapeMath.count(shape)
-        if n != scalars.count {
-            usageError("Tensor(shape:scalars:)",
-                       "shape \(shape) holds \(n) elements but \(scalars.count) scalars were given",
-                       fix: "pass exactly \(n) scalars, or a shape whose sizes multiply to \(scalars.count)",
-                       at: CallSite(file: file, line: line))
+        stopOnShapeError(at: CallSite(file: file, line: line)) { () throws(ShapeError) in
+            try ShapeCheck.shape(shape, holding: scalars.count)
         }
         self.init(uncheckedShape: shape, buffer: scalars)
     }

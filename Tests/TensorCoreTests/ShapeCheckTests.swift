@@ -32,6 +32,8 @@ struct ShapeCheckTests {
         #expect(try ShapeCheck.element([1, 2], of: [2, 3]) == 5)
         #expect(try ShapeCheck.ranges([0..<1], of: [2, 3], operation: "slice") == [0..<1, 0..<3])
         try ShapeCheck.broadcast([3, 1], to: [2, 3, 4])
+        try ShapeCheck.shape([2, 0, 3], holding: 0)
+        #expect(try ShapeCheck.select(mask: [2, 1], [3], [1, 3]) == [2, 3])
         try ShapeCheck.conv2d(input: [1, 2, 5, 5], filter: [4, 1, 3, 3], bias: [4], stride: 2, padding: 1, groups: 2)
         try ShapeCheck.conv1d(input: [1, 2, 7], filter: [1, 2, 2], dilation: 2)
         try ShapeCheck.pool2d("maxPool2d", input: [1, 1, 4, 4], kernelSize: 2, stride: 1)
@@ -63,6 +65,10 @@ struct ShapeCheckTests {
             (error { _ = try ShapeCheck.element([0], of: [2, 3]) }, "Tensor[element:]: 1 indices for a tensor of shape [2, 3]"),
             (error { _ = try ShapeCheck.ranges([0..<3], of: [2, 3], operation: "x[0..<3]") },
              "x[0..<3]: range 0..<3 is out of bounds 0..<2 on axis 0 of shape [2, 3]"),
+            (error { try ShapeCheck.shape([2, 3], holding: 5) },
+             "Tensor(shape:scalars:): shape [2, 3] holds 6 elements but 5 scalars were given"),
+            (error { try ShapeCheck.shape([-1], holding: 0) }, "Tensor(shape:scalars:): shape [-1] has a negative size"),
+            (error { _ = try ShapeCheck.select(mask: [2], [3], [3]) }, "select: mask shape [2] and operand shapes [3], [3]"),
             (error { try ShapeCheck.broadcast([3, 2], to: [2, 3]) }, "broadcasted(to:): shape [3, 2] cannot be broadcast to [2, 3]"),
             (error { try ShapeCheck.conv2d(input: [1, 2, 5, 5], filter: [3, 2, 3, 3], groups: 3) },
              "conv2d: input of shape [1, 2, 5, 5] and filter of shape [3, 2, 3, 3] with groups: 3"),
