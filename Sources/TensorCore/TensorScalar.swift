@@ -115,22 +115,6 @@ extension Double: TensorScalar {
 @inlinable func libmPow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
 @inlinable func libmErfc(_ x: Double) -> Double { erfc(x) }
 
-// The short names the differentiation code in AutoDiff writes its rules with (package-internal shims).
-extension TensorScalar {
-    @inlinable package static func _exp(_ x: Self) -> Self { exp(x) }
-    @inlinable package static func _expm1(_ x: Self) -> Self { expMinusOne(x) }
-    @inlinable package static func _log(_ x: Self) -> Self { log(x) }
-    @inlinable package static func _log1p(_ x: Self) -> Self { log(onePlus: x) }
-    @inlinable package static func _sin(_ x: Self) -> Self { sin(x) }
-    @inlinable package static func _cos(_ x: Self) -> Self { cos(x) }
-    @inlinable package static func _tan(_ x: Self) -> Self { tan(x) }
-    @inlinable package static func _tanh(_ x: Self) -> Self { tanh(x) }
-    @inlinable package static func _pow(_ x: Self, _ y: Self) -> Self { pow(x, y) }
-    @inlinable package static func _erfc(_ x: Self) -> Self { erfc(x) }
-    @inlinable package var _bits: UInt64 { widenedBitPattern }
-    @inlinable package init(_bits: UInt64) { self.init(widenedBitPattern: _bits) }
-}
-
 extension TensorScalar {
     /// The logistic function 1 / (1 + e⁻ˣ), computed without overflow for large |x|.
     @inlinable package static func _sigmoid(_ x: Self) -> Self {
