@@ -80,9 +80,11 @@ public enum ShapeCheck {
 
     /// `axes` of a tensor of `shape` made non-negative, sorted and without repeats; each in `-rank..<rank`.
     @inlinable
-    public static func axes(_ axes: [Int], of shape: [Int], operation: @autoclosure () -> String) throws(ShapeError) -> [Int] {
+    public static func axes(_ axes: [Int], of shape: [Int],
+                            operation: @autoclosure () -> String) throws(ShapeError) -> [Int] {
         guard let normalized = ShapeMath.normalize(axes: axes, rank: shape.count) else {
-            throw ShapeError(operation: operation(), problem: "axes \(axes) are out of range for shape \(shape) (rank \(shape.count))",
+            throw ShapeError(operation: operation(),
+                             problem: "axes \(axes) are out of range for shape \(shape) (rank \(shape.count))",
                              fix: "use axes in -\(shape.count)..<\(shape.count)")
         }
         return normalized
@@ -168,8 +170,8 @@ public enum ShapeCheck {
     @inlinable
     public static func element(_ indices: [Int], of shape: [Int]) throws(ShapeError) -> Int {
         if indices.count != shape.count {
-            throw ShapeError(operation: "Tensor[element:]", problem: "\(indices.count) indices for a tensor of shape \(shape)",
-                             fix: "pass one index per axis")
+            throw ShapeError(operation: "Tensor[element:]",
+                             problem: "\(indices.count) indices for a tensor of shape \(shape)", fix: "pass one index per axis")
         }
         var flat = 0
         for (axis, i) in indices.enumerated() {
@@ -222,22 +224,19 @@ public enum ShapeCheck {
     /// The shape of `select(mask, a, b)`: the broadcast of the three shapes.
     @inlinable
     public static func select(mask: [Int], _ a: [Int], _ b: [Int]) throws(ShapeError) -> [Int] {
-        guard let ab = ShapeMath.broadcast(a, b), let shape = ShapeMath.broadcast(mask, ab) else {
-            throw ShapeError(operation: "select",
-                             problem: "mask shape \(mask) and operand shapes \(a), \(b) cannot be broadcast together",
-                             fix: "make each axis (aligned from the right) equal or 1")
-        }
-        return shape
+        if let ab = ShapeMath.broadcast(a, b), let shape = ShapeMath.broadcast(mask, ab) { return shape }
+        throw ShapeError(operation: "select",
+                         problem: "mask shape \(mask) and operand shapes \(a), \(b) cannot be broadcast together",
+                         fix: "make each axis (aligned from the right) equal or 1")
     }
 
     /// That a tensor of `shape` broadcasts to `target` (NumPy's `broadcast_to`: each axis, aligned from the
     /// right, equal to the target's or 1).
     @inlinable
     public static func broadcast(_ shape: [Int], to target: [Int]) throws(ShapeError) {
-        guard ShapeMath.broadcasts(shape, to: target) else {
-            throw ShapeError(operation: "broadcasted(to:)", problem: "shape \(shape) cannot be broadcast to \(target)",
-                             fix: "each axis of the tensor (aligned from the right) must equal the target's or be 1")
-        }
+        if ShapeMath.broadcasts(shape, to: target) { return }
+        throw ShapeError(operation: "broadcasted(to:)", problem: "shape \(shape) cannot be broadcast to \(target)",
+                         fix: "each axis of the tensor (aligned from the right) must equal the target's or be 1")
     }
 
     /// That `indices` pick elements of the leading axes of a tensor of `shape` (at most one per axis, each inside it).
@@ -252,7 +251,8 @@ public enum ShapeCheck {
         }
         for (axis, i) in indices.enumerated() where i < 0 || i >= shape[axis] {
             throw ShapeError(operation: operation(),
-                             problem: "index \(i) is out of range 0..<\(shape[axis]) on axis \(axis) of shape \(shape) (indices \(shown))",
+                             problem: "index \(i) is out of range 0..<\(shape[axis]) on axis \(axis) of shape \(shape) " +
+                                      "(indices \(shown))",
                              fix: "use an index from 0 to \(shape[axis] - 1) on axis \(axis)")
         }
     }
