@@ -216,8 +216,8 @@ func runExpression(_ text: String, _ options: Options, _ functions: [String: Dif
     let names = named.map(\.0)
     // Evaluate once on constants: every shape is checked here, before the library runs anything.
     let constants = Dictionary(uniqueKeysWithValues: named.map { ($0.0, V($0.1, requiresGrad: false)) })
-    guard let value = attempt(text, { try withoutGradients { try Evaluator(values: constants, userFunctions: functions).evaluate(expression).value } })
-    else { return 2 }
+    let evaluator = Evaluator(values: constants, userFunctions: functions)
+    guard let value = attempt(text, { try withoutGradients { try evaluator.evaluate(expression).value } }) else { return 2 }
     // The check compares the full Jacobian (one backward pass per output) with finite differences (two
     // evaluations per input element): refuse sizes that would take minutes rather than run them.
     let inputCount = named.reduce(0) { $0 + $1.1.scalarCount }
