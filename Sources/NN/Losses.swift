@@ -126,7 +126,7 @@ func crossEntropyTerms<S>(_ logits: Variable<S>, _ labels: [Int]) -> Variable<S>
             for r in 0..<rows {
                 var sum: S = 0
                 for k in 0..<classes { sum += e[r * classes + k] }
-                out[r] = S._log(sum) + maxima[r] - z[r * classes + labels[r]]
+                out[r] = S.log(sum) + maxima[r] - z[r * classes + labels[r]]
             }
         }
         return Tensor(shape: [rows], scalars: out)

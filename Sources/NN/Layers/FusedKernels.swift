@@ -46,7 +46,7 @@ func tanhKernel<S: TensorScalar>(_ x: UnsafePointer<S>, into y: UnsafeMutablePoi
 @usableFromInline
 func expKernel<S: TensorScalar>(_ x: UnsafePointer<S>, into y: UnsafeMutablePointer<S>, count: Int) {
     if S.self == Float.self { return autodiff_exp(floats(x), floats(y), count) }
-    for k in 0..<count { y[k] = S._exp(x[k]) }
+    for k in 0..<count { y[k] = S.exp(x[k]) }
 }
 
 /// The activation kernels' baseline path (0: exp, 1: sigmoid, 2: tanh), whatever the processor: for tests
