@@ -194,8 +194,13 @@ func recordedLSTMPullback<S>(_ g: Variable<S>, _ xs: [Variable<S>]) -> [Variable
         let dh = upstream[step] + dHidden
         let dc = dCell + dh * o * (1 - tc * tc)
         let previous = step > 0 ? cells[step - 1] : zero
-        let dPre = concatenate([dc * gg * i * (1 - i), dc * previous * f * (1 - f), dc * i * (1 - gg * gg),
-                                dh * tc * o * (1 - o)], alongAxis: 1)
+        // One typed term per gate: as a single array literal the four products took the type checker seconds
+        // (and failed outright when NN was compiled as one module with AutoDiff, as Scripts/fuzz.sh does).
+        let dInputGate: Variable<S> = dc * gg * i * (1 - i)
+        let dForgetGate: Variable<S> = dc * previous * f * (1 - f)
+        let dCellGate: Variable<S> = dc * i * (1 - gg * gg)
+        let dOutputGate: Variable<S> = dh * tc * o * (1 - o)
+        let dPre = concatenate([dInputGate, dForgetGate, dCellGate, dOutputGate], alongAxis: 1)
         dCell = dc * f
         let dz = matmul(dPre, weight)
         dx.append(dz[0..<n, 0..<inputSize].reshaped(to: [n, 1, inputSize]))
