@@ -28,8 +28,9 @@ func classifierChapter(_ context: Context) throws {
     plot.series.append(("accuracy", history.accuracy.enumerated().map { (Double($0.offset + 1), Double($0.element)) }))
     try context.save(plot.svg(), as: "07-classifier-training.svg")
     let n = 40
-    let grid: [[Double]] = (0..<n).map { (r: Int) -> [Double] in
-        let cells: [Float] = (0..<n).flatMap { (c: Int) -> [Float] in [Float(c) / Float(n - 1), Float(r) / Float(n - 1)] }
+    let last = Float(n - 1)
+    let grid: [[Double]] = (0..<n).map { r in
+        let cells: [Float] = (0..<n).flatMap { c in [Float(c) / last, Float(r) / last] }
         return model.predict(Tensor<Float>(shape: [n, 2], scalars: cells)).scalars.map(Double.init)
     }
     let marked = (0..<100).map { i in (x: Double(points[i].scalars[0]), y: Double(points[i].scalars[1]), label: Int(labels.scalars[i])) }

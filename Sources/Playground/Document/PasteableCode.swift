@@ -1,5 +1,9 @@
 import Foundation
 
+// Build time: this file's functions are marked @_optimize(none). They write text once per run (microseconds),
+// and optimizing them (with the other files in Plot/ and Document/) was most of the Playground module's release
+// compile: 57 s before, 29 s after, on this shared 2-core machine. The chapters, which train, keep -O.
+
 /// A chapter function's body made into code a reader can paste into a package of their own.
 ///
 /// - `context.say("""…""")` without interpolation are the chapter's explanations (`prose`), not code.
@@ -23,7 +27,7 @@ struct PasteableCode {
     /// Source lines left out of the pasteable code.
     private(set) var removed: Set<Int> = []
 
-    func isProseLine(_ line: Int) -> Bool { proseLines.contains(line) }
+    @_optimize(none) func isProseLine(_ line: Int) -> Bool { proseLines.contains(line) }
 
     /// One statement (with the comments above it), a block's header or closing line, or a blank line.
     private struct Unit {
@@ -34,7 +38,7 @@ struct PasteableCode {
         var isStatement: Bool
     }
 
-    init(body: [String], firstLine: Int, playgroundNames: Set<String> = []) {
+    @_optimize(none) init(body: [String], firstLine: Int, playgroundNames: Set<String> = []) {
         let playgroundOnly = Self.playgroundOnly + playgroundNames.sorted()
         let raw = body.map { $0.hasPrefix("    ") ? String($0.dropFirst(4)) : $0 }
         lines = raw.map(pasteable)
@@ -61,7 +65,7 @@ struct PasteableCode {
         }
         // The bracket depth each line adds, outside string literals.
         let delta = raw.indices.map { k -> Int in inLiteral[k] ? 0 : Self.bracketDelta(raw[k]) }
-        func isStructural(_ t: String) -> Bool {
+        @_optimize(none) func isStructural(_ t: String) -> Bool {
             ["for ", "if ", "while ", "} else", "else ", "guard ", "switch ", "case ", "default:", "do {", "repeat {", "func "]
                 .contains { t.hasPrefix($0) } || t == "}" || t == "})"
         }
@@ -104,7 +108,7 @@ struct PasteableCode {
         var tainted = Set<String>()
         var dedented = Set<Int>()   // lines of an else branch kept without its `if … else`
         // Leaves out a unit, and all of its block; of `if playground-only { A } else { B }`, B stays.
-        func removeBlock(_ u: Int) {
+        @_optimize(none) func removeBlock(_ u: Int) {
             out.insert(u)
             guard let end = units[u].blockEnd else { return }
             let header = units[u].range.upperBound
@@ -176,14 +180,14 @@ struct PasteableCode {
     }
 
     /// A line made pasteable (see the type's description).
-    func pasteable(_ line: String) -> String {
+    @_optimize(none) func pasteable(_ line: String) -> String {
         line.replacingOccurrences(of: "context.say(", with: "print(")
             .replacingOccurrences(of: "context.seed", with: "seed")
             .replacingOccurrences(of: "context.quick", with: "quick")
             .replacingOccurrences(of: "context.outputDirectory", with: "URL(fileURLWithPath: \".\")")
     }
 
-    static func bracketDelta(_ line: String) -> Int {
+    @_optimize(none) static func bracketDelta(_ line: String) -> Int {
         let line = line.replacingOccurrences(of: "\"\"\"", with: "")   // a multi-line literal's delimiters
         var depth = 0, inString = false, escaped = false
         var interpolation: [Int] = []   // bracket depth at each open \( inside a string
@@ -210,17 +214,17 @@ struct PasteableCode {
 
     /// Whether the code of `text` uses the identifier `name` (not as a member `.name`, part of a longer word, or
     /// a word in a string literal; in an interpolation, yes).
-    static func mentions(_ text: String, _ name: String) -> Bool {
+    @_optimize(none) static func mentions(_ text: String, _ name: String) -> Bool {
         codeOnly(text).range(of: "(?<![\\w.\\\\])" + NSRegularExpression.escapedPattern(for: name) + "(?!\\w)", options: .regularExpression) != nil
     }
 
     /// `text` with its comments and the contents of its string literals left out, but not their interpolations.
-    static func codeOnly(_ text: String) -> String {
+    @_optimize(none) static func codeOnly(_ text: String) -> String {
         let chars = Array(text)
         var out = ""
         var i = 0, depth = 0, inString = false, multiLine = false
         var interpolations: [(multiLine: Bool, depth: Int)] = []
-        func triple(_ k: Int) -> Bool { k + 2 < chars.count && chars[k] == "\"" && chars[k + 1] == "\"" && chars[k + 2] == "\"" }
+        @_optimize(none) func triple(_ k: Int) -> Bool { k + 2 < chars.count && chars[k] == "\"" && chars[k + 1] == "\"" && chars[k + 2] == "\"" }
         while i < chars.count {
             let c = chars[i]
             if inString {
@@ -273,7 +277,7 @@ struct PasteableCode {
     }
 
     /// The names a `let`, `var` or `func` line declares.
-    static func declaredNames(_ line: String) -> [String] {
+    @_optimize(none) static func declaredNames(_ line: String) -> [String] {
         let t = line.trimmingCharacters(in: .whitespaces)
         guard let keyword = ["let ", "var ", "func "].first(where: { t.hasPrefix($0) }) else { return [] }
         let rest = t.dropFirst(keyword.count)
@@ -302,7 +306,7 @@ struct PasteableCode {
     }
 
     /// Whether the line only adds to or changes `name` (append, +=, an element assignment).
-    static func mutates(_ line: String, _ name: String) -> Bool {
+    @_optimize(none) static func mutates(_ line: String, _ name: String) -> Bool {
         var t = line.trimmingCharacters(in: .whitespaces)
         // A one-line loop or condition: its body counts (`for c in 0..<n { flat += [c] }`).
         if ["for ", "if ", "while "].contains(where: { t.hasPrefix($0) }), t.hasSuffix("}"),
