@@ -109,6 +109,16 @@ extension Tensor {
         }
         if case .scalar(let s) = b.storage { return a._map(parallel: parallel) { combine($0, s) } }
         if case .scalar(let s) = a.storage { return b._map(parallel: parallel) { combine(s, $0) } }
+        // One element broadcast against a tensor of at least its rank (a [1] or [1, 1] seed, a kept-dimension
+        // total): the scalar loop, not a strided walk.
+        if case .array(let shapeA, let ea) = a.storage, ea.count == 1, shapeA.count <= b.rank {
+            let s = ea[0]
+            return b._map(parallel: parallel) { combine(s, $0) }
+        }
+        if case .array(let shapeB, let eb) = b.storage, eb.count == 1, shapeB.count <= a.rank {
+            let s = eb[0]
+            return a._map(parallel: parallel) { combine($0, s) }
+        }
         let shape = stopOnShapeError(at: site) { () throws(ShapeError) in
             try ShapeCheck.broadcast(a.shape, b.shape, operation: "\(op)")
         }
@@ -154,6 +164,7 @@ extension Tensor {
             try ShapeCheck.broadcast(shape, to: target)
         }
         if case .scalar(let value) = storage { return Tensor(repeating: value, shape: target) }
+        if case .array(_, let scalars) = storage, scalars.count == 1 { return Tensor(repeating: scalars[0], shape: target) }
         let sa = ShapeMath.broadcastStrides(shape, to: target)
         return withUnsafeBufferPointer { src in
             Tensor(shape: target, unsafeUninitialized: { dst in

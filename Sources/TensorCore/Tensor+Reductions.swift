@@ -168,6 +168,54 @@ extension Tensor where Scalar: TensorScalar {
         return reduce(alongAxes: a, keep: keepingDimensions, initial: -.infinity) { $1 > $0 || $1.isNaN ? $1 : $0 }
     }
 
+    /// The gradient of ``max(alongAxes:keepingDimensions:)`` in one pass: `g` (shaped like the maximum `y` with
+    /// its dimensions kept) sent to the elements equal to their maximum, shared equally on ties:
+    ///
+    /// ```
+    /// ∂x[i] = g[j] · (hit / ties[j]),   hit = (x[i] == y[j]) ? 1 : 0,   ties[j] = Σ hit over j's elements
+    /// ```
+    ///
+    /// with j the position i reduces to. The same arithmetic as broadcasting `g` and multiplying by
+    /// `hits / hits.sum(alongAxes:)`, so the same bits; without ties (every `ties[j]` is 1, so the share is
+    /// `1` or `0`) one walk writes the result, otherwise a second one divides by the counts.
+    @inlinable
+    package func maxPullback(_ g: Tensor, maximum y: Tensor, axes: [Int]) -> Tensor {
+        let keptShape = reducedShape(axes, keep: true)
+        let inStrides = ShapeMath.strides(shape)
+        let outStrides = ShapeMath.broadcastStrides(keptShape, to: shape)
+        let gFull = g.scalarCount == 1 ? g : g.reshaped(to: keptShape)
+        let yFull = y.scalarCount == 1 ? y : y.reshaped(to: keptShape)
+        var ties = [Int](repeating: 0, count: ShapeMath.count(keptShape))   // counted exactly, in integers
+        let result = withUnsafeBufferPointer { px in
+            gFull.withUnsafeBufferPointer { pg in
+                yFull.withUnsafeBufferPointer { py in
+                    ties.withUnsafeMutableBufferPointer { pt in
+                        Tensor(shape: shape, unsafeUninitialized: { dst in
+                            stridedWalk(shape: shape, inStrides, outStrides) { i, oi, oo in
+                                let hit = px[oi] == py[oo]
+                                pt[oo] &+= hit ? 1 : 0
+                                dst[i] = pg[oo] * (hit ? 1 : 0)
+                            }
+                        })
+                    }
+                }
+            }
+        }
+        if ties.allSatisfy({ $0 == 1 }) { return result }
+        let one = ties.map { 1 / Scalar($0) }, zero = ties.map { 0 / Scalar($0) }
+        return withUnsafeBufferPointer { px in
+            gFull.withUnsafeBufferPointer { pg in
+                yFull.withUnsafeBufferPointer { py in
+                    Tensor(shape: shape, unsafeUninitialized: { dst in
+                        stridedWalk(shape: shape, inStrides, outStrides) { i, oi, oo in
+                            dst[i] = pg[oo] * (px[oi] == py[oo] ? one[oo] : zero[oo])
+                        }
+                    })
+                }
+            }
+        }
+    }
+
     /// The largest element along the given axes.
     @inlinable public func max(alongAxes axes: Int..., keepingDimensions: Bool = false,
                                file: StaticString = #fileID, line: UInt = #line) -> Tensor {
