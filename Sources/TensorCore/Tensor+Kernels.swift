@@ -183,3 +183,31 @@ extension Tensor where Scalar: TensorScalar {
         return sum(alongAxes: ShapeMath.broadcastAxes(from: shape, to: target), keepingDimensions: true).reshaped(to: target)
     }
 }
+
+extension Tensor where Scalar: TensorScalar {
+    /// `self = self + other`, written into this tensor's own buffer when `other` has the same shape and no other
+    /// tensor shares the buffer (a gradient being accumulated): the same sums as `+`, split over threads the
+    /// same way, without allocating a new result. Otherwise it is `self + other`.
+    @inlinable
+    package mutating func addInPlace(_ other: Tensor) {
+        guard case .array(let shape, var scalars) = storage, case .array(let shapeB, let sb) = other.storage,
+              shape == shapeB else {
+            self = self + other
+            return
+        }
+        storage = .scalar(0)   // let go of the buffer, so that `scalars` holds the only reference to it
+        let n = scalars.count
+        scalars.withUnsafeMutableBufferPointer { dst in
+            sb.withUnsafeBufferPointer { src in
+                if n >= 2 * Parallelism.elementwiseChunk && Parallelism.threadCount > 1 {
+                    Parallelism.forEachRange(count: n) { range in
+                        for i in range { dst[i] = dst[i] + src[i] }
+                    }
+                } else {
+                    for i in 0..<n { dst[i] = dst[i] + src[i] }
+                }
+            }
+        }
+        storage = .array(shape: shape, scalars: scalars)
+    }
+}

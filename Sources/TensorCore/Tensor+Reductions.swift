@@ -104,6 +104,17 @@ extension Tensor where Scalar: TensorScalar {
         let chunk = Parallelism.elementwiseChunk
         if src.count < 2 * chunk { return src.reduce(initial, combine) }
         let chunks = (src.count + chunk - 1) / chunk
+        if Parallelism.threadCount == 1 {
+            // The same chunks and association on this thread, in a loop where `combine` is inline code (a
+            // closure handed to the threads calls it per element).
+            var total = initial
+            for c in 0..<chunks {
+                var accumulator = initial
+                for i in c * chunk ..< Swift.min(src.count, (c + 1) * chunk) { accumulator = combine(accumulator, src[i]) }
+                total = combine(total, accumulator)
+            }
+            return total
+        }
         var partials = [Scalar](repeating: initial, count: chunks)
         partials.withUnsafeMutableBufferPointer { results in
             Parallelism.forEach(chunks: chunks) { c in
