@@ -197,6 +197,27 @@ extension Tensor where Scalar: TensorScalar {
         let gFull = g.scalarCount == 1 ? g : g.reshaped(to: keptShape)
         let yFull = y.scalarCount == 1 ? y : y.reshaped(to: keptShape)
         var ties = [Int](repeating: 0, count: ShapeMath.count(keptShape))   // counted exactly, in integers
+        if ties.count == 1 {
+            // Every axis reduced: the count and the gradient stay in registers.
+            let gv = gFull.withUnsafeBufferPointer { $0[0] }, yv = yFull.withUnsafeBufferPointer { $0[0] }
+            var count = 0
+            let result = withUnsafeBufferPointer { px in
+                Tensor(shape: shape, unsafeUninitialized: { dst in
+                    for i in 0..<px.count {
+                        let hit = px[i] == yv
+                        count &+= hit ? 1 : 0
+                        dst[i] = gv * (hit ? 1 : 0)
+                    }
+                })
+            }
+            if count == 1 { return result }
+            let one = 1 / Scalar(count), zero = 0 / Scalar(count)
+            return withUnsafeBufferPointer { px in
+                Tensor(shape: shape, unsafeUninitialized: { dst in
+                    for i in 0..<px.count { dst[i] = gv * (px[i] == yv ? one : zero) }
+                })
+            }
+        }
         let result = withUnsafeBufferPointer { px in
             gFull.withUnsafeBufferPointer { pg in
                 yFull.withUnsafeBufferPointer { py in
