@@ -74,4 +74,22 @@ struct SlowPathTests {
         lse(v).backward()
         #expect(gradient(at: x, of: lse) == v.grad!)
     }
+
+    @Test("the max gradient, an accumulated leaf and a sum's gradient give the same bits on 1 and 2 threads")
+    func threadCounts() {
+        var rng = SeededGenerator(seed: 19)
+        let x = Tensor<Float>.randomNormal(shape: [70_000], using: &rng)
+        let w = Tensor<Float>.randomNormal(shape: [70_000], using: &rng)
+        func run(_ threads: Int) -> [Tensor<Float>] {
+            let saved = Parallelism.threadCount
+            Parallelism.threadCount = threads
+            defer { Parallelism.threadCount = saved }
+            let a = Variable(x), b = Variable(x), c = Variable(x)
+            a.max(alongAxes: [0]).backward()
+            (b * b * w).sum().backward()
+            (c * w).sum().backward()
+            return [a.grad!, b.grad!, c.grad!]
+        }
+        #expect(run(1) == run(2))
+    }
 }
