@@ -64,8 +64,8 @@ extension Tape {
     ///
     /// Gradients of rank-0 nodes live in a plain scalar buffer. A node of the scalar lane is differentiated with
     /// the partial derivatives stored when it was recorded (`grad[a] += g·partialA`, `grad[b] += g·partialB`);
-    /// another rank-0 arithmetic or elementwise node (an operand came from a tensor graph) on plain scalars by
-    /// ``scalarLane(_:_:_:)``; every other node runs its rule on tensors (``applyRule(_:_:_:)``).
+    /// another rank-0 arithmetic or elementwise node (an operand came from a tensor graph) runs the same rule on
+    /// plain scalars (``sweepScalarNode(_:_:_:)``); every other node runs its rule on tensors (``applyRule(_:_:_:)``).
     ///
     /// - Parameter release: mark the nodes swept as released, so that a second sweep through them stops
     ///   with a message instead of silently reusing them (PyTorch frees them; `retainGraph` keeps them).
@@ -130,7 +130,7 @@ extension Tape {
                 reached[Int(entry.b)] = true
                 continue
             }
-            if slot < 0 && !inspecting && scalarLane(i, scalarGrads, reached) { continue }
+            if slot < 0 && !inspecting && sweepScalarNode(i, scalarGrads, reached) { continue }
             let g = slot < 0 ? Tensor(scalarGrads[i]) : tensorGrads[Int(slot)]!
             if slot >= 0 { tensorGrads[Int(slot)] = nil }
             if entry.isLeaf {
@@ -215,67 +215,32 @@ extension Tape {
         }
     }
 
-    /// Differentiates a rank-0 arithmetic or elementwise node `i` recorded outside the scalar lane (an
-    /// operand came from a tensor graph) on plain scalars, adding its inputs' contributions into `grads`
-    /// and marking them reached. Returns false (doing nothing) for any other node.
-    ///
-    /// Each line performs the same arithmetic as the node's differentiable rule (`ArithmeticOp.pullback`,
-    /// `ElementwiseOp.pullback`), so both paths give bit-identical gradients: written out for the older
-    /// primitives, and for gelu, silu, log1p, expm1 (and Φ) the rule itself, through `ElementwiseOp.partial`.
+    /// Differentiates a rank-0 arithmetic or elementwise node `i` that stores no partials (an operand came from a
+    /// tensor graph) when its operands are rank 0 too: its rule on plain scalars (G = ``RuleScalar``), adding the
+    /// inputs' contributions into `grads` and marking them reached. Returns false (doing nothing) otherwise.
     @inlinable @inline(__always)
-    func scalarLane(_ i: Int, _ grads: UnsafeMutablePointer<Scalar>, _ reached: UnsafeMutablePointer<Bool>) -> Bool {
+    func sweepScalarNode(_ i: Int, _ grads: UnsafeMutablePointer<Scalar>, _ reached: UnsafeMutablePointer<Bool>) -> Bool {
         let entry = entries[i]
-        let g = grads[i]
+        let g = RuleScalar(grads[i])
         @inline(__always)
-        func add(_ j: Int32, _ c: Scalar, _ input: Entry<Scalar>) {
-            if input.isConstant { return }
-            grads[Int(j)] += c
+        func add(_ j: Int32, _ c: RuleScalar<Scalar>?) {
+            guard let c else { return }
+            grads[Int(j)] += c.value
             reached[Int(j)] = true
         }
         switch entry.node {
         case .arithmetic(let op, let a, let b):
             let ea = entries[Int(a)], eb = entries[Int(b)]
             guard ea.slot < 0, eb.slot < 0 else { return false }
-            let x = ea.scalar, z = eb.scalar, y = entry.scalar
-            switch op {
-            case .add:
-                add(a, g, ea)
-                add(b, g, eb)
-            case .subtract:
-                add(a, g, ea)
-                add(b, -g, eb)
-            case .multiply:
-                add(a, g * z, ea)
-                add(b, g * x, eb)
-            case .divide:
-                add(a, g / z, ea)
-                add(b, -(g * y / z), eb)
-            case .power:
-                add(a, g * z * Scalar._pow(x, z - 1), ea)
-                if !eb.isConstant { add(b, g * y * Scalar._log(x), eb) }
-            }
+            let (da, db) = op.pullback(g, RuleScalar(ea.scalar), RuleScalar(eb.scalar), RuleScalar(entry.scalar),
+                                       !ea.isConstant, !eb.isConstant)
+            if !ea.isConstant { add(a, da) }
+            if !eb.isConstant { add(b, db) }
             return true
         case .elementwise(let op, let a):
             let ea = entries[Int(a)]
             guard ea.slot < 0 else { return false }
-            let x = ea.scalar, y = entry.scalar
-            let c: Scalar
-            switch op {
-            case .negate: c = -g
-            case .exp: c = g * y
-            case .log: c = g / x
-            case .sqrt: c = g / (y * 2)
-            case .abs: c = g * (x > 0 ? 1 : (x < 0 ? -1 : 0))
-            case .sin: c = g * Scalar._cos(x)
-            case .cos: c = -(g * Scalar._sin(x))
-            case .tan: c = g * (1 + y * y)
-            case .tanh: c = g * (1 - y * y)
-            case .sigmoid: c = g * y * (1 - y)
-            case .relu: c = g * (x > 0 ? 1 : 0)
-            case .softplus: c = g * Scalar._sigmoid(x)
-            case .gelu, .silu, .log1p, .expm1, .normalCDF: c = g * op.partial(x, y)   // the rule itself (see partial)
-            }
-            add(a, c, ea)
+            if !ea.isConstant { add(a, op.pullback(g, RuleScalar(ea.scalar), RuleScalar(entry.scalar))) }
             return true
         default:
             return false

@@ -1,43 +1,19 @@
-// What derivative rules compute with. Each rule is written generically, with differentiable operations; the
-// backward sweep runs it on `Tensor` (a plain backward pass: nothing recorded, no wrapper) or on `Variable`
-// (`createGraph`: the backward pass is itself recorded, for higher derivatives).
-//
-// Rank-0 values of the scalar lane use local partial derivatives instead (`ArithmeticOp.partials`,
-// `ElementwiseOp.partial`, `Tape.scalarLane`). For gelu, silu, log1p and expm1 these evaluate the rule itself
-// at g = 1; for the arithmetic and the older elementwise primitives they are the same formulas written out on
-// plain scalars (a second copy, kept in step by TapeSemanticsTests' `lanePartials` and the catalog tests).
+// What the other derivative rules (reductions, shapes, indexing, linear algebra, convolutions) compute with,
+// beyond the elementwise algebra (ElementwiseAlgebra.swift): the backward sweep runs them on `Tensor` (a plain
+// backward pass) or on `Variable` (`createGraph`: the backward pass is itself recorded, for higher derivatives).
 
-/// The operations derivative rules are written with: implemented by `Tensor` and by `Variable`.
+/// The operations derivative rules are written with: the elementwise algebra and the structural operations
+/// (shapes, sums, products, gathers). Implemented by `Tensor` and by `Variable`.
 @usableFromInline
-protocol GradientValue {
-    associatedtype Scalar: TensorScalar
+protocol GradientValue: ElementwiseAlgebra {
     /// A value that is not differentiated further.
     init(_constant value: Tensor<Scalar>)
     /// Node `j` of `tape` as a rule input.
     static func _node(_ tape: Tape<Scalar>, _ j: Int32) -> Self
     var _tensor: Tensor<Scalar> { get }
-    /// The value as a plain scalar when the scalar fast lane applies (a rank-0 `Tensor`); nil otherwise.
-    var _fastScalar: Scalar? { get }
-    init(_fastScalar value: Scalar)
     var shape: [Int] { get }
-    static func + (lhs: Self, rhs: Self) -> Self
-    static func - (lhs: Self, rhs: Self) -> Self
-    static func * (lhs: Self, rhs: Self) -> Self
-    static func / (lhs: Self, rhs: Self) -> Self
-    static prefix func - (x: Self) -> Self
-    static func + (lhs: Scalar, rhs: Self) -> Self
-    static func - (lhs: Scalar, rhs: Self) -> Self
-    static func - (lhs: Self, rhs: Scalar) -> Self
-    static func / (lhs: Scalar, rhs: Self) -> Self
-    static func * (lhs: Self, rhs: Scalar) -> Self
+    /// Multiplication by a constant tensor (a mask), broadcasting.
     static func * (lhs: Self, rhs: Tensor<Scalar>) -> Self
-    static func _exp(_ x: Self) -> Self
-    static func _log(_ x: Self) -> Self
-    static func _sin(_ x: Self) -> Self
-    static func _cos(_ x: Self) -> Self
-    static func _sigmoid(_ x: Self) -> Self
-    static func _normalCDF(_ x: Self) -> Self
-    static func _pow(_ x: Self, _ y: Self) -> Self
     static func _matmul(_ a: Self, _ b: Self) -> Self
     /// op(a) · op(b), where op exchanges the last two axes when asked.
     static func _matmul(_ a: Self, transposeA: Bool, _ b: Self, transposeB: Bool) -> Self
@@ -77,18 +53,6 @@ extension Tensor: GradientValue where Scalar: TensorScalar {
     @inlinable init(_constant value: Tensor<Scalar>) { self = value }
     @inlinable static func _node(_ tape: Tape<Scalar>, _ j: Int32) -> Tensor { tape.value(j) }
     @inlinable var _tensor: Tensor<Scalar> { self }
-    @inlinable var _fastScalar: Scalar? {
-        if case .scalar(let value) = storage { return value }
-        return nil
-    }
-    @inlinable init(_fastScalar value: Scalar) { self.init(value) }
-    @inlinable static func _exp(_ x: Tensor) -> Tensor { exp(x) }
-    @inlinable static func _log(_ x: Tensor) -> Tensor { log(x) }
-    @inlinable static func _sin(_ x: Tensor) -> Tensor { sin(x) }
-    @inlinable static func _cos(_ x: Tensor) -> Tensor { cos(x) }
-    @inlinable static func _sigmoid(_ x: Tensor) -> Tensor { sigmoid(x) }
-    @inlinable static func _normalCDF(_ x: Tensor) -> Tensor { normalCDF(x) }
-    @inlinable static func _pow(_ x: Tensor, _ y: Tensor) -> Tensor { pow(x, y) }
     @inlinable static func _matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
         batchedMatmul(a, b, site: .operator, shapes: (a.shape, b.shape))
     }
@@ -116,16 +80,6 @@ extension Variable: GradientValue {
         Variable(value: tape.value(j), tape: tape, index: j)
     }
     @inlinable var _tensor: Tensor<Scalar> { value }
-    /// Never: a recorded backward pass must go through the differentiable rules.
-    @inlinable var _fastScalar: Scalar? { nil }
-    @inlinable init(_fastScalar value: Scalar) { self.init(constant: Tensor(value)) }
-    @inlinable static func _exp(_ x: Variable) -> Variable { exp(x) }
-    @inlinable static func _log(_ x: Variable) -> Variable { log(x) }
-    @inlinable static func _sin(_ x: Variable) -> Variable { sin(x) }
-    @inlinable static func _cos(_ x: Variable) -> Variable { cos(x) }
-    @inlinable static func _sigmoid(_ x: Variable) -> Variable { sigmoid(x) }
-    @inlinable static func _normalCDF(_ x: Variable) -> Variable { normalCDF(x) }
-    @inlinable static func _pow(_ x: Variable, _ y: Variable) -> Variable { pow(x, y) }
     @inlinable static func _matmul(_ a: Variable, _ b: Variable) -> Variable { matmul(a, b) }
     @inlinable static func _select(_ mask: Tensor<Bool>, _ a: Variable, _ b: Variable) -> Variable { select(mask, a, b) }
     @inlinable func _reshaped(_ shape: [Int]) -> Variable { reshaped(to: shape) }

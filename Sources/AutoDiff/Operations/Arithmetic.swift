@@ -1,6 +1,7 @@
 // + − × ÷ and powers, with broadcasting. Each rule returns the gradient for the broadcast shape; the backward
 // sweep sums it back to the operand's own shape where it adds a contribution to an input's gradient
-// (Backward.swift: `sweepPlain` and `sweepRecorded`).
+// (Backward.swift: `sweepPlain` and `sweepRecorded`). The rule is written once (``ArithmeticOp/pullback``): a
+// scalar node's stored partials are that rule at g = 1 (``ArithmeticOp/partials``).
 
 /// The binary arithmetic primitives.
 @usableFromInline
@@ -17,7 +18,7 @@ enum ArithmeticOp: Sendable {
     /// y = aᵇ:     ∂a = g·b·aᵇ⁻¹   ∂b = g·y·log a
     /// ```
     @inlinable
-    func pullback<G: GradientValue>(_ g: G, _ a: G, _ b: G, _ y: G, _ needA: Bool, _ needB: Bool) -> (G?, G?) {
+    func pullback<G: ElementwiseAlgebra>(_ g: G, _ a: G, _ b: G, _ y: G, _ needA: Bool, _ needB: Bool) -> (G?, G?) {
         switch self {
         case .add: return (g, g)
         case .subtract: return (g, needB ? -g : nil)
@@ -27,18 +28,12 @@ enum ArithmeticOp: Sendable {
         }
     }
 
-    /// The local partial derivatives (∂y/∂a, ∂y/∂b) of y = a ∘ b on scalars, for the scalar lane's tape
-    /// entry (the same formulas as ``pullback(_:_:_:_:_:_:)`` with g = 1). `needB: false` skips ∂y/∂b (0)
-    /// when b is a constant.
-    @inlinable
+    /// The local partial derivatives (∂y/∂a, ∂y/∂b) of y = a ∘ b on scalars, stored by a scalar node when it is
+    /// recorded: ``pullback(_:_:_:_:_:_:)`` itself at g = 1. `needB: false` skips ∂y/∂b (0) when b is a constant.
+    @inlinable @inline(__always)
     func partials<S: TensorScalar>(_ a: S, _ b: S, _ y: S, needB: Bool) -> (S, S) {
-        switch self {
-        case .add: return (1, 1)
-        case .subtract: return (1, -1)
-        case .multiply: return (b, a)
-        case .divide: return (1 / b, -(y / b))
-        case .power: return (b * S._pow(a, b - 1), needB ? y * S._log(a) : 0)
-        }
+        let (da, db) = pullback(RuleScalar(1), RuleScalar(a), RuleScalar(b), RuleScalar(y), true, needB)
+        return (da.unsafelyUnwrapped.value, db?.value ?? 0)
     }
 }
 
