@@ -121,7 +121,7 @@ extension Tape {
                     retainedGradients[n] = retainedGradients[n].map { $0 + g } ?? g
                 }
                 if let watch { watch.trace?(traceReceives(i, g)) }
-            } else if entry.lane {
+            } else if entry.hasPartials {
                 // The scalar lane: the local partials were computed when the node was recorded.
                 let g = scalarGrads[i]
                 scalarGrads[Int(entry.a)] += g * entry.partialA
@@ -191,19 +191,16 @@ extension Tape {
                 retainedGradients[n] = retainedGradients[n].map { $0 + g.value } ?? g.value
             }
             if let watch { watch.trace?(traceReceives(i, g.value)) }
-            switch node(i) {
-            case .leaf(let k):
-                let leaf = leaves[Int(k)]
+            let entry = entries[i]
+            if entry.isConstant { continue }
+            if entry.isLeaf {
+                let leaf = leaves[Int(entry.a)]
                 if !leaf.hooks.isEmpty {
                     let changed = leaf.applyHooks(to: g.value, site: site)
                     if changed != g.value { g = Variable(constant: changed) }
                 }
                 deliver(leaf, g)
                 continue
-            case .constant:
-                continue
-            default:
-                break
             }
             applyRule(i, g) { j, contribution in
                 guard var v = contribution, needsGradient(j) else { return }
@@ -228,7 +225,7 @@ extension Tape {
             grads[Int(j)] += c.value
             reached[Int(j)] = true
         }
-        switch entry.node {
+        switch op(i) {
         case .arithmetic(let op, let a, let b):
             let ea = entries[Int(a)], eb = entries[Int(b)]
             guard ea.slot < 0, eb.slot < 0 else { return false }

@@ -36,7 +36,7 @@ final class Tape<Scalar: TensorScalar> {
     @exclusivity(unchecked) @usableFromInline var count: Int = 0
     @exclusivity(unchecked) @usableFromInline var capacity: Int
     @exclusivity(unchecked) @usableFromInline var tensors: [Tensor<Scalar>] = []
-    /// The operations that do not fit in a ``Node``.
+    /// The operations that do not fit in an ``Entry`` (see ``encode(_:)``).
     @exclusivity(unchecked) @usableFromInline var extras: [Op<Scalar>] = []
     @exclusivity(unchecked) @usableFromInline var leaves: [Leaf<Scalar>] = []
     /// Gradients of non-leaf nodes kept by ``Variable/retainGrad()``, by node.
@@ -203,47 +203,62 @@ final class Tape<Scalar: TensorScalar> {
         capacity *= 2
     }
 
+    /// How an entry stores `op`: its ``Entry/Kind``, the raw value of its arithmetic or elementwise operation,
+    /// and its inputs; an operation with more than that goes to `extras`, and `a` is its index there.
+    @inlinable
+    func encode(_ op: Op<Scalar>) -> (kind: Entry<Scalar>.Kind, code: UInt8, a: Int32, b: Int32) {
+        switch op {
+        case .leaf(let k): return (.leaf, 0, k, -1)
+        case .constant: return (.constant, 0, -1, -1)
+        case .arithmetic(let f, let x, let y): return (.arithmetic, f.rawValue, x, y)
+        case .elementwise(let f, let x): return (.elementwise, f.rawValue, x, -1)
+        case .matmul(let x, let y): return (.matmul, 0, x, y)
+        default:
+            extras.append(op)
+            return (.extended, 0, Int32(truncatingIfNeeded: extras.count - 1), -1)
+        }
+    }
+
+    /// The operation of node `j`: the one decoder of what ``encode(_:)`` stored.
+    @inlinable
+    func op(_ j: Int) -> Op<Scalar> {
+        let entry = entries[j]
+        switch entry.kind {
+        case .leaf: return .leaf(entry.a)
+        case .constant: return .constant
+        case .arithmetic: return .arithmetic(ArithmeticOp(rawValue: entry.code)!, entry.a, entry.b)
+        case .elementwise: return .elementwise(ElementwiseOp(rawValue: entry.code)!, entry.a)
+        case .matmul: return .matmul(entry.a, entry.b)
+        case .extended: return extras[Int(entry.a)]
+        }
+    }
+
     /// Appends a node and returns its index.
     @inlinable
     func append(_ op: Op<Scalar>, _ value: Tensor<Scalar>) -> Int32 {
         let index = count
         if index == capacity { grow() }
-        let node: Node
-        switch op {
-        case .leaf(let k): node = .leaf(k)
-        case .constant: node = .constant
-        case .arithmetic(let f, let a, let b): node = .arithmetic(f, a, b)
-        case .elementwise(let f, let a): node = .elementwise(f, a)
-        case .matmul(let a, let b): node = .matmul(a, b)
-        default:
-            node = .extended(Int32(truncatingIfNeeded: extras.count))
-            extras.append(op)
-        }
+        let encoded = encode(op)
         if case .scalar(let x) = value.storage {
-            (entries + index).initialize(to: Entry(scalar: x, node: node, slot: -1))
+            (entries + index).initialize(to: Entry(encoded, scalar: x, slot: -1))
         } else {
-            (entries + index).initialize(to: Entry(scalar: 0, node: node, slot: Int32(truncatingIfNeeded: tensors.count)))
+            (entries + index).initialize(to: Entry(encoded, scalar: 0, slot: Int32(truncatingIfNeeded: tensors.count)))
             tensors.append(value)
         }
         count = index + 1
         return Int32(truncatingIfNeeded: index)
     }
 
-    /// Appends a rank-0 node of the scalar lane with its local partial derivatives: no operation enum to
-    /// convert, no tensor to store.
+    /// Appends a scalar node with its local partial derivatives (no tensor to store) and returns its index.
     @inlinable
-    func appendScalar(_ kind: Entry<Scalar>.Kind, _ code: UInt8, _ a: Int32, _ b: Int32,
-                      _ x: Scalar, _ partialA: Scalar, _ partialB: Scalar) -> Int32 {
+    func append(_ op: Op<Scalar>, scalar x: Scalar, partials: (Scalar, Scalar)) -> Int32 {
         let index = count
         if index == capacity { grow() }
-        (entries + index).initialize(to: Entry(kind: kind, code: code, a: a, b: b, scalar: x,
-                                               partialA: partialA, partialB: partialB))
+        (entries + index).initialize(to: Entry(encode(op), scalar: x, slot: -1, partials: partials))
         count = index + 1
         return Int32(truncatingIfNeeded: index)
     }
 
-    /// The operation record of node `j`.
-    @inlinable func node(_ j: Int) -> Node { entries[j].node }
     /// -1 if node `j`'s value is a scalar, else its index in `tensors`.
     @inlinable func slot(_ j: Int) -> Int32 { entries[j].slot }
     /// The value of a rank-0 node `j`.
@@ -261,19 +276,6 @@ final class Tape<Scalar: TensorScalar> {
     func shape(_ j: Int32) -> [Int] {
         let slot = entries[Int(j)].slot
         return slot < 0 ? [] : tensors[Int(slot)].shape
-    }
-
-    /// The operation of node `j`, as the operations described it.
-    @inlinable
-    func op(_ j: Int) -> Op<Scalar> {
-        switch entries[j].node {
-        case .leaf(let k): return .leaf(k)
-        case .constant: return .constant
-        case .arithmetic(let f, let a, let b): return .arithmetic(f, a, b)
-        case .elementwise(let f, let a): return .elementwise(f, a)
-        case .matmul(let a, let b): return .matmul(a, b)
-        case .extended(let k): return extras[Int(k)]
-        }
     }
 
     /// The node of `leaf` on this tape, recorded on first use. (Always inlined: it is on every operation that

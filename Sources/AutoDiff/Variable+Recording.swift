@@ -11,18 +11,14 @@ extension Variable {
     @inlinable @inline(__always)
     func node(on tape: Tape<Scalar>, op: StaticString) -> Int32 {
         if index >= 0 {
-            let mine: UnsafeRawPointer?
             if owner != nil {
-                mine = unsafeBitCast(owner, to: UnsafeRawPointer?.self)
+                if owner !== tape { Variable.crossTapeError(op) }
             } else {
                 let laneTape = lane.unsafelyUnwrapped
                 if laneTape._withUnsafeGuaranteedRef({ $0.epoch }) != epoch {
                     laneTape._withUnsafeGuaranteedRef { $0.staleError(op, .operator) }
                 }
-                mine = UnsafeRawPointer(laneTape.toOpaque())
-            }
-            if mine != UnsafeRawPointer(Unmanaged.passUnretained(tape).toOpaque()) {
-                Variable.crossTapeError(op)
+                if laneTape.toOpaque() != Unmanaged.passUnretained(tape).toOpaque() { Variable.crossTapeError(op) }
             }
             return index
         }
@@ -143,7 +139,7 @@ extension Variable {
     /// ``isLaneOperand``.
     @inlinable
     static func recordScalar(_ value: Scalar, _ op: StaticString, _ a: Variable, _ b: Variable, site: CallSite = .operator,
-                             kind: Entry<Scalar>.Kind, code: UInt8, partials: () -> (Scalar, Scalar)) -> Variable {
+                             partials: () -> (Scalar, Scalar), _ make: (Int32, Int32) -> Op<Scalar>) -> Variable {
         let tape: Unmanaged<Tape<Scalar>>
         if a.index >= 0 {
             tape = a.lane.unsafelyUnwrapped
@@ -153,8 +149,7 @@ extension Variable {
             guard let current = recordingTape(a, b, op: op) else { return Variable(constant: Tensor(value)) }
             let i = a.node(on: current, op: op)
             let j = b.node(on: current, op: op)
-            let (pa, pb) = partials()
-            let index = current.appendScalar(kind, code, i, j, value, pa, pb)
+            let index = current.append(make(i, j), scalar: value, partials: partials())
             if _slowPath(current.context.watching) { current.observe(index, site) }
             return Variable(laneValue: value, tape: current, index: index)
         }
@@ -162,26 +157,24 @@ extension Variable {
             // One flag for "recording, nothing watched": the watched and the unrecorded cases leave the hot
             // path through one call, so that this path is the same code as without them.
             guard tape.context.recordsPlainly else {
-                return recordScalarOffThePlainPath(value, op, a, b, site: site, tape: tape, kind: kind, code: code,
-                                                   partials: partials())
+                return recordScalarOffThePlainPath(value, op, a, b, site: site, tape: tape, partials: partials(), make)
             }
             let i = a.laneNode(on: tape, op: op)
             let j = b.laneNode(on: tape, op: op)
-            let (pa, pb) = partials()
-            return Variable(laneValue: value, tape: tape, index: tape.appendScalar(kind, code, i, j, value, pa, pb))
+            return Variable(laneValue: value, tape: tape, index: tape.append(make(i, j), scalar: value, partials: partials()))
         }
     }
 
-    /// ``recordScalar(_:_:_:_:site:kind:code:partials:)`` when the thread does not record (a constant) or is
+    /// ``recordScalar(_:_:_:_:site:partials:_:)`` when the thread does not record (a constant) or is
     /// watched (the node is observed after it is appended).
     @usableFromInline @inline(never)
     static func recordScalarOffThePlainPath(_ value: Scalar, _ op: StaticString, _ a: Variable, _ b: Variable, site: CallSite,
-                                            tape: Tape<Scalar>, kind: Entry<Scalar>.Kind, code: UInt8,
-                                            partials: (Scalar, Scalar), oneInput: Bool = false) -> Variable {
+                                            tape: Tape<Scalar>, partials: (Scalar, Scalar), oneInput: Bool = false,
+                                            _ make: (Int32, Int32) -> Op<Scalar>) -> Variable {
         guard tape.context.gradientsEnabled else { return Variable(constant: Tensor(value)) }
         let i = a.laneNode(on: tape, op: op)
         let j = oneInput ? -1 : b.laneNode(on: tape, op: op)
-        let index = tape.appendScalar(kind, code, i, j, value, partials.0, partials.1)
+        let index = tape.append(make(i, j), scalar: value, partials: partials)
         tape.observe(index, site)
         return Variable(laneValue: value, tape: tape, index: index)
     }
@@ -190,20 +183,20 @@ extension Variable {
     /// ``isLaneOperand``.
     @inlinable
     static func recordScalar(_ value: Scalar, _ op: StaticString, _ x: Variable, site: CallSite = .operator,
-                             kind: Entry<Scalar>.Kind, code: UInt8, partial: () -> Scalar) -> Variable {
+                             partial: () -> Scalar, _ make: (Int32) -> Op<Scalar>) -> Variable {
         if x.index >= 0 {
             return x.lane.unsafelyUnwrapped._withUnsafeGuaranteedRef { tape in
                 guard tape.context.recordsPlainly else {
                     return recordScalarOffThePlainPath(value, op, x, Variable(constant: Tensor(Scalar.zero)), site: site,
-                                                       tape: tape, kind: kind, code: code, partials: (partial(), 0), oneInput: true)
+                                                       tape: tape, partials: (partial(), 0), oneInput: true) { i, _ in make(i) }
                 }
                 let i = x.laneNode(on: tape, op: op)
-                return Variable(laneValue: value, tape: tape, index: tape.appendScalar(kind, code, i, -1, value, partial(), 0))
+                return Variable(laneValue: value, tape: tape, index: tape.append(make(i), scalar: value, partials: (partial(), 0)))
             }
         }
         guard let tape = recordingTape(x, op: op) else { return Variable(constant: Tensor(value)) }
         let i = x.node(on: tape, op: op)
-        let index = tape.appendScalar(kind, code, i, -1, value, partial(), 0)
+        let index = tape.append(make(i), scalar: value, partials: (partial(), 0))
         if _slowPath(tape.context.watching) { tape.observe(index, site) }
         return Variable(laneValue: value, tape: tape, index: index)
     }

@@ -3,9 +3,9 @@
 // (Backward.swift: `sweepPlain` and `sweepRecorded`). The rule is written once (``ArithmeticOp/pullback``): a
 // scalar node's stored partials are that rule at g = 1 (``ArithmeticOp/partials``).
 
-/// The binary arithmetic primitives.
+/// The binary arithmetic primitives (an ``Entry`` stores the raw value).
 @usableFromInline
-enum ArithmeticOp: Sendable {
+enum ArithmeticOp: UInt8, Sendable {
     case add, subtract, multiply, divide, power
 
     /// Given g = dL/dy for y = a ∘ b, returns (dL/da, dL/db), each only when that operand needs it.
@@ -54,8 +54,9 @@ extension Variable {
         if let x = a._scalarValue, let y = b._scalarValue {
             if a.isLaneOperand && b.isLaneOperand {
                 let v = scalarOp(x, y)
-                return recordScalar(v, name, a, b, kind: .arithmetic, code: unsafeBitCast(op, to: UInt8.self),
-                                    partials: { op.partials(x, y, v, needB: b.isTracked) })
+                return recordScalar(v, name, a, b, partials: { op.partials(x, y, v, needB: b.isTracked) }) {
+                    .arithmetic(op, $0, $1)
+                }
             }
             value = Tensor(scalarOp(x, y))
         } else {

@@ -1,8 +1,8 @@
 // Functions applied element by element, each beside its derivative (y is the result, saved by the tape).
 
-/// The one-input elementwise primitives.
+/// The one-input elementwise primitives (an ``Entry`` stores the raw value).
 @usableFromInline
-enum ElementwiseOp: Sendable {
+enum ElementwiseOp: UInt8, Sendable {
     case negate, exp, log, sqrt, abs, sin, cos, tan, tanh, sigmoid, relu, softplus
     case gelu, silu, log1p, expm1
     /// Φ(x), the standard normal distribution function: not public; gelu's rule is written with it, so that a
@@ -72,8 +72,7 @@ extension Variable {
         if let s = x._scalarValue {
             if x.isLaneOperand {
                 let y = scalar(s)
-                return recordScalar(y, name, x, site: site, kind: .elementwise, code: unsafeBitCast(op, to: UInt8.self),
-                                    partial: { op.partial(s, y) })
+                return recordScalar(y, name, x, site: site, partial: { op.partial(s, y) }) { .elementwise(op, $0) }
             }
             v = Tensor(scalar(s))
         } else {
