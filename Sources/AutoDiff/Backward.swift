@@ -62,10 +62,10 @@ extension Tape {
     /// A plain backward pass (nothing recorded): propagates `seed` from node `root` back to the first node
     /// and hands each leaf's gradient to `deliver`.
     ///
-    /// Gradients of rank-0 nodes live in a plain scalar buffer. A node of the scalar lane is differentiated with
+    /// Gradients of rank-0 nodes live in a plain scalar buffer. A scalar node is differentiated with
     /// the partial derivatives stored when it was recorded (`grad[a] += g·partialA`, `grad[b] += g·partialB`);
     /// another rank-0 arithmetic or elementwise node (an operand came from a tensor graph) runs the same rule on
-    /// plain scalars (``sweepScalarNode(_:_:_:)``); every other node runs its rule on tensors (``applyRule(_:_:_:)``).
+    /// plain scalars (``sweepRankZeroNode(_:_:_:)``); every other node runs its rule on tensors (``applyRule(_:_:_:)``).
     ///
     /// - Parameter release: mark the nodes swept as released, so that a second sweep through them stops
     ///   with a message instead of silently reusing them (PyTorch frees them; `retainGraph` keeps them).
@@ -73,8 +73,8 @@ extension Tape {
     func sweepPlain(from root: Int32, seed: Tensor<Scalar>, release: Bool, site: CallSite,
                     deliver: (Leaf<Scalar>, Tensor<Scalar>) -> Void) {
         let count = Int(root) + 1
-        // Plain buffers for the scalar lane: no uniqueness check per access. Index -1 is a sink: the unused
-        // second input of a one-input scalar-lane node, so that its update needs no branch.
+        // Plain buffers for rank-0 gradients: no uniqueness check per access. Index -1 is a sink: the unused
+        // second input of a one-input scalar node, so that its update needs no branch.
         let gradStorage = UnsafeMutablePointer<Scalar>.allocate(capacity: count + 1)
         gradStorage.initialize(repeating: 0, count: count + 1)
         let reachedStorage = UnsafeMutablePointer<Bool>.allocate(capacity: count + 1)
@@ -98,7 +98,7 @@ extension Tape {
         if rootSlot < 0 { scalarGrads[Int(root)] = seed.inline } else { tensorGrads[Int(rootSlot)] = seed }
 
         // Retained gradients, hooks and a watching thread (anomalies, a trace) look at every node: such a
-        // sweep takes the general path for every node, the others the scalar lanes.
+        // sweep takes the general path for every node, the others the scalar paths.
         let watch = context.watch
         let inspecting = !retainRequests.isEmpty || !hooks.isEmpty || watch != nil
         var i = count - 1
@@ -122,7 +122,7 @@ extension Tape {
                 }
                 if let watch { watch.trace?(traceReceives(i, g)) }
             } else if entry.hasPartials {
-                // The scalar lane: the local partials were computed when the node was recorded.
+                // A scalar node: the local partials were computed when it was recorded.
                 let g = scalarGrads[i]
                 scalarGrads[Int(entry.a)] += g * entry.partialA
                 reached[Int(entry.a)] = true
@@ -130,7 +130,7 @@ extension Tape {
                 reached[Int(entry.b)] = true
                 continue
             }
-            if slot < 0 && !inspecting && sweepScalarNode(i, scalarGrads, reached) { continue }
+            if slot < 0 && !inspecting && sweepRankZeroNode(i, scalarGrads, reached) { continue }
             let g = slot < 0 ? Tensor(scalarGrads[i]) : tensorGrads[Int(slot)]!
             if slot >= 0 { tensorGrads[Int(slot)] = nil }
             if entry.isLeaf {
@@ -216,7 +216,7 @@ extension Tape {
     /// tensor graph) when its operands are rank 0 too: its rule on plain scalars (G = ``RuleScalar``), adding the
     /// inputs' contributions into `grads` and marking them reached. Returns false (doing nothing) otherwise.
     @inlinable @inline(__always)
-    func sweepScalarNode(_ i: Int, _ grads: UnsafeMutablePointer<Scalar>, _ reached: UnsafeMutablePointer<Bool>) -> Bool {
+    func sweepRankZeroNode(_ i: Int, _ grads: UnsafeMutablePointer<Scalar>, _ reached: UnsafeMutablePointer<Bool>) -> Bool {
         let entry = entries[i]
         let g = RuleScalar(grads[i])
         @inline(__always)

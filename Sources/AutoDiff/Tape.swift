@@ -26,10 +26,10 @@ final class TapeStorage<Scalar: TensorScalar> {
 /// Lifetime. A tape that only tensor graphs recorded on lives as long as some ``Variable`` recorded on it
 /// is alive (each holds a reference); then its memory is released at once, with no recursion, whatever the
 /// size of the graph. A tape that recorded a *scalar graph* (rank-0 results of rank-0 operands: the scalar
-/// lane) becomes an *arena*: its rank-0 variables hold no reference (no reference counting per operation),
+/// nodes) becomes an *arena*: its rank-0 variables hold no reference (no reference counting per operation),
 /// so the thread context keeps the tape, and its memory is reused for the next graph once the graph was
 /// released by `backward()` (or the tape stopped being current) and no tensor variable refers to it. Each
-/// reuse gives the tape a new ``id``; a scalar variable of an earlier use is then recognised as stale.
+/// reuse gives the tape a new ``id``; an arena node of an earlier use is then recognised as stale.
 @usableFromInline
 final class Tape<Scalar: TensorScalar> {
     @exclusivity(unchecked) @usableFromInline var entries: UnsafeMutablePointer<Entry<Scalar>>
@@ -57,12 +57,12 @@ final class Tape<Scalar: TensorScalar> {
     /// The identity of the graph being recorded: unique in the process, renewed when an arena is reused.
     @exclusivity(unchecked) @usableFromInline var id: UInt64
     @usableFromInline let context: ThreadContext
-    /// Whether scalar-lane variables (which hold no reference) were recorded: the context then keeps the tape.
+    /// Whether arena nodes (variables that hold no reference) were recorded: the context then keeps the tape.
     @exclusivity(unchecked) @usableFromInline var isArena = false
     /// Whether the tape holds a graph in use (false once an arena was released, until it is reused).
     @exclusivity(unchecked) @usableFromInline var isLive = true
 
-    /// Which use of this tape the graph is: scalar-lane variables keep it to recognise their graph. Counted
+    /// Which use of this tape the graph is: arena nodes keep it to recognise their graph. Counted
     /// per tape from 1 (a variable never holds 0), so it cannot wrap: an arena whose generations run out is
     /// retired for good instead of reused (see ``reset()``).
     @exclusivity(unchecked) @usableFromInline var epoch: UInt32 = 1
@@ -135,7 +135,7 @@ final class Tape<Scalar: TensorScalar> {
         Scalar.self == Double.self ? context.doubleTape === self : context.floatTape === self
     }
 
-    /// Makes this tape an arena: the context keeps it, because scalar-lane variables do not.
+    /// Makes this tape an arena: the context keeps it, because arena nodes do not.
     @usableFromInline
     func becomeArena() {
         isArena = true

@@ -44,7 +44,7 @@ extension Variable {
         record(value, name, a, b, site: site) { .arithmetic(op, $0, $1) }
     }
 
-    /// Records `a ∘ b`, computing on plain scalars when both are rank 0 (the scalar fast lane) and with
+    /// Records `a ∘ b`, computing on plain scalars when both are rank 0 (a scalar node, with its partials) and with
     /// `tensorOp` otherwise.
     @inlinable
     static func arithmetic(_ op: ArithmeticOp, _ name: StaticString, _ a: Variable, _ b: Variable,
@@ -52,7 +52,7 @@ extension Variable {
                            tensorOp: (Tensor<Scalar>, Tensor<Scalar>) -> Tensor<Scalar>) -> Variable {
         let value: Tensor<Scalar>
         if let x = a._scalarValue, let y = b._scalarValue {
-            if a.isLaneOperand && b.isLaneOperand {
+            if a.isArenaOperand && b.isArenaOperand {
                 let v = scalarOp(x, y)
                 return recordScalar(v, name, a, b, partials: { op.partials(x, y, v, needB: b.isTracked) }) {
                     .arithmetic(op, $0, $1)

@@ -70,7 +70,7 @@ extension Variable {
                             scalar: (Scalar) -> Scalar) -> Variable {
         let v: Tensor<Scalar>
         if let s = x._scalarValue {
-            if x.isLaneOperand {
+            if x.isArenaOperand {
                 let y = scalar(s)
                 return recordScalar(y, name, x, site: site, partial: { op.partial(s, y) }) { .elementwise(op, $0) }
             }
