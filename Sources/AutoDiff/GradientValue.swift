@@ -1,9 +1,43 @@
-// What the other derivative rules (reductions, shapes, indexing, linear algebra, convolutions) compute with,
-// beyond the elementwise algebra (ElementwiseAlgebra.swift): the backward sweep runs them on `Tensor` (a plain
-// backward pass) or on `Variable` (`createGraph`: the backward pass is itself recorded, for higher derivatives).
+// What derivative rules compute with. Each rule is written once, generically, beside its forward function
+// (`Operations/`), and runs on several kinds of value:
+//
+// - `RuleScalar` (RuleScalar.swift): one plain scalar. The local partials a scalar node stores when it is
+//   recorded are the rule at g = 1, and a rank-0 node whose operands came from a tensor graph runs the rule on
+//   its scalars. Only the arithmetic and elementwise rules run here: they need only `ElementwiseAlgebra`.
+// - `Tensor`: a plain backward pass (nothing recorded, no wrapper).
+// - `Variable`: a recorded backward pass (`createGraph`), for higher derivatives.
 
-/// The operations derivative rules are written with: the elementwise algebra and the structural operations
-/// (shapes, sums, products, gathers). Implemented by `Tensor` and by `Variable`.
+/// The elementwise operations the arithmetic and elementwise rules are written with: arithmetic, the functions
+/// the rules need, and masks (``_sign(_:)``, ``_step(_:otherwise:)``). Implemented by ``RuleScalar``, `Tensor`
+/// and `Variable`.
+@usableFromInline
+protocol ElementwiseAlgebra {
+    associatedtype Scalar: TensorScalar
+    static func + (lhs: Self, rhs: Self) -> Self
+    static func - (lhs: Self, rhs: Self) -> Self
+    static func * (lhs: Self, rhs: Self) -> Self
+    static func / (lhs: Self, rhs: Self) -> Self
+    static prefix func - (x: Self) -> Self
+    static func + (lhs: Scalar, rhs: Self) -> Self
+    static func - (lhs: Scalar, rhs: Self) -> Self
+    static func - (lhs: Self, rhs: Scalar) -> Self
+    static func / (lhs: Scalar, rhs: Self) -> Self
+    static func * (lhs: Self, rhs: Scalar) -> Self
+    static func _exp(_ x: Self) -> Self
+    static func _log(_ x: Self) -> Self
+    static func _sin(_ x: Self) -> Self
+    static func _cos(_ x: Self) -> Self
+    static func _sigmoid(_ x: Self) -> Self
+    static func _normalCDF(_ x: Self) -> Self
+    static func _pow(_ x: Self, _ y: Self) -> Self
+    /// 1 where x > 0, −1 where x < 0, 0 at 0: a mask, not differentiated further.
+    static func _sign(_ x: Self) -> Self
+    /// 1 where x > 0, `otherwise` elsewhere: a mask, not differentiated further.
+    static func _step(_ x: Self, otherwise: Scalar) -> Self
+}
+
+/// The operations the other rules (reductions, shapes, indexing, linear algebra, convolutions) are written with:
+/// the elementwise algebra and the structural operations. Implemented by `Tensor` and by `Variable`.
 @usableFromInline
 protocol GradientValue: ElementwiseAlgebra {
     /// A value that is not differentiated further.
@@ -49,10 +83,19 @@ extension GradientValue {
     }
 }
 
-extension Tensor: GradientValue where Scalar: TensorScalar {
+extension Tensor: ElementwiseAlgebra, GradientValue where Scalar: TensorScalar {
     @inlinable init(_constant value: Tensor<Scalar>) { self = value }
     @inlinable static func _node(_ tape: Tape<Scalar>, _ j: Int32) -> Tensor { tape.value(j) }
     @inlinable var _tensor: Tensor<Scalar> { self }
+    @inlinable static func _exp(_ x: Tensor) -> Tensor { exp(x) }
+    @inlinable static func _log(_ x: Tensor) -> Tensor { log(x) }
+    @inlinable static func _sin(_ x: Tensor) -> Tensor { sin(x) }
+    @inlinable static func _cos(_ x: Tensor) -> Tensor { cos(x) }
+    @inlinable static func _sigmoid(_ x: Tensor) -> Tensor { sigmoid(x) }
+    @inlinable static func _normalCDF(_ x: Tensor) -> Tensor { normalCDF(x) }
+    @inlinable static func _pow(_ x: Tensor, _ y: Tensor) -> Tensor { pow(x, y) }
+    @inlinable static func _sign(_ x: Tensor) -> Tensor { x.map { Scalar._sign($0) } }
+    @inlinable static func _step(_ x: Tensor, otherwise: Scalar) -> Tensor { x.map { Scalar._step($0, otherwise: otherwise) } }
     @inlinable static func _matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
         batchedMatmul(a, b, site: .operator, shapes: (a.shape, b.shape))
     }
@@ -80,6 +123,19 @@ extension Variable: GradientValue {
         Variable(value: tape.value(j), tape: tape, index: j)
     }
     @inlinable var _tensor: Tensor<Scalar> { value }
+    @inlinable static func _exp(_ x: Variable) -> Variable { exp(x) }
+    @inlinable static func _log(_ x: Variable) -> Variable { log(x) }
+    @inlinable static func _sin(_ x: Variable) -> Variable { sin(x) }
+    @inlinable static func _cos(_ x: Variable) -> Variable { cos(x) }
+    @inlinable static func _sigmoid(_ x: Variable) -> Variable { sigmoid(x) }
+    @inlinable static func _normalCDF(_ x: Variable) -> Variable { normalCDF(x) }
+    @inlinable static func _pow(_ x: Variable, _ y: Variable) -> Variable { pow(x, y) }
+    /// A mask: a constant.
+    @inlinable static func _sign(_ x: Variable) -> Variable { Variable(constant: Tensor._sign(x.value)) }
+    /// A mask: a constant.
+    @inlinable static func _step(_ x: Variable, otherwise: Scalar) -> Variable {
+        Variable(constant: Tensor._step(x.value, otherwise: otherwise))
+    }
     @inlinable static func _matmul(_ a: Variable, _ b: Variable) -> Variable { matmul(a, b) }
     @inlinable static func _select(_ mask: Tensor<Bool>, _ a: Variable, _ b: Variable) -> Variable { select(mask, a, b) }
     @inlinable func _reshaped(_ shape: [Int]) -> Variable { reshaped(to: shape) }
