@@ -225,21 +225,22 @@ extension Tape {
             grads[Int(j)] += c.value
             reached[Int(j)] = true
         }
-        switch op(i) {
-        case .arithmetic(let op, let a, let b):
+        let a = entry.a, b = entry.b
+        switch entry.kind {
+        case .arithmetic:
             let ea = entries[Int(a)], eb = entries[Int(b)]
             guard ea.slot < 0, eb.slot < 0 else { return false }
-            let (da, db) = op.pullback(g, RuleScalar(ea.scalar), RuleScalar(eb.scalar), RuleScalar(entry.scalar),
-                                       !ea.isConstant, !eb.isConstant)
+            let (da, db) = entry.arithmeticOp.pullback(g, RuleScalar(ea.scalar), RuleScalar(eb.scalar),
+                                                       RuleScalar(entry.scalar), !ea.isConstant, !eb.isConstant)
             if !ea.isConstant { add(a, da) }
             if !eb.isConstant { add(b, db) }
             return true
-        case .elementwise(let op, let a):
+        case .elementwise:
             let ea = entries[Int(a)]
             guard ea.slot < 0 else { return false }
-            if !ea.isConstant { add(a, op.pullback(g, RuleScalar(ea.scalar), RuleScalar(entry.scalar))) }
+            if !ea.isConstant { add(a, entry.elementwiseOp.pullback(g, RuleScalar(ea.scalar), RuleScalar(entry.scalar))) }
             return true
-        default:
+        case .leaf, .constant, .matmul, .extended:
             return false
         }
     }

@@ -226,8 +226,8 @@ final class Tape<Scalar: TensorScalar> {
         switch entry.kind {
         case .leaf: return .leaf(entry.a)
         case .constant: return .constant
-        case .arithmetic: return .arithmetic(ArithmeticOp(rawValue: entry.code)!, entry.a, entry.b)
-        case .elementwise: return .elementwise(ElementwiseOp(rawValue: entry.code)!, entry.a)
+        case .arithmetic: return .arithmetic(entry.arithmeticOp, entry.a, entry.b)
+        case .elementwise: return .elementwise(entry.elementwiseOp, entry.a)
         case .matmul: return .matmul(entry.a, entry.b)
         case .extended: return extras[Int(entry.a)]
         }
@@ -249,12 +249,15 @@ final class Tape<Scalar: TensorScalar> {
         return Int32(truncatingIfNeeded: index)
     }
 
-    /// Appends a scalar node with its local partial derivatives (no tensor to store) and returns its index.
+    /// Appends a scalar node (an arithmetic or elementwise operation, stored as ``encode(_:)`` stores it: `kind`
+    /// and the operation's raw value, without building its `Op`) with its local partial derivatives, and returns
+    /// its index.
     @inlinable
-    func append(_ op: Op<Scalar>, scalar x: Scalar, partials: (Scalar, Scalar)) -> Int32 {
+    func appendScalar(_ kind: Entry<Scalar>.Kind, _ code: UInt8, _ a: Int32, _ b: Int32, _ x: Scalar,
+                      partials: (Scalar, Scalar)) -> Int32 {
         let index = count
         if index == capacity { grow() }
-        (entries + index).initialize(to: Entry(encode(op), scalar: x, slot: -1, partials: partials))
+        (entries + index).initialize(to: Entry((kind, code, a, b), scalar: x, slot: -1, partials: partials))
         count = index + 1
         return Int32(truncatingIfNeeded: index)
     }

@@ -6,7 +6,9 @@
 /// beside the forward functions and its derivative rule; the backward sweep switches over this enum
 /// exhaustively, so a missing rule is a compile error. The tape stores the common cases in the ``Entry``
 /// itself (``Entry/Kind`` and the operation's raw value) and the others in a side table (`Tape.extras`):
-/// ``Tape/encode(_:)`` and ``Tape/op(_:)`` are the one encoder and the one decoder.
+/// ``Tape/encode(_:)`` is the encoder (a scalar node stores the same kind and raw value directly, so that no
+/// `Op` is built per scalar operation: ``Tape/appendScalar(_:_:_:_:_:partials:)``), ``Tape/op(_:)`` the decoder
+/// (the raw values through the checked ``Entry/arithmeticOp`` and ``Entry/elementwiseOp``).
 @usableFromInline
 enum Op<Scalar: TensorScalar> {
     /// A leaf variable's value; the gradient is delivered to `tape.leaves[k]`.
@@ -74,6 +76,11 @@ struct Entry<Scalar: TensorScalar> {
         self.released = false
         self.slot = slot
     }
+
+    /// The operation of an `.arithmetic` entry, from its stored raw value (checked).
+    @inlinable var arithmeticOp: ArithmeticOp { ArithmeticOp(rawValue: code)! }
+    /// The operation of an `.elementwise` entry, from its stored raw value (checked).
+    @inlinable var elementwiseOp: ElementwiseOp { ElementwiseOp(rawValue: code)! }
 
     @inlinable var isLeaf: Bool { kind == .leaf }
     @inlinable var isConstant: Bool { kind == .constant }

@@ -131,7 +131,7 @@ extension Variable {
     /// `value`; both operands must be ``isArenaOperand``.
     @inlinable
     static func recordScalar(_ value: Scalar, _ op: StaticString, _ a: Variable, _ b: Variable, site: CallSite = .operator,
-                             partials: () -> (Scalar, Scalar), _ make: (Int32, Int32) -> Op<Scalar>) -> Variable {
+                             kind: Entry<Scalar>.Kind, code: UInt8, partials: () -> (Scalar, Scalar)) -> Variable {
         let arena: Unmanaged<Tape<Scalar>>
         if a.role == .arenaNode {
             arena = a.arena.unsafelyUnwrapped
@@ -139,8 +139,8 @@ extension Variable {
             arena = b.arena.unsafelyUnwrapped
         } else {
             guard let current = recordingTape(a, b, op: op) else { return Variable(constant: Tensor(value)) }
-            let index = current.append(make(a.node(on: current, op: op), b.node(on: current, op: op)),
-                                       scalar: value, partials: partials())
+            let index = current.appendScalar(kind, code, a.node(on: current, op: op), b.node(on: current, op: op),
+                                             value, partials: partials())
             if _slowPath(current.context.watching) { current.observe(index, site) }
             return Variable(arenaValue: value, tape: current, index: index)
         }
@@ -148,23 +148,25 @@ extension Variable {
             // One flag for "recording, nothing watched": the watched and the unrecorded cases leave the hot
             // path through one call, so that this path is the same code as without them.
             guard tape.context.recordsPlainly else {
-                return recordScalarOffThePlainPath(value, op, a, b, site: site, tape: tape, partials: partials(), make)
+                return recordScalarOffThePlainPath(value, op, a, b, site: site, tape: tape, kind: kind, code: code,
+                                                   partials: partials())
             }
-            let index = tape.append(make(a.node(on: tape, op: op), b.node(on: tape, op: op)), scalar: value, partials: partials())
+            let index = tape.appendScalar(kind, code, a.node(on: tape, op: op), b.node(on: tape, op: op), value,
+                                          partials: partials())
             return Variable(arenaValue: value, tape: tape, index: index)
         }
     }
 
-    /// ``recordScalar(_:_:_:_:site:partials:_:)`` when the thread does not record (a constant) or is
+    /// ``recordScalar(_:_:_:_:site:kind:code:partials:)`` when the thread does not record (a constant) or is
     /// watched (the node is observed after it is appended).
     @usableFromInline @inline(never)
     static func recordScalarOffThePlainPath(_ value: Scalar, _ op: StaticString, _ a: Variable, _ b: Variable, site: CallSite,
-                                            tape: Tape<Scalar>, partials: (Scalar, Scalar), oneInput: Bool = false,
-                                            _ make: (Int32, Int32) -> Op<Scalar>) -> Variable {
+                                            tape: Tape<Scalar>, kind: Entry<Scalar>.Kind, code: UInt8,
+                                            partials: (Scalar, Scalar), oneInput: Bool = false) -> Variable {
         guard tape.context.gradientsEnabled else { return Variable(constant: Tensor(value)) }
         let i = a.node(on: tape, op: op)
         let j = oneInput ? -1 : b.node(on: tape, op: op)
-        let index = tape.append(make(i, j), scalar: value, partials: partials)
+        let index = tape.appendScalar(kind, code, i, j, value, partials: partials)
         tape.observe(index, site)
         return Variable(arenaValue: value, tape: tape, index: index)
     }
@@ -173,19 +175,19 @@ extension Variable {
     /// must be ``isArenaOperand``.
     @inlinable
     static func recordScalar(_ value: Scalar, _ op: StaticString, _ x: Variable, site: CallSite = .operator,
-                             partial: () -> Scalar, _ make: (Int32) -> Op<Scalar>) -> Variable {
+                             kind: Entry<Scalar>.Kind, code: UInt8, partial: () -> Scalar) -> Variable {
         if x.role == .arenaNode {
             return x.arena.unsafelyUnwrapped._withUnsafeGuaranteedRef { tape in
                 guard tape.context.recordsPlainly else {
                     return recordScalarOffThePlainPath(value, op, x, Variable(constant: Tensor(Scalar.zero)), site: site,
-                                                       tape: tape, partials: (partial(), 0), oneInput: true) { i, _ in make(i) }
+                                                       tape: tape, kind: kind, code: code, partials: (partial(), 0), oneInput: true)
                 }
-                let index = tape.append(make(x.node(on: tape, op: op)), scalar: value, partials: (partial(), 0))
+                let index = tape.appendScalar(kind, code, x.node(on: tape, op: op), -1, value, partials: (partial(), 0))
                 return Variable(arenaValue: value, tape: tape, index: index)
             }
         }
         guard let tape = recordingTape(x, op: op) else { return Variable(constant: Tensor(value)) }
-        let index = tape.append(make(x.node(on: tape, op: op)), scalar: value, partials: (partial(), 0))
+        let index = tape.appendScalar(kind, code, x.node(on: tape, op: op), -1, value, partials: (partial(), 0))
         if _slowPath(tape.context.watching) { tape.observe(index, site) }
         return Variable(arenaValue: value, tape: tape, index: index)
     }

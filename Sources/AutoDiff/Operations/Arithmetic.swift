@@ -54,9 +54,8 @@ extension Variable {
         if let x = a._scalarValue, let y = b._scalarValue {
             if a.isArenaOperand && b.isArenaOperand {
                 let v = scalarOp(x, y)
-                return recordScalar(v, name, a, b, partials: { op.partials(x, y, v, needB: b.isTracked) }) {
-                    .arithmetic(op, $0, $1)
-                }
+                return recordScalar(v, name, a, b, kind: .arithmetic, code: op.rawValue,
+                                    partials: { op.partials(x, y, v, needB: b.isTracked) })
             }
             value = Tensor(scalarOp(x, y))
         } else {

@@ -72,7 +72,7 @@ extension Variable {
         if let s = x._scalarValue {
             if x.isArenaOperand {
                 let y = scalar(s)
-                return recordScalar(y, name, x, site: site, partial: { op.partial(s, y) }) { .elementwise(op, $0) }
+                return recordScalar(y, name, x, site: site, kind: .elementwise, code: op.rawValue, partial: { op.partial(s, y) })
             }
             v = Tensor(scalar(s))
         } else {
