@@ -282,16 +282,28 @@ final class Tape<Scalar: TensorScalar> {
     }
 
     /// The node of `leaf` on this tape, recorded on first use. (Always inlined: it is on every operation that
-    /// reads a parameter, and the optimizer's size heuristics otherwise leave it out of line.)
+    /// reads a parameter; the first use, once per leaf and tape, is a call.)
     @inlinable @inline(__always)
     func node(of leaf: Leaf<Scalar>) -> Int32 {
-        if leaf.tapeID == id { return leaf.tapeIndex }
+        leaf.tapeID == id ? leaf.tapeIndex : appendLeaf(leaf)
+    }
+
+    /// Records `leaf` on this tape and returns its node.
+    @usableFromInline @inline(never)
+    func appendLeaf(_ leaf: Leaf<Scalar>) -> Int32 {
         let k = Int32(truncatingIfNeeded: leaves.count)
         leaves.append(leaf)
         let index = append(.leaf(k), leaf.value)
         leaf.tapeID = id
         leaf.tapeIndex = index
         return index
+    }
+
+    /// Records a constant read by an operation and returns its node (a call: it keeps the operations' inlined
+    /// recording paths small).
+    @usableFromInline @inline(never)
+    func appendConstant(_ value: Tensor<Scalar>) -> Int32 {
+        append(.constant, value)
     }
 
     /// Whether a backward pass without `retainGraph` went through node `i`.

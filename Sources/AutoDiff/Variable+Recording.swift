@@ -29,7 +29,7 @@ extension Variable {
                 tape.node(of: unsafeDowncast($0, to: Leaf<Scalar>.self))
             }
         case .constant:
-            return tape.append(.constant, value)
+            return tape.appendConstant(value)
         }
     }
 
@@ -129,7 +129,7 @@ extension Variable {
 
     /// Records a two-input scalar node (an arena node with its local partial derivatives) whose result is
     /// `value`; both operands must be ``isArenaOperand``.
-    @inlinable
+    @inlinable @inline(__always)
     static func recordScalar(_ value: Scalar, _ op: StaticString, _ a: Variable, _ b: Variable, site: CallSite = .operator,
                              kind: Entry<Scalar>.Kind, code: UInt8, partials: () -> (Scalar, Scalar)) -> Variable {
         let arena: Unmanaged<Tape<Scalar>>
@@ -173,7 +173,7 @@ extension Variable {
 
     /// Records a one-input scalar node (an arena node with its local derivative) whose result is `value`; `x`
     /// must be ``isArenaOperand``.
-    @inlinable
+    @inlinable @inline(__always)
     static func recordScalar(_ value: Scalar, _ op: StaticString, _ x: Variable, site: CallSite = .operator,
                              kind: Entry<Scalar>.Kind, code: UInt8, partial: () -> Scalar) -> Variable {
         if x.role == .arenaNode {
