@@ -106,7 +106,7 @@ public struct Variable<Scalar: TensorScalar> {
     }
 
     /// The value as a plain scalar when it is rank 0, without copying a tensor.
-    @inlinable
+    @inlinable @inline(__always)
     var _scalarValue: Scalar? {
         switch role {
         case .leaf:

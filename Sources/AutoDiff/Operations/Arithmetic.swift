@@ -44,19 +44,28 @@ extension Variable {
         record(value, name, a, b, site: site) { .arithmetic(op, $0, $1) }
     }
 
-    /// Records `a ∘ b`, computing on plain scalars when both are rank 0 (a scalar node, with its partials) and with
-    /// `tensorOp` otherwise.
-    @inlinable
+    /// Records `a ∘ b`: a scalar node (with its partials) when both are rank 0 and neither is a tape node, else a
+    /// node of the tape (``arithmeticNode(_:_:_:_:scalarOp:tensorOp:)``).
+    @inlinable @inline(__always)
     static func arithmetic(_ op: ArithmeticOp, _ name: StaticString, _ a: Variable, _ b: Variable,
                            scalarOp: (Scalar, Scalar) -> Scalar,
                            tensorOp: (Tensor<Scalar>, Tensor<Scalar>) -> Tensor<Scalar>) -> Variable {
+        if a.isArenaOperand && b.isArenaOperand, let x = a._scalarValue, let y = b._scalarValue {
+            let v = scalarOp(x, y)
+            return recordScalar(v, name, a, b, kind: .arithmetic, code: op.rawValue,
+                                partials: { op.partials(x, y, v, needB: b.isTracked) })
+        }
+        return arithmeticNode(op, name, a, b, scalarOp: scalarOp, tensorOp: tensorOp)
+    }
+
+    /// Records `a ∘ b` as a node of the tape: computed on plain scalars when both are rank 0, with `tensorOp`
+    /// otherwise. (A call: it keeps the scalar path above small enough to inline.)
+    @inlinable @inline(never)
+    static func arithmeticNode(_ op: ArithmeticOp, _ name: StaticString, _ a: Variable, _ b: Variable,
+                               scalarOp: (Scalar, Scalar) -> Scalar,
+                               tensorOp: (Tensor<Scalar>, Tensor<Scalar>) -> Tensor<Scalar>) -> Variable {
         let value: Tensor<Scalar>
         if let x = a._scalarValue, let y = b._scalarValue {
-            if a.isArenaOperand && b.isArenaOperand {
-                let v = scalarOp(x, y)
-                return recordScalar(v, name, a, b, kind: .arithmetic, code: op.rawValue,
-                                    partials: { op.partials(x, y, v, needB: b.isTracked) })
-            }
             value = Tensor(scalarOp(x, y))
         } else {
             value = tensorOp(a.value, b.value)

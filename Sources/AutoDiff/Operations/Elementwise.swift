@@ -64,20 +64,26 @@ func leakyReluPullback<G: ElementwiseAlgebra>(_ g: G, _ x: G, alpha: G.Scalar) -
 }
 
 extension Variable {
-    @inlinable
+    /// Records `f(x)`: a scalar node (with its partial) when `x` is rank 0 and not a tape node, else a node of
+    /// the tape (``elementwiseNode(_:_:_:_:site:scalar:)``).
+    @inlinable @inline(__always)
     static func elementwise(_ op: ElementwiseOp, _ name: StaticString, _ x: Variable,
                             _ value: @autoclosure () -> Tensor<Scalar>, site: CallSite = .operator,
                             scalar: (Scalar) -> Scalar) -> Variable {
-        let v: Tensor<Scalar>
-        if let s = x._scalarValue {
-            if x.isArenaOperand {
-                let y = scalar(s)
-                return recordScalar(y, name, x, site: site, kind: .elementwise, code: op.rawValue, partial: { op.partial(s, y) })
-            }
-            v = Tensor(scalar(s))
-        } else {
-            v = value()
+        if x.isArenaOperand, let s = x._scalarValue {
+            let y = scalar(s)
+            return recordScalar(y, name, x, site: site, kind: .elementwise, code: op.rawValue, partial: { op.partial(s, y) })
         }
+        return elementwiseNode(op, name, x, value(), site: site, scalar: scalar)
+    }
+
+    /// Records `f(x)` as a node of the tape: computed on a plain scalar when `x` is rank 0, else `value`. (A
+    /// call: it keeps the scalar path above small enough to inline.)
+    @inlinable @inline(never)
+    static func elementwiseNode(_ op: ElementwiseOp, _ name: StaticString, _ x: Variable,
+                                _ value: @autoclosure () -> Tensor<Scalar>, site: CallSite,
+                                scalar: (Scalar) -> Scalar) -> Variable {
+        let v = x._scalarValue.map { Tensor(scalar($0)) } ?? value()
         return record(v, name, x, site: site) { .elementwise(op, $0) }
     }
 
