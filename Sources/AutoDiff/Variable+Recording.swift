@@ -138,11 +138,8 @@ extension Variable {
         } else if b.role == .arenaNode {
             arena = b.arena.unsafelyUnwrapped
         } else {
-            guard let current = recordingTape(a, b, op: op) else { return Variable(constant: Tensor(value)) }
-            let index = current.appendScalar(kind, code, a.node(on: current, op: op), b.node(on: current, op: op),
-                                             value, partials: partials())
-            if _slowPath(current.context.watching) { current.observe(index, site) }
-            return Variable(arenaValue: value, tape: current, index: index)
+            return recordScalarOffThePlainPath(value, op, a, b, site: site, tape: nil, kind: kind, code: code,
+                                               partials: partials())
         }
         return arena._withUnsafeGuaranteedRef { tape in
             // One flag for "recording, nothing watched": the watched and the unrecorded cases leave the hot
@@ -157,17 +154,20 @@ extension Variable {
         }
     }
 
-    /// ``recordScalar(_:_:_:_:site:kind:code:partials:)`` when the thread does not record (a constant) or is
-    /// watched (the node is observed after it is appended).
+    /// ``recordScalar(_:_:_:_:site:kind:code:partials:)`` off its hot path: when no operand is an arena node
+    /// yet (`tape` nil: the first operation of a graph), when the thread does not record (a constant), or when
+    /// it is watched (the node is observed after it is appended).
     @usableFromInline @inline(never)
     static func recordScalarOffThePlainPath(_ value: Scalar, _ op: StaticString, _ a: Variable, _ b: Variable, site: CallSite,
-                                            tape: Tape<Scalar>, kind: Entry<Scalar>.Kind, code: UInt8,
+                                            tape: Tape<Scalar>?, kind: Entry<Scalar>.Kind, code: UInt8,
                                             partials: (Scalar, Scalar), oneInput: Bool = false) -> Variable {
-        guard tape.context.gradientsEnabled else { return Variable(constant: Tensor(value)) }
+        guard let tape = tape ?? recordingTape(a, b, op: op), tape.context.gradientsEnabled else {
+            return Variable(constant: Tensor(value))
+        }
         let i = a.node(on: tape, op: op)
         let j = oneInput ? -1 : b.node(on: tape, op: op)
         let index = tape.appendScalar(kind, code, i, j, value, partials: partials)
-        tape.observe(index, site)
+        if _slowPath(tape.context.watching) { tape.observe(index, site) }
         return Variable(arenaValue: value, tape: tape, index: index)
     }
 
@@ -176,20 +176,18 @@ extension Variable {
     @inlinable @inline(__always)
     static func recordScalar(_ value: Scalar, _ op: StaticString, _ x: Variable, site: CallSite = .operator,
                              kind: Entry<Scalar>.Kind, code: UInt8, partial: () -> Scalar) -> Variable {
-        if x.role == .arenaNode {
-            return x.arena.unsafelyUnwrapped._withUnsafeGuaranteedRef { tape in
-                guard tape.context.recordsPlainly else {
-                    return recordScalarOffThePlainPath(value, op, x, Variable(constant: Tensor(Scalar.zero)), site: site,
-                                                       tape: tape, kind: kind, code: code, partials: (partial(), 0), oneInput: true)
-                }
-                let index = tape.appendScalar(kind, code, x.node(on: tape, op: op), -1, value, partials: (partial(), 0))
-                return Variable(arenaValue: value, tape: tape, index: index)
-            }
+        guard x.role == .arenaNode else {
+            return recordScalarOffThePlainPath(value, op, x, Variable(constant: Tensor(Scalar.zero)), site: site, tape: nil,
+                                               kind: kind, code: code, partials: (partial(), 0), oneInput: true)
         }
-        guard let tape = recordingTape(x, op: op) else { return Variable(constant: Tensor(value)) }
-        let index = tape.appendScalar(kind, code, x.node(on: tape, op: op), -1, value, partials: (partial(), 0))
-        if _slowPath(tape.context.watching) { tape.observe(index, site) }
-        return Variable(arenaValue: value, tape: tape, index: index)
+        return x.arena.unsafelyUnwrapped._withUnsafeGuaranteedRef { tape in
+            guard tape.context.recordsPlainly else {
+                return recordScalarOffThePlainPath(value, op, x, Variable(constant: Tensor(Scalar.zero)), site: site, tape: tape,
+                                                   kind: kind, code: code, partials: (partial(), 0), oneInput: true)
+            }
+            let index = tape.appendScalar(kind, code, x.node(on: tape, op: op), -1, value, partials: (partial(), 0))
+            return Variable(arenaValue: value, tape: tape, index: index)
+        }
     }
 
     /// Records an operation of any number of inputs whose result is `value`.
