@@ -73,20 +73,21 @@ extension Variable {
         return record(value, name, a, b) { .arithmetic(op, $0, $1) }
     }
 
-    /// Elementwise sum, broadcasting.
-    @inlinable public static func + (lhs: Variable, rhs: Variable) -> Variable {
+    /// Elementwise sum, broadcasting. (The four operators are always inlined: on scalars, recording is a few
+    /// instructions, and a call would cost as much.)
+    @inlinable @inline(__always) public static func + (lhs: Variable, rhs: Variable) -> Variable {
         arithmetic(.add, "+", lhs, rhs, scalarOp: { $0 + $1 }, tensorOp: { $0 + $1 })
     }
     /// Elementwise difference, broadcasting.
-    @inlinable public static func - (lhs: Variable, rhs: Variable) -> Variable {
+    @inlinable @inline(__always) public static func - (lhs: Variable, rhs: Variable) -> Variable {
         arithmetic(.subtract, "-", lhs, rhs, scalarOp: { $0 - $1 }, tensorOp: { $0 - $1 })
     }
     /// Elementwise product, broadcasting.
-    @inlinable public static func * (lhs: Variable, rhs: Variable) -> Variable {
+    @inlinable @inline(__always) public static func * (lhs: Variable, rhs: Variable) -> Variable {
         arithmetic(.multiply, "*", lhs, rhs, scalarOp: { $0 * $1 }, tensorOp: { $0 * $1 })
     }
     /// Elementwise quotient, broadcasting.
-    @inlinable public static func / (lhs: Variable, rhs: Variable) -> Variable {
+    @inlinable @inline(__always) public static func / (lhs: Variable, rhs: Variable) -> Variable {
         arithmetic(.divide, "/", lhs, rhs, scalarOp: { $0 / $1 }, tensorOp: { $0 / $1 })
     }
 
