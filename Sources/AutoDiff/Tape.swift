@@ -238,11 +238,11 @@ final class Tape<Scalar: TensorScalar> {
     func append(_ op: Op<Scalar>, _ value: Tensor<Scalar>) -> Int32 {
         let index = count
         if index == capacity { grow() }
-        let encoded = encode(op)
+        let (kind, code, a, b) = encode(op)
         if case .scalar(let x) = value.storage {
-            (entries + index).initialize(to: Entry(encoded, scalar: x, slot: -1))
+            (entries + index).initialize(to: Entry(kind, code, a, b, scalar: x, slot: -1))
         } else {
-            (entries + index).initialize(to: Entry(encoded, scalar: 0, slot: Int32(truncatingIfNeeded: tensors.count)))
+            (entries + index).initialize(to: Entry(kind, code, a, b, scalar: 0, slot: Int32(truncatingIfNeeded: tensors.count)))
             tensors.append(value)
         }
         count = index + 1
@@ -252,12 +252,12 @@ final class Tape<Scalar: TensorScalar> {
     /// Appends a scalar node (an arithmetic or elementwise operation, stored as ``encode(_:)`` stores it: `kind`
     /// and the operation's raw value, without building its `Op`) with its local partial derivatives, and returns
     /// its index.
-    @inlinable
+    @inlinable @inline(__always)
     func appendScalar(_ kind: Entry<Scalar>.Kind, _ code: UInt8, _ a: Int32, _ b: Int32, _ x: Scalar,
                       partials: (Scalar, Scalar)) -> Int32 {
         let index = count
         if index == capacity { grow() }
-        (entries + index).initialize(to: Entry((kind, code, a, b), scalar: x, slot: -1, partials: partials))
+        (entries + index).initialize(to: Entry(kind, code, a, b, scalar: x, partialA: partials.0, partialB: partials.1))
         count = index + 1
         return Int32(truncatingIfNeeded: index)
     }

@@ -64,17 +64,28 @@ struct Entry<Scalar: TensorScalar> {
         case leaf, constant, arithmetic, elementwise, matmul, extended
     }
 
-    /// An entry for an operation encoded by ``Tape/encode(_:)``; with `partials`, a scalar node whose local
-    /// partial derivatives were computed when it was recorded.
-    @inlinable
-    init(_ encoded: (kind: Kind, code: UInt8, a: Int32, b: Int32), scalar: Scalar, slot: Int32,
-         partials: (Scalar, Scalar)? = nil) {
-        (kind, code, a, b) = encoded
+    /// An entry for an operation encoded by ``Tape/encode(_:)``: kind, raw value of the operation, inputs.
+    @inlinable @inline(__always)
+    init(_ kind: Kind, _ code: UInt8, _ a: Int32, _ b: Int32, scalar: Scalar, slot: Int32) {
+        (self.kind, self.code, self.a, self.b) = (kind, code, a, b)
         self.scalar = scalar
-        (partialA, partialB) = partials ?? (0, 0)
-        self.hasPartials = partials != nil
+        self.partialA = 0
+        self.partialB = 0
+        self.hasPartials = false
         self.released = false
         self.slot = slot
+    }
+
+    /// A scalar node whose local partial derivatives were computed when it was recorded.
+    @inlinable @inline(__always)
+    init(_ kind: Kind, _ code: UInt8, _ a: Int32, _ b: Int32, scalar: Scalar, partialA: Scalar, partialB: Scalar) {
+        (self.kind, self.code, self.a, self.b) = (kind, code, a, b)
+        self.scalar = scalar
+        self.partialA = partialA
+        self.partialB = partialB
+        self.hasPartials = true
+        self.released = false
+        self.slot = -1
     }
 
     /// The operation of an `.arithmetic` entry, from its stored raw value (checked).
