@@ -289,7 +289,7 @@ final class Tape<Scalar: TensorScalar> {
     }
 
     /// Records `leaf` on this tape and returns its node.
-    @usableFromInline @inline(never)
+    @inlinable @inline(never)
     func appendLeaf(_ leaf: Leaf<Scalar>) -> Int32 {
         let k = Int32(truncatingIfNeeded: leaves.count)
         leaves.append(leaf)
@@ -301,7 +301,7 @@ final class Tape<Scalar: TensorScalar> {
 
     /// Records a constant read by an operation and returns its node (a call: it keeps the operations' inlined
     /// recording paths small).
-    @usableFromInline @inline(never)
+    @inlinable @inline(never)
     func appendConstant(_ value: Tensor<Scalar>) -> Int32 {
         append(.constant, value)
     }

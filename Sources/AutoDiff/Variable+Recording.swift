@@ -157,7 +157,7 @@ extension Variable {
     /// ``recordScalar(_:_:_:_:site:kind:code:partials:)`` off its hot path: when no operand is an arena node
     /// yet (`tape` nil: the first operation of a graph), when the thread does not record (a constant), or when
     /// it is watched (the node is observed after it is appended).
-    @usableFromInline @inline(never)
+    @inlinable @inline(never)
     static func recordScalarOffThePlainPath(_ value: Scalar, _ op: StaticString, _ a: Variable, _ b: Variable, site: CallSite,
                                             tape: Tape<Scalar>?, kind: Entry<Scalar>.Kind, code: UInt8,
                                             partials: (Scalar, Scalar), oneInput: Bool = false) -> Variable {
