@@ -10,9 +10,28 @@ extension Variable {
     /// arena node (not a tape node, whose graph holds its tape).
     @inlinable var isArenaOperand: Bool { role != .tapeNode }
 
+    /// The node of an operand of a scalar node on the arena `tape`: inline for the two common cases (an arena
+    /// node of this arena's graph, a leaf already recorded on it), ``node(on:op:)`` for any other.
+    @inlinable @inline(__always)
+    func arenaOperandNode(on tape: Tape<Scalar>, op: StaticString) -> Int32 {
+        let role = self.role
+        if role == .arenaNode && arena.unsafelyUnwrapped.toOpaque() == Unmanaged.passUnretained(tape).toOpaque()
+            && epoch == tape.epoch {
+            return index
+        }
+        if role == .leaf {
+            let cached = Unmanaged.passUnretained(owner.unsafelyUnwrapped)._withUnsafeGuaranteedRef {
+                let leaf = unsafeDowncast($0, to: Leaf<Scalar>.self)
+                return leaf.tapeID == tape.id ? leaf.tapeIndex : -1
+            }
+            if cached >= 0 { return cached }
+        }
+        return node(on: tape, op: op)
+    }
+
     /// The node of this value on `tape`: its own index, a leaf's node, or a new constant node. Stops with a
     /// message for a node of another tape or of a released graph.
-    @inlinable @inline(__always)
+    @inlinable
     func node(on tape: Tape<Scalar>, op: StaticString) -> Int32 {
         switch role {
         case .tapeNode:
@@ -148,8 +167,8 @@ extension Variable {
                 return recordScalarOffThePlainPath(value, op, a, b, site: site, tape: tape, kind: kind, code: code,
                                                    partials: partials())
             }
-            let index = tape.appendScalar(kind, code, a.node(on: tape, op: op), b.node(on: tape, op: op), value,
-                                          partials: partials())
+            let index = tape.appendScalar(kind, code, a.arenaOperandNode(on: tape, op: op),
+                                          b.arenaOperandNode(on: tape, op: op), value, partials: partials())
             return Variable(arenaValue: value, tape: tape, index: index)
         }
     }
@@ -185,7 +204,8 @@ extension Variable {
                 return recordScalarOffThePlainPath(value, op, x, Variable(constant: Tensor(Scalar.zero)), site: site, tape: tape,
                                                    kind: kind, code: code, partials: (partial(), 0), oneInput: true)
             }
-            let index = tape.appendScalar(kind, code, x.node(on: tape, op: op), -1, value, partials: (partial(), 0))
+            let index = tape.appendScalar(kind, code, x.arenaOperandNode(on: tape, op: op), -1, value,
+                                          partials: (partial(), 0))
             return Variable(arenaValue: value, tape: tape, index: index)
         }
     }
