@@ -568,7 +568,10 @@ unbiased variance for `running_var`, and counting `num_batches_tracked`); in eva
 statistics, so that a sample's output no longer depends on the rest of its batch. `model.eval()` and
 `predict` switch it, as they switch off dropout; the running statistics are saved in parameter files as
 buffers (`running_mean`, `running_var` F32, `num_batches_tracked` I64), which PyTorch's
-`load_state_dict(strict=True)` accepts.
+`load_state_dict(strict=True)` accepts. PyTorch's options have the same effect on the entries: `Conv2D(…, bias:
+false)` has only `"weight"`; `BatchNorm(featureCount:, affine: false)` has no `weight` and `bias` (the buffers
+only), and `BatchNorm(featureCount:, trackRunningStatistics: false)` no buffers (it normalizes with the batch's
+statistics in evaluation mode too).
 """, """
 let x = Tensor<Float>.ones(shape: [2, 3, 8, 8])                  // 2 images, 3 channels, 8×8
 let w = Tensor<Float>.ones(shape: [4, 3, 3, 3])                  // 4 filters over the 3 channels
@@ -604,7 +607,9 @@ filter's g·unfold(x)ᵀ, the bias's the sum of g over the batch and the positio
 differentiable operations, so second derivatives work, and `gradcheck` checks them
 (`swift run gradcheck --op conv2d,maxPool2d --order 2`, or an expression such as
 `'sum(conv2d(x, filter: w, stride: 2, padding: 1) ^ 2)' --shape x=1x2x5x5 w=3x2x3x3`). The playground's
-chapter 11 trains a CNN on the digits.
+chapter 11 trains a CNN on the digits and reports its test accuracy over 8 seeds. Its images are standardized
+first (minus the training pixels' mean, divided by their standard deviation, like torchvision's `Normalize`):
+from pixels scaled to [0, 1] the same network ends about 0.007 lower on average, in PyTorch as here.
 """),
 ("DebuggingGradients", "Debugging gradients", """
 When training goes wrong the tape can show what it did. `withAnomalyDetection` finds the first operation that
@@ -707,8 +712,11 @@ with recording off.
 
 **A faulty rule.** When a first-order check fails, each recorded operation's own rule is checked by finite
 differences at the values it saw, in tape order; `report.faultyRule` is the first that disagrees (operation,
-place, input, element, the rule's and the numerical derivative), and `print(report)` shows it. `gradcheck`
-prints it too and its `--json` carries it as `faultyRule`. Playground chapter 13 shows it on a broken rule.
+place, input, element, the rule's and the numerical derivative), and `print(report)` shows it. Every primitive
+is re-checked this way, convolutions and pooling included (a `conv2d` whose filter rule is wrong is named as
+`conv2d`, input 1); at a kink (ReLU at 0, a tie for a window's maximum) a rule giving either one-sided slope
+counts as right. `gradcheck` prints it too and its `--json` carries it as `faultyRule`. Playground chapter 13
+shows it on a broken rule.
 
 **The trace.** `swift run playground tape --trace` prints chapter 1's tape as it is recorded and as `backward()`
 applies each rule: micrograd's lecture, in text.

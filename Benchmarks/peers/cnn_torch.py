@@ -1,5 +1,6 @@
-"""The cnn workload with PyTorch (CPU, float32): the digits CNN from the exported data, initial weights and batch
-orders (`autodiff-benchmarks --export DIR`): ms per epoch (median of 30) and test accuracy."""
+"""The cnn workload with PyTorch (CPU, float32): the digits CNN from the exported data (standardized images),
+initial weights and batch orders (`autodiff-benchmarks --export DIR`): ms per epoch (median of 30) and test
+accuracy. cnn_seeds_torch.py trains it from PyTorch's own initialization over several seeds instead."""
 import time
 
 import torch

@@ -3,7 +3,10 @@
 order, and prints one table: workload, ours, each peer, and the ratio of the fastest peer to ours.
 
     python3 Benchmarks/peers/compare.py            # sets up Benchmarks/peers/.venv with pip on first use
-    python3 Benchmarks/peers/compare.py --python /path/to/python --repeat 5
+    python3 Benchmarks/peers/compare.py --python /path/to/python --repeat 5 --rounds 3 --markdown table.md
+
+Each round runs ours and then every peer; the ratios printed are medians of the rounds' ratios, so a slow spell of
+a shared machine touches one round, not one side.
 
 It needs only Python 3 with pip (and the Swift toolchain); nothing is installed outside .venv.
 """
@@ -42,26 +45,72 @@ def peer(python, script, data, threads, repeat):
     return json.loads(out.strip().splitlines()[-1])
 
 
+def one_round(python, data, swift, repeat):
+    """Ours, then every peer, once: {"ours": {key: value}, peer name: {threads: {key: value}}}."""
+    report = os.path.join(data, "ours.json")
+    run(swift + ["scalar", "digits", "wide", "gemm", "cnn", "names", "growth", "--repeat", str(repeat),
+                 "--report", report], stdout=sys.stderr)
+    figures = {"ours": json.load(open(report))}
+    figures["micrograd"] = {1: peer(python, "scalar_micrograd.py", data, 1, max(3, repeat // 2))}
+    figures["PyTorch"] = {t: peer(python, "mlp_torch.py", data, t, repeat) for t in (1, 2)}
+    for script, repeats in (("scalar_torch.py", 3), ("cnn_torch.py", 1), ("names_torch.py", 1),
+                            ("growth_torch.py", repeat)):
+        figures["PyTorch"][1].update(peer(python, script, data, 1, repeats))
+    figures["JAX"] = {t: peer(python, "mlp_jax.py", data, t, repeat) for t in (1, 2)}
+    figures["JAX"][1].update(peer(python, "growth_jax.py", data, 1, repeat))
+    return figures
+
+
+PEERS = ["micrograd", "PyTorch", "JAX"]
+
+
+def median(values):
+    values = sorted(values)
+    return values[len(values) // 2] if len(values) % 2 else (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2
+
+
+def table(rounds, rows):
+    """Markdown lines: per row our median, each peer's median and the median over rounds of the per-round ratio of
+    the best peer to ours (time: best peer / ours; higher-is-better figures: ours / best peer)."""
+    lines = ["| workload | ours | " + " | ".join(PEERS) + " | best peer / ours |",
+             "|---|---|" + "---|" * len(PEERS) + "---|"]
+    for label, key, peer_key, threads, unit, higher in rows:
+        mine = [r["ours"][key] for r in rounds if key in r["ours"]]
+        if not mine:
+            continue
+        theirs = {name: [r[name].get(threads, {}).get(peer_key) for r in rounds] for name in PEERS}
+        cells = []
+        for name in PEERS:
+            known = [v for v in theirs[name] if v is not None]
+            cells.append(fmt(median(known), unit) if known else "—")
+        ratios = []
+        for i, r in enumerate(rounds):
+            known = [theirs[name][i] for name in PEERS if theirs[name][i] is not None]
+            if known and key in r["ours"] and unit in ("ms", "GFLOP/s"):
+                best = max(known) if higher else min(known)
+                ratios.append(r["ours"][key] / best if higher else best / r["ours"][key])
+        ratio = "%.2f×" % median(ratios) if ratios else "—"
+        lines.append("| %s | %s | %s | %s |" % (label, fmt(median(mine), unit), " | ".join(cells), ratio))
+    return lines
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--python", help="a Python that already has requirements.txt installed (skips .venv)")
-    parser.add_argument("--repeat", type=int, default=11, help="timed runs per figure (medians are reported)")
+    parser.add_argument("--repeat", type=int, default=11, help="timed runs per figure within a round (medians)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="interleaved rounds (ours, then the peers, each round); ratios are medians of the rounds'")
+    parser.add_argument("--markdown", help="also write the tables to this file")
     args = parser.parse_args()
     python = python_with_peers(args)
     data = tempfile.mkdtemp(prefix="autodiff-peers-")
     swift = ["swift", "run", "-c", "release", "--package-path", BENCHMARKS, "autodiff-benchmarks"]
     run(swift + ["--export", data])
-    report = os.path.join(data, "ours.json")
-    run(swift + ["scalar", "digits", "wide", "gemm", "cnn", "names", "--repeat", str(args.repeat), "--report", report],
-        stdout=sys.stderr)
-    ours = json.load(open(report))
-
-    peers = {"micrograd": {1: peer(python, "scalar_micrograd.py", data, 1, max(3, args.repeat // 2))}}
-    peers["PyTorch"] = {t: peer(python, "mlp_torch.py", data, t, args.repeat) for t in (1, 2)}
-    peers["PyTorch"][1].update(peer(python, "scalar_torch.py", data, 1, 3))
-    peers["PyTorch"][1].update(peer(python, "cnn_torch.py", data, 1, 1))
-    peers["PyTorch"][1].update(peer(python, "names_torch.py", data, 1, 1))
-    peers["JAX"] = {t: peer(python, "mlp_jax.py", data, t, args.repeat) for t in (1, 2)}
+    load = [os.getloadavg()[0]]
+    rounds = []
+    for _ in range(args.rounds):
+        rounds.append(one_round(python, data, swift, args.repeat))
+        load.append(os.getloadavg()[0])
 
     # (label, our key, peer key, threads, unit, higher is better)
     rows = [("scalar step (micrograd's MLP, 68,818 nodes)", "scalar.step_ms", "scalar.step_ms", 1, "ms", False),
@@ -74,37 +123,46 @@ def main():
             ("names epoch, CPU time", "names.epoch_cpu_ms.1", "names.epoch_cpu_ms", 1, "ms", False),
             ("names validation loss (nats/char)", "names.validation_loss", "names.validation_loss", 1, "", True)]
     for n in (64, 128, 256, 512, 1024):
-        rows.append(("gemm n=%d, GFLOP/s" % n, "gemm.%d.1" % n, "gemm.%d" % n, 1, "", True))
-    rows.append(("gemm n=512, GFLOP/s, 2 threads", "gemm.512.2", "gemm.512", 2, "", True))
+        rows.append(("gemm n=%d" % n, "gemm.%d.1" % n, "gemm.%d" % n, 1, "GFLOP/s", True))
+    rows.append(("gemm n=512, 2 threads", "gemm.512.2", "gemm.512", 2, "GFLOP/s", True))
     rows += [("cnn epoch (digits CNN, batch 32)", "cnn.epoch_ms.1", "cnn.epoch_ms.1", 1, "ms", False),
              ("cnn epoch, CPU time", "cnn.epoch_cpu_ms.1", "cnn.epoch_cpu_ms.1", 1, "ms", False),
              ("cnn test accuracy", "cnn.accuracy", "cnn.accuracy", 1, "", True)]
+    growth = []
+    for width in (64, 128, 256, 512, 1024, 2048):
+        key = "growth.mlp.%d.32" % width
+        growth.append(("width %d, batch 32" % width, key, key, 1, "ms", False))
+    for batch in (1, 8, 128, 512):
+        key = "growth.mlp.256.%d" % batch
+        growth.append(("width 256, batch %d" % batch, key, key, 1, "ms", False))
 
-    names = ["micrograd", "PyTorch", "JAX"]
-    print("\nmachine: %s, %d cores; Python %s" % (platform.processor() or platform.machine(), os.cpu_count(),
-                                                  platform.python_version()))
-    print("| workload | ours | " + " | ".join(names) + " | best peer / ours |")
-    print("|---|---|" + "---|" * len(names) + "---|")
-    for label, key, peer_key, threads, unit, higher in rows:
-        if key not in ours:
-            continue
-        mine = ours[key]
-        values = [peers[name].get(threads, {}).get(peer_key) for name in names]
-        cells = ["—" if v is None else fmt(v, unit) for v in values]
-        known = [v for v in values if v is not None]
-        if not known or key.endswith("accuracy") or key == "names.validation_loss":
-            ratio = "—"
-        else:
-            best = max(known) if higher else min(known)
-            ratio = "%.2f×" % (mine / best if higher else best / mine)
-        print("| %s | %s | %s | %s |" % (label, fmt(mine, unit), " | ".join(cells), ratio))
-    gc = peers["micrograd"][1].get("scalar.step_ms_gc")
+    out = ["machine: %s, %d cores; Python %s; %d interleaved rounds of %d runs; load average %s" % (
+        platform.processor() or platform.machine(), os.cpu_count(), platform.python_version(), args.rounds,
+        args.repeat, " → ".join("%.1f" % l for l in load)), ""]
+    out += table(rounds, rows)
+    gc = [r["micrograd"][1].get("scalar.step_ms_gc") for r in rounds if r["micrograd"][1].get("scalar.step_ms_gc")]
     if gc:
-        print("\nmicrograd's step with Python's garbage collector running: %s" % fmt(gc, "ms"))
-    print("ratio > 1: we are faster (time) or higher (GFLOP/s) than the fastest peer.")
+        out += ["", "micrograd's step with Python's garbage collector running: %s" % fmt(median(gc), "ms")]
+    out += ["", "How cost grows: an MLP width-width-width-10 (ReLU) step (forward, backward, Adam), 1 thread:", ""]
+    out += table(rounds, growth)
+    out += ["", "Bytes and time per node of a scalar chain y ← y·w + b (ours):", "",
+            "| nodes | graph bytes/node | peak bytes/node | forward ns/node | backward ns/node |", "|---|---|---|---|---|"]
+    for nodes in (1000, 10000, 100000, 1000000, 10000000):
+        base = "growth.chain.%d." % nodes
+        values = [[r["ours"][base + k] for r in rounds if base + k in r["ours"]]
+                  for k in ("bytes", "peak_bytes", "forward_ns", "backward_ns")]
+        if all(values):
+            out.append("| %s | %s |" % ("{:,}".format(nodes), " | ".join("%.1f" % median(v) for v in values)))
+    out += ["", "ratio > 1: we are faster (time) or higher (GFLOP/s) than the fastest peer; medians of the rounds' ratios."]
+    print("\n" + "\n".join(out))
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write("\n".join(out) + "\n")
 
 
 def fmt(value, unit):
+    if unit == "GFLOP/s":
+        return "%.4g GFLOP/s" % value
     if unit == "ms":
         return "%.3g ms" % value if value < 100 else "%.0f ms" % value
     return "%.4g" % value

@@ -16,8 +16,9 @@ options:
   --seed N      the seed of every random draw (default 42)
   --trace       print the tape entry by entry as it is recorded, and rule by rule as
                 backward() applies it (chapter 1: playground tape --trace)
-  --quick       train briefly where a chapter trains for long (the sequence chapter: a
-                few hundred steps per model), e.g. in a debug build; its figures then differ
+  --quick       train briefly where a chapter trains for long (convolutions: 3 epochs and
+                2 seeds; sequences: a few hundred steps per model), e.g. in a debug build;
+                its figures then differ
   --markdown DIR  also write the chapters as Markdown pages with their pictures into DIR
                 (Scripts/make-tutorial.py does this for Docs/Tutorial)
   --help        show this help

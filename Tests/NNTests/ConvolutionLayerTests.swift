@@ -21,12 +21,12 @@ struct ConvolutionLayerTests {
         let layer = withRandomSeed(1) {
             Conv2D(inputChannels: 4, outputChannels: 6, kernelSize: 3, stride: 2, padding: 1, groups: 2, activation: relu)
         }
-        #expect(layer.weight.shape == [6, 2, 3, 3] && layer.bias.shape == [6])
+        #expect(layer.weight.shape == [6, 2, 3, 3] && layer.bias?.shape == [6])
         #expect(layer.weight.value.scalars.allSatisfy { abs($0) <= 1 / Float(18).squareRoot() })
         let x = withRandomSeed(2) { Tensor<Float>.randomNormal(shape: [2, 4, 7, 7]) }
         let y = layer(x)
         #expect(y.shape == [2, 6, 4, 4])
-        #expect(y.value == relu(conv2d(x, filter: layer.weight.value, bias: layer.bias.value, stride: 2, padding: 1, groups: 2)))
+        #expect(y.value == relu(conv2d(x, filter: layer.weight.value, bias: layer.bias!.value, stride: 2, padding: 1, groups: 2)))
         #expect(layer.moduleCount == 2)
     }
 
@@ -86,6 +86,45 @@ struct ConvolutionLayerTests {
         let mean = Tensor<Float>(norm.runningMean.value).reshaped(to: [1, 3, 1, 1])
         let variance = Tensor<Float>(norm.runningVariance.value).reshaped(to: [1, 3, 1, 1])
         #expect(close(y.value.scalars, ((images - mean) / sqrt(variance + 1e-5)).scalars))
+    }
+
+    @Test("bias: false (PyTorch's bias=False): no bias parameter, the convolution alone, and the same weight drawn")
+    func withoutBias() {
+        let plain = withRandomSeed(7) { Conv2D(inputChannels: 2, outputChannels: 3, kernelSize: 3, padding: 1, bias: false) }
+        let biased = withRandomSeed(7) { Conv2D(inputChannels: 2, outputChannels: 3, kernelSize: 3, padding: 1) }
+        #expect(plain.bias == nil && plain.namedParameters.map(\.name) == ["weight"] && plain.parameters.count == 1)
+        #expect(plain.weight.value == biased.weight.value)   // the weight is drawn first, as in PyTorch
+        let x = withRandomSeed(8) { Tensor<Float>.randomNormal(shape: [2, 2, 5, 5]) }
+        #expect(plain(x).value == conv2d(x, filter: plain.weight.value, padding: 1))
+        let sequence = Conv1D(inputChannels: 2, outputChannels: 4, kernelSize: 3, bias: false)
+        #expect(sequence.bias == nil && sequence.namedParameters.map(\.name) == ["weight"])
+        let s = withRandomSeed(9) { Tensor<Float>.randomNormal(shape: [2, 2, 6]) }
+        #expect(sequence(s).value == conv1d(s, filter: sequence.weight.value))
+        let model = Sequential {
+            Conv2D(inputChannels: 1, outputChannels: 4, kernelSize: 3, bias: false, activation: relu)
+            BatchNorm(featureCount: 4)
+        }
+        #expect(model.namedParameters.map(\.name) == ["0.weight", "2.weight", "2.bias"])
+    }
+
+    @Test("BatchNorm(affine: false) has no parameters; trackRunningStatistics: false has no buffers and normalizes with the batch in evaluation too")
+    func batchNormOptions() {
+        let x = withRandomSeed(10) { Tensor<Float>.randomNormal(shape: [4, 3, 2, 2]) } * 2 + 1
+        let plain = BatchNorm(featureCount: 3, affine: false)
+        #expect(plain.namedParameters.isEmpty && plain.parameters.isEmpty && plain.namedBuffers.count == 3)
+        let input = Variable(x)
+        let y = plain(input)
+        #expect(close(y.value.scalars, BatchNorm(featureCount: 3)(x).value.scalars))   // γ = 1, β = 0
+        y.sum().backward()
+        #expect(plain.weight.grad == nil && plain.bias.grad == nil && input.grad != nil)
+        #expect(plain.batchesTracked.value.scalar == 1)
+
+        let batchOnly = BatchNorm(featureCount: 3, trackRunningStatistics: false)
+        #expect(batchOnly.namedBuffers.isEmpty && batchOnly.namedParameters.map(\.name) == ["weight", "bias"])
+        let training = batchOnly(x).value
+        batchOnly.setTraining(false)
+        #expect(batchOnly(x).value == training)                 // the batch's statistics in evaluation too
+        #expect(batchOnly.batchesTracked.value.scalar == 0 && batchOnly.runningMean.value.scalars == [0, 0, 0])
     }
 
     @Test("a CNN trains: the loss falls on a small batch")

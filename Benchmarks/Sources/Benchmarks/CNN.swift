@@ -18,19 +18,24 @@ func digitsCNN(seed: UInt64, batchNorm: Bool = false) -> Sequential {
     }
 }
 
-/// The digits split of `loadDigits()` as images `[N, 1, 8, 8]`.
-func loadDigitImages() -> (train: Dataset, test: Dataset) {
+/// The digits split of `loadDigits()` as images `[N, 1, 8, 8]`, standardized as in the playground's chapter
+/// "Convolutions": minus the training pixels' mean, divided by their standard deviation (one number each, the
+/// images having one channel), returned too.
+func loadDigitImages() -> (train: Dataset, test: Dataset, mean: Float, deviation: Float) {
     var (train, test) = loadDigits()
-    train.inputs = train.inputs.reshaped(to: [-1, 1, 8, 8])
-    test.inputs = test.inputs.reshaped(to: [-1, 1, 8, 8])
-    return (train, test)
+    let pixels = train.inputs.scalars
+    let mean = pixels.reduce(0, +) / Float(pixels.count)
+    let deviation = (pixels.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(pixels.count)).squareRoot()
+    train.inputs = ((train.inputs - mean) / deviation).reshaped(to: [-1, 1, 8, 8])
+    test.inputs = ((test.inputs - mean) / deviation).reshaped(to: [-1, 1, 8, 8])
+    return (train, test, mean, deviation)
 }
 
-/// The CNN on the digits, 1 thread, Adam 1e-3, batch 32, 30 epochs in the batch orders `--export` writes:
+/// The CNN on the digits (standardized), 1 thread, Adam 1e-3, batch 32, 30 epochs in the batch orders `--export` writes:
 /// ms per epoch, test accuracy, and the peak resident memory after the first and the last epoch.
 func runCNNBenchmark(epochs: Int = 30) {
     Parallelism.threadCount = 1
-    let (train, test) = loadDigitImages()
+    let (train, test, _, _) = loadDigitImages()
     let model = digitsCNN(seed: 0)
     let optimizer = Adam(for: model, learningRate: 1e-3)
     var epochTimes: [Double] = [], cpuTimes: [Double] = []
@@ -59,10 +64,10 @@ func runCNNBenchmark(epochs: Int = 30) {
 }
 
 /// The CNN trained from 8 seeds (initial weights and batch order; the split stays seed 0's), without and with a
-/// BatchNorm after the first convolution: the test accuracy's mean, min and max, the figures the playground's
-/// chapter "Convolutions" prints.
+/// BatchNorm after the first convolution, on the standardized digits: the test accuracy's mean, min and max, the
+/// figures the playground's chapter "Convolutions" cites (`Benchmarks/peers/cnn_seeds_torch.py` is PyTorch's control).
 func runCNNSeedsBenchmark(seeds: Int = 8) {
-    let (train, test) = loadDigitImages()
+    let (train, test, _, _) = loadDigitImages()
     print("cnn-seeds: the digits CNN, Adam 1e-3, batch 32, 30 epochs, seeds 0..<\(seeds)")
     for batchNorm in [false, true] {
         var accuracies: [Double] = []

@@ -166,8 +166,3 @@ private func findExecutable(_ name: String) -> String? {
     let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
     return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
 }
-
-private func pad(_ value: Any, _ width: Int) -> String {
-    let text = "\(value)"
-    return String(repeating: " ", count: max(0, width - text.count)) + text
-}

@@ -37,9 +37,10 @@ func exportWorkloads(to directory: URL) throws {
     digits.append(("orders", .i64([30, train.count], orders)))
     try writeSafeTensors(digits, to: directory.appendingPathComponent("digits.safetensors"))
 
-    // cnn: the digits as images, the CNN's initial weights (PyTorch names), the digits' batch orders.
-    let (trainImages, testImages) = loadDigitImages()
+    // cnn: the digits as standardized images (and the mean and deviation that did it), the CNN's initial weights (PyTorch names), the digits' batch orders.
+    let (trainImages, testImages, mean, deviation) = loadDigitImages()
     var cnn: [(String, ExportTensor)] = [
+        ("mean", .f32([], [mean])), ("deviation", .f32([], [deviation])),
         ("train_x", .f32(trainImages.inputs.shape, trainImages.inputs.scalars)), ("train_y", .i64([train.count], train.labels!)),
         ("test_x", .f32(testImages.inputs.shape, testImages.inputs.scalars)), ("test_y", .i64([test.count], test.labels!)),
         ("orders", .i64([30, train.count], orders)),

@@ -1,6 +1,6 @@
 import Foundation
 
-let availableWorkloads = ["scalar", "chain", "digits", "digits-seeds", "wide", "gemm", "memory", "cnn", "cnn-seeds", "names", "slow-paths",
+let availableWorkloads = ["scalar", "chain", "digits", "digits-seeds", "wide", "gemm", "memory", "cnn", "cnn-seeds", "names", "slow-paths", "growth",
                           "distributed"]
 
 func printError(_ message: String) {
@@ -55,4 +55,10 @@ func writeReport(to path: String) {
         printError("cannot write the report to \(path): \(error)")
         exit(1)
     }
+}
+
+/// `value` written right-aligned in a field `width` characters wide.
+func pad(_ value: Any, _ width: Int) -> String {
+    let text = "\(value)"
+    return String(repeating: " ", count: Swift.max(0, width - text.count)) + text
 }

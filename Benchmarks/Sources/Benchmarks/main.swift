@@ -36,10 +36,18 @@ while i < arguments.count {
             exit(1)
         }
         exit(0)
+    case "--growth-chain":   // internal: one size of the growth workload's chain, in a fresh process
+        guard i + 1 < arguments.count, let nodes = Int(arguments[i + 1]), nodes > 1 else {
+            printError("--growth-chain needs a node count")
+            exit(2)
+        }
+        let (held, peak, forward, backward) = growthChain(nodes: nodes)
+        print(held, peak, forward, backward)
+        exit(0)
     case "--help", "-h":
         print("""
         usage: autodiff-benchmarks [scalar] [chain] [digits] [digits-seeds] [wide] [gemm] [memory] [cnn] [cnn-seeds]
-                                   [names] [slow-paths] [distributed] [--repeat N]
+                                   [names] [slow-paths] [growth] [distributed] [--repeat N]
                autodiff-benchmarks --export DIR   (data, initial weights and batch orders for Benchmarks/peers)
 
         --report FILE  also write the figures as JSON (for Benchmarks/peers/compare.py)
@@ -55,12 +63,15 @@ while i < arguments.count {
         memory   peak resident memory over 10,000 digits training steps (flat after warm-up).
         slow-paths  paths once far slower than their plain counterpart (functional API, broadcast operands,
                  backward through sum and max, a leaf used twice), each beside it: the ratio.
+        growth   how cost grows: an MLP width-width-width-10 step against width (64 … 2048, batch 32) and batch
+                 (1 … 512, width 256), and a scalar chain's bytes and ns per node for 10³ … 10⁷ nodes, 1 thread.
         distributed  data parallelism over Open MPI: a digits epoch and a wide step with 1 process, then with 2
                  under mpirun (speed-up, efficiency), and allreduce bandwidth for 1–64 MiB.
-        cnn      the CNN Conv(1→16,3)-Pool-Conv(16→32,3)-Pool-Dense(128→10) on the digits (as images), Adam 1e-3,
-                 batch 32, 30 epochs, 1 thread: ms per epoch, test accuracy, peak memory (flat).
+        cnn      the CNN Conv(1→16,3)-Pool-Conv(16→32,3)-Pool-Dense(128→10) on the digits (as standardized images),
+                 Adam 1e-3, batch 32, 30 epochs, 1 thread: ms per epoch, test accuracy, peak memory (flat).
         cnn-seeds  the same CNN from 8 seeds, without and with a BatchNorm after the first convolution: test accuracy
-                 mean, min, max (the playground's chapter "Convolutions").
+                 mean, min, max (the playground's chapter "Convolutions"; PyTorch's control:
+                 peers/cnn_seeds_torch.py --data DIR, after --export DIR).
         names    an Embedding → LSTM(16, 64) → Dense character model of first names, Adam, batches of 32 names
                  of one length, 6 epochs: ms per epoch and validation loss (nats/char), 1 thread.
         """)
@@ -88,6 +99,7 @@ for workload in workloads {
     case "cnn": runCNNBenchmark()
     case "cnn-seeds": runCNNSeedsBenchmark()
     case "names": runNamesBenchmark()
+    case "growth": runGrowthBenchmark(repeats: repeats)
     default: break
     }
 }

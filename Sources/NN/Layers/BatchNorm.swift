@@ -11,6 +11,10 @@
 /// counts the batches. In evaluation mode μ and σ² are the running statistics. The parameters `weight` (ones)
 /// and `bias` (zeros) train; `running_mean`, `running_var` (F32) and `num_batches_tracked` (I64) are buffers,
 /// saved in parameter files under PyTorch's names.
+///
+/// As in PyTorch, `affine: false` leaves out the scale and shift (no parameters: `weight` and `bias` stay ones
+/// and zeros, untrained and unsaved), and `trackRunningStatistics: false` (`track_running_stats=False`) keeps no
+/// running statistics (no buffers): the batch's statistics are used in evaluation mode too.
 public final class BatchNorm: CallerLocatingLayer {
     /// The scale γ, `[featureCount]`.
     public let weight: Variable<Float>
@@ -26,14 +30,22 @@ public final class BatchNorm: CallerLocatingLayer {
     public let momentum: Float
     /// Added to the variance before the square root.
     public let epsilon: Float
+    /// Whether `weight` and `bias` scale and shift the normalized features (PyTorch's `affine`).
+    public let affine: Bool
+    /// Whether running statistics are kept and used in evaluation mode (PyTorch's `track_running_stats`).
+    public let tracksRunningStatistics: Bool
     /// Whether batch statistics are used (and the running ones updated).
     public private(set) var isTraining = true
 
-    /// A layer normalizing `featureCount` features (the channels of images).
-    public init(featureCount: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
+    /// A layer normalizing `featureCount` features (the channels of images); `affine: false` without a trained
+    /// scale and shift, `trackRunningStatistics: false` with the batch's statistics in evaluation mode too.
+    public init(featureCount: Int, momentum: Float = 0.1, epsilon: Float = 1e-5, affine: Bool = true,
+                trackRunningStatistics: Bool = true) {
         precondition(featureCount >= 1, "BatchNorm(featureCount:): the feature count must be ≥ 1; got \(featureCount)")
-        weight = Variable(Tensor<Float>.ones(shape: [featureCount]))
-        bias = Variable(Tensor<Float>.zeros(shape: [featureCount]))
+        weight = Variable(Tensor<Float>.ones(shape: [featureCount]), requiresGrad: affine)
+        bias = Variable(Tensor<Float>.zeros(shape: [featureCount]), requiresGrad: affine)
+        self.affine = affine
+        tracksRunningStatistics = trackRunningStatistics
         runningMean = Buffer(.zeros(shape: [featureCount]))
         runningVariance = Buffer(.ones(shape: [featureCount]))
         batchesTracked = Buffer(Tensor(0), dtype: .int64)
@@ -47,8 +59,8 @@ public final class BatchNorm: CallerLocatingLayer {
     /// Training mode normalizes with the batch's statistics and updates the running ones; evaluation mode uses the running ones.
     public func setTraining(_ training: Bool) { isTraining = training }
 
-    /// The normalized input. An input whose axis 1 is not `featureCount` (or of rank < 2 or > 4), or a training
-    /// batch with one value per feature, stops with a message naming the layer, its place and the caller's line.
+    /// The normalized input. An input whose axis 1 is not `featureCount` (or of rank < 2 or > 4), or a batch with
+    /// one value per feature where batch statistics are needed, stops with a message naming the layer, its place and the caller's line.
     public func callAsFunction(_ input: Variable<Float>, file: StaticString = #fileID, line: UInt = #line) -> Variable<Float> {
         let name = "BatchNorm(featureCount: \(featureCount))"
         guard (2...4).contains(input.rank), input.shape[1] == featureCount else {
@@ -66,22 +78,26 @@ public final class BatchNorm: CallerLocatingLayer {
             input.rank == 2 ? x.mean(alongAxes: 0) : x.reshaped(to: [n, c, positions]).mean(alongAxes: 0, 2)
         }
         let out: Variable<Float>
-        if isTraining {
+        if isTraining || !tracksRunningStatistics {
             let count = n * positions
             if count < 2 {
-                layerError(name, "in training mode it needs more than one value per feature to compute a variance; got an input of shape \(input.shape)",
-                           fix: "train with batches of 2 or more samples, or call eval() on the model", file: file, line: line)
+                layerError(name, "\(isTraining ? "in training mode" : "without running statistics") it needs more than one value per feature to compute a variance; got an input of shape \(input.shape)",
+                           fix: isTraining ? "train with batches of 2 or more samples, or call eval() on the model"
+                                           : "give batches of 2 or more samples (or make the layer with trackRunningStatistics: true)",
+                           file: file, line: line)
             }
             let mean = statistic(input)
             let centered = rows - perFeature(mean)
             let variance = statistic(centered * centered)
             // One scale per feature, γ/√(σ² + ε): the full-size input meets two broadcasts.
             out = centered * perFeature(weight / sqrt(variance + epsilon)) + perFeature(bias)
-            // The running statistics, in Float like PyTorch's: the batch variance made unbiased.
-            let m = momentum, correction = Float(count) / Float(count - 1)
-            runningMean.value = Tensor<Double>(Tensor<Float>(runningMean.value) * (1 - m) + mean.value * m)
-            runningVariance.value = Tensor<Double>(Tensor<Float>(runningVariance.value) * (1 - m) + variance.value * correction * m)
-            batchesTracked.value = Tensor(batchesTracked.value.scalar + 1)
+            if isTraining && tracksRunningStatistics {
+                // The running statistics, in Float like PyTorch's: the batch variance made unbiased.
+                let m = momentum, correction = Float(count) / Float(count - 1)
+                runningMean.value = Tensor<Double>(Tensor<Float>(runningMean.value) * (1 - m) + mean.value * m)
+                runningVariance.value = Tensor<Double>(Tensor<Float>(runningVariance.value) * (1 - m) + variance.value * correction * m)
+                batchesTracked.value = Tensor(batchesTracked.value.scalar + 1)
+            }
         } else {
             let mean = Tensor<Float>(runningMean.value), std = sqrt(Tensor<Float>(runningVariance.value) + epsilon)
             out = (rows - perFeature(mean)) * perFeature(weight / std) + perFeature(bias)
@@ -89,12 +105,13 @@ public final class BatchNorm: CallerLocatingLayer {
         return input.rank == 2 ? out : out.reshaped(to: input.shape)
     }
 
-    /// `weight` (the scale γ) and `bias` (the shift β), under PyTorch's names.
-    public var namedParameters: [(name: String, parameter: Variable<Float>)] { [("weight", weight), ("bias", bias)] }
+    /// `weight` (the scale γ) and `bias` (the shift β), under PyTorch's names; none when `affine` is false.
+    public var namedParameters: [(name: String, parameter: Variable<Float>)] { affine ? [("weight", weight), ("bias", bias)] : [] }
 
-    /// `running_mean`, `running_var` and `num_batches_tracked`, under PyTorch's names.
+    /// `running_mean`, `running_var` and `num_batches_tracked`, under PyTorch's names; none without running statistics.
     public var namedBuffers: [(name: String, buffer: Buffer)] {
-        [("running_mean", runningMean), ("running_var", runningVariance), ("num_batches_tracked", batchesTracked)]
+        guard tracksRunningStatistics else { return [] }
+        return [("running_mean", runningMean), ("running_var", runningVariance), ("num_batches_tracked", batchesTracked)]
     }
 }
 

@@ -3,7 +3,8 @@
 
 /// A 2-D convolution layer: y = activation(conv2d(x, W) + b) on images `[N, C, H, W]`, with the weight
 /// `[outputChannels, inputChannels/groups, kernelSize, kernelSize]` and bias `[outputChannels]` named `"weight"`
-/// and `"bias"`, exactly like PyTorch's `nn.Conv2d` (so its parameters load there).
+/// and `"bias"`, exactly like PyTorch's `nn.Conv2d` (so its parameters load there). `bias: false` (PyTorch's
+/// `bias=False`, e.g. before a BatchNorm, which shifts anyway) leaves the bias out: no `"bias"` entry.
 ///
 /// The output is `[N, outputChannels, outH, outW]` with `out = ⌊(H + 2·padding − dilation·(kernelSize − 1) − 1) / stride⌋ + 1`.
 ///
@@ -14,23 +15,23 @@
 public struct Conv2D: CallerLocatingLayer {
     /// The filters, `[outputChannels, inputChannels/groups, kernelSize, kernelSize]`.
     public let weight: Variable<Float>
-    /// One bias per output channel, `[outputChannels]`.
-    public let bias: Variable<Float>
+    /// One bias per output channel, `[outputChannels]`; nil for a layer made with `bias: false`.
+    public let bias: Variable<Float>?
     /// The step between windows, the zero padding on each side, the spacing of kernel taps, and the channel groups.
     public let stride: Int, padding: Int, dilation: Int, groups: Int
     /// The function applied to the convolution's output (identity by default).
     public let activation: (Variable<Float>) -> Variable<Float>
     let hasActivation: Bool
 
-    /// A layer with weights and biases drawn by the initializers (default: PyTorch's, uniform in ±1/√fanIn with
-    /// fanIn = inputChannels/groups · kernelSize²) from `generator`.
+    /// A layer with weights and biases (none with `bias: false`) drawn by the initializers (default: PyTorch's,
+    /// uniform in ±1/√fanIn with fanIn = inputChannels/groups · kernelSize²) from `generator`.
     public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                dilation: Int = 1, groups: Int = 1, activation: ((Variable<Float>) -> Variable<Float>)? = nil,
+                dilation: Int = 1, groups: Int = 1, bias: Bool = true, activation: ((Variable<Float>) -> Variable<Float>)? = nil,
                 weightInitializer: Initializer = .pytorchDefault, biasInitializer: Initializer = .pytorchDefault,
                 generator: inout SeededGenerator) {
-        (weight, bias) = convolutionParameters("Conv2D", inputChannels: inputChannels, outputChannels: outputChannels,
+        (weight, self.bias) = convolutionParameters("Conv2D", inputChannels: inputChannels, outputChannels: outputChannels,
                                                kernel: [kernelSize, kernelSize], groups: groups,
-                                               weightInitializer, biasInitializer, &generator)
+                                               bias: bias, weightInitializer, biasInitializer, &generator)
         (self.stride, self.padding, self.dilation, self.groups) = (stride, padding, dilation, groups)
         self.activation = activation ?? { $0 }
         hasActivation = activation != nil
@@ -38,11 +39,11 @@ public struct Conv2D: CallerLocatingLayer {
 
     /// A layer initialized from the current thread's default generator (see `withRandomSeed`).
     public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                dilation: Int = 1, groups: Int = 1, activation: ((Variable<Float>) -> Variable<Float>)? = nil,
+                dilation: Int = 1, groups: Int = 1, bias: Bool = true, activation: ((Variable<Float>) -> Variable<Float>)? = nil,
                 weightInitializer: Initializer = .pytorchDefault, biasInitializer: Initializer = .pytorchDefault) {
         self = withDefaultGenerator {
             Conv2D(inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: kernelSize, stride: stride,
-                   padding: padding, dilation: dilation, groups: groups, activation: activation,
+                   padding: padding, dilation: dilation, groups: groups, bias: bias, activation: activation,
                    weightInitializer: weightInitializer, biasInitializer: biasInitializer, generator: &$0)
         }
     }
@@ -74,34 +75,35 @@ public struct Conv2D: CallerLocatingLayer {
                                  groups: groups, file: file, line: line))
     }
 
-    /// `weight` and `bias`, under PyTorch's names.
-    public var namedParameters: [(name: String, parameter: Variable<Float>)] { [("weight", weight), ("bias", bias)] }
+    /// `weight` and `bias` (when the layer has one), under PyTorch's names.
+    public var namedParameters: [(name: String, parameter: Variable<Float>)] { [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) }
     /// 2 with an activation (a module of its own in PyTorch's numbering), else 1.
     public var moduleCount: Int { hasActivation ? 2 : 1 }
 }
 
 /// A 1-D convolution layer on sequences `[N, C, L]`: y = activation(conv1d(x, W) + b) with the weight
-/// `[outputChannels, inputChannels/groups, kernelSize]` and bias `[outputChannels]`, like PyTorch's `nn.Conv1d`.
+/// `[outputChannels, inputChannels/groups, kernelSize]` and bias `[outputChannels]` (none with `bias: false`), like
+/// PyTorch's `nn.Conv1d`.
 public struct Conv1D: CallerLocatingLayer {
     /// The filters, `[outputChannels, inputChannels/groups, kernelSize]`.
     public let weight: Variable<Float>
-    /// One bias per output channel, `[outputChannels]`.
-    public let bias: Variable<Float>
+    /// One bias per output channel, `[outputChannels]`; nil for a layer made with `bias: false`.
+    public let bias: Variable<Float>?
     /// The step between windows, the zero padding on each side, the spacing of kernel taps, and the channel groups.
     public let stride: Int, padding: Int, dilation: Int, groups: Int
     /// The function applied to the convolution's output (identity by default).
     public let activation: (Variable<Float>) -> Variable<Float>
     let hasActivation: Bool
 
-    /// A layer with weights and biases drawn by the initializers (default: PyTorch's, uniform in ±1/√fanIn with
-    /// fanIn = inputChannels/groups · kernelSize) from `generator`.
+    /// A layer with weights and biases (none with `bias: false`) drawn by the initializers (default: PyTorch's,
+    /// uniform in ±1/√fanIn with fanIn = inputChannels/groups · kernelSize) from `generator`.
     public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                dilation: Int = 1, groups: Int = 1, activation: ((Variable<Float>) -> Variable<Float>)? = nil,
+                dilation: Int = 1, groups: Int = 1, bias: Bool = true, activation: ((Variable<Float>) -> Variable<Float>)? = nil,
                 weightInitializer: Initializer = .pytorchDefault, biasInitializer: Initializer = .pytorchDefault,
                 generator: inout SeededGenerator) {
-        (weight, bias) = convolutionParameters("Conv1D", inputChannels: inputChannels, outputChannels: outputChannels,
+        (weight, self.bias) = convolutionParameters("Conv1D", inputChannels: inputChannels, outputChannels: outputChannels,
                                                kernel: [kernelSize], groups: groups,
-                                               weightInitializer, biasInitializer, &generator)
+                                               bias: bias, weightInitializer, biasInitializer, &generator)
         (self.stride, self.padding, self.dilation, self.groups) = (stride, padding, dilation, groups)
         self.activation = activation ?? { $0 }
         hasActivation = activation != nil
@@ -109,11 +111,11 @@ public struct Conv1D: CallerLocatingLayer {
 
     /// A layer initialized from the current thread's default generator (see `withRandomSeed`).
     public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                dilation: Int = 1, groups: Int = 1, activation: ((Variable<Float>) -> Variable<Float>)? = nil,
+                dilation: Int = 1, groups: Int = 1, bias: Bool = true, activation: ((Variable<Float>) -> Variable<Float>)? = nil,
                 weightInitializer: Initializer = .pytorchDefault, biasInitializer: Initializer = .pytorchDefault) {
         self = withDefaultGenerator {
             Conv1D(inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: kernelSize, stride: stride,
-                   padding: padding, dilation: dilation, groups: groups, activation: activation,
+                   padding: padding, dilation: dilation, groups: groups, bias: bias, activation: activation,
                    weightInitializer: weightInitializer, biasInitializer: biasInitializer, generator: &$0)
         }
     }
@@ -143,8 +145,8 @@ public struct Conv1D: CallerLocatingLayer {
                                  groups: groups, file: file, line: line))
     }
 
-    /// `weight` and `bias`, under PyTorch's names.
-    public var namedParameters: [(name: String, parameter: Variable<Float>)] { [("weight", weight), ("bias", bias)] }
+    /// `weight` and `bias` (when the layer has one), under PyTorch's names.
+    public var namedParameters: [(name: String, parameter: Variable<Float>)] { [("weight", weight)] + (bias.map { [("bias", $0)] } ?? []) }
     /// 2 with an activation (a module of its own in PyTorch's numbering), else 1.
     public var moduleCount: Int { hasActivation ? 2 : 1 }
 }
@@ -204,11 +206,11 @@ func checkPoolingInput(_ name: String, _ input: Variable<Float>, _ kernelSize: I
     }
 }
 
-/// A convolution layer's filter `[O, C/groups, kernel…]` and bias `[O]`, drawn by the initializers with the fans
+/// A convolution layer's filter `[O, C/groups, kernel…]` and bias `[O]` (none with `bias` false), drawn by the initializers with the fans
 /// PyTorch uses (`C/groups·∏kernel` in, `O/groups·∏kernel` out); stops when the sizes cannot make a layer.
 func convolutionParameters(_ layer: String, inputChannels: Int, outputChannels: Int, kernel: [Int], groups: Int,
-                           _ weightInitializer: Initializer, _ biasInitializer: Initializer,
-                           _ generator: inout SeededGenerator) -> (Variable<Float>, Variable<Float>) {
+                           bias hasBias: Bool, _ weightInitializer: Initializer, _ biasInitializer: Initializer,
+                           _ generator: inout SeededGenerator) -> (Variable<Float>, Variable<Float>?) {
     let kernelSize = kernel[0], taps = kernel.reduce(1, *)
     precondition(inputChannels > 0 && outputChannels > 0 && kernelSize > 0 && groups > 0
                  && inputChannels % groups == 0 && outputChannels % groups == 0,
@@ -216,6 +218,7 @@ func convolutionParameters(_ layer: String, inputChannels: Int, outputChannels: 
                  "inputChannels \(inputChannels), outputChannels \(outputChannels), kernelSize \(kernelSize), groups \(groups)")
     let fans = (input: inputChannels / groups * taps, output: outputChannels / groups * taps)
     let weight = weightInitializer.tensor(shape: [outputChannels, inputChannels / groups] + kernel, fans: fans, using: &generator)
-    let bias = biasInitializer.tensor(shape: [outputChannels], fans: fans, using: &generator)
-    return (Variable(weight), Variable(bias))
+    // Drawn after the weight, as PyTorch does; without a bias nothing more is drawn.
+    let bias = hasBias ? Variable(biasInitializer.tensor(shape: [outputChannels], fans: fans, using: &generator)) : nil
+    return (Variable(weight), bias)
 }
