@@ -106,23 +106,31 @@ public struct Variable<Scalar: TensorScalar> {
     }
 
     /// The value as a plain scalar when it is rank 0, without copying a tensor.
-    @inlinable @inline(__always)
+    @inlinable
     var _scalarValue: Scalar? {
+        guard role == .tapeNode else { return arenaOperandScalar }
+        return Unmanaged.passUnretained(owner.unsafelyUnwrapped)._withUnsafeGuaranteedRef {
+            let tape = unsafeDowncast($0, to: Tape<Scalar>.self)
+            return tape.slot(Int(index)) < 0 ? tape.scalar(Int(index)) : nil
+        }
+    }
+
+    /// The value as a plain scalar when it is rank 0 and an operand of a scalar node can be (a leaf, a constant
+    /// or an arena node: see ``isArenaOperand``); nil otherwise.
+    @inlinable @inline(__always)
+    var arenaOperandScalar: Scalar? {
         switch role {
+        case .arenaNode:
+            return scalarValue
         case .leaf:
             return Unmanaged.passUnretained(owner.unsafelyUnwrapped)._withUnsafeGuaranteedRef {
                 if case .scalar(let x) = unsafeDowncast($0, to: Leaf<Scalar>.self).value.storage { return x }
                 return nil
             }
-        case .arenaNode:
-            return scalarValue
         case .constant:
             return owner == nil ? scalarValue : nil
         case .tapeNode:
-            return Unmanaged.passUnretained(owner.unsafelyUnwrapped)._withUnsafeGuaranteedRef {
-                let tape = unsafeDowncast($0, to: Tape<Scalar>.self)
-                return tape.slot(Int(index)) < 0 ? tape.scalar(Int(index)) : nil
-            }
+            return nil
         }
     }
 

@@ -50,7 +50,7 @@ extension Variable {
     static func arithmetic(_ op: ArithmeticOp, _ name: StaticString, _ a: Variable, _ b: Variable,
                            scalarOp: (Scalar, Scalar) -> Scalar,
                            tensorOp: (Tensor<Scalar>, Tensor<Scalar>) -> Tensor<Scalar>) -> Variable {
-        if a.isArenaOperand && b.isArenaOperand, let x = a._scalarValue, let y = b._scalarValue {
+        if let x = a.arenaOperandScalar, let y = b.arenaOperandScalar {
             let v = scalarOp(x, y)
             return recordScalar(v, name, a, b, kind: .arithmetic, code: op.rawValue,
                                 partials: { op.partials(x, y, v, needB: b.isTracked) })

@@ -70,7 +70,7 @@ extension Variable {
     static func elementwise(_ op: ElementwiseOp, _ name: StaticString, _ x: Variable,
                             _ value: @autoclosure () -> Tensor<Scalar>, site: CallSite = .operator,
                             scalar: (Scalar) -> Scalar) -> Variable {
-        if x.isArenaOperand, let s = x._scalarValue {
+        if let s = x.arenaOperandScalar {
             let y = scalar(s)
             return recordScalar(y, name, x, site: site, kind: .elementwise, code: op.rawValue, partial: { op.partial(s, y) })
         }
