@@ -7,6 +7,7 @@ let package = Package(
     name: "AutoDiff",
     products: [
         .library(name: "AutoDiff", targets: ["AutoDiff"]),
+        .library(name: "TensorCore", targets: ["TensorCore"]),
         .library(name: "NN", targets: ["NN"]),
         .library(name: "DistributedTraining", targets: ["DistributedTraining"]),
         .executable(name: "gradcheck", targets: ["GradCheck"]),
@@ -17,7 +18,10 @@ let package = Package(
         // or SSE), each instruction set chosen at run time by what the processor supports, through per-function
         // target attributes: no compiler flags. AUTODIFF_NO_AVX512=1 in the environment keeps to AVX2 and SSE.
         .target(name: "CKernels"),
-        .target(name: "AutoDiff", dependencies: ["CKernels"]),
+        // The tensor values (storage, math, shapes, reductions, linear algebra, convolution kernels, BLAS loading,
+        // threads): no differentiation. AutoDiff re-exports it, so `import AutoDiff` brings `Tensor` too.
+        .target(name: "TensorCore", dependencies: ["CKernels"]),
+        .target(name: "AutoDiff", dependencies: ["TensorCore"]),
         .target(name: "NN", dependencies: ["AutoDiff", "CKernels"]),
         .target(name: "GradCheckCore", dependencies: ["AutoDiff"]),
         // Data parallelism over Open MPI, loaded at run time (no build dependency on MPI).
@@ -28,6 +32,8 @@ let package = Package(
         .executableTarget(name: "Playground", dependencies: ["NN"]),
         .executableTarget(name: "GradCheckFixture", dependencies: ["AutoDiff", "GradCheckCore"],
                           path: "Tests/Fixtures/GradCheckFixture"),
+        // Tensor values alone (no AutoDiff): making tensors, the shape checks.
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff"], exclude: ["Fixtures"]),   // read by path
         .testTarget(name: "NNTests", dependencies: ["NN", "AutoDiff", "DistributedTraining"], exclude: ["Fixtures"]),   // read by path
         .testTarget(name: "GradCheckTests", dependencies: ["GradCheck", "GradCheckFixture"]),

@@ -4,7 +4,8 @@
 #   Scripts/fuzz.sh gradcheck 600         the gradcheck tool's expression parser, evaluator and options
 #   Scripts/fuzz.sh parameter-files 600   the safetensors decoder and loadParameters
 #
-# The target's sources are compiled into one module with -D FUZZING together with its entry point in
+# The target's sources (with TensorCore's and AutoDiff's, whose re-exports are left out) are compiled into one
+# module with -D FUZZING together with its entry point in
 # Tests/Fuzz/<Target>/FuzzEntry.swift (the C kernels are compiled with clang and linked in). The fuzzer starts
 # from Tests/Fuzz/<Target>/corpus; inputs that crash are written to .build-fuzz/<target>/crashes/: copy each into
 # Tests/Fuzz/<Target>/regressions/, which `swift test` replays on every run.
@@ -15,10 +16,10 @@ seconds=${2:-600}
 case "$target" in
     gradcheck)
         dir=GradCheck; max_len=200; module=FuzzGradCheck
-        sources="$(find Sources/AutoDiff -name '*.swift') $(ls Sources/GradCheckCore/*.swift)";;
+        sources="$(find Sources/TensorCore Sources/AutoDiff -name '*.swift' ! -name Exports.swift) $(ls Sources/GradCheckCore/*.swift)";;
     parameter-files)
         dir=ParameterFiles; max_len=4096; module=NN   # NN qualifies some names with its module name
-        sources="$(find Sources/AutoDiff -name '*.swift') $(find Sources/NN -name '*.swift' ! -name Exports.swift)";;
+        sources="$(find Sources/TensorCore Sources/AutoDiff Sources/NN -name '*.swift' ! -name Exports.swift)";;
     *) echo "unknown target '$target': use gradcheck or parameter-files" >&2; exit 2;;
 esac
 out=".build-fuzz/$target"
@@ -39,7 +40,7 @@ for c in Sources/CKernels/*.c; do
     objects+=("$o")
 done
 
-swiftc -O -sanitize=fuzzer,address -parse-as-library -use-ld=lld -D FUZZING -module-name $module \
+swiftc -O -sanitize=fuzzer,address -parse-as-library -use-ld=lld -D FUZZING -module-name $module -package-name AutoDiff \
     -I "$out/ckernels" $sources Tests/Fuzz/$dir/FuzzEntry.swift "${objects[@]}" -o "$out/fuzz"
 "$out/fuzz" "$out/corpus" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=4096 \
     -artifact_prefix="$out/crashes/" -print_final_stats=1

@@ -50,7 +50,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         var u1 = nextUniform()
         while u1 <= 0 { u1 = nextUniform() }
         let u2 = nextUniform()
-        return (-2 * Double._log(u1)).squareRoot() * Double._cos(2 * Double.pi * u2)
+        return (-2 * Double.log(u1)).squareRoot() * Double.cos(2 * Double.pi * u2)
     }
 }
 

@@ -209,15 +209,15 @@ func inputValues(_ options: Options, _ expression: Expression, _ text: String) t
     return names.map { ($0, given[$0]!) }
 }
 
-/// Checks an expression's gradients; returns the exit status.
-func runExpression(_ text: String, _ options: Options) -> Int32 {
+/// Checks an expression's gradients, with `functions` added to the language; returns the exit status.
+func runExpression(_ text: String, _ options: Options, _ functions: [String: DifferentiableFunction<Double>]) -> Int32 {
     guard let expression = attempt(text, prefix: "cannot parse the expression: ", { try Parser.parse(text) }),
           let named = attempt(text, { try inputValues(options, expression, text) }) else { return 2 }
     let names = named.map(\.0)
     // Evaluate once on constants: every shape is checked here, before the library runs anything.
     let constants = Dictionary(uniqueKeysWithValues: named.map { ($0.0, V($0.1, requiresGrad: false)) })
-    guard let value = attempt(text, { try withoutGradients { try Evaluator(values: constants).evaluate(expression).value } })
-    else { return 2 }
+    let evaluator = Evaluator(values: constants, userFunctions: functions)
+    guard let value = attempt(text, { try withoutGradients { try evaluator.evaluate(expression).value } }) else { return 2 }
     // The check compares the full Jacobian (one backward pass per output) with finite differences (two
     // evaluations per input element): refuse sizes that would take minutes rather than run them.
     let inputCount = named.reduce(0) { $0 + $1.1.scalarCount }
@@ -230,7 +230,8 @@ func runExpression(_ text: String, _ options: Options) -> Int32 {
         return 2
     }
     let f: ([V]) -> V = { xs in
-        (try? Evaluator(values: Dictionary(uniqueKeysWithValues: zip(names, xs).map { ($0, $1) })).evaluate(expression))
+        (try? Evaluator(values: Dictionary(uniqueKeysWithValues: zip(names, xs).map { ($0, $1) }), userFunctions: functions)
+            .evaluate(expression))
             ?? V(Tensor(Double.nan), requiresGrad: false)
     }
     let scalarF: ([V]) -> V = { xs in f(xs).sum() }
@@ -289,7 +290,7 @@ func runExpression(_ text: String, _ options: Options) -> Int32 {
     return passed ? 0 : 1
 }
 
-func listOperations() {
+func listOperations(_ functions: [String: DifferentiableFunction<Double>]) {
     print("Operations checked by gradcheck without an expression (--op NAME selects some):")
     var seen: [String] = []
     for check in PrimitiveCheck.all where !seen.contains(check.name) { seen.append(check.name) }
@@ -299,6 +300,7 @@ func listOperations() {
     }
     print("\nFunctions of the expression language:")
     for f in Evaluator.functions { print("  \(f.usage)") }
+    for name in functions.keys.sorted() { print("  \(name)(x)   (added by this program)") }
 }
 
 /// The `gradcheck` command: parses `arguments` (without the program name), runs the checks, prints, and
@@ -307,17 +309,16 @@ func listOperations() {
 public enum GradCheckCommand {
     /// Runs the command on `arguments` (without the program name) and returns the exit status.
     public static func run(_ arguments: [String], functions: [String: DifferentiableFunction<Double>] = [:]) -> Int32 {
-        Evaluator.userFunctions = functions
         guard let options = attempt("", { try Options(arguments) }) else { return 2 }
         if options.help {
             print(helpText)
             return 0
         }
         if options.list {
-            listOperations()
+            listOperations(functions)
             return 0
         }
-        if let expression = options.expression { return runExpression(expression, options) }
+        if let expression = options.expression { return runExpression(expression, options, functions) }
         return runPrimitives(options)
     }
 }

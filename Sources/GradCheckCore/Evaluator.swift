@@ -1,5 +1,6 @@
 // Evaluates an expression on Variables, checking every shape, axis, index and argument before calling the
-// library (whose misuse would stop the program): text from the command line must never crash the tool.
+// library (whose misuse would stop the program): text from the command line must never crash the tool. The shape,
+// axis and index checks are the library's own (`ShapeCheck`), their errors turned into expression errors.
 #if !FUZZING
 import AutoDiff
 #endif
@@ -8,8 +9,8 @@ typealias V = Variable<Double>
 
 struct Evaluator {
     let values: [String: V]
-    /// Operations a program adds to the language (see `GradCheckCommand.run(_:functions:)`).
-    nonisolated(unsafe) static var userFunctions: [String: DifferentiableFunction<Double>] = [:]
+    /// Operations a program adds to the language, by name (see `GradCheckCommand.run(_:functions:)`).
+    var userFunctions: [String: DifferentiableFunction<Double>] = [:]
 
     /// The functions the language knows, with how they are called: for `--list`, `--help` and suggestions.
     static let functions: [(name: String, usage: String)] = [
@@ -67,10 +68,17 @@ struct Evaluator {
         return Tensor(shape: [parts.count] + parts[0].shape, scalars: parts.flatMap(\.scalars))
     }
 
-    func requireBroadcast(_ op: String, _ x: V, _ y: V, _ at: Int) throws {
-        if broadcastShape(x.shape, y.shape) == nil {
-            throw ExpressionError(position: at, message: "\(op): shapes \(x.shape) and \(y.shape) cannot be broadcast together")
+    /// Runs checks of the library's validation layer; a ``ShapeError`` becomes an expression error at `at`.
+    func check<R>(_ at: Int, _ body: () throws(ShapeError) -> R) throws -> R {
+        do {
+            return try body()
+        } catch {
+            throw ExpressionError(position: at, message: error.description)
         }
+    }
+
+    func requireBroadcast(_ op: String, _ x: V, _ y: V, _ at: Int) throws {
+        _ = try check(at) { () throws(ShapeError) in try ShapeCheck.broadcast(x.shape, y.shape, operation: op) }
     }
 
     /// Whole numbers from a constant argument (an axis, a list of axes, a shape, indices).
@@ -83,16 +91,14 @@ struct Evaluator {
         }
     }
 
-    func axes(_ v: V, rank: Int, _ op: String, _ at: Int) throws -> [Int] {
+    /// The axes a constant argument lists, checked against `shape` and made non-negative.
+    func axes(_ v: V, of shape: [Int], _ op: String, _ at: Int) throws -> [Int] {
         let list = try integers(v, "axes", at)
-        for a in list where a < -rank || a >= rank {
-            throw ExpressionError(position: at, message: "\(op): axis \(a) is out of range for a value of rank \(rank)")
-        }
-        return list
+        return try check(at) { () throws(ShapeError) in try ShapeCheck.axes(list, of: shape, operation: op) }
     }
 
     func call(_ name: String, _ args: [Expression.Argument], _ at: Int) throws -> V {
-        if let custom = Self.userFunctions[name] {
+        if let custom = userFunctions[name] {
             guard args.count == 1, args[0].label == nil else {
                 throw ExpressionError(position: at, message: "\(name) takes one unlabelled argument")
             }
@@ -100,7 +106,7 @@ struct Evaluator {
         }
         guard Self.functions.contains(where: { $0.name == name }) else {
             var message = "unknown function '\(name)'"
-            if let near = Self.nearest(name) { message += "; did you mean '\(near)'?" }
+            if let near = nearest(name) { message += "; did you mean '\(near)'?" }
             throw ExpressionError(position: at, message: message)
         }
         let usage = Self.functions.first { $0.name == name }!.usage
@@ -164,12 +170,12 @@ struct Evaluator {
             guard let (a, p) = labeled["axes"] ?? labeled["alongAxes"] else {
                 throw ExpressionError(position: at, message: "\(name) takes two values, or one value and axes: use \(usage)")
             }
-            let list = try axes(a, rank: x.rank, name, p)
+            let list = try axes(a, of: x.shape, name, p)
             return name == "max" ? x.max(alongAxes: list) : x.min(alongAxes: list)
         case "matmul":
             try arity(2)
             let (a, b) = (positional[0], positional[1])
-            try checkMatmul(a.shape, b.shape, at)
+            _ = try check(at) { () throws(ShapeError) in try ShapeCheck.matmul(a.shape, b.shape) }
             return matmul(a, b)
         case "sum", "mean", "logSumExp":
             try arity(1, labels: ["axes", "alongAxes"])
@@ -179,7 +185,7 @@ struct Evaluator {
                 return logSumExp(x, alongAxes: Array(0..<x.rank))
             }
             guard let (a, p) = given else { return name == "sum" ? x.sum() : x.mean() }
-            let list = try axes(a, rank: x.rank, name, p)
+            let list = try axes(a, of: x.shape, name, p)
             switch name {
             case "sum": return x.sum(alongAxes: list)
             case "mean": return x.mean(alongAxes: list)
@@ -188,13 +194,13 @@ struct Evaluator {
         case "softmax", "logSoftmax":
             try arity(1, labels: ["axis", "alongAxis"])
             let x = positional[0]
-            var axis = -1
+            var axis = -1, axisAt = at
             if let (a, p) = labeled["axis"] ?? labeled["alongAxis"] {
-                let list = try axes(a, rank: x.rank, name, p)
+                let list = try integers(a, "the axis", p)
                 guard list.count == 1 else { throw ExpressionError(position: p, message: "\(name) takes one axis") }
-                axis = list[0]
+                (axis, axisAt) = (list[0], p)
             }
-            guard x.rank >= 1 else { throw ExpressionError(position: at, message: "\(name) needs a value of rank ≥ 1, got a scalar") }
+            axis = try check(axisAt) { () throws(ShapeError) in try ShapeCheck.axis(axis, of: x.shape, operation: name) }
             return name == "softmax" ? softmax(x, alongAxis: axis) : logSoftmax(x, alongAxis: axis)
         case "transposed":
             try arity(1)
@@ -208,38 +214,20 @@ struct Evaluator {
         case "reshaped":
             try arity(1, labels: ["to"])
             guard let (s, p) = labeled["to"] else { throw ExpressionError(position: at, message: "reshaped needs to: [sizes]: use \(usage)") }
-            let shape = try integers(s, "sizes", p)
-            guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == positional[0].scalarCount else {
-                throw ExpressionError(position: p, message: "reshaped: cannot reshape a value of shape \(positional[0].shape) (\(positional[0].scalarCount) elements) to \(shape)")
-            }
+            let sizes = try integers(s, "sizes", p)
+            let shape = try check(p) { () throws(ShapeError) in try ShapeCheck.reshape(positional[0].shape, to: sizes) }
             return positional[0].reshaped(to: shape)
         default:   // gathering
             try arity(1, labels: ["atIndices", "alongAxis"])
             let x = positional[0]
             guard let (i, p) = labeled["atIndices"] else { throw ExpressionError(position: at, message: "gathering needs atIndices: [..]: use \(usage)") }
             var axis = 0
-            if let (a, ap) = labeled["alongAxis"] { axis = try axes(a, rank: x.rank, name, ap).first ?? 0 }
-            guard x.rank >= 1 else { throw ExpressionError(position: at, message: "gathering needs a value of rank ≥ 1") }
-            let normalized = axis < 0 ? axis + x.rank : axis
+            if let (a, ap) = labeled["alongAxis"] { axis = try integers(a, "the axis", ap).first ?? 0 }
             let indices = try integers(i, "indices", p)
-            if let bad = indices.first(where: { $0 < 0 || $0 >= x.shape[normalized] }) {
-                throw ExpressionError(position: p, message: "gathering: index \(bad) is out of range 0..<\(x.shape[normalized]) on axis \(normalized) of shape \(x.shape)")
+            let normalized = try check(p) { () throws(ShapeError) in
+                try ShapeCheck.gathering(indices, alongAxis: axis, of: x.shape)
             }
             return x.gathering(atIndices: indices, alongAxis: normalized)
-        }
-    }
-
-    func checkMatmul(_ a: [Int], _ b: [Int], _ at: Int) throws {
-        guard !a.isEmpty, !b.isEmpty else {
-            throw ExpressionError(position: at, message: "matmul: shapes \(a) and \(b): matmul needs values of rank ≥ 1")
-        }
-        let a2 = a.count == 1 ? [1] + a : a, b2 = b.count == 1 ? b + [1] : b
-        let k = a2[a2.count - 1], k2 = b2[b2.count - 2]
-        guard k == k2 else {
-            throw ExpressionError(position: at, message: "matmul: shapes \(a) and \(b) do not fit: the left has \(k) columns, the right \(k2) rows")
-        }
-        guard broadcastShape(Array(a2.dropLast(2)), Array(b2.dropLast(2))) != nil else {
-            throw ExpressionError(position: at, message: "matmul: the batch axes of shapes \(a) and \(b) cannot be broadcast together")
         }
     }
 
@@ -262,28 +250,15 @@ struct Evaluator {
         let padding = try integer(labeled, "padding", name, default: 0, at, usage)
         let dilation = try integer(labeled, "dilation", name, default: 1, at, usage)
         let groups = try integer(labeled, "groups", name, default: 1, at, usage)
-        let rank = name == "conv2d" ? 4 : 3
-        guard x.rank == rank, w.rank == rank else {
-            throw ExpressionError(position: wp, message: "\(name): input of shape \(x.shape) and filter of shape \(w.shape): " +
-                                  (rank == 4 ? "the input must be [N, C, H, W] and the filter [O, C/groups, kH, kW]"
-                                             : "the input must be [N, C, L] and the filter [O, C/groups, K]"))
-        }
-        guard stride >= 1, padding >= 0, dilation >= 1, groups >= 1 else {
-            throw ExpressionError(position: at, message: "\(name): stride, dilation and groups must be ≥ 1 and padding ≥ 0")
-        }
-        guard x.shape[1] % groups == 0, w.shape[0] % groups == 0, w.shape[1] * groups == x.shape[1] else {
-            throw ExpressionError(position: wp, message: "\(name): input of shape \(x.shape) and filter of shape \(w.shape) with groups: " +
-                                  "\(groups): the filter's axis 1 must be input channels / groups, and both counts divide into the groups")
-        }
-        for axis in 2..<rank where x.shape[axis] + 2 * padding < dilation * (w.shape[axis] - 1) + 1 {
-            throw ExpressionError(position: wp, message: "\(name): the kernel (dilation included) is larger than the padded input \(x.shape)")
-        }
-        var bias: V?
-        if let (b, bp) = labeled["bias"] {
-            guard b.shape == [w.shape[0]] else {
-                throw ExpressionError(position: bp, message: "\(name): a bias of shape \(b.shape) for \(w.shape[0]) filters: pass shape [\(w.shape[0])]")
+        let bias = labeled["bias"]?.0
+        try check(wp) { () throws(ShapeError) in
+            if name == "conv2d" {
+                try ShapeCheck.conv2d(input: x.shape, filter: w.shape, bias: bias?.shape, stride: stride, padding: padding,
+                                      dilation: dilation, groups: groups)
+            } else {
+                try ShapeCheck.conv1d(input: x.shape, filter: w.shape, bias: bias?.shape, stride: stride, padding: padding,
+                                      dilation: dilation, groups: groups)
             }
-            bias = b
         }
         if name == "conv2d" {
             return conv2d(x, filter: w, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
@@ -296,14 +271,8 @@ struct Evaluator {
         let kernel = try integer(labeled, "kernelSize", name, default: nil, at, usage)
         let stride = try integer(labeled, "stride", name, default: kernel, at, usage)
         let padding = try integer(labeled, "padding", name, default: 0, at, usage)
-        guard x.rank == 4 else {
-            throw ExpressionError(position: at, message: "\(name): input of shape \(x.shape): pooling takes a batch of images [N, C, H, W]")
-        }
-        guard kernel >= 1, stride >= 1, padding >= 0, 2 * padding <= kernel else {
-            throw ExpressionError(position: at, message: "\(name): use kernelSize ≥ 1, stride ≥ 1 and 0 ≤ padding ≤ kernelSize / 2")
-        }
-        guard x.shape[2] + 2 * padding >= kernel, x.shape[3] + 2 * padding >= kernel else {
-            throw ExpressionError(position: at, message: "\(name): the window \(kernel)×\(kernel) is larger than the padded input \(x.shape)")
+        try check(at) { () throws(ShapeError) in
+            try ShapeCheck.pool2d(name, input: x.shape, kernelSize: kernel, stride: stride, padding: padding)
         }
         if name == "maxPool2d" { return maxPool2d(x, kernelSize: kernel, stride: stride, padding: padding) }
         return avgPool2d(x, kernelSize: kernel, stride: stride, padding: padding)
@@ -321,19 +290,14 @@ struct Evaluator {
             }
             axis = try integers(try evaluate(a.value), "the axis", a.position).first ?? 0
         }
-        let rank = parts[0].rank
-        guard rank >= 1, axis >= -rank, axis < rank else {
-            throw ExpressionError(position: listAt, message: "concatenate: axis \(axis) is out of range for values of rank \(rank)")
-        }
-        let normalized = axis < 0 ? axis + rank : axis
-        for p in parts where p.rank != rank || (0..<rank).contains(where: { $0 != normalized && p.shape[$0] != parts[0].shape[$0] }) {
-            throw ExpressionError(position: listAt, message: "concatenate: shapes \(parts.map(\.shape)) differ off axis \(normalized)")
+        let normalized = try check(listAt) { () throws(ShapeError) in
+            try ShapeCheck.concatenate(parts.map(\.shape), alongAxis: axis)
         }
         return concatenate(parts, alongAxis: normalized)
     }
 
     /// The known function closest to `name` (edit distance at most 3), for "did you mean".
-    static func nearest(_ name: String) -> String? {
-        nearestName(to: name, in: functions.map(\.name) + userFunctions.keys.sorted())
+    func nearest(_ name: String) -> String? {
+        nearestName(to: name, in: Self.functions.map(\.name) + userFunctions.keys.sorted())
     }
 }

@@ -103,8 +103,8 @@ func rowLogSumExp<S: TensorScalar>(_ z: UnsafeBufferPointer<S>, _ r: Int, _ clas
     for k in 0..<classes { m = Swift.max(m, z[r * classes + k]) }
     if !m.isFinite { m = 0 }
     var sum: S = 0
-    for k in 0..<classes { sum += S._exp(z[r * classes + k] - m) }
-    return S._log(sum) + m
+    for k in 0..<classes { sum += S.exp(z[r * classes + k] - m) }
+    return S.log(sum) + m
 }
 
 /// The terms −log softmax(z)ᵢ[labelᵢ] = logSumExp(zᵢ) − zᵢ[labelᵢ] of logits `[rows, classes]`, as one
@@ -132,7 +132,7 @@ func crossEntropyTerms<S>(_ logits: Variable<S>, _ labels: [Int]) -> Variable<S>
             xs[0].value.withUnsafeBufferPointer { z in
                 for r in 0..<rows {
                     let lse = terms[r] + z[r * classes + labels[r]]     // the term is lse − z[label]
-                    for k in 0..<classes { d[r * classes + k] = gy[r] * S._exp(z[r * classes + k] - lse) }
+                    for k in 0..<classes { d[r * classes + k] = gy[r] * S.exp(z[r * classes + k] - lse) }
                     d[r * classes + labels[r]] -= gy[r]
                 }
             }

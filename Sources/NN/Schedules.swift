@@ -46,7 +46,7 @@ public struct CosineAnnealing: LearningRateSchedule {
     /// Cosine annealing from `base` towards the minimum over `period` epochs.
     public func learningRate(epoch: Int, base: Float) -> Float {
         let t = Float(Swift.min(epoch, period)) / Float(period)
-        return minimum + (base - minimum) * (1 + Float._cos(Float.pi * t)) / 2
+        return minimum + (base - minimum) * (1 + Float.cos(Float.pi * t)) / 2
     }
 }
 

@@ -102,7 +102,7 @@ struct ParallelismTests {
         }
         let one = run(1), two = run(2)
         #expect(one == two)
-        #expect(one[2].scalars == x.scalars.map { Float._tanh($0) })
+        #expect(one[2].scalars == x.scalars.map { Float.tanh($0) })
     }
 
     @Test("reductions along axes give the same bits on 1, 2 and 3 threads, and fold in order",

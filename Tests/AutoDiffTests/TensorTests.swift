@@ -117,7 +117,7 @@ struct TensorTests {
         #expect(a.expandingShape(at: 0).shape == [1, 2, 3])
         #expect(a.expandingShape(at: -1).shape == [2, 3, 1])
         #expect(a.expandingShape(at: 1).squeezingShape().shape == [2, 3])
-        let c = Tensor<Double>.arange(24).reshaped(to: [2, 3, 4])
+        let c = Tensor<Double>.arange(0, 24).reshaped(to: [2, 3, 4])
         let p = c.transposed(permutation: [2, 0, 1])
         #expect(p.shape == [4, 2, 3])
         #expect(p[element: [3, 1, 2]] == c[element: [1, 2, 3]])

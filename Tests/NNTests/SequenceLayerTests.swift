@@ -10,7 +10,7 @@ func seeded(_ shapes: [[Int]], seed: UInt64 = 3) -> [Tensor<Double>] {
 
 /// A fixed, uneven weighting, so that a scalar made of an output depends on each element differently.
 func weighted(_ y: Variable<Double>) -> Variable<Double> {
-    (y * Tensor<Double>.arange(y.scalarCount, start: 0.5, step: 0.37).reshaped(to: y.shape)).sum()
+    (y * (Tensor<Double>.arange(0, Double(y.scalarCount)) * 0.37 + 0.5).reshaped(to: y.shape)).sum()
 }
 
 @Suite("Sequence layers: gradient checks in Double and hand-computed values")

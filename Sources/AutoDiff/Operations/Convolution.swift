@@ -101,57 +101,24 @@ extension Variable {
 // MARK: - Checking the arguments
 
 /// The geometry of a 2-D convolution of `input` (`[N, C, H, W]`) by `filter` (`[O, C/groups, kH, kW]`),
-/// stopping with a message naming `op`, the shapes the caller passed (`shown`) and the fix when they do not fit.
+/// stopping with the message of ``ShapeCheck`` (naming `op`, the shapes the caller passed and the fix) when they do
+/// not fit.
 @inlinable
 func convolutionGeometry(_ op: String, input: [Int], filter: [Int], bias: [Int]?, stride: (Int, Int),
                          padding: (Int, Int), dilation: (Int, Int), groups: Int, shown: ([Int], [Int]),
                          layout: (String, String), site: CallSite) -> ConvolutionGeometry {
-    let shapes = "input of shape \(shown.0) and filter of shape \(shown.1)"
-    if input.count != 4 || filter.count != 4 {
-        usageError(op, "\(shapes): the input must be \(layout.0) and the filter \(layout.1)",
-                   fix: "reshape the input (one sample of a batch: add a batch axis of size 1, e.g. x.reshaped(to: [1] + x.shape))",
-                   at: site)
+    stopOnShapeError(at: site) { () throws(ShapeError) in
+        try ShapeCheck.convolutionGeometry(op, input: input, filter: filter, bias: bias, stride: stride, padding: padding,
+                                           dilation: dilation, groups: groups, shown: shown, layout: layout)
     }
-    if groups < 1 || input[1] % groups != 0 || filter[0] % groups != 0 {
-        usageError(op, "\(shapes) with groups: \(groups): the \(input[1]) input channels and \(filter[0]) filters " +
-                   "must both divide into \(groups) groups", fix: "use a groups count ≥ 1 that divides both", at: site)
-    }
-    if filter[1] * groups != input[1] {
-        usageError(op, "\(shapes): the filter reads \(filter[1]) channels per group × \(groups) groups, but the input has \(input[1]) channels",
-                   fix: "the filter's axis 1 must be input channels / groups = \(input[1] / groups)", at: site)
-    }
-    if let bias, bias != [filter[0]] {
-        usageError(op, "\(shapes) with a bias of shape \(bias)", fix: "pass a bias of shape [\(filter[0])], one per filter", at: site)
-    }
-    let geometry = ConvolutionGeometry(batch: input[0], channels: input[1], height: input[2], width: input[3],
-                                       kernel: (filter[2], filter[3]), stride: stride, padding: padding,
-                                       dilation: dilation, groups: groups)
-    if let (problem, fix) = geometry.problem {
-        usageError(op, "\(shapes), stride \(max(stride.0, stride.1)), padding \(max(padding.0, padding.1)), " +
-                   "dilation \(max(dilation.0, dilation.1)): \(problem)", fix: fix, at: site)
-    }
-    return geometry
 }
 
 /// The geometry of a 2-D pooling of `input` (`[N, C, H, W]`) with square windows.
 @inlinable
 func poolingGeometry(_ op: String, input: [Int], kernelSize: Int, stride: Int?, padding: Int, site: CallSite) -> ConvolutionGeometry {
-    let stride = stride ?? kernelSize
-    if input.count != 4 {
-        usageError(op, "input of shape \(input): pooling takes a batch of images [N, C, H, W]",
-                   fix: "reshape the input (one image: add a batch axis of size 1)", at: site)
+    stopOnShapeError(at: site) { () throws(ShapeError) in
+        try ShapeCheck.poolingGeometry(op, input: input, kernelSize: kernelSize, stride: stride, padding: padding)
     }
-    if kernelSize < 1 || stride < 1 || padding < 0 || 2 * padding > kernelSize {
-        usageError(op, "kernelSize \(kernelSize), stride \(stride), padding \(padding) on an input of shape \(input)",
-                   fix: "use kernelSize ≥ 1, stride ≥ 1 and 0 ≤ padding ≤ kernelSize / 2", at: site)
-    }
-    let geometry = ConvolutionGeometry(batch: input[0], channels: input[1], height: input[2], width: input[3],
-                                       kernel: (kernelSize, kernelSize), stride: (stride, stride),
-                                       padding: (padding, padding), dilation: (1, 1), groups: 1)
-    if let (problem, fix) = geometry.problem {
-        usageError(op, "input of shape \(input) with kernelSize \(kernelSize), padding \(padding): \(problem)", fix: fix, at: site)
-    }
-    return geometry
 }
 
 // MARK: - On tensors
@@ -194,14 +161,9 @@ public func conv1d<S: TensorScalar>(_ x: Tensor<S>, filter: Tensor<S>, bias: Ten
 @inlinable
 func convolution1DGeometry(_ input: [Int], _ filter: [Int], _ bias: [Int]?, _ stride: Int, _ padding: Int, _ dilation: Int,
                            _ groups: Int, _ site: CallSite) -> ConvolutionGeometry {
-    let layout = ("[N, C, L]", "[O, C/groups, K]")
-    if input.count != 3 || filter.count != 3 {
-        usageError("conv1d", "input of shape \(input) and filter of shape \(filter): the input must be \(layout.0) and the filter \(layout.1)",
-                   fix: "reshape the input (one sequence: add a batch axis of size 1, e.g. x.reshaped(to: [1] + x.shape))", at: site)
+    stopOnShapeError(at: site) { () throws(ShapeError) in
+        try ShapeCheck.convolution1DGeometry(input, filter, bias, stride, padding, dilation, groups)
     }
-    return convolutionGeometry("conv1d", input: [input[0], input[1], 1, input[2]], filter: [filter[0], filter[1], 1, filter[2]],
-                               bias: bias, stride: (1, stride), padding: (0, padding), dilation: (1, dilation), groups: groups,
-                               shown: (input, filter), layout: layout, site: site)
 }
 
 /// The maximum of each `kernelSize × kernelSize` window of a batch of images `[N, C, H, W]`, moving by

@@ -45,21 +45,13 @@ public func linear<S>(_ x: Variable<S>, weight: Variable<S>, bias: Variable<S>? 
 @inlinable
 public func matmul<S>(_ a: Variable<S>, _ b: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     let site = CallSite(file: file, line: line)
-    if a.rank == 0 || b.rank == 0 {
-        usageError("matmul", "operands of shapes \(a.shape) and \(b.shape): matmul needs rank ≥ 1",
-                   fix: "use * to multiply by a scalar", at: site)
-    }
+    let shape = stopOnShapeError(at: site) { () throws(ShapeError) in try ShapeCheck.matmul(a.shape, b.shape) }
     let a2 = a.rank == 1 ? a.reshaped(to: [1, a.shape[0]]) : a
     let b2 = b.rank == 1 ? b.reshaped(to: [b.shape[0], 1]) : b
     let value = batchedMatmul(a2.value, b2.value, site: site, shapes: (a.shape, b.shape))
-    var out = Variable.record(value, "matmul", a2, b2, site: site) { .matmul($0, $1) }
-    if a.rank == 1 || b.rank == 1 {
-        var shape = out.shape
-        if b.rank == 1 { shape.removeLast() }
-        if a.rank == 1 { shape.remove(at: shape.count - (b.rank == 1 ? 1 : 2)) }
-        out = out.reshaped(to: shape)
-    }
-    return out
+    let out = Variable.record(value, "matmul", a2, b2, site: site) { .matmul($0, $1) }
+    // A rank-1 operand's added axis is removed (the shape the check computed).
+    return a.rank == 1 || b.rank == 1 ? out.reshaped(to: shape) : out
 }
 
 /// The matrix product of a variable and a constant tensor.

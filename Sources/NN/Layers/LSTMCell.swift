@@ -11,7 +11,7 @@
 /// unpredictably).
 @inlinable
 func logistic<S: TensorScalar>(_ x: S) -> S {
-    let e = S._exp(-Swift.abs(x))
+    let e = S.exp(-Swift.abs(x))
     return (x >= 0 ? 1 : e) / (1 + e)
 }
 
@@ -21,13 +21,13 @@ func logistic<S: TensorScalar>(_ x: S) -> S {
 /// `Double` keeps the library's `tanh`.
 @inlinable
 func cellTanh<S: TensorScalar>(_ x: S) -> S {
-    guard S.self == Float.self else { return S._tanh(x) }
+    guard S.self == Float.self else { return S.tanh(x) }
     let a = Swift.abs(x)
     let x2 = x * x
     let c9: S = 62 / 2835, c7: S = -17 / 315, c5: S = 2 / 15, c3: S = -1 / 3
     let p: S = c3 + x2 * (c5 + x2 * (c7 + x2 * c9))
     let small = x + x * x2 * p
-    let e = S._exp(-2 * a)
+    let e = S.exp(-2 * a)
     let t = (1 - e) / (1 + e)
     let large = x < 0 ? -t : t
     return a < 0.125 ? small : large

@@ -146,4 +146,4 @@ public final class AdamW: Adam {
     }
 }
 
-func pow(_ x: Float, _ y: Float) -> Float { Float._pow(x, y) }
+func pow(_ x: Float, _ y: Float) -> Float { Float.pow(x, y) }

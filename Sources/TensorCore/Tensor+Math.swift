@@ -1,32 +1,31 @@
-// Arithmetic, elementwise functions and comparisons on tensors, without recording.
-// The same names exist on Variable (Operations/), which records them on the tape.
+// Arithmetic, elementwise functions and comparisons on tensor values, computed at once.
 
 extension Tensor where Scalar: TensorScalar {
-    /// The elementwise sum, broadcasting the shapes (not recorded: the same operator on `Variable` records).
+    /// The elementwise sum, broadcasting the shapes.
     @inlinable public static func + (lhs: Tensor, rhs: Tensor) -> Tensor { _zip(lhs, rhs, op: "+", at: .operator, parallel: true) { $0 + $1 } }
-    /// The elementwise difference, broadcasting the shapes (not recorded: the same operator on `Variable` records).
+    /// The elementwise difference, broadcasting the shapes.
     @inlinable public static func - (lhs: Tensor, rhs: Tensor) -> Tensor { _zip(lhs, rhs, op: "-", at: .operator, parallel: true) { $0 - $1 } }
-    /// The elementwise product, broadcasting the shapes (not recorded: the same operator on `Variable` records).
+    /// The elementwise product, broadcasting the shapes.
     @inlinable public static func * (lhs: Tensor, rhs: Tensor) -> Tensor { _zip(lhs, rhs, op: "*", at: .operator, parallel: true) { $0 * $1 } }
-    /// The elementwise quotient, broadcasting the shapes (not recorded: the same operator on `Variable` records).
+    /// The elementwise quotient, broadcasting the shapes.
     @inlinable public static func / (lhs: Tensor, rhs: Tensor) -> Tensor { _zip(lhs, rhs, op: "/", at: .operator, parallel: true) { $0 / $1 } }
-    /// The elementwise sum with a scalar (not recorded: the same operator on `Variable` records).
+    /// The elementwise sum with a scalar.
     @inlinable public static func + (lhs: Tensor, rhs: Scalar) -> Tensor { lhs._map(parallel: true) { $0 + rhs } }
-    /// The elementwise difference with a scalar (not recorded: the same operator on `Variable` records).
+    /// The elementwise difference with a scalar.
     @inlinable public static func - (lhs: Tensor, rhs: Scalar) -> Tensor { lhs._map(parallel: true) { $0 - rhs } }
-    /// The elementwise product with a scalar (not recorded: the same operator on `Variable` records).
+    /// The elementwise product with a scalar.
     @inlinable public static func * (lhs: Tensor, rhs: Scalar) -> Tensor { lhs._map(parallel: true) { $0 * rhs } }
-    /// The elementwise quotient with a scalar (not recorded: the same operator on `Variable` records).
+    /// The elementwise quotient with a scalar.
     @inlinable public static func / (lhs: Tensor, rhs: Scalar) -> Tensor { lhs._map(parallel: true) { $0 / rhs } }
-    /// The elementwise sum with a scalar (not recorded: the same operator on `Variable` records).
+    /// The elementwise sum with a scalar.
     @inlinable public static func + (lhs: Scalar, rhs: Tensor) -> Tensor { rhs._map(parallel: true) { lhs + $0 } }
-    /// The elementwise difference with a scalar (not recorded: the same operator on `Variable` records).
+    /// The elementwise difference with a scalar.
     @inlinable public static func - (lhs: Scalar, rhs: Tensor) -> Tensor { rhs._map(parallel: true) { lhs - $0 } }
-    /// The elementwise product with a scalar (not recorded: the same operator on `Variable` records).
+    /// The elementwise product with a scalar.
     @inlinable public static func * (lhs: Scalar, rhs: Tensor) -> Tensor { rhs._map(parallel: true) { lhs * $0 } }
-    /// The elementwise quotient with a scalar (not recorded: the same operator on `Variable` records).
+    /// The elementwise quotient with a scalar.
     @inlinable public static func / (lhs: Scalar, rhs: Tensor) -> Tensor { rhs._map(parallel: true) { lhs / $0 } }
-    /// The elementwise negation −x (not recorded: the same operator on `Variable` records).
+    /// The elementwise negation −x.
     @inlinable public static prefix func - (x: Tensor) -> Tensor { x._map(parallel: true) { -$0 } }
     /// `lhs = lhs + rhs`, elementwise with broadcasting.
     @inlinable public static func += (lhs: inout Tensor, rhs: Tensor) { lhs = lhs + rhs }
@@ -61,21 +60,21 @@ extension Tensor where Scalar: TensorScalar {
 // MARK: - Elementwise functions
 
 /// eˣ, elementwise.
-@inlinable public func exp<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._exp) }
+@inlinable public func exp<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S.exp) }
 /// The natural logarithm, elementwise.
-@inlinable public func log<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._log) }
+@inlinable public func log<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S.log(_:)) }
 /// The square root, elementwise.
 @inlinable public func sqrt<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true) { $0.squareRoot() } }
 /// |x|, elementwise.
 @inlinable public func abs<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true) { Swift.abs($0) } }
 /// The sine, elementwise.
-@inlinable public func sin<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._sin) }
+@inlinable public func sin<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S.sin) }
 /// The cosine, elementwise.
-@inlinable public func cos<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._cos) }
+@inlinable public func cos<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S.cos) }
 /// The tangent, elementwise.
-@inlinable public func tan<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._tan) }
+@inlinable public func tan<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S.tan) }
 /// The hyperbolic tangent, elementwise.
-@inlinable public func tanh<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._tanh) }
+@inlinable public func tanh<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S.tanh) }
 /// The logistic sigmoid 1 / (1 + e⁻ˣ), elementwise, stable for large |x|.
 @inlinable public func sigmoid<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._sigmoid) }
 /// max(x, 0), elementwise.
@@ -91,23 +90,23 @@ extension Tensor where Scalar: TensorScalar {
 /// The sigmoid linear unit x·σ(x) (swish), elementwise.
 @inlinable public func silu<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._silu) }
 /// log(1 + x), elementwise, accurate for small |x|.
-@inlinable public func log1p<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._log1p) }
+@inlinable public func log1p<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S.log(onePlus:)) }
 /// eˣ − 1, elementwise, accurate for small |x|.
-@inlinable public func expm1<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._expm1) }
+@inlinable public func expm1<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S.expMinusOne) }
 /// Φ(x), the standard normal distribution function, elementwise.
-@inlinable func normalCDF<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._normalCDF) }
+@inlinable package func normalCDF<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._normalCDF) }
 /// xʸ, elementwise with broadcasting.
 @inlinable public func pow<S: TensorScalar>(_ x: Tensor<S>, _ y: Tensor<S>) -> Tensor<S> {
-    Tensor.zip(x, y, op: "pow", S._pow)
+    Tensor.zip(x, y, op: "pow", S.pow)
 }
 /// xʸ for a scalar exponent, elementwise.
 @inlinable public func pow<S: TensorScalar>(_ x: Tensor<S>, _ y: S) -> Tensor<S> {
     if y == 2 { return x._map(parallel: true) { $0 * $0 } }
-    return x._map(parallel: true) { S._pow($0, y) }
+    return x._map(parallel: true) { S.pow($0, y) }
 }
 /// bʸ for a scalar base, elementwise.
 @inlinable public func pow<S: TensorScalar>(_ x: S, _ y: Tensor<S>) -> Tensor<S> {
-    y._map(parallel: true) { S._pow(x, $0) }
+    y._map(parallel: true) { S.pow(x, $0) }
 }
 /// The larger of a tensor and a scalar, elementwise.
 @inlinable public func max<S: TensorScalar>(_ x: Tensor<S>, _ y: S) -> Tensor<S> { x._map(parallel: true) { $0 >= y ? $0 : y } }
@@ -140,9 +139,8 @@ public func select<S: TensorElement>(_ mask: Tensor<Bool>, _ a: Tensor<S>, _ b: 
             }
         }
     }
-    guard let ab = ShapeMath.broadcast(a.shape, b.shape), let shape = ShapeMath.broadcast(mask.shape, ab) else {
-        usageError("select", "mask shape \(mask.shape) and operand shapes \(a.shape), \(b.shape) cannot be broadcast together",
-                   fix: "make each axis (aligned from the right) equal or 1", at: CallSite(file: file, line: line))
+    let shape = stopOnShapeError(at: CallSite(file: file, line: line)) { () throws(ShapeError) in
+        try ShapeCheck.select(mask: mask.shape, a.shape, b.shape)
     }
     return select(mask.broadcasted(to: shape), a.broadcasted(to: shape), b.broadcasted(to: shape))
 }

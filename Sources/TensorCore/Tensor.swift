@@ -1,6 +1,6 @@
 /// An n-dimensional array of scalars: row-major, any rank (rank 0 is a scalar), with value semantics.
 ///
-/// `Tensor` knows nothing about differentiation: it is the value that ``Variable`` records on the tape.
+/// A plain value: the `TensorCore` target knows nothing of differentiation (AutoDiff builds on it).
 /// Copies share storage until one of them is mutated (copy-on-write). A rank-0 tensor keeps its scalar
 /// inline and never allocates, so scalar code runs without heap traffic.
 ///
@@ -13,26 +13,27 @@ public struct Tensor<Scalar: TensorElement> {
     /// A rank-0 tensor holds its scalar inline, so copying it involves no reference counting; any other
     /// tensor holds its shape and its elements in row-major order.
     @usableFromInline
-    enum Storage: Sendable {
+    package enum Storage: Sendable {
         case scalar(Scalar)
         case array(shape: [Int], scalars: [Scalar])
     }
 
-    @usableFromInline internal var storage: Storage
+    @usableFromInline package var storage: Storage
 
     /// Makes a tensor from a shape and a flat buffer whose count already matches (rank 0: one element).
     @inlinable
-    internal init(uncheckedShape shape: [Int], buffer: [Scalar]) {
+    package init(uncheckedShape shape: [Int], buffer: [Scalar]) {
         storage = shape.isEmpty ? .scalar(buffer[0]) : .array(shape: shape, scalars: buffer)
     }
 
     /// Makes a tensor of `shape` whose elements are written by `body` into uninitialized memory.
     @inlinable
-    internal init(shape: [Int], unsafeUninitialized body: (UnsafeMutableBufferPointer<Scalar>) -> Void) {
+    package init(shape: [Int], unsafeUninitialized body: (UnsafeMutableBufferPointer<Scalar>) -> Void) {
         if shape.isEmpty {
-            var value = Scalar._defaultElement
-            withUnsafeMutablePointer(to: &value) { body(UnsafeMutableBufferPointer(start: $0, count: 1)) }
-            storage = .scalar(value)
+            storage = .scalar(withUnsafeTemporaryAllocation(of: Scalar.self, capacity: 1) { buf in
+                body(buf)
+                return buf.moveElement(from: 0)
+            })
         } else {
             let n = ShapeMath.count(shape)
             let buffer = [Scalar](unsafeUninitializedCapacity: n) { buf, initialized in
@@ -54,7 +55,7 @@ public struct Tensor<Scalar: TensorElement> {
 
     /// The element of a rank-0 tensor (the first element otherwise).
     @inlinable
-    internal var inline: Scalar {
+    package var inline: Scalar {
         switch storage {
         case .scalar(let value): return value
         case .array(_, let scalars): return scalars[0]
@@ -63,7 +64,7 @@ public struct Tensor<Scalar: TensorElement> {
 
     /// Whether this is a rank-0 tensor.
     @inlinable
-    internal var isScalar: Bool {
+    package var isScalar: Bool {
         if case .scalar = storage { return true }
         return false
     }
@@ -79,16 +80,8 @@ public struct Tensor<Scalar: TensorElement> {
     /// - Precondition: `scalars.count` equals the product of `shape`.
     @inlinable
     public init(shape: [Int], scalars: [Scalar], file: StaticString = #fileID, line: UInt = #line) {
-        if shape.contains(where: { $0 < 0 }) {
-            usageError("Tensor(shape:scalars:)", "shape \(shape) has a negative size",
-                       fix: "use sizes ≥ 0", at: CallSite(file: file, line: line))
-        }
-        let n = ShapeMath.count(shape)
-        if n != scalars.count {
-            usageError("Tensor(shape:scalars:)",
-                       "shape \(shape) holds \(n) elements but \(scalars.count) scalars were given",
-                       fix: "pass exactly \(n) scalars, or a shape whose sizes multiply to \(scalars.count)",
-                       at: CallSite(file: file, line: line))
+        stopOnShapeError(at: CallSite(file: file, line: line)) { () throws(ShapeError) in
+            try ShapeCheck.shape(shape, holding: scalars.count)
         }
         self.init(uncheckedShape: shape, buffer: scalars)
     }
@@ -191,7 +184,7 @@ public struct Tensor<Scalar: TensorElement> {
                 return try body(&buf)
             }
         case .array(let shape, var scalars):
-            storage = .scalar(Scalar._defaultElement)   // drop our reference so `scalars` is uniquely owned
+            storage = .array(shape: [], scalars: [])   // drop our reference so `scalars` is uniquely owned
             defer { storage = .array(shape: shape, scalars: scalars) }
             return try scalars.withUnsafeMutableBufferPointer(body)
         }
@@ -211,20 +204,8 @@ public struct Tensor<Scalar: TensorElement> {
     }
 
     @inlinable
-    internal func flatIndex(_ indices: [Int]) -> Int {
-        if indices.count != shape.count {
-            usageError("Tensor[element:]", "\(indices.count) indices for a tensor of shape \(shape)",
-                       fix: "pass one index per axis", at: .operator)
-        }
-        var flat = 0
-        for (axis, i) in indices.enumerated() {
-            if i < 0 || i >= shape[axis] {
-                usageError("Tensor[element:]", "index \(i) out of range 0..<\(shape[axis]) on axis \(axis) of shape \(shape)",
-                           fix: "use an index inside the axis", at: .operator)
-            }
-            flat = flat * shape[axis] + i
-        }
-        return flat
+    package func flatIndex(_ indices: [Int]) -> Int {
+        stopOnShapeError(at: .operator) { () throws(ShapeError) in try ShapeCheck.element(indices, of: shape) }
     }
 }
 
@@ -262,22 +243,11 @@ extension Tensor where Scalar: TensorScalar {
     /// A tensor of ones shaped like `other`.
     @inlinable public static func ones(like other: Tensor) -> Tensor { ones(shape: other.shape) }
 
-    /// A rank-1 tensor of `count` values `start, start + step, …, start + (count − 1)·step`.
-    ///
-    /// It counts values, unlike NumPy's `arange(stop)`; for NumPy's and PyTorch's form (an end, excluded) use
-    /// ``arange(_:_:step:file:line:)``.
-    @inlinable
-    public static func arange(_ count: Int, start: Scalar = 0, step: Scalar = 1) -> Tensor {
-        Tensor(shape: [count], unsafeUninitialized: { buf in
-            for i in 0..<count { buf[i] = start + Scalar(i) * step }
-        })
-    }
-
     /// The values from `start` up to `end`, **excluded**, `step` apart, as a rank-1 tensor: NumPy's and
     /// PyTorch's `arange(start, end, step)`.
     ///
     /// There are ⌈(end − start) / step⌉ values (none when that is ≤ 0), `start + i·step` for each i; a negative
-    /// `step` counts down.
+    /// `step` counts down. `n` values from `a`, `d` apart: `arange(0, n) * d + a`.
     ///
     /// ```swift
     /// Tensor<Float>.arange(0, 10)              // [0, 1, …, 9]
@@ -297,7 +267,9 @@ extension Tensor where Scalar: TensorScalar {
         // The count in Double, as NumPy computes it, so Float bounds do not gain or lose a value by rounding.
         let span = (Double(end) - Double(start)) / Double(step)
         let count = span > 0 ? Int(span.rounded(.up)) : 0
-        return arange(count, start: start, step: step)
+        return Tensor(shape: [count], unsafeUninitialized: { buf in
+            for i in 0..<count { buf[i] = start + Scalar(i) * step }
+        })
     }
 
     /// `count` evenly spaced values from `start` to `end`, both **included**, as a rank-1 tensor: NumPy's and

@@ -59,7 +59,7 @@ public enum SystemBLAS {
     }()
 
     /// Whether matrix products go to the system BLAS now.
-    @usableFromInline static var isActive: Bool { active != nil }
+    @usableFromInline package static var isActive: Bool { active != nil }
 
     /// The library to use now.
     static var active: Library? { isEnabled ? loaded : nil }
@@ -84,7 +84,7 @@ private let callLock = Mutex<Int>(0)
 /// C[m×n] += op(A) · op(B) on the system BLAS (row-major; A stored [k, m] when `transposeA`, B stored [n, k]
 /// when `transposeB`); false (nothing done) when there is none or it is off, or the sizes overflow its `int`s.
 @usableFromInline
-func blasGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, transposeA: Bool, _ b: UnsafePointer<S>,
+package func blasGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, transposeA: Bool, _ b: UnsafePointer<S>,
                                          transposeB: Bool, _ c: UnsafeMutablePointer<S>, m: Int, k: Int, n: Int) -> Bool {
     guard let library = SystemBLAS.active, m < Int(Int32.max), k < Int(Int32.max), n < Int(Int32.max) else { return false }
     let rowMajor: Int32 = 101, noTrans: Int32 = 111, trans: Int32 = 112

@@ -48,7 +48,7 @@ extension Tensor: CustomStringConvertible {
         }
     }
 
-    static func formatReal(_ v: Double) -> String {
+    package static func formatReal(_ v: Double) -> String {
         if v.isNaN { return "nan" }
         if v.isInfinite { return v > 0 ? "inf" : "-inf" }
         if v == v.rounded() && Swift.abs(v) < 1e15 { return String(format: "%.1f", v) }

@@ -2,9 +2,10 @@
 // They run on contiguous buffers with concrete scalar types once specialized; keep them @inlinable.
 
 /// Walks the elements of `shape` in row-major order, calling `body(flat, offsetA, offsetB)` with the
-/// offsets of two strided operands (a stride of 0 repeats an element: broadcasting).
-@inlinable
-func stridedWalk(shape: [Int], _ stridesA: [Int], _ stridesB: [Int], _ body: (Int, Int, Int) -> Void) {
+/// offsets of two strided operands (a stride of 0 repeats an element: broadcasting). Always inlined, so that
+/// `body` is inline code in the loop, in other modules too.
+@inlinable @inline(__always)
+package func stridedWalk(shape: [Int], _ stridesA: [Int], _ stridesB: [Int], _ body: (Int, Int, Int) -> Void) {
     let rank = shape.count
     if rank == 0 { body(0, 0, 0); return }
     let n = shape[rank - 1]
@@ -49,7 +50,7 @@ extension Tensor {
     /// Always inlined, so that `transform` is inlined into the loop (a closure called per element costs
     /// 10–100× the arithmetic).
     @inlinable @inline(__always)
-    func _map<R: TensorElement>(parallel: Bool, _ transform: (Scalar) -> R) -> Tensor<R> {
+    package func _map<R: TensorElement>(parallel: Bool, _ transform: (Scalar) -> R) -> Tensor<R> {
         switch storage {
         case .scalar(let value):
             return Tensor<R>(transform(value))
@@ -83,7 +84,7 @@ extension Tensor {
     /// `zip` for the library's own pure functions: operands of the same shape (or one a scalar) are split
     /// over threads when large, as in ``_map(parallel:_:)``; always inlined, like it.
     @inlinable @inline(__always)
-    static func _zip<Other: TensorElement, R: TensorElement>(
+    package static func _zip<Other: TensorElement, R: TensorElement>(
         _ a: Tensor, _ b: Tensor<Other>, op: StaticString, at site: CallSite, parallel: Bool,
         _ combine: (Scalar, Other) -> R
     ) -> Tensor<R> {
@@ -108,10 +109,8 @@ extension Tensor {
         }
         if case .scalar(let s) = b.storage { return a._map(parallel: parallel) { combine($0, s) } }
         if case .scalar(let s) = a.storage { return b._map(parallel: parallel) { combine(s, $0) } }
-        guard let shape = ShapeMath.broadcast(a.shape, b.shape) else {
-            usageError("\(op)", "shapes \(a.shape) and \(b.shape) cannot be broadcast together",
-                       fix: "make each axis (aligned from the right) equal or 1, e.g. with reshaped(to:) or expandingShape(at:)",
-                       at: site)
+        let shape = stopOnShapeError(at: site) { () throws(ShapeError) in
+            try ShapeCheck.broadcast(a.shape, b.shape, operation: "\(op)")
         }
         let sa = ShapeMath.broadcastStrides(a.shape, to: shape)
         let sb = ShapeMath.broadcastStrides(b.shape, to: shape)
@@ -151,10 +150,8 @@ extension Tensor {
     @inlinable
     public func broadcasted(to target: [Int], file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         if shape == target { return self }
-        guard ShapeMath.broadcasts(shape, to: target) else {
-            usageError("broadcasted(to:)", "shape \(shape) cannot be broadcast to \(target)",
-                       fix: "each axis of the tensor (aligned from the right) must equal the target's or be 1",
-                       at: CallSite(file: file, line: line))
+        stopOnShapeError(at: CallSite(file: file, line: line)) { () throws(ShapeError) in
+            try ShapeCheck.broadcast(shape, to: target)
         }
         if case .scalar(let value) = storage { return Tensor(repeating: value, shape: target) }
         let sa = ShapeMath.broadcastStrides(shape, to: target)
@@ -168,7 +165,7 @@ extension Tensor {
 
 extension Tensor where Scalar: TensorScalar {
     /// Sums this tensor over the axes along which `target` was broadcast to reach this shape:
-    /// the one place where broadcasting is undone (used by every gradient).
+    /// the one place where broadcasting is undone (NumPy-style broadcasting run backwards).
     @inlinable
     public func summedToShape(_ target: [Int]) -> Tensor {
         if shape == target { return self }

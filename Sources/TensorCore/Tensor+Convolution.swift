@@ -10,24 +10,24 @@
 /// every image and output position, the input element under kernel tap (i, j) of channel c (0 in the padding).
 /// With the batch inside the rows, a convolution is one matrix product per group for the whole batch.
 @usableFromInline
-struct ConvolutionGeometry: Sendable, Equatable {
-    @usableFromInline var batch: Int
-    @usableFromInline var channels: Int
-    @usableFromInline var height: Int
-    @usableFromInline var width: Int
-    @usableFromInline var kernelHeight: Int
-    @usableFromInline var kernelWidth: Int
-    @usableFromInline var strideHeight: Int
-    @usableFromInline var strideWidth: Int
-    @usableFromInline var paddingHeight: Int
-    @usableFromInline var paddingWidth: Int
-    @usableFromInline var dilationHeight: Int
-    @usableFromInline var dilationWidth: Int
+package struct ConvolutionGeometry: Sendable, Equatable {
+    @usableFromInline package var batch: Int
+    @usableFromInline package var channels: Int
+    @usableFromInline package var height: Int
+    @usableFromInline package var width: Int
+    @usableFromInline package var kernelHeight: Int
+    @usableFromInline package var kernelWidth: Int
+    @usableFromInline package var strideHeight: Int
+    @usableFromInline package var strideWidth: Int
+    @usableFromInline package var paddingHeight: Int
+    @usableFromInline package var paddingWidth: Int
+    @usableFromInline package var dilationHeight: Int
+    @usableFromInline package var dilationWidth: Int
     /// The channel groups of a convolution (1 for pooling).
-    @usableFromInline var groups: Int
+    @usableFromInline package var groups: Int
 
     @inlinable
-    init(batch: Int, channels: Int, height: Int, width: Int, kernel: (Int, Int), stride: (Int, Int),
+    package init(batch: Int, channels: Int, height: Int, width: Int, kernel: (Int, Int), stride: (Int, Int),
          padding: (Int, Int), dilation: (Int, Int), groups: Int) {
         self.batch = batch
         self.channels = channels
@@ -40,17 +40,17 @@ struct ConvolutionGeometry: Sendable, Equatable {
         self.groups = groups
     }
 
-    @inlinable var outputHeight: Int { (height + 2 * paddingHeight - dilationHeight * (kernelHeight - 1) - 1) / strideHeight + 1 }
-    @inlinable var outputWidth: Int { (width + 2 * paddingWidth - dilationWidth * (kernelWidth - 1) - 1) / strideWidth + 1 }
+    @inlinable package var outputHeight: Int { (height + 2 * paddingHeight - dilationHeight * (kernelHeight - 1) - 1) / strideHeight + 1 }
+    @inlinable package var outputWidth: Int { (width + 2 * paddingWidth - dilationWidth * (kernelWidth - 1) - 1) / strideWidth + 1 }
     /// The number of output positions per image.
-    @inlinable var positions: Int { outputHeight * outputWidth }
+    @inlinable package var positions: Int { outputHeight * outputWidth }
     /// The number of kernel taps per image: channels · kH · kW.
-    @inlinable var taps: Int { channels * kernelHeight * kernelWidth }
-    @inlinable var inputShape: [Int] { [batch, channels, height, width] }
-    @inlinable var columnsShape: [Int] { [taps, batch * positions] }
+    @inlinable package var taps: Int { channels * kernelHeight * kernelWidth }
+    @inlinable package var inputShape: [Int] { [batch, channels, height, width] }
+    @inlinable package var columnsShape: [Int] { [taps, batch * positions] }
 
     /// The same windows over each channel as its own image (`[batch·channels, 1, H, W]`): pooling.
-    @inlinable var perChannel: ConvolutionGeometry {
+    @inlinable package var perChannel: ConvolutionGeometry {
         var g = self
         g.batch = batch * channels
         g.channels = 1
@@ -61,7 +61,7 @@ struct ConvolutionGeometry: Sendable, Equatable {
     /// Whether the numbers make a window that fits: sizes ≥ 1 (padding ≥ 0) and an output of at least one
     /// position. Nil when they do; otherwise what is wrong and how to fix it.
     @inlinable
-    var problem: (String, String)? {
+    package var problem: (String, String)? {
         if strideHeight < 1 || strideWidth < 1 { return ("stride must be ≥ 1", "pass stride: 1 or more") }
         if dilationHeight < 1 || dilationWidth < 1 { return ("dilation must be ≥ 1", "pass dilation: 1 or more") }
         if paddingHeight < 0 || paddingWidth < 0 { return ("padding must be ≥ 0", "pass padding: 0 or more") }
@@ -78,13 +78,13 @@ struct ConvolutionGeometry: Sendable, Equatable {
 
 extension ConvolutionGeometry {
     /// The height and width with the zero padding.
-    @inlinable var paddedHeight: Int { height + 2 * paddingHeight }
-    @inlinable var paddedWidth: Int { width + 2 * paddingWidth }
-    @inlinable var isPadded: Bool { paddingHeight > 0 || paddingWidth > 0 }
+    @inlinable package var paddedHeight: Int { height + 2 * paddingHeight }
+    @inlinable package var paddedWidth: Int { width + 2 * paddingWidth }
+    @inlinable package var isPadded: Bool { paddingHeight > 0 || paddingWidth > 0 }
 
     /// Copies `[N, C, H, W]` into the middle of `[N, C, H + 2·padding, W + 2·padding]`, whose border is zero.
     @inlinable
-    func pad<S: TensorScalar>(_ src: UnsafePointer<S>, into dst: UnsafeMutablePointer<S>) {
+    package func pad<S: TensorScalar>(_ src: UnsafePointer<S>, into dst: UnsafeMutablePointer<S>) {
         let ph = paddedHeight, pw = paddedWidth
         for plane in 0..<batch * channels {
             for r in 0..<height {
@@ -97,7 +97,7 @@ extension ConvolutionGeometry {
 
     /// The middle of `[N, C, H + 2·padding, W + 2·padding]` copied out to `[N, C, H, W]`.
     @inlinable
-    func crop<S: TensorScalar>(_ src: UnsafePointer<S>, into dst: UnsafeMutablePointer<S>) {
+    package func crop<S: TensorScalar>(_ src: UnsafePointer<S>, into dst: UnsafeMutablePointer<S>) {
         let ph = paddedHeight, pw = paddedWidth
         for plane in 0..<batch * channels {
             for r in 0..<height {
@@ -111,7 +111,7 @@ extension ConvolutionGeometry {
     /// im2col of one padded image `[channels, H + 2·padding, W + 2·padding]` (every tap inside it, no bounds to
     /// check); row r of its columns starts at `dst + r·rowStride`.
     @inlinable
-    func unfoldImage<S: TensorScalar>(_ src: UnsafePointer<S>, _ dst: UnsafeMutablePointer<S>, rowStride: Int) {
+    package func unfoldImage<S: TensorScalar>(_ src: UnsafePointer<S>, _ dst: UnsafeMutablePointer<S>, rowStride: Int) {
         let oh = outputHeight, ow = outputWidth, ph = paddedHeight, pw = paddedWidth
         let rowStep = strideHeight * pw, sw = strideWidth
         for c in 0..<channels {
@@ -135,7 +135,7 @@ extension ConvolutionGeometry {
     /// col2im of one image: adds each of its column elements (row r at `src + r·rowStride`) into the element of
     /// the padded image `dst` (`[channels, H + 2·padding, W + 2·padding]`) it was taken from.
     @inlinable
-    func foldImage<S: TensorScalar>(_ src: UnsafePointer<S>, _ dst: UnsafeMutablePointer<S>, rowStride: Int) {
+    package func foldImage<S: TensorScalar>(_ src: UnsafePointer<S>, _ dst: UnsafeMutablePointer<S>, rowStride: Int) {
         let oh = outputHeight, ow = outputWidth, ph = paddedHeight, pw = paddedWidth
         let rowStep = strideHeight * pw, sw = strideWidth
         for c in 0..<channels {
@@ -160,7 +160,7 @@ extension ConvolutionGeometry {
     /// work is large. Each image's output is written by one thread, in the same order: the result does not
     /// depend on the split.
     @inlinable
-    func forEachImage(work: Int, _ body: (Int) -> Void) {
+    package func forEachImage(work: Int, _ body: (Int) -> Void) {
         if batch < 2 || Parallelism.threadCount < 2 || batch * work < 1 << 16 {
             for n in 0..<batch { body(n) }
             return
@@ -173,7 +173,7 @@ extension Tensor where Scalar: TensorScalar {
     /// im2col: `[batch, channels, H, W]` → `[channels·kH·kW, batch·outH·outW]` (PyTorch's `F.unfold` with the
     /// batch moved inside the rows). A padded input is first copied into a zero-bordered buffer.
     @inlinable
-    func unfolded(_ g: ConvolutionGeometry) -> Tensor {
+    package func unfolded(_ g: ConvolutionGeometry) -> Tensor {
         let image = g.channels * g.paddedHeight * g.paddedWidth, outSize = g.taps * g.positions, stride = g.batch * g.positions
         return withUnsafeBufferPointer { src in
             Tensor(shape: g.columnsShape, unsafeUninitialized: { dst in
@@ -194,7 +194,7 @@ extension Tensor where Scalar: TensorScalar {
     /// each column element added into the input element it came from (PyTorch's `F.fold`); with padding, into a
     /// zero-bordered buffer whose middle is the result.
     @inlinable
-    func folded(_ g: ConvolutionGeometry) -> Tensor {
+    package func folded(_ g: ConvolutionGeometry) -> Tensor {
         let inSize = g.taps * g.positions, image = g.channels * g.paddedHeight * g.paddedWidth, stride = g.batch * g.positions
         return withUnsafeBufferPointer { src in
             Tensor(shape: g.inputShape, unsafeUninitialized: { dst in
@@ -212,10 +212,10 @@ extension Tensor where Scalar: TensorScalar {
 
     /// The convolution of a batch by `filter` (`[O, C/groups, kH, kW]`), plus `bias` (`[O]`): one matrix product
     /// per group for the whole batch, `filter[group] · columns[group]` → `[O, N·L]`, then each image's block moved
-    /// to its place in the NCHW output with the bias added. Also returns the columns (the filter's gradient
-    /// reads them).
+    /// to its place in the NCHW output with the bias added. Also returns the columns (for
+    /// callers that reuse them, e.g. to compute the product with the filter's transpose).
     @inlinable
-    func convolved(_ g: ConvolutionGeometry, filter: Tensor, bias: Tensor?) -> (value: Tensor, columns: Tensor) {
+    package func convolved(_ g: ConvolutionGeometry, filter: Tensor, bias: Tensor?) -> (value: Tensor, columns: Tensor) {
         let columns = unfolded(g)
         let outputs = filter.shape[0], perGroup = outputs / g.groups, taps = g.taps / g.groups
         let positions = g.positions, width = g.batch * positions
@@ -253,7 +253,7 @@ extension Tensor where Scalar: TensorScalar {
     /// The largest element of each pooling window of a batch (padding never wins) and its flat index in
     /// the input; the first of equal maxima, and a NaN wins (PyTorch's rule, which also takes the last NaN).
     @inlinable
-    func maxPooled(_ g: ConvolutionGeometry) -> (value: Tensor, indices: [Int]) {
+    package func maxPooled(_ g: ConvolutionGeometry) -> (value: Tensor, indices: [Int]) {
         let planes = g.batch * g.channels, oh = g.outputHeight, ow = g.outputWidth
         let plane = g.height * g.width, width = g.width
         var indices = [Int](repeating: 0, count: planes * oh * ow)
@@ -305,7 +305,7 @@ extension Tensor where Scalar: TensorScalar {
     /// The mean of each pooling window of a batch, padding counted as zeros (PyTorch's
     /// `count_include_pad=True`).
     @inlinable
-    func averagePooled(_ g: ConvolutionGeometry) -> Tensor {
+    package func averagePooled(_ g: ConvolutionGeometry) -> Tensor {
         let planes = g.batch * g.channels, oh = g.outputHeight, ow = g.outputWidth
         let plane = g.height * g.width
         let scale = 1 / Scalar(g.kernelHeight * g.kernelWidth)

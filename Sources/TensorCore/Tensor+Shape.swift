@@ -5,19 +5,8 @@ extension Tensor {
     @inlinable
     public func reshaped(to newShape: [Int], file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         if newShape == shape { return self }
-        var target = newShape
-        let known = newShape.filter { $0 != -1 }.reduce(1, *)
-        let inferred = newShape.filter { $0 == -1 }.count
-        if inferred > 1 || newShape.contains(where: { $0 < -1 }) {
-            usageError("reshaped(to:)", "shape \(newShape) is not valid", fix: "use sizes ≥ 0 and at most one -1",
-                       at: CallSite(file: file, line: line))
-        }
-        if inferred == 1, known > 0, scalarCount % known == 0, let i = newShape.firstIndex(of: -1) {
-            target[i] = scalarCount / known
-        }
-        if ShapeMath.count(target) != scalarCount {
-            usageError("reshaped(to:)", "cannot reshape a tensor of shape \(shape) (\(scalarCount) elements) to \(newShape)",
-                       fix: "choose a shape whose sizes multiply to \(scalarCount)", at: CallSite(file: file, line: line))
+        let target = stopOnShapeError(at: CallSite(file: file, line: line)) { () throws(ShapeError) in
+            try ShapeCheck.reshape(shape, to: newShape)
         }
         return Tensor(uncheckedShape: target, buffer: scalars)
     }
@@ -25,9 +14,8 @@ extension Tensor {
     /// The axes reordered: axis `i` of the result is axis `permutation[i]` of this tensor.
     @inlinable
     public func transposed(permutation: [Int], file: StaticString = #fileID, line: UInt = #line) -> Tensor {
-        if permutation.sorted() != Array(0..<rank) {
-            usageError("transposed(permutation:)", "\(permutation) is not a permutation of the axes of shape \(shape)",
-                       fix: "list each axis 0..<\(rank) exactly once", at: CallSite(file: file, line: line))
+        stopOnShapeError(at: CallSite(file: file, line: line)) { () throws(ShapeError) in
+            try ShapeCheck.permutation(permutation, of: shape)
         }
         if permutation == Array(0..<rank) { return self }
         let inStrides = ShapeMath.strides(shape)
@@ -62,7 +50,7 @@ extension Tensor {
 
     /// The elements inside `bounds`, one half-open range per axis (every axis).
     @inlinable
-    func slice(_ bounds: [Range<Int>]) -> Tensor {
+    package func slice(_ bounds: [Range<Int>]) -> Tensor {
         let outShape = bounds.map(\.count)
         let strides = ShapeMath.strides(shape)
         var base = 0
@@ -76,37 +64,18 @@ extension Tensor {
 
     /// Full per-axis bounds from ranges over the leading axes, checked against the shape.
     @inlinable
-    func bounds(_ ranges: [Range<Int>], op: StaticString, site: CallSite) -> [Range<Int>] {
-        if ranges.count > rank {
-            usageError("\(op)", "\(ranges.count) ranges for a tensor of shape \(shape)",
-                       fix: "pass at most one range per axis", at: site)
-        }
-        var out = shape.map { 0..<$0 }
-        for (i, r) in ranges.enumerated() {
-            if r.lowerBound < 0 || r.upperBound > shape[i] {
-                usageError("\(op)", "range \(r) is out of bounds 0..<\(shape[i]) on axis \(i) of shape \(shape)",
-                           fix: "keep each range inside its axis", at: site)
-            }
-            out[i] = r
-        }
-        return out
+    package func bounds(_ ranges: [Range<Int>], op: StaticString, site: CallSite) -> [Range<Int>] {
+        stopOnShapeError(at: site) { () throws(ShapeError) in try ShapeCheck.ranges(ranges, of: shape, operation: "\(op)") }
     }
 
     /// Elements at `indices` along `axis`; repeated indices repeat elements.
     @inlinable
     public func gathering(atIndices indices: [Int], alongAxis axis: Int = 0,
                           file: StaticString = #fileID, line: UInt = #line) -> Tensor {
-        let site = CallSite(file: file, line: line)
-        let a = axis < 0 ? axis + rank : axis
-        if a < 0 || a >= rank {
-            usageError("gathering(atIndices:alongAxis:)", "axis \(axis) is out of range for shape \(shape)",
-                       fix: "use an axis in -\(rank)..<\(rank)", at: site)
+        let a = stopOnShapeError(at: CallSite(file: file, line: line)) { () throws(ShapeError) in
+            try ShapeCheck.gathering(indices, alongAxis: axis, of: shape)
         }
         let n = shape[a]
-        if let bad = indices.first(where: { $0 < 0 || $0 >= n }) {
-            usageError("gathering(atIndices:alongAxis:)", "index \(bad) is out of range 0..<\(n) on axis \(a) of shape \(shape)",
-                       fix: "use indices inside the axis", at: site)
-        }
         let inner = ShapeMath.count(Array(shape[(a + 1)...])), outer = ShapeMath.count(Array(shape[..<a]))
         var outShape = shape
         outShape[a] = indices.count
@@ -128,7 +97,7 @@ extension Tensor {
 extension Tensor where Scalar: TensorScalar {
     /// Zeros of `shape` with this tensor written into `bounds` (the adjoint of slicing).
     @inlinable
-    func padded(into shape: [Int], at bounds: [Range<Int>]) -> Tensor {
+    package func padded(into shape: [Int], at bounds: [Range<Int>]) -> Tensor {
         var out = Tensor.zeros(shape: shape)
         let strides = ShapeMath.strides(shape)
         var base = 0
@@ -144,7 +113,7 @@ extension Tensor where Scalar: TensorScalar {
 
     /// Zeros of `shape` with the slices of this tensor added at `indices` along `axis` (the adjoint of gathering).
     @inlinable
-    func scatterAdding(atIndices indices: [Int], alongAxis a: Int, into shape: [Int]) -> Tensor {
+    package func scatterAdding(atIndices indices: [Int], alongAxis a: Int, into shape: [Int]) -> Tensor {
         var out = Tensor.zeros(shape: shape)
         let n = shape[a]
         let inner = ShapeMath.count(Array(shape[(a + 1)...])), outer = ShapeMath.count(Array(shape[..<a]))
@@ -168,20 +137,10 @@ extension Tensor where Scalar: TensorScalar {
 @inlinable
 public func concatenate<S: TensorElement>(_ tensors: [Tensor<S>], alongAxis axis: Int = 0,
                                           file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
-    let site = CallSite(file: file, line: line)
-    guard let first = tensors.first else {
-        usageError("concatenate", "no tensors were given", fix: "pass at least one tensor", at: site)
+    let a = stopOnShapeError(at: CallSite(file: file, line: line)) { () throws(ShapeError) in
+        try ShapeCheck.concatenate(tensors.map(\.shape), alongAxis: axis)
     }
-    let rank = first.rank
-    let a = axis < 0 ? axis + rank : axis
-    if a < 0 || a >= rank {
-        usageError("concatenate", "axis \(axis) is out of range for shape \(first.shape)",
-                   fix: "use an axis in -\(rank)..<\(rank) (rank-0 tensors cannot be concatenated)", at: site)
-    }
-    for t in tensors where t.rank != rank || (0..<rank).contains(where: { $0 != a && t.shape[$0] != first.shape[$0] }) {
-        usageError("concatenate", "shapes \(tensors.map(\.shape)) differ off axis \(a)",
-                   fix: "make every axis except \(a) the same size", at: site)
-    }
+    let first = tensors[0]
     var outShape = first.shape
     outShape[a] = tensors.reduce(0) { $0 + $1.shape[a] }
     let outer = ShapeMath.count(Array(first.shape[..<a]))
@@ -237,7 +196,7 @@ extension Tensor {
 
     /// The sub-tensor at one index per leading axis, those axes removed.
     @inlinable
-    func at(_ indices: [Int], site: CallSite) -> Tensor {
+    package func at(_ indices: [Int], site: CallSite) -> Tensor {
         let b = indexBounds(indices, site: site)
         let rest = Array(shape.dropFirst(indices.count))
         let inner = ShapeMath.count(rest)
@@ -252,16 +211,8 @@ extension Tensor {
 
     /// One-element ranges for indices into the leading axes, checked against the shape.
     @inlinable
-    func indexBounds(_ indices: [Int], site: CallSite) -> [Range<Int>] {
-        let shown = indices.count == 1 ? "[\(indices[0])]" : "\(indices)"
-        if indices.count > rank {
-            usageError("subscript", "\(indices.count) indices \(shown) for a tensor of shape \(shape) (rank \(rank))",
-                       fix: "pass at most one index per axis", at: site)
-        }
-        for (axis, i) in indices.enumerated() where i < 0 || i >= shape[axis] {
-            usageError("subscript", "index \(i) is out of range 0..<\(shape[axis]) on axis \(axis) of shape \(shape) " +
-                       "(indices \(shown))", fix: "use an index from 0 to \(shape[axis] - 1) on axis \(axis)", at: site)
-        }
+    package func indexBounds(_ indices: [Int], site: CallSite) -> [Range<Int>] {
+        stopOnShapeError(at: site) { () throws(ShapeError) in try ShapeCheck.indices(indices, of: shape) }
         return indices.map { $0..<($0 + 1) }
     }
 }

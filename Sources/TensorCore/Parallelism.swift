@@ -30,7 +30,7 @@ public enum Parallelism {
     /// Runs `body(chunk)` for chunk in 0..<chunks, on up to `threadCount` threads (in order on this thread
     /// when that is 1).
     @usableFromInline
-    static func forEach(chunks: Int, _ body: (Int) -> Void) {
+    package static func forEach(chunks: Int, _ body: (Int) -> Void) {
         let workers = min(chunks, threadCount)
         if workers <= 1 {
             for chunk in 0..<chunks { body(chunk) }
@@ -46,13 +46,13 @@ public enum Parallelism {
     }
 
     /// The number of elements an elementwise kernel hands to one thread at a time.
-    @usableFromInline static var elementwiseChunk: Int { 1 << 15 }
+    @usableFromInline package static var elementwiseChunk: Int { 1 << 15 }
 
     /// Runs `body` over 0..<count: whole on this thread for small counts or one thread, otherwise in fixed
     /// chunks of ``elementwiseChunk`` over the threads. For elementwise work, where each index is computed on
     /// its own, the result does not depend on the split.
     @inlinable
-    static func forEachRange(count: Int, _ body: (Range<Int>) -> Void) {
+    package static func forEachRange(count: Int, _ body: (Range<Int>) -> Void) {
         let chunk = elementwiseChunk
         guard count >= 2 * chunk, threadCount > 1 else {
             body(0..<count)
@@ -66,7 +66,7 @@ private let storedThreadCount = Atomic<Int>(max(1, Int(sysconf(Int32(_SC_NPROCES
 
 /// A value handed to other threads by code that guarantees they do not race on it.
 @usableFromInline
-struct UncheckedSendable<T>: @unchecked Sendable {
-    @usableFromInline let value: T
-    @usableFromInline init(_ value: T) { self.value = value }
+package struct UncheckedSendable<T>: @unchecked Sendable {
+    @usableFromInline package let value: T
+    @usableFromInline package init(_ value: T) { self.value = value }
 }

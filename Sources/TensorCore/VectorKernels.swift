@@ -24,7 +24,7 @@ public enum VectorKernels {
         set { enabledSetting.store(newValue, ordering: .relaxed) }
     }
 
-    @usableFromInline static var enabled: Bool { enabledSetting.load(ordering: .relaxed) && isAvailable }
+    @usableFromInline package static var enabled: Bool { enabledSetting.load(ordering: .relaxed) && isAvailable }
 }
 
 private let enabledSetting = Atomic<Bool>({
@@ -35,7 +35,7 @@ private let enabledSetting = Atomic<Bool>({
 /// C[m×n] += op(A) · op(B) with the vector kernel, where op transposes when asked (A is stored [k, m] when
 /// `transposeA`, B is stored [n, k] when `transposeB`); false (nothing done) when it is not active.
 @usableFromInline
-func vectorGemmAccumulate(_ a: UnsafePointer<Float>, transposeA: Bool, _ b: UnsafePointer<Float>, transposeB: Bool,
+package func vectorGemmAccumulate(_ a: UnsafePointer<Float>, transposeA: Bool, _ b: UnsafePointer<Float>, transposeB: Bool,
                           _ c: UnsafeMutablePointer<Float>, m: Int, k: Int, n: Int) -> Bool {
     guard VectorKernels.enabled else { return false }
     let (ars, acs) = transposeA ? (1, m) : (k, 1)

@@ -3,7 +3,7 @@
 /// C[m×n] += A[m×k] · B[k×n] on raw row-major buffers: the system BLAS or the vector kernel when one runs
 /// (``fastGemmAccumulate(_:transposeA:_:transposeB:_:m:k:n:)``), else the portable loops.
 @inlinable
-func gemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>,
+package func gemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>,
                                      m: Int, k: Int, n: Int) {
     if fastGemmAccumulate(a, transposeA: false, b, transposeB: false, c, m: m, k: k, n: n) { return }
     portableGemmAccumulate(a, b, c, m: m, k: k, n: n)
@@ -11,7 +11,7 @@ func gemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S
 
 /// Whether ``fastGemmAccumulate(_:transposeA:_:transposeB:_:m:k:n:)`` runs for `S` now.
 @inlinable
-func hasFastGemm<S: TensorScalar>(_ type: S.Type) -> Bool {
+package func hasFastGemm<S: TensorScalar>(_ type: S.Type) -> Bool {
     SystemBLAS.isActive || (S.self == Float.self && VectorKernels.enabled)
 }
 
@@ -19,7 +19,7 @@ func hasFastGemm<S: TensorScalar>(_ type: S.Type) -> Bool {
 /// when `transposeB`): on the system BLAS when one was loaded (``SystemBLAS``), else on the vector kernel for
 /// Float when the processor has one (``VectorKernels``). False, doing nothing, when neither runs.
 @inlinable
-func fastGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, transposeA: Bool, _ b: UnsafePointer<S>,
+package func fastGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, transposeA: Bool, _ b: UnsafePointer<S>,
                                          transposeB: Bool, _ c: UnsafeMutablePointer<S>, m: Int, k: Int, n: Int) -> Bool {
     if blasGemmAccumulate(a, transposeA: transposeA, b, transposeB: transposeB, c, m: m, k: k, n: n) { return true }
     guard S.self == Float.self else { return false }
@@ -34,7 +34,7 @@ func fastGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, transposeA: Bool
 /// inner loop runs along a row (contiguous, vectorized). Every element accumulates over p in increasing order,
 /// whatever the tiling, so results do not depend on it.
 @inlinable
-func portableGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>,
+package func portableGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>,
                                              m: Int, k: Int, n: Int) {
     var i = 0
     while i + 4 <= m {
@@ -67,7 +67,7 @@ func portableGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafeP
 /// C[m×n] += A[m×k] · B[k×n], split by rows over ``Parallelism/threadCount`` threads when the product is
 /// large. Each element is still computed by one thread, in the same order: results do not depend on the split.
 @inlinable
-func gemmAccumulateParallel<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>,
+package func gemmAccumulateParallel<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>,
                                              m: Int, k: Int, n: Int) {
     let threads = Parallelism.threadCount
     // A system BLAS runs its own threads (as many as ours).
@@ -89,7 +89,7 @@ func gemmAccumulateParallel<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafeP
 /// op(A) · op(B) for rank-2 tensors, where op transposes when asked, without materializing the transposes
 /// when the vector kernel is active (the matmul pullback's g·Bᵀ and Aᵀ·g).
 @inlinable
-func matmul2D<S: TensorScalar>(_ a: Tensor<S>, transposeA: Bool, _ b: Tensor<S>, transposeB: Bool) -> Tensor<S> {
+package func matmul2D<S: TensorScalar>(_ a: Tensor<S>, transposeA: Bool, _ b: Tensor<S>, transposeB: Bool) -> Tensor<S> {
     let m = transposeA ? a.shape[1] : a.shape[0], k = transposeA ? a.shape[0] : a.shape[1]
     let n = transposeB ? b.shape[0] : b.shape[1]
     if hasFastGemm(S.self), m * n > 0, k > 0, (transposeB ? b.shape[1] : b.shape[0]) == k {
@@ -117,37 +117,28 @@ func matmul2D<S: TensorScalar>(_ a: Tensor<S>, transposeA: Bool, _ b: Tensor<S>,
 public func matmul<S: TensorScalar>(_ a: Tensor<S>, _ b: Tensor<S>,
                                     file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
     let site = CallSite(file: file, line: line)
-    if a.rank == 0 || b.rank == 0 {
-        usageError("matmul", "operands of shapes \(a.shape) and \(b.shape): matmul needs rank ≥ 1",
-                   fix: "use * to multiply by a scalar", at: site)
-    }
+    let shape = stopOnShapeError(at: site) { () throws(ShapeError) in try ShapeCheck.matmul(a.shape, b.shape) }
     let a2 = a.rank == 1 ? a.reshaped(to: [1, a.shape[0]]) : a
     let b2 = b.rank == 1 ? b.reshaped(to: [b.shape[0], 1]) : b
-    var out = batchedMatmul(a2, b2, site: site, shapes: (a.shape, b.shape))
-    if a.rank == 1 || b.rank == 1 {
-        var shape = out.shape
-        if b.rank == 1 { shape.removeLast() }
-        if a.rank == 1 { shape.remove(at: shape.count - (b.rank == 1 ? 1 : 2)) }
-        out = out.reshaped(to: shape)
-    }
-    return out
+    let out = batchedMatmul(a2, b2, site: site, shapes: (a.shape, b.shape))
+    // A rank-1 operand's added axis is removed (the shape the check computed).
+    return a.rank == 1 || b.rank == 1 ? out.reshaped(to: shape) : out
 }
 
 /// Rank ≥ 2 × rank ≥ 2 matrix product with broadcast batch axes.
 @inlinable
-func batchedMatmul<S: TensorScalar>(_ a: Tensor<S>, _ b: Tensor<S>, site: CallSite,
+package func batchedMatmul<S: TensorScalar>(_ a: Tensor<S>, _ b: Tensor<S>, site: CallSite,
                                     shapes: ([Int], [Int])) -> Tensor<S> {
     let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1]
     let k2 = b.shape[b.rank - 2], n = b.shape[b.rank - 1]
-    if k != k2 {
-        usageError("matmul", "shapes \(shapes.0) and \(shapes.1) do not fit: the left has \(k) columns, the right \(k2) rows",
-                   fix: "the last axis of the left operand must equal the second-to-last of the right (transpose one with .transposed()?)",
-                   at: site)
-    }
     let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
-    guard let batch = ShapeMath.broadcast(batchA, batchB) else {
-        usageError("matmul", "batch axes of shapes \(shapes.0) and \(shapes.1) cannot be broadcast together",
-                   fix: "make the leading (batch) axes equal or 1", at: site)
+    guard k == k2, let batch = ShapeMath.broadcast(batchA, batchB) else {
+        // The message names the shapes the caller passed; the operands' own shapes (after a transpose) otherwise.
+        stopOnShapeError(at: site) { () throws(ShapeError) in
+            _ = try ShapeCheck.matmul(shapes.0, shapes.1)
+            _ = try ShapeCheck.matmul(a.shape, b.shape)
+        }
+        preconditionFailure("matmul: shapes \(a.shape) and \(b.shape) passed the check but do not fit")
     }
     let count = ShapeMath.count(batch)
     if count * m * n == 0 || k == 0 { return Tensor(repeating: 0, shape: batch + [m, n]) }

@@ -1,9 +1,9 @@
 /// Shape arithmetic shared by every tensor kernel: element counts, strides, broadcasting and axes.
 @usableFromInline
-enum ShapeMath {
+package enum ShapeMath {
     /// The number of elements of a tensor of this shape (1 for rank 0).
     @inlinable
-    static func count(_ shape: [Int]) -> Int {
+    package static func count(_ shape: [Int]) -> Int {
         var n = 1
         for d in shape { n &*= d }
         return n
@@ -11,7 +11,7 @@ enum ShapeMath {
 
     /// Row-major strides of a contiguous tensor of this shape.
     @inlinable
-    static func strides(_ shape: [Int]) -> [Int] {
+    package static func strides(_ shape: [Int]) -> [Int] {
         var strides = [Int](repeating: 1, count: shape.count)
         var s = 1
         for i in stride(from: shape.count - 1, through: 0, by: -1) {
@@ -23,7 +23,7 @@ enum ShapeMath {
 
     /// The NumPy broadcast of two shapes, or nil when an axis has two sizes neither of which is 1.
     @inlinable
-    static func broadcast(_ a: [Int], _ b: [Int]) -> [Int]? {
+    package static func broadcast(_ a: [Int], _ b: [Int]) -> [Int]? {
         if a == b { return a }
         let rank = Swift.max(a.count, b.count)
         var out = [Int](repeating: 1, count: rank)
@@ -38,7 +38,7 @@ enum ShapeMath {
     /// The axes of `shape` to sum over to bring it back to `target`, the shape it was broadcast from: the
     /// leading axes `target` lacks, and the axes where `target` has size 1 (kept, so a reshape follows).
     @inlinable
-    static func broadcastAxes(from shape: [Int], to target: [Int]) -> [Int] {
+    package static func broadcastAxes(from shape: [Int], to target: [Int]) -> [Int] {
         let offset = shape.count - target.count
         var axes: [Int] = Array(0..<Swift.max(offset, 0))
         for i in 0..<target.count where target[i] == 1 && shape[i + offset] != 1 { axes.append(i + offset) }
@@ -47,7 +47,7 @@ enum ShapeMath {
 
     /// Strides of `shape` read as a tensor of the (larger or equal) shape `target`: 0 along broadcast axes.
     @inlinable
-    static func broadcastStrides(_ shape: [Int], to target: [Int]) -> [Int] {
+    package static func broadcastStrides(_ shape: [Int], to target: [Int]) -> [Int] {
         let own = strides(shape)
         let offset = target.count - shape.count
         var out = [Int](repeating: 0, count: target.count)
@@ -60,7 +60,7 @@ enum ShapeMath {
     /// The walk of two strided operands over `shape` as rows × columns with per-operand row and column
     /// strides (each column stride 0 or 1), when adjacent axes merge that far; nil otherwise.
     @inlinable
-    static func collapsedToMatrix(_ shape: [Int], _ sa: [Int], _ sb: [Int])
+    package static func collapsedToMatrix(_ shape: [Int], _ sa: [Int], _ sb: [Int])
         -> (rows: Int, columns: Int, strides: (rowA: Int, rowB: Int, columnA: Int, columnB: Int))? {
         // Axes from the innermost out, size-1 axes dropped; an axis joins the one inside it when both
         // operands step through them as one.
@@ -80,7 +80,7 @@ enum ShapeMath {
 
     /// Whether `shape` broadcasts to `target` (sizes equal, or 1, aligned from the right).
     @inlinable
-    static func broadcasts(_ shape: [Int], to target: [Int]) -> Bool {
+    package static func broadcasts(_ shape: [Int], to target: [Int]) -> Bool {
         guard shape.count <= target.count else { return false }
         let offset = target.count - shape.count
         for i in 0..<shape.count where shape[i] != 1 && shape[i] != target[i + offset] { return false }
@@ -89,7 +89,7 @@ enum ShapeMath {
 
     /// Normalizes possibly negative axes against `rank`, sorted and without repeats; nil if one is out of range.
     @inlinable
-    static func normalize(axes: [Int], rank: Int) -> [Int]? {
+    package static func normalize(axes: [Int], rank: Int) -> [Int]? {
         var out: [Int] = []
         for a in axes {
             let n = a < 0 ? a + rank : a
@@ -120,7 +120,7 @@ public struct CallSite: Sendable {
         self.known = true
     }
 
-    @inlinable init(unknown: ()) {
+    @inlinable package init(unknown: ()) {
         self.file = "<operator>"
         self.line = 0
         self.known = false
@@ -134,9 +134,9 @@ public struct CallSite: Sendable {
 
 /// Stops the program with a message that names the operation, what was wrong, and what to do.
 ///
-/// Programmer errors (shapes that do not fit, misuse of the tape) come here; data from outside never does.
+/// Programmer errors (shapes that do not fit, indices out of range) come here; data from outside never does.
 @usableFromInline
-func usageError(_ op: String, _ problem: String, fix: String, at site: CallSite) -> Never {
+package func usageError(_ op: String, _ problem: String, fix: String, at site: CallSite) -> Never {
     // fatalError prints "file:line: Fatal error: " before the message: the caller's place when known.
     let message = "\(op): \(problem). Fix: \(fix)"
     if site.known {
