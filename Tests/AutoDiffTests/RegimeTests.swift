@@ -24,7 +24,7 @@ enum Regime: String, CaseIterable, CustomTestStringConvertible {
         let xs = op.inputs()
         let leaves = xs.map { self == .rank0InTensorGraph ? Variable($0.expandingShape(at: 0)) : Variable($0) }
         let y = op.f(self == .rank0InTensorGraph ? leaves.map { ($0 * 1)[0] } : leaves)
-        let weights = Tensor<Double>.arange(y.scalarCount, start: 0.5, step: 0.25).reshaped(to: y.shape)
+        let weights = (Tensor<Double>.arange(0, Double(y.scalarCount)) * 0.25 + 0.5).reshaped(to: y.shape)
         let loss = (y * weights).sum()
         switch self {
         case .recorded:
