@@ -14,9 +14,10 @@ let package = Package(
         .executable(name: "playground", targets: ["Playground"]),
     ],
     targets: [
-        // Vector kernels in C: Float32 matrix multiplication (AVX2 + FMA, or AVX-512) and Adam's update (AVX-512,
-        // or SSE), each instruction set chosen at run time by what the processor supports, through per-function
-        // target attributes: no compiler flags. AUTODIFF_NO_AVX512=1 in the environment keeps to AVX2 and SSE.
+        // Vector kernels in C: Float32 matrix multiplication (AVX2 + FMA, or AVX-512), Adam's update (AVX-512,
+        // or SSE) and eˣ, σ, tanh (AVX-512, or the baseline's vectors), each instruction set chosen at run time
+        // by what the processor supports, through per-function target attributes: no compiler flags.
+        // AUTODIFF_NO_AVX512=1 in the environment keeps to AVX2 and the baseline.
         .target(name: "CKernels"),
         // The tensor values (storage, math, shapes, reductions, linear algebra, convolution kernels, BLAS loading,
         // threads): no differentiation. AutoDiff re-exports it, so `import AutoDiff` brings `Tensor` too.

@@ -75,7 +75,7 @@ let h = gradients(of: g, withRespectTo: [w])[0]                               //
 
 - **Tensor graphs**: every node `Variable` refers to its tape, and the tape is freed as soon as none does, so a
   training loop's memory stays flat even if it never calls `backward()` (an evaluation loop, say).
-- **Scalar graphs** (rank-0 operations on rank-0 operands: micrograd-style code, the *scalar lane*): their
+- **Scalar graphs** (rank-0 operations on rank-0 operands: micrograd-style code; their nodes are *arena nodes*): their
   `Variable`s hold no reference at all, which is what makes recording one cost a few nanoseconds. The thread
   keeps such a tape as an *arena* and reuses its memory for the next graph once a `backward()` without
   `retainGraph` has released the graph (and no tensor node or pullback still refers to it). A training loop
@@ -240,10 +240,10 @@ error into a message and exit status 2.
 """),
 ("Performance", "Performance notes", """
 **Scalar graphs.** A recorded operation appends one entry with no references to a raw buffer (40 bytes for
-`Double`); rank-0 values are stored in the entry. Scalar graphs take the *scalar lane*: a rank-0 `Variable`
+`Double`); rank-0 values are stored in the entry. Scalar graphs are recorded as *arena nodes*: a rank-0 `Variable`
 computed from rank-0 operands holds no reference (copying or dropping it costs no reference counting; see
 [the tape's lifetime rules](TheTape.md)), its operation builds its entry directly together with the local partial
-derivatives (∂y/∂a, ∂y/∂b, computed from the values at hand), and the backward pass applies
+derivatives (∂y/∂a, ∂y/∂b: the operation's one derivative rule evaluated at g = 1 on the values at hand), and the backward pass applies
 `grad[a] += g·∂a; grad[b] += g·∂b` to each such entry without looking at its operation (a one-input node writes
 its second term to a sink slot, so there is no branch).
 
@@ -336,7 +336,7 @@ the run after it:
 | gemm n=1024, GFLOP/s | 72.81 | — | 122.8 | — | 0.59× |
 | gemm n=512, GFLOP/s, 2 threads | 165.1 | — | 183.4 | — | 0.90× |
 
-The scalar lane is far ahead. On tensors, the digits epoch is level with JAX's compiled step on one thread and
+Scalar graphs are far ahead. On tensors, the digits epoch is level with JAX's compiled step on one thread and
 7–10× faster than PyTorch's; the wide step is level with PyTorch's without a BLAS and behind JAX's, whose
 matrix kernels are faster than ours (about 100 GFLOP/s on one thread in a quiet run, against their 105–150).
 What remains per operation is allocating every intermediate tensor and reference counting.
@@ -344,15 +344,21 @@ What remains per operation is allocating every intermediate tensor and reference
 **Sequences.** The `names` workload trains the playground's LSTM model (Embedding 27→16, LSTM 16→64, Dense
 64→27, Adam, batches of 32 equal-length names) and `Benchmarks/peers/names_torch.py` trains PyTorch's
 `nn.LSTM` twin from the same weights in the same batch order: after 6 epochs both reach a validation loss of
-1.9986 nats per character (PyTorch 1.998576). The LSTM is one fused operation over the whole sequence: the
-forward loop keeps the gate activations, the backward pass runs backpropagation through time in loops, and each
-step's product is W_hh·hᵀ with the batch as columns (the kernel's full tiles); the input projections and the
-weight and input gradients are one product each over all steps. The cross-entropy terms are fused too. Three
-alternating runs on 1 thread with the machine's load average near 3.5: an epoch took 176–182 ms (CPU time
-175–178 ms) against PyTorch's 219–239 ms (207–239 ms), about 0.8× its time. The aim of half PyTorch's time
-is not reached: what remains is the gate functions (one scalar `exp` each, not vectorized), the matrix kernel's
-edge paths for the output layer's 27 columns, and transposes. (Under a load average of 10–15 the ratio looked
-like 0.5–0.6×, because PyTorch slowed down more: compare runs made side by side on a quiet machine.)
+1.998576 nats per character. The LSTM is one fused operation over the whole sequence, on raw buffers: each
+step is one product W·zₜ, with W = [W_ih b W_hh] `[4H, I + 1 + H]` (the bias as a column) and zₜ = [xₜ; 1;
+hₜ₋₁] read in place with strides, the batch as the product's columns (the kernel's full tiles); the gate
+functions run on vector kernels (`CKernels/activations.c`: eˣ, σ and tanh 16 lanes at a time, within 2–4 ulps
+of the C library, the same bits with or without AVX-512); the backward pass is backpropagation through time with
+one product Wᵀ·dGₜ per step, and the weight and bias gradients are one product over all steps. The matrix
+kernel's partial tiles (the output layer's 27 columns, the rows after the last full tile) run 12 rows at a time,
+and the fused cross-entropy terms take their exponentials from the vector kernel. Alternating rounds on 1 thread
+(`python3 Benchmarks/peers/names_side_by_side.py --python /path/to/python --rounds 7`), medians per epoch: at a
+load average near 2.3, ours 73.9 ms (CPU time 73.5 ms) against PyTorch's 202.4 ms (199.8 ms), 0.36× its time,
+every round between 0.36× and 0.38×; with other builds running (load average 4–6), 159 ms (78 ms) against
+505 ms (249 ms), 0.31×. About half of an epoch is now the matrix kernel near its peak;
+the rest is spread over the gate functions, Adam, the output layer and the tape. The GRU is fused the same way:
+the workload with `GRU(inputSize: 16, hiddenSize: 64)` in the LSTM's place takes 70 ms of CPU time per epoch,
+against 183 ms composed step by step (validation loss 1.9965 either way).
 
 **Convolutions.** The `cnn` workload trains the digits CNN (Conv2D 1→16 and 16→32, 3×3 with padding 1, each
 followed by 2×2 max pooling, then Dense 128→10; Adam, batch 32) and `Benchmarks/peers/cnn_torch.py` trains
@@ -778,8 +784,9 @@ how much of the old cell stays, and o = σ(…) how much of tanh(c) shows as h:
 A GRU has three gates (r, z, n; `[3H, …]`) and no separate cell: r = σ(…), z = σ(…),
 n = tanh(Wₙx + bₙ + r ⊙ (Uₙh + b'ₙ)) and h ← (1 − z) ⊙ n + z ⊙ h, with r multiplying the recurrent part
 after its bias, exactly as PyTorch does. Gradients flow back through every step (backpropagation through time)
-from the tape; the LSTM's elementwise cell is three fused operations whose rules are checked against the
-composed cell, and every layer's outputs and parameter gradients match PyTorch's (fixtures in the tests).
+through a rule: `LSTM` and `GRU` each run as one fused operation over the whole sequence (gate functions on
+vector kernels), checked against the layer composed step by step, and every layer's outputs and parameter
+gradients match PyTorch's (fixtures in the tests).
 
 ## Masks and causality
 

@@ -89,7 +89,7 @@ public func valueWithPullback<S>(at x: Tensor<S>, of f: (Variable<S>) -> Variabl
     withFreshTape(S.self) {
         let v = Variable(x)
         let y = f(v)
-        // The closure keeps the tape: a scalar result (the scalar lane) does not.
+        // The closure keeps the tape: a scalar result (an arena node) does not.
         let tape = y.liveTape
         let pullback: (Tensor<S>) -> Tensor<S> = { seed in
             withExtendedLifetime(tape) {

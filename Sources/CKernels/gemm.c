@@ -187,24 +187,56 @@ TARGET512 static void kernel512_12x32(long kc, const float *a, long lda, const f
     }
 }
 
-TARGET512 static void kernel512_edge(int rows, int cols, long kc, const float *a, long lda, const float *b, float *c,
-                                     long ldc) {
+// A partial tile of `rows` (a constant once inlined) ≤ 12 rows and cols ≤ 32: the same registers as the full
+// kernel, masked loads and stores of C (B's panel is zero-padded), and one accumulator per row when cols ≤ 16.
+// Processing the rows together rather than one at a time keeps as many independent sums in flight as the full
+// tile: narrow outputs (27 logits, 16 features) are all edge. Each element of C gets the same sequence of fused
+// multiply-adds as in the full kernel.
+TARGET512 static inline __attribute__((always_inline)) void tile512(const int rows, int cols, long kc, const float *a,
+                                                                    long lda, const float *b, float *c, long ldc) {
     __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
     __mmask16 m1 = cols <= 16 ? 0 : (cols >= 32 ? (__mmask16)0xFFFF : (__mmask16)((1u << (cols - 16)) - 1));
+    __m512 acc0[MR5], acc1[MR5];
     for (int r = 0; r < rows; r++) {
-        __m512 acc0 = _mm512_maskz_loadu_ps(m0, c + r * ldc), acc1 = _mm512_maskz_loadu_ps(m1, c + r * ldc + 16);
-        const float *ar = a + r * lda;
+        acc0[r] = _mm512_maskz_loadu_ps(m0, c + r * ldc);
+        acc1[r] = _mm512_maskz_loadu_ps(m1, c + r * ldc + 16);
+    }
+    if (cols > 16) {
         for (long p = 0; p < kc; p++) {
-            __m512 x = _mm512_set1_ps(ar[p]);
-            acc0 = _mm512_fmadd_ps(x, _mm512_loadu_ps(b + p * NR5), acc0);
-            acc1 = _mm512_fmadd_ps(x, _mm512_loadu_ps(b + p * NR5 + 16), acc1);
+            __m512 b0 = _mm512_loadu_ps(b + p * NR5), b1 = _mm512_loadu_ps(b + p * NR5 + 16);
+#pragma clang loop unroll(full)
+            for (int r = 0; r < rows; r++) {
+                __m512 x = _mm512_set1_ps(a[r * lda + p]);
+                acc0[r] = _mm512_fmadd_ps(x, b0, acc0[r]);
+                acc1[r] = _mm512_fmadd_ps(x, b1, acc1[r]);
+            }
         }
-        _mm512_mask_storeu_ps(c + r * ldc, m0, acc0);
-        _mm512_mask_storeu_ps(c + r * ldc + 16, m1, acc1);
+    } else {
+        for (long p = 0; p < kc; p++) {
+            __m512 b0 = _mm512_loadu_ps(b + p * NR5);
+#pragma clang loop unroll(full)
+            for (int r = 0; r < rows; r++) acc0[r] = _mm512_fmadd_ps(_mm512_set1_ps(a[r * lda + p]), b0, acc0[r]);
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        _mm512_mask_storeu_ps(c + r * ldc, m0, acc0[r]);
+        if (cols > 16) _mm512_mask_storeu_ps(c + r * ldc + 16, m1, acc1[r]);
+    }
+}
+
+TARGET512 static void kernel512_edge(int rows, int cols, long kc, const float *a, long lda, const float *b, float *c,
+                                     long ldc) {
+    switch (rows) {
+#define ROWS(r) case r: tile512(r, cols, kc, a, lda, b, c, ldc); break;
+    ROWS(1) ROWS(2) ROWS(3) ROWS(4) ROWS(5) ROWS(6) ROWS(7) ROWS(8) ROWS(9) ROWS(10) ROWS(11)
+    default: tile512(MR5, cols, kc, a, lda, b, c, ldc); break;
+#undef ROWS
     }
 }
 
 int autodiff_sgemm_available(void) { return cpu_has_avx2_fma(); }
+
+int autodiff_avx512_enabled(void) { return cpu_has_avx512(); }
 
 int autodiff_sgemm_accumulate_strided(const float *a, long ars, long acs, const float *b, long brs, long bcs,
                                       float *c, long m, long k, long n) {
@@ -217,6 +249,7 @@ int autodiff_sgemm_accumulate_strided(const float *a, long ars, long acs, const 
 #else
 
 int autodiff_sgemm_available(void) { return 0; }
+int autodiff_avx512_enabled(void) { return 0; }
 int autodiff_sgemm_accumulate_strided(const float *a, long ars, long acs, const float *b, long brs, long bcs,
                                       float *c, long m, long k, long n) {
     (void)a; (void)ars; (void)acs; (void)b; (void)brs; (void)bcs; (void)c; (void)m; (void)k; (void)n;

@@ -96,17 +96,6 @@ public func softmaxCrossEntropy<S>(logits: Variable<S>, labels: [Int], reduction
     return reduce(crossEntropyTerms(logits, labels), reduction)
 }
 
-/// logSumExp of row `r` of `z` (`classes` wide), computed as m + log Σ e^(z − m).
-@inlinable
-func rowLogSumExp<S: TensorScalar>(_ z: UnsafeBufferPointer<S>, _ r: Int, _ classes: Int) -> S {
-    var m = -S.infinity
-    for k in 0..<classes { m = Swift.max(m, z[r * classes + k]) }
-    if !m.isFinite { m = 0 }
-    var sum: S = 0
-    for k in 0..<classes { sum += S.exp(z[r * classes + k] - m) }
-    return S.log(sum) + m
-}
-
 /// The terms −log softmax(z)ᵢ[labelᵢ] = logSumExp(zᵢ) − zᵢ[labelᵢ] of logits `[rows, classes]`, as one
 /// fused operation: composed (max, subtract, exp, sum, log, add, subtract, gather: eight tensors and their
 /// rules) it took a fifth of an epoch of the names workload, whose logits have few classes and many rows.
@@ -122,7 +111,23 @@ func crossEntropyTerms<S>(_ logits: Variable<S>, _ labels: [Int]) -> Variable<S>
     return DifferentiableFunction<S>(name: "softmaxCrossEntropy", forward: { xs in
         var out = [S](repeating: 0, count: rows)
         xs[0].withUnsafeBufferPointer { z in
-            for r in 0..<rows { out[r] = rowLogSumExp(z, r, classes) - z[r * classes + labels[r]] }
+            // Each row shifted by its maximum m, the exponentials of all rows at once, then log Σ + m.
+            var maxima = [S](repeating: 0, count: rows)
+            var e = [S](unsafeUninitializedCapacity: rows * classes) { e, initialized in
+                for r in 0..<rows {
+                    var m = -S.infinity
+                    for k in 0..<classes { m = Swift.max(m, z[r * classes + k]) }
+                    maxima[r] = m.isFinite ? m : 0
+                    for k in 0..<classes { e[r * classes + k] = z[r * classes + k] - maxima[r] }
+                }
+                initialized = rows * classes
+            }
+            e.withUnsafeMutableBufferPointer { e in expKernel(e.baseAddress!, into: e.baseAddress!, count: rows * classes) }
+            for r in 0..<rows {
+                var sum: S = 0
+                for k in 0..<classes { sum += e[r * classes + k] }
+                out[r] = S.log(sum) + maxima[r] - z[r * classes + labels[r]]
+            }
         }
         return Tensor(shape: [rows], scalars: out)
     }, pullback: { g, xs, y in
@@ -130,10 +135,16 @@ func crossEntropyTerms<S>(_ logits: Variable<S>, _ labels: [Int]) -> Variable<S>
             var d = [S](repeating: 0, count: rows * classes)
             let gy = g.value.scalars, terms = y.value.scalars
             xs[0].value.withUnsafeBufferPointer { z in
-                for r in 0..<rows {
-                    let lse = terms[r] + z[r * classes + labels[r]]     // the term is lse − z[label]
-                    for k in 0..<classes { d[r * classes + k] = gy[r] * S.exp(z[r * classes + k] - lse) }
-                    d[r * classes + labels[r]] -= gy[r]
+                d.withUnsafeMutableBufferPointer { d in
+                    for r in 0..<rows {
+                        let lse = terms[r] + z[r * classes + labels[r]]     // the term is lse − z[label]
+                        for k in 0..<classes { d[r * classes + k] = z[r * classes + k] - lse }
+                    }
+                    expKernel(d.baseAddress!, into: d.baseAddress!, count: rows * classes)
+                    for r in 0..<rows {
+                        for k in 0..<classes { d[r * classes + k] *= gy[r] }
+                        d[r * classes + labels[r]] -= gy[r]
+                    }
                 }
             }
             return [Variable(Tensor(shape: [rows, classes], scalars: d), requiresGrad: false)]

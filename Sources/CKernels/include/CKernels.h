@@ -9,6 +9,9 @@
 /// Whether `autodiff_sgemm_accumulate_strided` has a vector kernel on this processor (1) or not (0).
 int autodiff_sgemm_available(void);
 
+/// Whether the AVX-512 kernels run (1) or not (0): the processor has AVX-512F and `AUTODIFF_NO_AVX512` is unset.
+int autodiff_avx512_enabled(void);
+
 /// C[m×n] += A[m×k] · B[k×n] with strided operands: element (i, p) of A at a[i * ars + p * acs], (p, j) of B at
 /// b[p * brs + j * bcs] (so Aᵀ or Bᵀ need no copy by the caller); C is row-major with leading dimension n.
 /// Each element of C accumulates over p in increasing order (with fused multiply-adds), whatever the tiling,
@@ -24,5 +27,17 @@ int autodiff_sgemm_accumulate_strided(const float *a, long ars, long acs, const 
 /// multiple of 4; 0 on other processors): the caller does the rest.
 long autodiff_adam_update(float *theta, float *m, float *v, const float *g, long n, float b1, float b2, float eta,
                           float eps, float c1, float c2);
+
+/// eˣ, the logistic sigmoid 1/(1 + e⁻ˣ) and tanh x of n Float32 values (`y` may be `x`), 16 at a time with
+/// AVX-512 where available, else with the build's baseline vectors: the same operations for every element on
+/// every path (hence the same bits). Within a few ulps of the exact values; NaN stays NaN, eˣ overflows to +∞
+/// above ~88.72 and rounds through the subnormals to 0 below ~−103.97.
+void autodiff_exp(const float *x, float *y, long n);
+void autodiff_sigmoid(const float *x, float *y, long n);
+void autodiff_tanh(const float *x, float *y, long n);
+
+/// The same three functions (0: exp, 1: sigmoid, 2: tanh) on the baseline path only, for tests that compare
+/// the paths' bits.
+void autodiff_activation_portable(int function, const float *x, float *y, long n);
 
 #endif

@@ -51,9 +51,20 @@ func lstm<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>, bia
 /// h ← (1 − z) ⊙ n + z ⊙ h
 /// ```
 ///
+/// It runs as one fused operation over the whole sequence (`GRUSequence.swift`), checked against the GRU
+/// composed step by step from `linear`, slices, `sigmoid` and `tanh`; gradients come from its rule
+/// (backpropagation through time).
+///
 /// - Complexity: O(N·T·3H·(I + H)).
 public func gru<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>, biasIH: Variable<S>,
                    biasHH: Variable<S>) -> Variable<S> {
+    gru(x, weightIH: weightIH, weightHH: weightHH, biasIH: biasIH, biasHH: biasHH, fused: true)
+}
+
+/// The GRU as one fused operation (`fused`), or composed step by step.
+func gru<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>, biasIH: Variable<S>,
+            biasHH: Variable<S>, fused: Bool) -> Variable<S> {
+    if fused { return fusedGRU(x, weightIH: weightIH, weightHH: weightHH, biasIH: biasIH, biasHH: biasHH) }
     let (n, t) = (x.shape[0], x.shape[1])
     let h = weightHH.shape[1]
     let steps = x.transposed(permutation: [1, 0, 2])                  // [T, N, I]
@@ -73,6 +84,26 @@ public func gru<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S
         outputs.append(next)
     }
     return stackTimeSteps(outputs, batch: n, size: h)
+}
+
+/// A recurrent layer over a whole sequence as one operation on x `[N, T, I]` and the four parameters, giving
+/// every hidden state `[N, T, H]`: `forward` writes them (row-major) from the inputs' values; the plain backward
+/// pass runs `plain` on the output's gradient, and a recorded one (createGraph) runs `recorded`, written with
+/// differentiable operations.
+func fusedRecurrence<S>(_ name: String, _ inputs: [Variable<S>], hiddenSize h: Int,
+                        forward: @escaping @Sendable ([Tensor<S>], UnsafeMutablePointer<S>) -> Void,
+                        plain: @escaping @Sendable (Tensor<S>) -> [Variable<S>?],
+                        recorded: @escaping @Sendable (Variable<S>, [Variable<S>]) -> [Variable<S>?]) -> Variable<S> {
+    let (n, t) = (inputs[0].shape[0], inputs[0].shape[1])
+    return DifferentiableFunction<S>(name: name, forward: { xs in
+        let output = [S](unsafeUninitializedCapacity: n * t * h) { out, initialized in
+            forward(xs, out.baseAddress!)
+            initialized = n * t * h
+        }
+        return Tensor(shape: [n, t, h], scalars: output)
+    }, pullback: { g, xs, _ in
+        g.requiresGrad || xs.contains(where: \.requiresGrad) ? recorded(g, xs) : plain(g.value)
+    })(inputs)
 }
 
 /// `T` states `[N, H]` as one `[N, T, H]` tensor.
