@@ -148,7 +148,7 @@ extension Tape {
                 } else {
                     let shape = tensors[Int(target)].shape
                     if c.shape != shape { c = c.summedToShape(shape) }
-                    tensorGrads[Int(target)] = tensorGrads[Int(target)].map { $0 + c } ?? c
+                    Tensor.accumulate(c, into: &tensorGrads[Int(target)])   // in place: no new buffer per use
                 }
                 reached[Int(j)] = true
             }

@@ -210,4 +210,11 @@ extension Tensor where Scalar: TensorScalar {
         }
         storage = .array(shape: shape, scalars: scalars)
     }
+
+    /// Adds `contribution` into `total` (in place when it can, see ``addInPlace(_:)``), or makes it the total
+    /// when there is none yet: how a gradient collects the contributions of the uses of a value.
+    @inlinable
+    package static func accumulate(_ contribution: Tensor, into total: inout Tensor?) {
+        if total == nil { total = contribution } else { total!.addInPlace(contribution) }
+    }
 }

@@ -48,6 +48,16 @@ struct SlowPathTests {
         (z + z + z).backward(seed: seed)
         #expect(seed == Tensor([1, 2, 3]))
         #expect(y.grad == Tensor([3, 6, 9]))
+
+        // A leaf's gradient accumulated in place leaves the tensors it started from alone.
+        let leaf = Variable(x)
+        leaf.backward(seed: seed)
+        let first = leaf.grad!
+        leaf.backward(seed: seed)
+        (leaf * 2).backward(seed: seed)
+        #expect(seed == Tensor([1, 2, 3]))
+        #expect(first == Tensor([1, 2, 3]))
+        #expect(leaf.grad == Tensor([4, 8, 12]))
     }
 
     @Test("one element broadcast to a shape, or combined with a tensor, is repeated like a scalar")
