@@ -25,8 +25,10 @@ extension Tape {
             return
         case .arithmetic(let f, let a, let b):
             let (ga, gb) = f.pullback(g, node(a), node(b), node(n), needsGradient(a), needsGradient(b))
-            emit(a, ga)
-            emit(b, gb)
+            // Handed over, not copied: when a and b are one node, the second contribution is added into the
+            // first's buffer, which must then have no other owner (see Tensor.accumulate).
+            emit(a, consume ga)
+            emit(b, consume gb)
         case .elementwise(let f, let a):
             emit(a, f.pullback(g, node(a), node(n)))
         case .leakyRelu(let a, let alpha):
@@ -35,12 +37,12 @@ extension Tape {
             emit(a, f.pullback(g, node(a), node(n)))
         case .matmul(let a, let b):
             let (ga, gb) = matmulPullback(g, node(a), node(b), needsGradient(a), needsGradient(b))
-            emit(a, ga)
-            emit(b, gb)
+            emit(a, consume ga)
+            emit(b, consume gb)
         case .matmulTransposingRight(let a, let b):
             let (ga, gb) = matmulTransposingRightPullback(g, node(a), node(b), needsGradient(a), needsGradient(b))
-            emit(a, ga)
-            emit(b, gb)
+            emit(a, consume ga)
+            emit(b, consume gb)
         case .shape(let f, let a):
             emit(a, f.pullback(g, inputShape: shape(a)))
         case .indexing(let f, let a):
