@@ -75,7 +75,7 @@ let h = gradients(of: g, withRespectTo: [w])[0]                               //
 
 - **Tensor graphs**: every node `Variable` refers to its tape, and the tape is freed as soon as none does, so a
   training loop's memory stays flat even if it never calls `backward()` (an evaluation loop, say).
-- **Scalar graphs** (rank-0 operations on rank-0 operands: micrograd-style code, the *scalar lane*): their
+- **Scalar graphs** (rank-0 operations on rank-0 operands: micrograd-style code; their nodes are *arena nodes*): their
   `Variable`s hold no reference at all, which is what makes recording one cost a few nanoseconds. The thread
   keeps such a tape as an *arena* and reuses its memory for the next graph once a `backward()` without
   `retainGraph` has released the graph (and no tensor node or pullback still refers to it). A training loop
@@ -240,10 +240,10 @@ error into a message and exit status 2.
 """),
 ("Performance", "Performance notes", """
 **Scalar graphs.** A recorded operation appends one entry with no references to a raw buffer (40 bytes for
-`Double`); rank-0 values are stored in the entry. Scalar graphs take the *scalar lane*: a rank-0 `Variable`
+`Double`); rank-0 values are stored in the entry. Scalar graphs are recorded as *arena nodes*: a rank-0 `Variable`
 computed from rank-0 operands holds no reference (copying or dropping it costs no reference counting; see
 [the tape's lifetime rules](TheTape.md)), its operation builds its entry directly together with the local partial
-derivatives (∂y/∂a, ∂y/∂b, computed from the values at hand), and the backward pass applies
+derivatives (∂y/∂a, ∂y/∂b: the operation's one derivative rule evaluated at g = 1 on the values at hand), and the backward pass applies
 `grad[a] += g·∂a; grad[b] += g·∂b` to each such entry without looking at its operation (a one-input node writes
 its second term to a sink slot, so there is no branch).
 
@@ -336,7 +336,7 @@ the run after it:
 | gemm n=1024, GFLOP/s | 72.81 | — | 122.8 | — | 0.59× |
 | gemm n=512, GFLOP/s, 2 threads | 165.1 | — | 183.4 | — | 0.90× |
 
-The scalar lane is far ahead. On tensors, the digits epoch is level with JAX's compiled step on one thread and
+Scalar graphs are far ahead. On tensors, the digits epoch is level with JAX's compiled step on one thread and
 7–10× faster than PyTorch's; the wide step is level with PyTorch's without a BLAS and behind JAX's, whose
 matrix kernels are faster than ours (about 100 GFLOP/s on one thread in a quiet run, against their 105–150).
 What remains per operation is allocating every intermediate tensor and reference counting.

@@ -25,8 +25,10 @@ extension Tape {
             return
         case .arithmetic(let f, let a, let b):
             let (ga, gb) = f.pullback(g, node(a), node(b), node(n), needsGradient(a), needsGradient(b))
-            emit(a, ga)
-            emit(b, gb)
+            // Handed over, not copied: when a and b are one node, the second contribution is added into the
+            // first's buffer, which must then have no other owner (see Tensor.accumulate).
+            emit(a, consume ga)
+            emit(b, consume gb)
         case .elementwise(let f, let a):
             emit(a, f.pullback(g, node(a), node(n)))
         case .leakyRelu(let a, let alpha):
@@ -35,12 +37,12 @@ extension Tape {
             emit(a, f.pullback(g, node(a), node(n)))
         case .matmul(let a, let b):
             let (ga, gb) = matmulPullback(g, node(a), node(b), needsGradient(a), needsGradient(b))
-            emit(a, ga)
-            emit(b, gb)
+            emit(a, consume ga)
+            emit(b, consume gb)
         case .matmulTransposingRight(let a, let b):
             let (ga, gb) = matmulTransposingRightPullback(g, node(a), node(b), needsGradient(a), needsGradient(b))
-            emit(a, ga)
-            emit(b, gb)
+            emit(a, consume ga)
+            emit(b, consume gb)
         case .shape(let f, let a):
             emit(a, f.pullback(g, inputShape: shape(a)))
         case .indexing(let f, let a):
@@ -62,10 +64,10 @@ extension Tape {
     /// A plain backward pass (nothing recorded): propagates `seed` from node `root` back to the first node
     /// and hands each leaf's gradient to `deliver`.
     ///
-    /// Gradients of rank-0 nodes live in a plain scalar buffer. A node of the scalar lane is differentiated with
+    /// Gradients of rank-0 nodes live in a plain scalar buffer. A scalar node is differentiated with
     /// the partial derivatives stored when it was recorded (`grad[a] += g·partialA`, `grad[b] += g·partialB`);
-    /// another rank-0 arithmetic or elementwise node (an operand came from a tensor graph) on plain scalars by
-    /// ``scalarLane(_:_:_:)``; every other node runs its rule on tensors (``applyRule(_:_:_:)``).
+    /// another rank-0 arithmetic or elementwise node (an operand came from a tensor graph) runs the same rule on
+    /// plain scalars (``sweepRankZeroNode(_:_:_:)``); every other node runs its rule on tensors (``applyRule(_:_:_:)``).
     ///
     /// - Parameter release: mark the nodes swept as released, so that a second sweep through them stops
     ///   with a message instead of silently reusing them (PyTorch frees them; `retainGraph` keeps them).
@@ -73,8 +75,8 @@ extension Tape {
     func sweepPlain(from root: Int32, seed: Tensor<Scalar>, release: Bool, site: CallSite,
                     deliver: (Leaf<Scalar>, Tensor<Scalar>) -> Void) {
         let count = Int(root) + 1
-        // Plain buffers for the scalar lane: no uniqueness check per access. Index -1 is a sink: the unused
-        // second input of a one-input scalar-lane node, so that its update needs no branch.
+        // Plain buffers for rank-0 gradients: no uniqueness check per access. Index -1 is a sink: the unused
+        // second input of a one-input scalar node, so that its update needs no branch.
         let gradStorage = UnsafeMutablePointer<Scalar>.allocate(capacity: count + 1)
         gradStorage.initialize(repeating: 0, count: count + 1)
         let reachedStorage = UnsafeMutablePointer<Bool>.allocate(capacity: count + 1)
@@ -98,7 +100,7 @@ extension Tape {
         if rootSlot < 0 { scalarGrads[Int(root)] = seed.inline } else { tensorGrads[Int(rootSlot)] = seed }
 
         // Retained gradients, hooks and a watching thread (anomalies, a trace) look at every node: such a
-        // sweep takes the general path for every node, the others the scalar lanes.
+        // sweep takes the general path for every node, the others the scalar paths.
         let watch = context.watch
         let inspecting = !retainRequests.isEmpty || !hooks.isEmpty || watch != nil
         var i = count - 1
@@ -121,8 +123,8 @@ extension Tape {
                     retainedGradients[n] = retainedGradients[n].map { $0 + g } ?? g
                 }
                 if let watch { watch.trace?(traceReceives(i, g)) }
-            } else if entry.lane {
-                // The scalar lane: the local partials were computed when the node was recorded.
+            } else if entry.hasPartials {
+                // A scalar node: the local partials were computed when it was recorded.
                 let g = scalarGrads[i]
                 scalarGrads[Int(entry.a)] += g * entry.partialA
                 reached[Int(entry.a)] = true
@@ -130,7 +132,7 @@ extension Tape {
                 reached[Int(entry.b)] = true
                 continue
             }
-            if slot < 0 && !inspecting && scalarLane(i, scalarGrads, reached) { continue }
+            if slot < 0 && !inspecting && sweepRankZeroNode(i, scalarGrads, reached) { continue }
             let g = slot < 0 ? Tensor(scalarGrads[i]) : tensorGrads[Int(slot)]!
             if slot >= 0 { tensorGrads[Int(slot)] = nil }
             if entry.isLeaf {
@@ -148,7 +150,7 @@ extension Tape {
                 } else {
                     let shape = tensors[Int(target)].shape
                     if c.shape != shape { c = c.summedToShape(shape) }
-                    tensorGrads[Int(target)] = tensorGrads[Int(target)].map { $0 + c } ?? c
+                    Tensor.accumulate(c, into: &tensorGrads[Int(target)])   // in place: no new buffer per use
                 }
                 reached[Int(j)] = true
             }
@@ -191,19 +193,16 @@ extension Tape {
                 retainedGradients[n] = retainedGradients[n].map { $0 + g.value } ?? g.value
             }
             if let watch { watch.trace?(traceReceives(i, g.value)) }
-            switch node(i) {
-            case .leaf(let k):
-                let leaf = leaves[Int(k)]
+            let entry = entries[i]
+            if entry.isConstant { continue }
+            if entry.isLeaf {
+                let leaf = leaves[Int(entry.a)]
                 if !leaf.hooks.isEmpty {
                     let changed = leaf.applyHooks(to: g.value, site: site)
                     if changed != g.value { g = Variable(constant: changed) }
                 }
                 deliver(leaf, g)
                 continue
-            case .constant:
-                continue
-            default:
-                break
             }
             applyRule(i, g) { j, contribution in
                 guard var v = contribution, needsGradient(j) else { return }
@@ -215,69 +214,35 @@ extension Tape {
         }
     }
 
-    /// Differentiates a rank-0 arithmetic or elementwise node `i` recorded outside the scalar lane (an
-    /// operand came from a tensor graph) on plain scalars, adding its inputs' contributions into `grads`
-    /// and marking them reached. Returns false (doing nothing) for any other node.
-    ///
-    /// Each line performs the same arithmetic as the node's differentiable rule (`ArithmeticOp.pullback`,
-    /// `ElementwiseOp.pullback`), so both paths give bit-identical gradients: written out for the older
-    /// primitives, and for gelu, silu, log1p, expm1 (and Φ) the rule itself, through `ElementwiseOp.partial`.
+    /// Differentiates a rank-0 arithmetic or elementwise node `i` that stores no partials (an operand came from a
+    /// tensor graph) when its operands are rank 0 too: its rule on plain scalars (G = ``RuleScalar``), adding the
+    /// inputs' contributions into `grads` and marking them reached. Returns false (doing nothing) otherwise.
     @inlinable @inline(__always)
-    func scalarLane(_ i: Int, _ grads: UnsafeMutablePointer<Scalar>, _ reached: UnsafeMutablePointer<Bool>) -> Bool {
+    func sweepRankZeroNode(_ i: Int, _ grads: UnsafeMutablePointer<Scalar>, _ reached: UnsafeMutablePointer<Bool>) -> Bool {
         let entry = entries[i]
-        let g = grads[i]
+        let g = RuleScalar(grads[i])
         @inline(__always)
-        func add(_ j: Int32, _ c: Scalar, _ input: Entry<Scalar>) {
-            if input.isConstant { return }
-            grads[Int(j)] += c
+        func add(_ j: Int32, _ c: RuleScalar<Scalar>?) {
+            guard let c else { return }
+            grads[Int(j)] += c.value
             reached[Int(j)] = true
         }
-        switch entry.node {
-        case .arithmetic(let op, let a, let b):
+        let a = entry.a, b = entry.b
+        switch entry.kind {
+        case .arithmetic:
             let ea = entries[Int(a)], eb = entries[Int(b)]
             guard ea.slot < 0, eb.slot < 0 else { return false }
-            let x = ea.scalar, z = eb.scalar, y = entry.scalar
-            switch op {
-            case .add:
-                add(a, g, ea)
-                add(b, g, eb)
-            case .subtract:
-                add(a, g, ea)
-                add(b, -g, eb)
-            case .multiply:
-                add(a, g * z, ea)
-                add(b, g * x, eb)
-            case .divide:
-                add(a, g / z, ea)
-                add(b, -(g * y / z), eb)
-            case .power:
-                add(a, g * z * Scalar._pow(x, z - 1), ea)
-                if !eb.isConstant { add(b, g * y * Scalar._log(x), eb) }
-            }
+            let (da, db) = entry.arithmeticOp.pullback(g, RuleScalar(ea.scalar), RuleScalar(eb.scalar),
+                                                       RuleScalar(entry.scalar), !ea.isConstant, !eb.isConstant)
+            if !ea.isConstant { add(a, da) }
+            if !eb.isConstant { add(b, db) }
             return true
-        case .elementwise(let op, let a):
+        case .elementwise:
             let ea = entries[Int(a)]
             guard ea.slot < 0 else { return false }
-            let x = ea.scalar, y = entry.scalar
-            let c: Scalar
-            switch op {
-            case .negate: c = -g
-            case .exp: c = g * y
-            case .log: c = g / x
-            case .sqrt: c = g / (y * 2)
-            case .abs: c = g * (x > 0 ? 1 : (x < 0 ? -1 : 0))
-            case .sin: c = g * Scalar._cos(x)
-            case .cos: c = -(g * Scalar._sin(x))
-            case .tan: c = g * (1 + y * y)
-            case .tanh: c = g * (1 - y * y)
-            case .sigmoid: c = g * y * (1 - y)
-            case .relu: c = g * (x > 0 ? 1 : 0)
-            case .softplus: c = g * Scalar._sigmoid(x)
-            case .gelu, .silu, .log1p, .expm1, .normalCDF: c = g * op.partial(x, y)   // the rule itself (see partial)
-            }
-            add(a, c, ea)
+            if !ea.isConstant { add(a, entry.elementwiseOp.pullback(g, RuleScalar(ea.scalar), RuleScalar(entry.scalar))) }
             return true
-        default:
+        case .leaf, .constant, .matmul, .extended:
             return false
         }
     }

@@ -38,12 +38,14 @@ func requireScalarOutput<S>(_ y: Variable<S>, _ op: StaticString, _ file: Static
 /// ```swift
 /// gradient(at: Tensor<Double>([1, 2, 3]), of: { x in (x * x).sum() })   // [2, 4, 6]
 /// ```
+@inlinable
 public func gradient<S>(at x: Tensor<S>, of f: (Variable<S>) -> Variable<S>,
                         file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
     valueWithGradient(at: x, of: f, file: file, line: line).gradient
 }
 
 /// The value of a scalar function at `x` and its gradient there.
+@inlinable
 public func valueWithGradient<S>(at x: Tensor<S>, of f: (Variable<S>) -> Variable<S>,
                                  file: StaticString = #fileID, line: UInt = #line) -> (value: Tensor<S>, gradient: Tensor<S>) {
     withFreshTape(S.self) {
@@ -59,12 +61,14 @@ public func valueWithGradient<S>(at x: Tensor<S>, of f: (Variable<S>) -> Variabl
 /// ```swift
 /// gradients(at: [a, b], of: { xs in (xs[0] * xs[1]).sum() })   // [b, a]
 /// ```
+@inlinable
 public func gradients<S>(at xs: [Tensor<S>], of f: ([Variable<S>]) -> Variable<S>,
                          file: StaticString = #fileID, line: UInt = #line) -> [Tensor<S>] {
     valueWithGradients(at: xs, of: f, file: file, line: line).gradients
 }
 
 /// The value of a scalar function of several tensors and its gradients.
+@inlinable
 public func valueWithGradients<S>(at xs: [Tensor<S>], of f: ([Variable<S>]) -> Variable<S>,
                                   file: StaticString = #fileID, line: UInt = #line) -> (value: Tensor<S>, gradients: [Tensor<S>]) {
     withFreshTape(S.self) {
@@ -78,13 +82,14 @@ public func valueWithGradients<S>(at xs: [Tensor<S>], of f: ([Variable<S>]) -> V
 /// The value of `f` at `x` and its pullback: a function from dL/df to dL/dx (a vector–Jacobian product).
 ///
 /// The pullback can be called any number of times; it keeps the recorded graph alive while it exists.
+@inlinable
 public func valueWithPullback<S>(at x: Tensor<S>, of f: (Variable<S>) -> Variable<S>,
                                  file: StaticString = #fileID, line: UInt = #line)
     -> (value: Tensor<S>, pullback: (Tensor<S>) -> Tensor<S>) {
     withFreshTape(S.self) {
         let v = Variable(x)
         let y = f(v)
-        // The closure keeps the tape: a scalar result (the scalar lane) does not.
+        // The closure keeps the tape: a scalar result (an arena node) does not.
         let tape = y.liveTape
         let pullback: (Tensor<S>) -> Tensor<S> = { seed in
             withExtendedLifetime(tape) {
@@ -98,6 +103,7 @@ public func valueWithPullback<S>(at x: Tensor<S>, of f: (Variable<S>) -> Variabl
 /// The Jacobian of `f` at `x`: element `[i…, j…]` is ∂f(x)[i…] / ∂x[j…]; its shape is `f(x).shape + x.shape`.
 ///
 /// - Complexity: one backward pass per element of `f(x)`.
+@inlinable
 public func jacobian<S>(at x: Tensor<S>, of f: (Variable<S>) -> Variable<S>,
                         file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
     withFreshTape(S.self) {
@@ -108,6 +114,7 @@ public func jacobian<S>(at x: Tensor<S>, of f: (Variable<S>) -> Variable<S>,
 }
 
 /// The rows of the Jacobian of `y` with respect to the leaf `x`, by one backward pass per element of `y`.
+@inlinable
 func jacobianRows<S>(of y: Variable<S>, withRespectTo x: Variable<S>, file: StaticString, line: UInt) -> Tensor<S> {
     let n = y.scalarCount
     var flat: [S] = []
@@ -126,6 +133,7 @@ func jacobianRows<S>(of y: Variable<S>, withRespectTo x: Variable<S>, file: Stat
 /// `x.shape + x.shape`.
 ///
 /// Computed by differentiating the recorded backward pass (`createGraph`), one sweep per element of `x`.
+@inlinable
 public func hessian<S>(at x: Tensor<S>, of f: (Variable<S>) -> Variable<S>,
                        file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
     withFreshTape(S.self) {

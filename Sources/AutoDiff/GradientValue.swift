@@ -1,25 +1,18 @@
-// What derivative rules compute with. Each rule is written generically, with differentiable operations; the
-// backward sweep runs it on `Tensor` (a plain backward pass: nothing recorded, no wrapper) or on `Variable`
-// (`createGraph`: the backward pass is itself recorded, for higher derivatives).
+// What derivative rules compute with. Each rule is written once, generically, beside its forward function
+// (`Operations/`), and runs on several kinds of value:
 //
-// Rank-0 values of the scalar lane use local partial derivatives instead (`ArithmeticOp.partials`,
-// `ElementwiseOp.partial`, `Tape.scalarLane`). For gelu, silu, log1p and expm1 these evaluate the rule itself
-// at g = 1; for the arithmetic and the older elementwise primitives they are the same formulas written out on
-// plain scalars (a second copy, kept in step by TapeSemanticsTests' `lanePartials` and the catalog tests).
+// - `RuleScalar` (RuleScalar.swift): one plain scalar. The local partials a scalar node stores when it is
+//   recorded are the rule at g = 1, and a rank-0 node whose operands came from a tensor graph runs the rule on
+//   its scalars. Only the arithmetic and elementwise rules run here: they need only `ElementwiseAlgebra`.
+// - `Tensor`: a plain backward pass (nothing recorded, no wrapper).
+// - `Variable`: a recorded backward pass (`createGraph`), for higher derivatives.
 
-/// The operations derivative rules are written with: implemented by `Tensor` and by `Variable`.
+/// The elementwise operations the arithmetic and elementwise rules are written with: arithmetic, the functions
+/// the rules need, and masks (``_sign(_:)``, ``_step(_:otherwise:)``). Implemented by ``RuleScalar``, `Tensor`
+/// and `Variable`.
 @usableFromInline
-protocol GradientValue {
+protocol ElementwiseAlgebra {
     associatedtype Scalar: TensorScalar
-    /// A value that is not differentiated further.
-    init(_constant value: Tensor<Scalar>)
-    /// Node `j` of `tape` as a rule input.
-    static func _node(_ tape: Tape<Scalar>, _ j: Int32) -> Self
-    var _tensor: Tensor<Scalar> { get }
-    /// The value as a plain scalar when the scalar fast lane applies (a rank-0 `Tensor`); nil otherwise.
-    var _fastScalar: Scalar? { get }
-    init(_fastScalar value: Scalar)
-    var shape: [Int] { get }
     static func + (lhs: Self, rhs: Self) -> Self
     static func - (lhs: Self, rhs: Self) -> Self
     static func * (lhs: Self, rhs: Self) -> Self
@@ -30,7 +23,6 @@ protocol GradientValue {
     static func - (lhs: Self, rhs: Scalar) -> Self
     static func / (lhs: Scalar, rhs: Self) -> Self
     static func * (lhs: Self, rhs: Scalar) -> Self
-    static func * (lhs: Self, rhs: Tensor<Scalar>) -> Self
     static func _exp(_ x: Self) -> Self
     static func _log(_ x: Self) -> Self
     static func _sin(_ x: Self) -> Self
@@ -38,6 +30,24 @@ protocol GradientValue {
     static func _sigmoid(_ x: Self) -> Self
     static func _normalCDF(_ x: Self) -> Self
     static func _pow(_ x: Self, _ y: Self) -> Self
+    /// 1 where x > 0, −1 where x < 0, 0 at 0: a mask, not differentiated further.
+    static func _sign(_ x: Self) -> Self
+    /// 1 where x > 0, `otherwise` elsewhere: a mask, not differentiated further.
+    static func _step(_ x: Self, otherwise: Scalar) -> Self
+}
+
+/// The operations the other rules (reductions, shapes, indexing, linear algebra, convolutions) are written with:
+/// the elementwise algebra and the structural operations. Implemented by `Tensor` and by `Variable`.
+@usableFromInline
+protocol GradientValue: ElementwiseAlgebra {
+    /// A value that is not differentiated further.
+    init(_constant value: Tensor<Scalar>)
+    /// Node `j` of `tape` as a rule input.
+    static func _node(_ tape: Tape<Scalar>, _ j: Int32) -> Self
+    var _tensor: Tensor<Scalar> { get }
+    var shape: [Int] { get }
+    /// Multiplication by a constant tensor (a mask), broadcasting.
+    static func * (lhs: Self, rhs: Tensor<Scalar>) -> Self
     static func _matmul(_ a: Self, _ b: Self) -> Self
     /// op(a) · op(b), where op exchanges the last two axes when asked.
     static func _matmul(_ a: Self, transposeA: Bool, _ b: Self, transposeB: Bool) -> Self
@@ -73,15 +83,10 @@ extension GradientValue {
     }
 }
 
-extension Tensor: GradientValue where Scalar: TensorScalar {
+extension Tensor: ElementwiseAlgebra, GradientValue where Scalar: TensorScalar {
     @inlinable init(_constant value: Tensor<Scalar>) { self = value }
     @inlinable static func _node(_ tape: Tape<Scalar>, _ j: Int32) -> Tensor { tape.value(j) }
     @inlinable var _tensor: Tensor<Scalar> { self }
-    @inlinable var _fastScalar: Scalar? {
-        if case .scalar(let value) = storage { return value }
-        return nil
-    }
-    @inlinable init(_fastScalar value: Scalar) { self.init(value) }
     @inlinable static func _exp(_ x: Tensor) -> Tensor { exp(x) }
     @inlinable static func _log(_ x: Tensor) -> Tensor { log(x) }
     @inlinable static func _sin(_ x: Tensor) -> Tensor { sin(x) }
@@ -89,6 +94,8 @@ extension Tensor: GradientValue where Scalar: TensorScalar {
     @inlinable static func _sigmoid(_ x: Tensor) -> Tensor { sigmoid(x) }
     @inlinable static func _normalCDF(_ x: Tensor) -> Tensor { normalCDF(x) }
     @inlinable static func _pow(_ x: Tensor, _ y: Tensor) -> Tensor { pow(x, y) }
+    @inlinable static func _sign(_ x: Tensor) -> Tensor { x.map { Scalar._sign($0) } }
+    @inlinable static func _step(_ x: Tensor, otherwise: Scalar) -> Tensor { x.map { Scalar._step($0, otherwise: otherwise) } }
     @inlinable static func _matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
         batchedMatmul(a, b, site: .operator, shapes: (a.shape, b.shape))
     }
@@ -116,9 +123,6 @@ extension Variable: GradientValue {
         Variable(value: tape.value(j), tape: tape, index: j)
     }
     @inlinable var _tensor: Tensor<Scalar> { value }
-    /// Never: a recorded backward pass must go through the differentiable rules.
-    @inlinable var _fastScalar: Scalar? { nil }
-    @inlinable init(_fastScalar value: Scalar) { self.init(constant: Tensor(value)) }
     @inlinable static func _exp(_ x: Variable) -> Variable { exp(x) }
     @inlinable static func _log(_ x: Variable) -> Variable { log(x) }
     @inlinable static func _sin(_ x: Variable) -> Variable { sin(x) }
@@ -126,6 +130,12 @@ extension Variable: GradientValue {
     @inlinable static func _sigmoid(_ x: Variable) -> Variable { sigmoid(x) }
     @inlinable static func _normalCDF(_ x: Variable) -> Variable { normalCDF(x) }
     @inlinable static func _pow(_ x: Variable, _ y: Variable) -> Variable { pow(x, y) }
+    /// A mask: a constant.
+    @inlinable static func _sign(_ x: Variable) -> Variable { Variable(constant: Tensor._sign(x.value)) }
+    /// A mask: a constant.
+    @inlinable static func _step(_ x: Variable, otherwise: Scalar) -> Variable {
+        Variable(constant: Tensor._step(x.value, otherwise: otherwise))
+    }
     @inlinable static func _matmul(_ a: Variable, _ b: Variable) -> Variable { matmul(a, b) }
     @inlinable static func _select(_ mask: Tensor<Bool>, _ a: Variable, _ b: Variable) -> Variable { select(mask, a, b) }
     @inlinable func _reshaped(_ shape: [Int]) -> Variable { reshaped(to: shape) }

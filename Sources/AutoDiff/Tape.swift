@@ -26,17 +26,17 @@ final class TapeStorage<Scalar: TensorScalar> {
 /// Lifetime. A tape that only tensor graphs recorded on lives as long as some ``Variable`` recorded on it
 /// is alive (each holds a reference); then its memory is released at once, with no recursion, whatever the
 /// size of the graph. A tape that recorded a *scalar graph* (rank-0 results of rank-0 operands: the scalar
-/// lane) becomes an *arena*: its rank-0 variables hold no reference (no reference counting per operation),
+/// nodes) becomes an *arena*: its rank-0 variables hold no reference (no reference counting per operation),
 /// so the thread context keeps the tape, and its memory is reused for the next graph once the graph was
 /// released by `backward()` (or the tape stopped being current) and no tensor variable refers to it. Each
-/// reuse gives the tape a new ``id``; a scalar variable of an earlier use is then recognised as stale.
+/// reuse gives the tape a new ``id``; an arena node of an earlier use is then recognised as stale.
 @usableFromInline
 final class Tape<Scalar: TensorScalar> {
     @exclusivity(unchecked) @usableFromInline var entries: UnsafeMutablePointer<Entry<Scalar>>
     @exclusivity(unchecked) @usableFromInline var count: Int = 0
     @exclusivity(unchecked) @usableFromInline var capacity: Int
     @exclusivity(unchecked) @usableFromInline var tensors: [Tensor<Scalar>] = []
-    /// The operations that do not fit in a ``Node``.
+    /// The operations that do not fit in an ``Entry`` (see ``encode(_:)``).
     @exclusivity(unchecked) @usableFromInline var extras: [Op<Scalar>] = []
     @exclusivity(unchecked) @usableFromInline var leaves: [Leaf<Scalar>] = []
     /// Gradients of non-leaf nodes kept by ``Variable/retainGrad()``, by node.
@@ -57,12 +57,12 @@ final class Tape<Scalar: TensorScalar> {
     /// The identity of the graph being recorded: unique in the process, renewed when an arena is reused.
     @exclusivity(unchecked) @usableFromInline var id: UInt64
     @usableFromInline let context: ThreadContext
-    /// Whether scalar-lane variables (which hold no reference) were recorded: the context then keeps the tape.
+    /// Whether arena nodes (variables that hold no reference) were recorded: the context then keeps the tape.
     @exclusivity(unchecked) @usableFromInline var isArena = false
     /// Whether the tape holds a graph in use (false once an arena was released, until it is reused).
     @exclusivity(unchecked) @usableFromInline var isLive = true
 
-    /// Which use of this tape the graph is: scalar-lane variables keep it to recognise their graph. Counted
+    /// Which use of this tape the graph is: arena nodes keep it to recognise their graph. Counted
     /// per tape from 1 (a variable never holds 0), so it cannot wrap: an arena whose generations run out is
     /// retired for good instead of reused (see ``reset()``).
     @exclusivity(unchecked) @usableFromInline var epoch: UInt32 = 1
@@ -135,7 +135,7 @@ final class Tape<Scalar: TensorScalar> {
         Scalar.self == Double.self ? context.doubleTape === self : context.floatTape === self
     }
 
-    /// Makes this tape an arena: the context keeps it, because scalar-lane variables do not.
+    /// Makes this tape an arena: the context keeps it, because arena nodes do not.
     @usableFromInline
     func becomeArena() {
         isArena = true
@@ -203,47 +203,65 @@ final class Tape<Scalar: TensorScalar> {
         capacity *= 2
     }
 
+    /// How an entry stores `op`: its ``Entry/Kind``, the raw value of its arithmetic or elementwise operation,
+    /// and its inputs; an operation with more than that goes to `extras`, and `a` is its index there.
+    @inlinable
+    func encode(_ op: Op<Scalar>) -> (kind: Entry<Scalar>.Kind, code: UInt8, a: Int32, b: Int32) {
+        switch op {
+        case .leaf(let k): return (.leaf, 0, k, -1)
+        case .constant: return (.constant, 0, -1, -1)
+        case .arithmetic(let f, let x, let y): return (.arithmetic, f.rawValue, x, y)
+        case .elementwise(let f, let x): return (.elementwise, f.rawValue, x, -1)
+        case .matmul(let x, let y): return (.matmul, 0, x, y)
+        default:
+            extras.append(op)
+            return (.extended, 0, Int32(truncatingIfNeeded: extras.count - 1), -1)
+        }
+    }
+
+    /// The operation of node `j`: the one decoder of what ``encode(_:)`` stored.
+    @inlinable
+    func op(_ j: Int) -> Op<Scalar> {
+        let entry = entries[j]
+        switch entry.kind {
+        case .leaf: return .leaf(entry.a)
+        case .constant: return .constant
+        case .arithmetic: return .arithmetic(entry.arithmeticOp, entry.a, entry.b)
+        case .elementwise: return .elementwise(entry.elementwiseOp, entry.a)
+        case .matmul: return .matmul(entry.a, entry.b)
+        case .extended: return extras[Int(entry.a)]
+        }
+    }
+
     /// Appends a node and returns its index.
     @inlinable
     func append(_ op: Op<Scalar>, _ value: Tensor<Scalar>) -> Int32 {
         let index = count
         if index == capacity { grow() }
-        let node: Node
-        switch op {
-        case .leaf(let k): node = .leaf(k)
-        case .constant: node = .constant
-        case .arithmetic(let f, let a, let b): node = .arithmetic(f, a, b)
-        case .elementwise(let f, let a): node = .elementwise(f, a)
-        case .matmul(let a, let b): node = .matmul(a, b)
-        default:
-            node = .extended(Int32(truncatingIfNeeded: extras.count))
-            extras.append(op)
-        }
+        let (kind, code, a, b) = encode(op)
         if case .scalar(let x) = value.storage {
-            (entries + index).initialize(to: Entry(scalar: x, node: node, slot: -1))
+            (entries + index).initialize(to: Entry(kind, code, a, b, scalar: x, slot: -1))
         } else {
-            (entries + index).initialize(to: Entry(scalar: 0, node: node, slot: Int32(truncatingIfNeeded: tensors.count)))
+            (entries + index).initialize(to: Entry(kind, code, a, b, scalar: 0, slot: Int32(truncatingIfNeeded: tensors.count)))
             tensors.append(value)
         }
         count = index + 1
         return Int32(truncatingIfNeeded: index)
     }
 
-    /// Appends a rank-0 node of the scalar lane with its local partial derivatives: no operation enum to
-    /// convert, no tensor to store.
-    @inlinable
-    func appendScalar(_ kind: Entry<Scalar>.Kind, _ code: UInt8, _ a: Int32, _ b: Int32,
-                      _ x: Scalar, _ partialA: Scalar, _ partialB: Scalar) -> Int32 {
+    /// Appends a scalar node (an arithmetic or elementwise operation, stored as ``encode(_:)`` stores it: `kind`
+    /// and the operation's raw value, without building its `Op`) with its local partial derivatives, and returns
+    /// its index.
+    @inlinable @inline(__always)
+    func appendScalar(_ kind: Entry<Scalar>.Kind, _ code: UInt8, _ a: Int32, _ b: Int32, _ x: Scalar,
+                      partials: (Scalar, Scalar)) -> Int32 {
         let index = count
         if index == capacity { grow() }
-        (entries + index).initialize(to: Entry(kind: kind, code: code, a: a, b: b, scalar: x,
-                                               partialA: partialA, partialB: partialB))
+        (entries + index).initialize(to: Entry(kind, code, a, b, scalar: x, partialA: partials.0, partialB: partials.1))
         count = index + 1
         return Int32(truncatingIfNeeded: index)
     }
 
-    /// The operation record of node `j`.
-    @inlinable func node(_ j: Int) -> Node { entries[j].node }
     /// -1 if node `j`'s value is a scalar, else its index in `tensors`.
     @inlinable func slot(_ j: Int) -> Int32 { entries[j].slot }
     /// The value of a rank-0 node `j`.
@@ -263,30 +281,29 @@ final class Tape<Scalar: TensorScalar> {
         return slot < 0 ? [] : tensors[Int(slot)].shape
     }
 
-    /// The operation of node `j`, as the operations described it.
-    @inlinable
-    func op(_ j: Int) -> Op<Scalar> {
-        switch entries[j].node {
-        case .leaf(let k): return .leaf(k)
-        case .constant: return .constant
-        case .arithmetic(let f, let a, let b): return .arithmetic(f, a, b)
-        case .elementwise(let f, let a): return .elementwise(f, a)
-        case .matmul(let a, let b): return .matmul(a, b)
-        case .extended(let k): return extras[Int(k)]
-        }
-    }
-
     /// The node of `leaf` on this tape, recorded on first use. (Always inlined: it is on every operation that
-    /// reads a parameter, and the optimizer's size heuristics otherwise leave it out of line.)
+    /// reads a parameter; the first use, once per leaf and tape, is a call.)
     @inlinable @inline(__always)
     func node(of leaf: Leaf<Scalar>) -> Int32 {
-        if leaf.tapeID == id { return leaf.tapeIndex }
+        leaf.tapeID == id ? leaf.tapeIndex : appendLeaf(leaf)
+    }
+
+    /// Records `leaf` on this tape and returns its node.
+    @inlinable @inline(never)
+    func appendLeaf(_ leaf: Leaf<Scalar>) -> Int32 {
         let k = Int32(truncatingIfNeeded: leaves.count)
         leaves.append(leaf)
         let index = append(.leaf(k), leaf.value)
         leaf.tapeID = id
         leaf.tapeIndex = index
         return index
+    }
+
+    /// Records a constant read by an operation and returns its node (a call: it keeps the operations' inlined
+    /// recording paths small).
+    @inlinable @inline(never)
+    func appendConstant(_ value: Tensor<Scalar>) -> Int32 {
+        append(.constant, value)
     }
 
     /// Whether a backward pass without `retainGraph` went through node `i`.

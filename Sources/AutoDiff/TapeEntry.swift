@@ -1,11 +1,14 @@
-// What the tape stores: the operation of a node (`Op`, `Node`), its entry, and a leaf's shared state.
+// What the tape stores: the operation of a node (`Op`), the entry that encodes it, and a leaf's shared state.
 
 /// One operation as the operations describe it: what it was and which earlier nodes it read.
 ///
 /// Each op family's enum (``ArithmeticOp``, ``ElementwiseOp``, …) lives in its file under `Operations/`
 /// beside the forward functions and its derivative rule; the backward sweep switches over this enum
-/// exhaustively, so a missing rule is a compile error. The tape stores the common cases compactly
-/// (``Node``) and the others in a side table.
+/// exhaustively, so a missing rule is a compile error. The tape stores the common cases in the ``Entry``
+/// itself (``Entry/Kind`` and the operation's raw value) and the others in a side table (`Tape.extras`):
+/// ``Tape/encode(_:)`` is the encoder (a scalar node stores the same kind and raw value directly, so that no
+/// `Op` is built per scalar operation: ``Tape/appendScalar(_:_:_:_:_:partials:)``), ``Tape/op(_:)`` the decoder
+/// (the raw values through the checked ``Entry/arithmeticOp`` and ``Entry/elementwiseOp``).
 @usableFromInline
 enum Op<Scalar: TensorScalar> {
     /// A leaf variable's value; the gradient is delivered to `tape.leaves[k]`.
@@ -27,95 +30,68 @@ enum Op<Scalar: TensorScalar> {
     case convolution(ConvolutionOp<Scalar>, [Int32])
 }
 
-/// The operation of a tape entry, as ``Entry`` stores it (case, operation code, two inputs): trivial, so
-/// recording, sweeping and freeing a graph of scalar operations touches no reference counts. Operations
-/// with parameters (axes, masks, indices, a user's rule) keep them in `Tape.extras`.
-@usableFromInline
-enum Node: Sendable {
-    case leaf(Int32)
-    case constant
-    case arithmetic(ArithmeticOp, Int32, Int32)
-    case elementwise(ElementwiseOp, Int32)
-    case matmul(Int32, Int32)
-    case extended(Int32)
-}
-
 /// What the tape keeps per node: the operation and its inputs, where its value is, the value itself when it
-/// is a scalar, and for a scalar-lane node the local partial derivatives computed when it was recorded.
-/// Trivial (no references): 40 bytes for `Double`, 28 for `Float`.
+/// is a scalar, and for a scalar node the local partial derivatives computed when it was recorded. Trivial
+/// (no references), so recording, sweeping and freeing a graph of scalar operations touches no reference
+/// counts: 40 bytes for `Double`, 28 for `Float`.
 ///
-/// A scalar-lane node (``lane``) is differentiated by the backward sweep without looking at its operation:
-/// `grad[a] += g · partialA; grad[b] += g · partialB` (a one-input node has `b == -1`, a sink slot). Its
-/// operation is kept too, for the sweeps that record (`createGraph`) and for messages.
+/// A node with stored partials (``hasPartials``) is differentiated by the backward sweep without looking at
+/// its operation: `grad[a] += g · partialA; grad[b] += g · partialB` (a one-input node has `b == -1`, a sink
+/// slot). Its operation is kept too, for the sweeps that record (`createGraph`) and for messages.
 @usableFromInline
 struct Entry<Scalar: TensorScalar> {
     /// The value of a rank-0 node (0 for the others).
     @usableFromInline var scalar: Scalar
-    /// ∂value/∂a and ∂value/∂b of a scalar-lane node.
+    /// ∂value/∂a and ∂value/∂b of a node with stored partials.
     @usableFromInline var partialA: Scalar
     @usableFromInline var partialB: Scalar
     /// The inputs (leaf number for a leaf, side-table index for an extended op; -1 when unused).
     @usableFromInline var a: Int32
     @usableFromInline var b: Int32
-    /// Which ``Node`` case, and its operation's code.
+    /// Which case of ``Op``, and the raw value of its ``ArithmeticOp`` or ``ElementwiseOp`` (0 otherwise).
     @usableFromInline var kind: Kind
     @usableFromInline var code: UInt8
     /// Set when a backward pass without `retainGraph` went through this node.
     @usableFromInline var released: Bool
-    /// Whether `partialA`/`partialB` hold the local derivatives (a node of the scalar lane).
-    @usableFromInline var lane: Bool
+    /// Whether `partialA`/`partialB` hold the local derivatives (a scalar node recorded from scalar operands).
+    @usableFromInline var hasPartials: Bool
     /// -1 if the value is `scalar`, else its index in `Tape.tensors`.
     @usableFromInline var slot: Int32
 
-    /// The cases of ``Node``, one byte.
+    /// The cases of ``Op`` an entry holds itself; `extended` stands for the others, kept in `Tape.extras`.
     @usableFromInline
     enum Kind: UInt8 {
         case leaf, constant, arithmetic, elementwise, matmul, extended
     }
 
-    @inlinable init(scalar: Scalar, node: Node, slot: Int32) {
+    /// An entry for an operation encoded by ``Tape/encode(_:)``: kind, raw value of the operation, inputs.
+    @inlinable @inline(__always)
+    init(_ kind: Kind, _ code: UInt8, _ a: Int32, _ b: Int32, scalar: Scalar, slot: Int32) {
+        (self.kind, self.code, self.a, self.b) = (kind, code, a, b)
         self.scalar = scalar
         self.partialA = 0
         self.partialB = 0
-        self.slot = slot
+        self.hasPartials = false
         self.released = false
-        self.lane = false
-        switch node {
-        case .leaf(let k): (kind, code, a, b) = (.leaf, 0, k, -1)
-        case .constant: (kind, code, a, b) = (.constant, 0, -1, -1)
-        case .arithmetic(let op, let x, let y): (kind, code, a, b) = (.arithmetic, unsafeBitCast(op, to: UInt8.self), x, y)
-        case .elementwise(let op, let x): (kind, code, a, b) = (.elementwise, unsafeBitCast(op, to: UInt8.self), x, -1)
-        case .matmul(let x, let y): (kind, code, a, b) = (.matmul, 0, x, y)
-        case .extended(let k): (kind, code, a, b) = (.extended, 0, k, -1)
-        }
+        self.slot = slot
     }
 
-    /// A scalar-lane node: its operation (``Node`` case `kind`, operation `code`), inputs, value and local
-    /// partial derivatives.
-    @inlinable init(kind: Kind, code: UInt8, a: Int32, b: Int32, scalar: Scalar, partialA: Scalar, partialB: Scalar) {
+    /// A scalar node whose local partial derivatives were computed when it was recorded.
+    @inlinable @inline(__always)
+    init(_ kind: Kind, _ code: UInt8, _ a: Int32, _ b: Int32, scalar: Scalar, partialA: Scalar, partialB: Scalar) {
+        (self.kind, self.code, self.a, self.b) = (kind, code, a, b)
         self.scalar = scalar
         self.partialA = partialA
         self.partialB = partialB
-        self.a = a
-        self.b = b
-        self.kind = kind
-        self.code = code
+        self.hasPartials = true
         self.released = false
-        self.lane = true
         self.slot = -1
     }
 
-    /// The operation record.
-    @inlinable var node: Node {
-        switch kind {
-        case .leaf: return .leaf(a)
-        case .constant: return .constant
-        case .arithmetic: return .arithmetic(unsafeBitCast(code, to: ArithmeticOp.self), a, b)
-        case .elementwise: return .elementwise(unsafeBitCast(code, to: ElementwiseOp.self), a)
-        case .matmul: return .matmul(a, b)
-        case .extended: return .extended(a)
-        }
-    }
+    /// The operation of an `.arithmetic` entry, from its stored raw value (checked).
+    @inlinable var arithmeticOp: ArithmeticOp { ArithmeticOp(rawValue: code)! }
+    /// The operation of an `.elementwise` entry, from its stored raw value (checked).
+    @inlinable var elementwiseOp: ElementwiseOp { ElementwiseOp(rawValue: code)! }
 
     @inlinable var isLeaf: Bool { kind == .leaf }
     @inlinable var isConstant: Bool { kind == .constant }

@@ -18,7 +18,7 @@ final class ThreadContext {
     @exclusivity(unchecked) @usableFromInline var gradientsEnabled = true {
         didSet { recordsPlainly = gradientsEnabled && !watching }
     }
-    /// Recording, with nothing watching: the one flag the scalar lane's hot path tests.
+    /// Recording, with nothing watching: the one flag the hot path of scalar nodes tests.
     @exclusivity(unchecked) @usableFromInline var recordsPlainly = true
     /// Whether recorded operations are watched (``watch`` is set): the one check the recording paths make
     /// for anomaly detection, traces and call sites, so that they cost nothing otherwise.

@@ -20,7 +20,7 @@ extension Variable {
         let seedValue = Variable.checkedSeed(seed, for: value, op: "backward()", site: site)
         if let leaf {
             let g = leaf.hooks.isEmpty ? seedValue : leaf.applyHooks(to: seedValue, site: site)
-            leaf.grad = leaf.grad.map { $0 + g } ?? g
+            Tensor.accumulate(g, into: &leaf.grad)
             return
         }
         guard let tape = tape("backward()", site: site) else {
@@ -30,11 +30,11 @@ extension Variable {
         }
         if createGraph {
             tape.sweepRecorded(from: index, seed: Variable(constant: seedValue), site: site) { leaf, g in
-                leaf.grad = leaf.grad.map { $0 + g.value } ?? g.value
+                Tensor.accumulate(g.value, into: &leaf.grad)
             }
         } else {
             tape.sweepPlain(from: index, seed: seedValue, release: !retainGraph, site: site) { leaf, g in
-                leaf.grad = leaf.grad.map { $0 + g } ?? g
+                Tensor.accumulate(g, into: &leaf.grad)
             }
         }
         if !(retainGraph || createGraph) { tape.close() }

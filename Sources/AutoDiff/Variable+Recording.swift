@@ -1,38 +1,63 @@
-// How operations record themselves: finding an operand's node, the scalar lane's records, and the general
-// record path. The public `Variable` API is in Variable.swift.
-
-// MARK: - Recording
+// How operations record themselves: finding an operand's node, the records of scalar nodes (rank-0 nodes
+// with their partials, on an arena), and the general record path. What a variable is: ``Variable/Role``
+// (Variable.swift, with the public API).
 
 extension Variable {
-    /// Whether an operation reading this value must be recorded.
-    @inlinable var isTracked: Bool { index != Variable.constantIndex }
+    /// Whether an operation reading this value must be recorded (anything but a constant).
+    @inlinable var isTracked: Bool { role != .constant }
 
-    /// The node of this value on `tape`: its own index, a leaf's node, or a new constant node.
+    /// Whether a rank-0 operation on this value can record a scalar node on an arena: a leaf, a constant or an
+    /// arena node (not a tape node, whose graph holds its tape).
+    @inlinable var isArenaOperand: Bool { role != .tapeNode }
+
+    /// The node of an operand of a scalar node on the arena `tape`: inline for the two common cases (an arena
+    /// node of this arena's graph, a leaf already recorded on it), ``node(on:op:)`` for any other.
     @inlinable @inline(__always)
-    func node(on tape: Tape<Scalar>, op: StaticString) -> Int32 {
-        if index >= 0 {
-            let mine: UnsafeRawPointer?
-            if owner != nil {
-                mine = unsafeBitCast(owner, to: UnsafeRawPointer?.self)
-            } else {
-                let laneTape = lane.unsafelyUnwrapped
-                if laneTape._withUnsafeGuaranteedRef({ $0.epoch }) != epoch {
-                    laneTape._withUnsafeGuaranteedRef { $0.staleError(op, .operator) }
-                }
-                mine = UnsafeRawPointer(laneTape.toOpaque())
-            }
-            if mine != UnsafeRawPointer(Unmanaged.passUnretained(tape).toOpaque()) {
-                Variable.crossTapeError(op)
-            }
+    func arenaOperandNode(on tape: Tape<Scalar>, op: StaticString) -> Int32 {
+        let role = self.role
+        if role == .arenaNode && arena.unsafelyUnwrapped.toOpaque() == Unmanaged.passUnretained(tape).toOpaque()
+            && epoch == tape.epoch {
             return index
         }
-        if index == Variable.leafIndex {
+        if role == .leaf {
+            let cached = Unmanaged.passUnretained(owner.unsafelyUnwrapped)._withUnsafeGuaranteedRef {
+                let leaf = unsafeDowncast($0, to: Leaf<Scalar>.self)
+                return leaf.tapeID == tape.id ? leaf.tapeIndex : -1
+            }
+            if cached >= 0 { return cached }
+        }
+        return node(on: tape, op: op)
+    }
+
+    /// The node of this value on `tape`: its own index, a leaf's node, or a new constant node. Stops with a
+    /// message for a node of another tape or of a released graph.
+    @inlinable
+    func node(on tape: Tape<Scalar>, op: StaticString) -> Int32 {
+        switch role {
+        case .tapeNode:
+            if owner !== tape { Variable.crossTapeError(op) }
+            return index
+        case .arenaNode:
+            if arena.unsafelyUnwrapped.toOpaque() != Unmanaged.passUnretained(tape).toOpaque() || epoch != tape.epoch {
+                arenaMismatch(op)
+            }
+            return index
+        case .leaf:
             // Borrow the leaf without retaining it: `self` keeps it alive for the call.
             return Unmanaged.passUnretained(owner.unsafelyUnwrapped)._withUnsafeGuaranteedRef {
                 tape.node(of: unsafeDowncast($0, to: Leaf<Scalar>.self))
             }
+        case .constant:
+            return tape.appendConstant(value)
         }
-        return tape.append(.constant, value)
+    }
+
+    /// Stops for an arena node used with another tape: its own graph was released (stale), or the tapes differ.
+    @usableFromInline @inline(never)
+    func arenaMismatch(_ op: StaticString) -> Never {
+        let own = arena.unsafelyUnwrapped.takeUnretainedValue()
+        if own.epoch != epoch { own.staleError(op, .operator) }
+        Variable.crossTapeError(op)
     }
 
     @usableFromInline
@@ -58,154 +83,131 @@ extension Variable {
     @inlinable
     static func record(_ value: Tensor<Scalar>, _ op: StaticString, _ x: Variable, site: CallSite = .operator,
                        _ make: (Int32) -> Op<Scalar>) -> Variable {
-        if x.index >= 0 {
-            if let owner = x.owner {
-                // A tensor-graph node: its tape is borrowed (not retained) for the append; the result's
-                // reference is the one retain of the operation.
-                return Unmanaged.passUnretained(owner)._withUnsafeGuaranteedRef { owner in
-                    let tape = unsafeDowncast(owner, to: Tape<Scalar>.self)
-                    guard tape.context.gradientsEnabled else { return Variable(constant: value) }
-                    let index = tape.append(make(x.index), value)
-                    if _slowPath(tape.context.watching) { tape.observe(index, site) }
-                    return Variable(value: value, tape: tape, index: index)
-                }
+        switch x.role {
+        case .tapeNode:
+            // Its tape is borrowed (not retained) for the append; the result's reference is the one retain of
+            // the operation.
+            return Unmanaged.passUnretained(x.owner.unsafelyUnwrapped)._withUnsafeGuaranteedRef { owner in
+                let tape = unsafeDowncast(owner, to: Tape<Scalar>.self)
+                guard tape.context.gradientsEnabled else { return Variable(constant: value) }
+                let index = tape.append(make(x.index), value)
+                if _slowPath(tape.context.watching) { tape.observe(index, site) }
+                return Variable(value: value, tape: tape, index: index)
             }
-            // The scalar lane: no reference counting at all.
-            return x.lane.unsafelyUnwrapped._withUnsafeGuaranteedRef { tape in
+        case .arenaNode:
+            // No reference counting at all.
+            return x.arena.unsafelyUnwrapped._withUnsafeGuaranteedRef { tape in
                 if tape.epoch != x.epoch { tape.staleError(op, .operator) }
                 guard tape.context.gradientsEnabled else { return Variable(constant: value) }
                 let index = tape.append(make(x.index), value)
                 if _slowPath(tape.context.watching) { tape.observe(index, site) }
-                return node(value, tape: tape, index: index, regular: false)
+                return node(value, tape: tape, index: index, inTensorGraph: false)
             }
+        case .leaf, .constant:
+            guard let tape = recordingTape(x, op: op) else { return Variable(constant: value) }
+            let i = x.node(on: tape, op: op)
+            let index = tape.append(make(i), value)
+            if _slowPath(tape.context.watching) { tape.observe(index, site) }
+            return node(value, tape: tape, index: index, inTensorGraph: false)
         }
-        guard let tape = recordingTape(x, op: op) else { return Variable(constant: value) }
-        let i = x.node(on: tape, op: op)
-        let index = tape.append(make(i), value)
-        if _slowPath(tape.context.watching) { tape.observe(index, site) }
-        return node(value, tape: tape, index: index, regular: false)
     }
 
     /// Records a two-input operation whose result is `value`.
     @inlinable
     static func record(_ value: Tensor<Scalar>, _ op: StaticString, _ a: Variable, _ b: Variable, site: CallSite = .operator,
                        _ make: (Int32, Int32) -> Op<Scalar>) -> Variable {
-        if a.index >= 0 || b.index >= 0 {
-            let node = a.index >= 0 ? a : b
-            if let owner = node.owner {
-                // A tensor-graph node: its tape is borrowed (not retained) for the append; the result's
-                // reference is the one retain of the operation.
-                return Unmanaged.passUnretained(owner)._withUnsafeGuaranteedRef { owner in
-                    let tape = unsafeDowncast(owner, to: Tape<Scalar>.self)
-                    guard tape.context.gradientsEnabled else { return Variable(constant: value) }
-                    let i = a.node(on: tape, op: op)
-                    let j = b.node(on: tape, op: op)
-                    let index = tape.append(make(i, j), value)
-                    if _slowPath(tape.context.watching) { tape.observe(index, site) }
-                    return Variable(value: value, tape: tape, index: index)
-                }
-            }
-            // The scalar lane: no reference counting at all.
-            return node.lane.unsafelyUnwrapped._withUnsafeGuaranteedRef { tape in
-                if tape.epoch != node.epoch { tape.staleError(op, .operator) }
+        // The tape of the first operand that is a node, borrowed (not retained) for the append.
+        let first = a.role.isNode ? a : b
+        switch first.role {
+        case .tapeNode:
+            // The result's reference is the one retain of the operation.
+            return Unmanaged.passUnretained(first.owner.unsafelyUnwrapped)._withUnsafeGuaranteedRef { owner in
+                let tape = unsafeDowncast(owner, to: Tape<Scalar>.self)
                 guard tape.context.gradientsEnabled else { return Variable(constant: value) }
-                let i = a.node(on: tape, op: op)
-                let j = b.node(on: tape, op: op)
-                let index = tape.append(make(i, j), value)
+                let index = tape.append(make(a.node(on: tape, op: op), b.node(on: tape, op: op)), value)
                 if _slowPath(tape.context.watching) { tape.observe(index, site) }
-                return Variable.node(value, tape: tape, index: index, regular: a.isRegularNode || b.isRegularNode)
+                return Variable(value: value, tape: tape, index: index)
             }
+        case .arenaNode:
+            // No reference counting at all.
+            return first.arena.unsafelyUnwrapped._withUnsafeGuaranteedRef { tape in
+                if tape.epoch != first.epoch { tape.staleError(op, .operator) }
+                guard tape.context.gradientsEnabled else { return Variable(constant: value) }
+                let index = tape.append(make(a.node(on: tape, op: op), b.node(on: tape, op: op)), value)
+                if _slowPath(tape.context.watching) { tape.observe(index, site) }
+                return Variable.node(value, tape: tape, index: index,
+                                     inTensorGraph: a.role == .tapeNode || b.role == .tapeNode)
+            }
+        case .leaf, .constant:
+            guard let tape = recordingTape(a, b, op: op) else { return Variable(constant: value) }
+            let index = tape.append(make(a.node(on: tape, op: op), b.node(on: tape, op: op)), value)
+            if _slowPath(tape.context.watching) { tape.observe(index, site) }
+            return node(value, tape: tape, index: index, inTensorGraph: false)
         }
-        guard let tape = recordingTape(a, b, op: op) else { return Variable(constant: value) }
-        let i = a.node(on: tape, op: op)
-        let j = b.node(on: tape, op: op)
-        let index = tape.append(make(i, j), value)
-        if _slowPath(tape.context.watching) { tape.observe(index, site) }
-        return node(value, tape: tape, index: index, regular: false)
     }
 
-    /// Whether this value can be an operand of the scalar lane: rank-0 and not a tensor-graph node.
-    @inlinable var isLaneOperand: Bool { index < 0 || owner == nil }
-
-    /// The node of a leaf, constant or scalar-lane value on the arena `tape` (see ``node(on:op:)``).
-    @inlinable
-    func laneNode(on tape: Tape<Scalar>, op: StaticString) -> Int32 {
-        if index >= 0 {
-            if lane.unsafelyUnwrapped.toOpaque() != Unmanaged.passUnretained(tape).toOpaque() || epoch != tape.epoch {
-                _ = node(on: tape, op: op)   // stops with the message that fits
-            }
-            return index
-        }
-        return node(on: tape, op: op)
-    }
-
-    /// Records a two-input operation of the scalar lane whose result is `value`; both operands must be
-    /// ``isLaneOperand``.
-    @inlinable
+    /// Records a two-input scalar node (an arena node with its local partial derivatives) whose result is
+    /// `value`; both operands must be ``isArenaOperand``.
+    @inlinable @inline(__always)
     static func recordScalar(_ value: Scalar, _ op: StaticString, _ a: Variable, _ b: Variable, site: CallSite = .operator,
                              kind: Entry<Scalar>.Kind, code: UInt8, partials: () -> (Scalar, Scalar)) -> Variable {
-        let tape: Unmanaged<Tape<Scalar>>
-        if a.index >= 0 {
-            tape = a.lane.unsafelyUnwrapped
-        } else if b.index >= 0 {
-            tape = b.lane.unsafelyUnwrapped
+        let arena: Unmanaged<Tape<Scalar>>
+        if a.role == .arenaNode {
+            arena = a.arena.unsafelyUnwrapped
+        } else if b.role == .arenaNode {
+            arena = b.arena.unsafelyUnwrapped
         } else {
-            guard let current = recordingTape(a, b, op: op) else { return Variable(constant: Tensor(value)) }
-            let i = a.node(on: current, op: op)
-            let j = b.node(on: current, op: op)
-            let (pa, pb) = partials()
-            let index = current.appendScalar(kind, code, i, j, value, pa, pb)
-            if _slowPath(current.context.watching) { current.observe(index, site) }
-            return Variable(laneValue: value, tape: current, index: index)
+            return recordScalarOffThePlainPath(value, op, a, b, site: site, tape: nil, kind: kind, code: code,
+                                               partials: partials())
         }
-        return tape._withUnsafeGuaranteedRef { tape in
+        return arena._withUnsafeGuaranteedRef { tape in
             // One flag for "recording, nothing watched": the watched and the unrecorded cases leave the hot
             // path through one call, so that this path is the same code as without them.
             guard tape.context.recordsPlainly else {
                 return recordScalarOffThePlainPath(value, op, a, b, site: site, tape: tape, kind: kind, code: code,
                                                    partials: partials())
             }
-            let i = a.laneNode(on: tape, op: op)
-            let j = b.laneNode(on: tape, op: op)
-            let (pa, pb) = partials()
-            return Variable(laneValue: value, tape: tape, index: tape.appendScalar(kind, code, i, j, value, pa, pb))
+            let index = tape.appendScalar(kind, code, a.arenaOperandNode(on: tape, op: op),
+                                          b.arenaOperandNode(on: tape, op: op), value, partials: partials())
+            return Variable(arenaValue: value, tape: tape, index: index)
         }
     }
 
-    /// ``recordScalar(_:_:_:_:site:kind:code:partials:)`` when the thread does not record (a constant) or is
-    /// watched (the node is observed after it is appended).
-    @usableFromInline @inline(never)
+    /// ``recordScalar(_:_:_:_:site:kind:code:partials:)`` off its hot path: when no operand is an arena node
+    /// yet (`tape` nil: the first operation of a graph), when the thread does not record (a constant), or when
+    /// it is watched (the node is observed after it is appended).
+    @inlinable @inline(never)
     static func recordScalarOffThePlainPath(_ value: Scalar, _ op: StaticString, _ a: Variable, _ b: Variable, site: CallSite,
-                                            tape: Tape<Scalar>, kind: Entry<Scalar>.Kind, code: UInt8,
+                                            tape: Tape<Scalar>?, kind: Entry<Scalar>.Kind, code: UInt8,
                                             partials: (Scalar, Scalar), oneInput: Bool = false) -> Variable {
-        guard tape.context.gradientsEnabled else { return Variable(constant: Tensor(value)) }
-        let i = a.laneNode(on: tape, op: op)
-        let j = oneInput ? -1 : b.laneNode(on: tape, op: op)
-        let index = tape.appendScalar(kind, code, i, j, value, partials.0, partials.1)
-        tape.observe(index, site)
-        return Variable(laneValue: value, tape: tape, index: index)
+        guard let tape = tape ?? recordingTape(a, b, op: op), tape.context.gradientsEnabled else {
+            return Variable(constant: Tensor(value))
+        }
+        let i = a.node(on: tape, op: op)
+        let j = oneInput ? -1 : b.node(on: tape, op: op)
+        let index = tape.appendScalar(kind, code, i, j, value, partials: partials)
+        if _slowPath(tape.context.watching) { tape.observe(index, site) }
+        return Variable(arenaValue: value, tape: tape, index: index)
     }
 
-    /// Records a one-input operation of the scalar lane whose result is `value`; `x` must be
-    /// ``isLaneOperand``.
-    @inlinable
+    /// Records a one-input scalar node (an arena node with its local derivative) whose result is `value`; `x`
+    /// must be ``isArenaOperand``.
+    @inlinable @inline(__always)
     static func recordScalar(_ value: Scalar, _ op: StaticString, _ x: Variable, site: CallSite = .operator,
                              kind: Entry<Scalar>.Kind, code: UInt8, partial: () -> Scalar) -> Variable {
-        if x.index >= 0 {
-            return x.lane.unsafelyUnwrapped._withUnsafeGuaranteedRef { tape in
-                guard tape.context.recordsPlainly else {
-                    return recordScalarOffThePlainPath(value, op, x, Variable(constant: Tensor(Scalar.zero)), site: site,
-                                                       tape: tape, kind: kind, code: code, partials: (partial(), 0), oneInput: true)
-                }
-                let i = x.laneNode(on: tape, op: op)
-                return Variable(laneValue: value, tape: tape, index: tape.appendScalar(kind, code, i, -1, value, partial(), 0))
-            }
+        guard x.role == .arenaNode else {
+            return recordScalarOffThePlainPath(value, op, x, Variable(constant: Tensor(Scalar.zero)), site: site, tape: nil,
+                                               kind: kind, code: code, partials: (partial(), 0), oneInput: true)
         }
-        guard let tape = recordingTape(x, op: op) else { return Variable(constant: Tensor(value)) }
-        let i = x.node(on: tape, op: op)
-        let index = tape.appendScalar(kind, code, i, -1, value, partial(), 0)
-        if _slowPath(tape.context.watching) { tape.observe(index, site) }
-        return Variable(laneValue: value, tape: tape, index: index)
+        return x.arena.unsafelyUnwrapped._withUnsafeGuaranteedRef { tape in
+            guard tape.context.recordsPlainly else {
+                return recordScalarOffThePlainPath(value, op, x, Variable(constant: Tensor(Scalar.zero)), site: site, tape: tape,
+                                                   kind: kind, code: code, partials: (partial(), 0), oneInput: true)
+            }
+            let index = tape.appendScalar(kind, code, x.arenaOperandNode(on: tape, op: op), -1, value,
+                                          partials: (partial(), 0))
+            return Variable(arenaValue: value, tape: tape, index: index)
+        }
     }
 
     /// Records an operation of any number of inputs whose result is `value`.
@@ -215,12 +217,12 @@ extension Variable {
         var tape: Tape<Scalar>?
         for x in inputs where x.isTracked {
             tape = recordingTape(x, op: op)
-            if tape != nil && x.index >= 0 { break }
+            if tape != nil && x.role.isNode { break }
         }
         guard let tape else { return Variable(constant: value) }
         let nodes = inputs.map { $0.node(on: tape, op: op) }
         let index = tape.append(make(nodes), value)
         if _slowPath(tape.context.watching) { tape.observe(index, site) }
-        return node(value, tape: tape, index: index, regular: inputs.contains { $0.isRegularNode })
+        return node(value, tape: tape, index: index, inTensorGraph: inputs.contains { $0.role == .tapeNode })
     }
 }

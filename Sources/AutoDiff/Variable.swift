@@ -12,22 +12,46 @@
 /// print(x.grad!)   // dy/dx = w · (1 − tanh²(x·w))
 /// ```
 public struct Variable<Scalar: TensorScalar> {
-    /// The value of a scalar-lane node or a rank-0 constant (the others keep theirs in their owner).
+    /// What a variable is (see ``role``, the one place that reads the fields below as a role).
+    @usableFromInline
+    enum Role {
+        /// Made by `Variable(_:)`: `owner` is its ``Leaf``.
+        case leaf
+        /// Records nothing, receives no gradient: `owner` is its ``ConstantBox``, or nil for a rank-0 value
+        /// (in `scalarBits`).
+        case constant
+        /// A node of a tensor graph: `owner` is its ``Tape`` (kept alive by it), `index` its node there.
+        case tapeNode
+        /// A rank-0 node on an arena (a tape its thread keeps, see ``Tape``): `arena` points at the tape
+        /// without a reference, `index` is its node, `epoch` the arena's use it belongs to, `scalarBits` its value.
+        case arenaNode
+
+        /// Whether this is a node of a tape (a tape node or an arena node).
+        @inlinable var isNode: Bool { self == .tapeNode || self == .arenaNode }
+    }
+
+    /// The value of an arena node or a rank-0 constant (the others keep theirs in their owner).
     @usableFromInline var scalarBits: UInt64
-    /// The one object this value refers to: the `Tape` a tensor-graph node was recorded on (which keeps its
-    /// value), the `Leaf` that holds a leaf's state (`index == leafIndex`), the ``ConstantBox`` of a constant
-    /// tensor, or nothing for a rank-0 constant or a scalar-lane node. One reference and no enum, so copying
-    /// a variable costs at most one retain, and none for a scalar.
+    /// The one object this value refers to: the ``Leaf`` of a leaf, the `Tape` of a tape node, the
+    /// ``ConstantBox`` of a constant tensor; nil for a rank-0 constant or an arena node. One reference and no
+    /// enum, so copying a variable costs at most one retain, and none for a scalar.
     @usableFromInline var owner: AnyObject?
-    /// The tape of a scalar-lane node (`index ≥ 0`, `owner == nil`): not a reference, so that recording and
-    /// copying scalars costs no reference counting; the tape is an arena its thread keeps (see ``Tape``).
-    @usableFromInline var lane: Unmanaged<Tape<Scalar>>?
-    /// This node's index on its tape, or `leafIndex`, or `constantIndex`.
+    /// The tape of an arena node: not a reference, so that recording and copying scalars costs no reference
+    /// counting.
+    @usableFromInline var arena: Unmanaged<Tape<Scalar>>?
+    /// A node's index on its tape; for a leaf ``leafIndex``, for a constant ``constantIndex``.
     @usableFromInline var index: Int32
-    /// For a scalar-lane node, the ``Tape/epoch`` of the graph it belongs to (a reused arena has another).
+    /// For an arena node, the ``Tape/epoch`` of the graph it belongs to (a reused arena has another).
     @usableFromInline var epoch: UInt32
 
-    /// The value of a scalar-lane node or a rank-0 constant. (Stored as bits: a stored generic `Scalar` field
+    /// What this variable is: the one reading of `index` (a node's index, or a sentinel) and `owner`.
+    @inlinable
+    var role: Role {
+        if index >= 0 { return owner != nil ? .tapeNode : .arenaNode }
+        return index == Variable.leafIndex ? .leaf : .constant
+    }
+
+    /// The value of an arena node or a rank-0 constant. (Stored as bits: a stored generic `Scalar` field
     /// crashes the Swift 6.3 optimizer's LoadableByAddress pass in this module.)
     @inlinable var scalarValue: Scalar {
         get { Scalar(_bits: scalarBits) }
@@ -37,32 +61,32 @@ public struct Variable<Scalar: TensorScalar> {
     @inlinable static var leafIndex: Int32 { -2 }
     @inlinable static var constantIndex: Int32 { -1 }
 
-    /// A node of `tape` that keeps the tape alive.
+    /// A tape node of `tape`, which it keeps alive.
     @inlinable
     init(value: Tensor<Scalar>, tape: Tape<Scalar>, index: Int32) {
         self.scalarBits = 0
         self.owner = tape
-        self.lane = nil
+        self.arena = nil
         self.index = index
         self.epoch = 0
     }
 
-    /// A scalar-lane node of the arena `tape`: no reference.
+    /// An arena node of `tape` (which becomes an arena if it is not one yet): no reference.
     @inlinable
-    init(laneValue value: Scalar, tape: Tape<Scalar>, index: Int32) {
+    init(arenaValue value: Scalar, tape: Tape<Scalar>, index: Int32) {
         if !tape.isArena { tape.becomeArena() }
         self.scalarBits = value._bits
         self.owner = nil
-        self.lane = Unmanaged.passUnretained(tape)
+        self.arena = Unmanaged.passUnretained(tape)
         self.index = index
         self.epoch = tape.epoch
     }
 
-    /// A new node of `tape`: a scalar-lane node when the value is rank 0 and no operand is a tensor-graph
-    /// node (`regular`), otherwise a node that keeps the tape alive.
+    /// A new node of `tape`: an arena node when the value is rank 0 and no operand is a tape node
+    /// (`inTensorGraph`), otherwise a tape node.
     @inlinable
-    static func node(_ value: Tensor<Scalar>, tape: Tape<Scalar>, index: Int32, regular: Bool) -> Variable {
-        if !regular, case .scalar(let x) = value.storage { return Variable(laneValue: x, tape: tape, index: index) }
+    static func node(_ value: Tensor<Scalar>, tape: Tape<Scalar>, index: Int32, inTensorGraph: Bool) -> Variable {
+        if !inTensorGraph, case .scalar(let x) = value.storage { return Variable(arenaValue: x, tape: tape, index: index) }
         return Variable(value: value, tape: tape, index: index)
     }
 
@@ -76,56 +100,68 @@ public struct Variable<Scalar: TensorScalar> {
             self.scalarBits = 0
             self.owner = ConstantBox(value)
         }
-        self.lane = nil
+        self.arena = nil
         self.index = Variable.constantIndex
         self.epoch = 0
     }
 
-    /// Whether this is a node that keeps its tape alive (not a leaf, a constant or a scalar-lane node).
-    @inlinable var isRegularNode: Bool { index >= 0 && owner != nil }
-
-    /// The value as a plain scalar when it is rank 0 (the scalar fast lane), without copying a tensor.
+    /// The value as a plain scalar when it is rank 0, without copying a tensor.
     @inlinable
     var _scalarValue: Scalar? {
-        if index == Variable.leafIndex {
+        guard role == .tapeNode else { return arenaOperandScalar }
+        return Unmanaged.passUnretained(owner.unsafelyUnwrapped)._withUnsafeGuaranteedRef {
+            let tape = unsafeDowncast($0, to: Tape<Scalar>.self)
+            return tape.slot(Int(index)) < 0 ? tape.scalar(Int(index)) : nil
+        }
+    }
+
+    /// The value as a plain scalar when it is rank 0 and an operand of a scalar node can be (a leaf, a constant
+    /// or an arena node: see ``isArenaOperand``); nil otherwise.
+    @inlinable @inline(__always)
+    var arenaOperandScalar: Scalar? {
+        switch role {
+        case .arenaNode:
+            return scalarValue
+        case .leaf:
             return Unmanaged.passUnretained(owner.unsafelyUnwrapped)._withUnsafeGuaranteedRef {
                 if case .scalar(let x) = unsafeDowncast($0, to: Leaf<Scalar>.self).value.storage { return x }
                 return nil
             }
+        case .constant:
+            return owner == nil ? scalarValue : nil
+        case .tapeNode:
+            return nil
         }
-        if owner == nil { return scalarValue }
-        if index >= 0 {
-            return Unmanaged.passUnretained(owner.unsafelyUnwrapped)._withUnsafeGuaranteedRef {
-                let tape = unsafeDowncast($0, to: Tape<Scalar>.self)
-                return tape.slot(Int(index)) < 0 ? tape.scalar(Int(index)) : nil
-            }
-        }
-        return nil
     }
 
-    /// The tape this node was recorded on; nil for leaves and constants. Stops with a message for a
-    /// scalar-lane node whose graph was released and whose arena was reused.
+    /// The tape this node was recorded on; nil for leaves and constants. Stops with a message for an arena
+    /// node whose graph was released and whose arena was reused.
     @inlinable
     func tape(_ op: StaticString = "Variable", site: CallSite = .operator) -> Tape<Scalar>? {
-        guard index >= 0 else { return nil }
+        guard role.isNode else { return nil }
         if let tape = liveTape { return tape }
-        lane.unsafelyUnwrapped.takeUnretainedValue().staleError(op, site)
+        arena.unsafelyUnwrapped.takeUnretainedValue().staleError(op, site)
     }
 
-    /// The tape of a node, or nil for a leaf, a constant, or a stale scalar-lane node.
+    /// The tape of a node, or nil for a leaf, a constant, or a stale arena node.
     @inlinable
     var liveTape: Tape<Scalar>? {
-        guard index >= 0 else { return nil }
-        if let owner { return unsafeDowncast(owner, to: Tape<Scalar>.self) }
-        let tape = lane.unsafelyUnwrapped.takeUnretainedValue()
-        return tape.epoch == epoch ? tape : nil
+        switch role {
+        case .tapeNode:
+            return unsafeDowncast(owner.unsafelyUnwrapped, to: Tape<Scalar>.self)
+        case .arenaNode:
+            let tape = arena.unsafelyUnwrapped.takeUnretainedValue()
+            return tape.epoch == epoch ? tape : nil
+        case .leaf, .constant:
+            return nil
+        }
     }
 
-    /// The shared state of a leaf that requires a gradient; nil otherwise.
+    /// The shared state of a leaf; nil for any other variable.
     @inlinable
     var leaf: Leaf<Scalar>? {
-        guard index == Variable.leafIndex, let owner else { return nil }
-        return unsafeDowncast(owner, to: Leaf<Scalar>.self)
+        guard role == .leaf else { return nil }
+        return unsafeDowncast(owner.unsafelyUnwrapped, to: Leaf<Scalar>.self)
     }
 
     /// A leaf variable holding `value`; with `requiresGrad: false`, a constant.
@@ -133,7 +169,7 @@ public struct Variable<Scalar: TensorScalar> {
     public init(_ value: Tensor<Scalar>, requiresGrad: Bool = true) {
         self.scalarBits = 0
         self.owner = nil
-        self.lane = nil
+        self.arena = nil
         self.index = Variable.constantIndex
         self.epoch = 0
         if requiresGrad {
@@ -160,10 +196,14 @@ public struct Variable<Scalar: TensorScalar> {
     @inlinable
     public var value: Tensor<Scalar> {
         get {
-            guard let owner else { return Tensor(scalarValue) }
-            if index == Variable.leafIndex { return unsafeDowncast(owner, to: Leaf<Scalar>.self).value }
-            if index >= 0 { return unsafeDowncast(owner, to: Tape<Scalar>.self).value(index) }
-            return unsafeDowncast(owner, to: ConstantBox<Scalar>.self).value
+            switch role {
+            case .leaf: return unsafeDowncast(owner.unsafelyUnwrapped, to: Leaf<Scalar>.self).value
+            case .tapeNode: return unsafeDowncast(owner.unsafelyUnwrapped, to: Tape<Scalar>.self).value(index)
+            case .arenaNode: return Tensor(scalarValue)
+            case .constant:
+                guard let owner else { return Tensor(scalarValue) }
+                return unsafeDowncast(owner, to: ConstantBox<Scalar>.self).value
+            }
         }
         nonmutating set {
             guard let leaf else {
@@ -203,7 +243,7 @@ public struct Variable<Scalar: TensorScalar> {
     public var grad: Tensor<Scalar>? {
         get {
             if let leaf { return leaf.grad }
-            guard index >= 0 else { return nil }
+            guard role.isNode else { return nil }
             if let tape = liveTape {
                 if let g = tape.retainedGradients[index] { return g }
                 if tape.retainRequests.contains(index) { return nil }
@@ -231,7 +271,7 @@ public struct Variable<Scalar: TensorScalar> {
     }
 
     /// Whether gradients flow to this value: a leaf that requires one, or a node computed from one.
-    @inlinable public var requiresGrad: Bool { index != Variable.constantIndex }
+    @inlinable public var requiresGrad: Bool { role != .constant }
 
     /// Whether this is a leaf (made by `Variable(_:)` with `requiresGrad: true`).
     @inlinable public var isLeaf: Bool { leaf != nil }
@@ -260,7 +300,7 @@ extension Variable: CustomStringConvertible {
     /// The value, marked as a variable, with the gradient when one has been computed.
     public var description: String {
         var text = "Variable(\(value)"
-        let known = leaf?.grad ?? (index >= 0 ? liveTape?.retainedGradients[index] : nil)
+        let known = leaf?.grad ?? liveTape?.retainedGradients[index]
         if let known { text += ", grad: \(known)" }
         return text + ")"
     }

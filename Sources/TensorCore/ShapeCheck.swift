@@ -256,4 +256,26 @@ public enum ShapeCheck {
                              fix: "use an index from 0 to \(shape[axis] - 1) on axis \(axis)")
         }
     }
+
+    /// The shape of `linear(x, weight:)`, x·Wᵀ: `x` is `[batch, in]` or `[in]`, `weight` is `[out, in]`.
+    @inlinable
+    public static func linear(input x: [Int], weight w: [Int]) throws(ShapeError) -> [Int] {
+        guard w.count == 2, x.count == 1 || x.count == 2, x.last == w[1] else {
+            throw ShapeError(operation: "linear", problem: "input of shape \(x) and weight of shape \(w) do not fit",
+                             fix: "the weight is [outputs, inputs] and the input [batch, inputs] or [inputs]")
+        }
+        return x.dropLast() + [w[0]]
+    }
+
+    /// The shape of `scaledDotProductAttention(query:key:value:)`: query `[…, T, d]`, key `[…, S, d]` and value
+    /// `[…, S, dᵥ]` give `[…, T, dᵥ]` (the leading axes as `matmul` broadcasts them).
+    @inlinable
+    public static func attention(query q: [Int], key k: [Int], value v: [Int]) throws(ShapeError) -> [Int] {
+        guard q.count >= 2, k.count >= 2, v.count >= 2, q.last == k.last, k[k.count - 2] == v[v.count - 2] else {
+            throw ShapeError(operation: "scaledDotProductAttention", problem: "query \(q), key \(k) and value \(v) do not fit",
+                             fix: "pass query [N, heads, T, d], key [N, heads, S, d] and value [N, heads, S, dᵥ]")
+        }
+        let scores = try matmul(q, Array(k.dropLast(2)) + [k[k.count - 1], k[k.count - 2]])
+        return try matmul(scores, v)
+    }
 }

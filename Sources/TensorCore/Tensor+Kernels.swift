@@ -109,6 +109,16 @@ extension Tensor {
         }
         if case .scalar(let s) = b.storage { return a._map(parallel: parallel) { combine($0, s) } }
         if case .scalar(let s) = a.storage { return b._map(parallel: parallel) { combine(s, $0) } }
+        // One element broadcast against a tensor of at least its rank (a [1] or [1, 1] seed, a kept-dimension
+        // total): the scalar loop, not a strided walk.
+        if case .array(let shapeA, let ea) = a.storage, ea.count == 1, shapeA.count <= b.rank {
+            let s = ea[0]
+            return b._map(parallel: parallel) { combine(s, $0) }
+        }
+        if case .array(let shapeB, let eb) = b.storage, eb.count == 1, shapeB.count <= a.rank {
+            let s = eb[0]
+            return a._map(parallel: parallel) { combine($0, s) }
+        }
         let shape = stopOnShapeError(at: site) { () throws(ShapeError) in
             try ShapeCheck.broadcast(a.shape, b.shape, operation: "\(op)")
         }
@@ -154,6 +164,7 @@ extension Tensor {
             try ShapeCheck.broadcast(shape, to: target)
         }
         if case .scalar(let value) = storage { return Tensor(repeating: value, shape: target) }
+        if case .array(_, let scalars) = storage, scalars.count == 1 { return Tensor(repeating: scalars[0], shape: target) }
         let sa = ShapeMath.broadcastStrides(shape, to: target)
         return withUnsafeBufferPointer { src in
             Tensor(shape: target, unsafeUninitialized: { dst in
@@ -170,5 +181,40 @@ extension Tensor where Scalar: TensorScalar {
     public func summedToShape(_ target: [Int]) -> Tensor {
         if shape == target { return self }
         return sum(alongAxes: ShapeMath.broadcastAxes(from: shape, to: target), keepingDimensions: true).reshaped(to: target)
+    }
+}
+
+extension Tensor where Scalar: TensorScalar {
+    /// `self = self + other`, written into this tensor's own buffer when `other` has the same shape and no other
+    /// tensor shares the buffer (a gradient being accumulated): the same sums as `+`, split over threads the
+    /// same way, without allocating a new result. Otherwise it is `self + other`.
+    @inlinable
+    package mutating func addInPlace(_ other: Tensor) {
+        guard case .array(let shape, var scalars) = storage, case .array(let shapeB, let sb) = other.storage,
+              shape == shapeB else {
+            self = self + other
+            return
+        }
+        storage = .scalar(0)   // let go of the buffer, so that `scalars` holds the only reference to it
+        let n = scalars.count
+        scalars.withUnsafeMutableBufferPointer { dst in
+            sb.withUnsafeBufferPointer { src in
+                if n >= 2 * Parallelism.elementwiseChunk && Parallelism.threadCount > 1 {
+                    Parallelism.forEachRange(count: n) { range in
+                        for i in range { dst[i] = dst[i] + src[i] }
+                    }
+                } else {
+                    for i in 0..<n { dst[i] = dst[i] + src[i] }
+                }
+            }
+        }
+        storage = .array(shape: shape, scalars: scalars)
+    }
+
+    /// Adds `contribution` into `total` (in place when it can, see ``addInPlace(_:)``), or makes it the total
+    /// when there is none yet: how a gradient collects the contributions of the uses of a value.
+    @inlinable
+    package static func accumulate(_ contribution: Tensor, into total: inout Tensor?) {
+        if total == nil { total = contribution } else { total!.addInPlace(contribution) }
     }
 }

@@ -104,6 +104,17 @@ extension Tensor where Scalar: TensorScalar {
         let chunk = Parallelism.elementwiseChunk
         if src.count < 2 * chunk { return src.reduce(initial, combine) }
         let chunks = (src.count + chunk - 1) / chunk
+        if Parallelism.threadCount == 1 {
+            // The same chunks and association on this thread, in a loop where `combine` is inline code (a
+            // closure handed to the threads calls it per element).
+            var total = initial
+            for c in 0..<chunks {
+                var accumulator = initial
+                for i in c * chunk ..< Swift.min(src.count, (c + 1) * chunk) { accumulator = combine(accumulator, src[i]) }
+                total = combine(total, accumulator)
+            }
+            return total
+        }
         var partials = [Scalar](repeating: initial, count: chunks)
         partials.withUnsafeMutableBufferPointer { results in
             Parallelism.forEach(chunks: chunks) { c in
@@ -166,6 +177,75 @@ extension Tensor where Scalar: TensorScalar {
         let a = checkedAxes(axes, "max(alongAxes:)", CallSite(file: file, line: line))
         if a.isEmpty { return self }
         return reduce(alongAxes: a, keep: keepingDimensions, initial: -.infinity) { $1 > $0 || $1.isNaN ? $1 : $0 }
+    }
+
+    /// The gradient of ``max(alongAxes:keepingDimensions:)`` in one pass: `g` (shaped like the maximum `y` with
+    /// its dimensions kept) sent to the elements equal to their maximum, shared equally on ties:
+    ///
+    /// ```
+    /// ∂x[i] = g[j] · (hit / ties[j]),   hit = (x[i] == y[j]) ? 1 : 0,   ties[j] = Σ hit over j's elements
+    /// ```
+    ///
+    /// with j the position i reduces to. The same arithmetic as broadcasting `g` and multiplying by
+    /// `hits / hits.sum(alongAxes:)`, so the same bits; without ties (every `ties[j]` is 1, so the share is
+    /// `1` or `0`) one walk writes the result, otherwise a second one divides by the counts.
+    @inlinable
+    package func maxPullback(_ g: Tensor, maximum y: Tensor, axes: [Int]) -> Tensor {
+        let keptShape = reducedShape(axes, keep: true)
+        let inStrides = ShapeMath.strides(shape)
+        let outStrides = ShapeMath.broadcastStrides(keptShape, to: shape)
+        let gFull = g.scalarCount == 1 ? g : g.reshaped(to: keptShape)
+        let yFull = y.scalarCount == 1 ? y : y.reshaped(to: keptShape)
+        var ties = [Int](repeating: 0, count: ShapeMath.count(keptShape))   // counted exactly, in integers
+        if ties.count == 1 {
+            // Every axis reduced: the count and the gradient stay in registers.
+            let gv = gFull.withUnsafeBufferPointer { $0[0] }, yv = yFull.withUnsafeBufferPointer { $0[0] }
+            var count = 0
+            let result = withUnsafeBufferPointer { px in
+                Tensor(shape: shape, unsafeUninitialized: { dst in
+                    for i in 0..<px.count {
+                        let hit = px[i] == yv
+                        count &+= hit ? 1 : 0
+                        dst[i] = gv * (hit ? 1 : 0)
+                    }
+                })
+            }
+            if count == 1 { return result }
+            let one = 1 / Scalar(count), zero = 0 / Scalar(count)
+            return withUnsafeBufferPointer { px in
+                Tensor(shape: shape, unsafeUninitialized: { dst in
+                    for i in 0..<px.count { dst[i] = gv * (px[i] == yv ? one : zero) }
+                })
+            }
+        }
+        let result = withUnsafeBufferPointer { px in
+            gFull.withUnsafeBufferPointer { pg in
+                yFull.withUnsafeBufferPointer { py in
+                    ties.withUnsafeMutableBufferPointer { pt in
+                        Tensor(shape: shape, unsafeUninitialized: { dst in
+                            stridedWalk(shape: shape, inStrides, outStrides) { i, oi, oo in
+                                let hit = px[oi] == py[oo]
+                                pt[oo] &+= hit ? 1 : 0
+                                dst[i] = pg[oo] * (hit ? 1 : 0)
+                            }
+                        })
+                    }
+                }
+            }
+        }
+        if ties.allSatisfy({ $0 == 1 }) { return result }
+        let one = ties.map { 1 / Scalar($0) }, zero = ties.map { 0 / Scalar($0) }
+        return withUnsafeBufferPointer { px in
+            gFull.withUnsafeBufferPointer { pg in
+                yFull.withUnsafeBufferPointer { py in
+                    Tensor(shape: shape, unsafeUninitialized: { dst in
+                        stridedWalk(shape: shape, inStrides, outStrides) { i, oi, oo in
+                            dst[i] = pg[oo] * (px[oi] == py[oo] ? one[oo] : zero[oo])
+                        }
+                    })
+                }
+            }
+        }
     }
 
     /// The largest element along the given axes.

@@ -121,7 +121,13 @@ public struct Tensor<Scalar: TensorElement> {
         if shape.isEmpty {
             storage = .scalar(value)
         } else {
-            storage = .array(shape: shape, scalars: [Scalar](repeating: value, count: ShapeMath.count(shape)))
+            // A plain loop the compiler vectorizes (`Array(repeating:count:)` stores one element at a time).
+            let n = ShapeMath.count(shape)
+            let scalars = [Scalar](unsafeUninitializedCapacity: n) { buffer, initialized in
+                for i in 0..<n { (buffer.baseAddress! + i).initialize(to: value) }
+                initialized = n
+            }
+            storage = .array(shape: shape, scalars: scalars)
         }
     }
 

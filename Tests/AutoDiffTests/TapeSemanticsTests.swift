@@ -189,7 +189,7 @@ struct TapeSemanticsTests {
         #expect(w.grad!.scalar == 6)
     }
 
-    /// Each scalar-lane operation, written once for rank-0 leaves (the lane: partials stored when recorded)
+    /// Each operation that records scalar nodes, written once for rank-0 leaves (scalar nodes: partials stored when recorded)
     /// and once for one-element tensors (the tensor rules).
     static let laneCases = ["+", "-", "*", "/", "pow", "pow constant", "- constant", "x * x", "neg", "exp", "log",
                             "sqrt", "abs", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "softplus", "gelu", "silu",
@@ -224,7 +224,7 @@ struct TapeSemanticsTests {
         }
     }
 
-    @Test("the scalar lane's stored partials give the tensor rules' gradients", arguments: laneCases)
+    @Test("scalar nodes' stored partials give the tensor rules' gradients", arguments: laneCases)
     func lanePartials(_ name: String) {
         let a = Variable(1.3), b = Variable(0.7)
         Self.laneCase(name, a, b).backward()
@@ -240,7 +240,7 @@ struct TapeSemanticsTests {
     func scalarTensorMix() {
         let a = Variable(2.0)
         let x = Variable(Tensor<Double>([1, 2, 3]))
-        let s = a * a                       // scalar lane
+        let s = a * a                       // a scalar node
         let t = (x * s).sum()               // a tensor node using it
         let u = t * a + s                   // a rank-0 node of the tensor graph
         u.backward()

@@ -22,6 +22,9 @@ struct ShapeCheckTests {
         #expect(try ShapeCheck.matmul([2, 3], [3]) == [2])
         #expect(try ShapeCheck.matmul([3], [3]) == [])
         #expect(try ShapeCheck.matmul([5, 1, 2, 3], [4, 3, 6]) == [5, 4, 2, 6])
+        #expect(try ShapeCheck.linear(input: [8, 3], weight: [5, 3]) == [8, 5])
+        #expect(try ShapeCheck.linear(input: [3], weight: [5, 3]) == [5])
+        #expect(try ShapeCheck.attention(query: [2, 4, 7, 8], key: [2, 4, 9, 8], value: [2, 4, 9, 6]) == [2, 4, 7, 6])
         #expect(try ShapeCheck.axes([-1, 0, 2], of: [2, 3, 4], operation: "sum") == [0, 2])
         #expect(try ShapeCheck.axis(-2, of: [2, 3, 4], operation: "softmax") == 1)
         #expect(try ShapeCheck.reshape([2, 3, 4], to: [-1, 4]) == [6, 4])
@@ -37,6 +40,17 @@ struct ShapeCheckTests {
         try ShapeCheck.conv2d(input: [1, 2, 5, 5], filter: [4, 1, 3, 3], bias: [4], stride: 2, padding: 1, groups: 2)
         try ShapeCheck.conv1d(input: [1, 2, 7], filter: [1, 2, 2], dilation: 2)
         try ShapeCheck.pool2d("maxPool2d", input: [1, 1, 4, 4], kernelSize: 2, stride: 1)
+    }
+
+    @Test("linear and attention: operands that do not fit name their shapes")
+    func compositeShapes() {
+        let linear = error { _ = try ShapeCheck.linear(input: [8, 4], weight: [5, 3]) }
+        #expect(linear?.operation == "linear")
+        #expect(linear?.problem.contains("[8, 4]") == true && linear?.problem.contains("[5, 3]") == true)
+        #expect(error { _ = try ShapeCheck.linear(input: [2, 8, 3], weight: [5, 3]) } != nil)
+        let attention = error { _ = try ShapeCheck.attention(query: [2, 7, 8], key: [2, 9, 6], value: [2, 9, 6]) }
+        #expect(attention?.operation == "scaledDotProductAttention")
+        #expect(error { _ = try ShapeCheck.attention(query: [2, 7, 8], key: [2, 9, 8], value: [2, 5, 6]) } != nil)
     }
 
     @Test("invalid arguments throw the operation's message: the op, the shapes, the fix")

@@ -180,7 +180,7 @@ extension Variable {
             before = nil
         }
         let out = try body(self)
-        if let tape = out.liveTape, out.index >= 0 {
+        if let tape = out.liveTape {
             let start = before.map { $0.id == tape.id ? Int32($0.count) - 1 : -1 } ?? -1
             if out.index > start { tape.groups.append((name, start, out.index)) }
         }

@@ -49,7 +49,7 @@ func locateFaultyRule(_ f: ([Variable<Double>]) -> Variable<Double>, _ inputs: [
             context.releaseWatchIfIdle()
         }
         let y = f(inputs.map { Variable($0) })
-        guard y.index >= 0, let tape = y.liveTape else { return nil }
+        guard let tape = y.liveTape else { return nil }
         var needed = [Bool](repeating: false, count: Int(y.index) + 1)
         needed[Int(y.index)] = true
         for i in stride(from: Int(y.index), through: 0, by: -1) where needed[i] {

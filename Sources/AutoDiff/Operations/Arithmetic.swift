@@ -1,10 +1,11 @@
 // + − × ÷ and powers, with broadcasting. Each rule returns the gradient for the broadcast shape; the backward
 // sweep sums it back to the operand's own shape where it adds a contribution to an input's gradient
-// (Backward.swift: `sweepPlain` and `sweepRecorded`).
+// (Backward.swift: `sweepPlain` and `sweepRecorded`). The rule is written once (``ArithmeticOp/pullback``): a
+// scalar node's stored partials are that rule at g = 1 (``ArithmeticOp/partials``).
 
-/// The binary arithmetic primitives.
+/// The binary arithmetic primitives (an ``Entry`` stores the raw value).
 @usableFromInline
-enum ArithmeticOp: Sendable {
+enum ArithmeticOp: UInt8, Sendable {
     case add, subtract, multiply, divide, power
 
     /// Given g = dL/dy for y = a ∘ b, returns (dL/da, dL/db), each only when that operand needs it.
@@ -17,7 +18,7 @@ enum ArithmeticOp: Sendable {
     /// y = aᵇ:     ∂a = g·b·aᵇ⁻¹   ∂b = g·y·log a
     /// ```
     @inlinable
-    func pullback<G: GradientValue>(_ g: G, _ a: G, _ b: G, _ y: G, _ needA: Bool, _ needB: Bool) -> (G?, G?) {
+    func pullback<G: ElementwiseAlgebra>(_ g: G, _ a: G, _ b: G, _ y: G, _ needA: Bool, _ needB: Bool) -> (G?, G?) {
         switch self {
         case .add: return (g, g)
         case .subtract: return (g, needB ? -g : nil)
@@ -27,18 +28,12 @@ enum ArithmeticOp: Sendable {
         }
     }
 
-    /// The local partial derivatives (∂y/∂a, ∂y/∂b) of y = a ∘ b on scalars, for the scalar lane's tape
-    /// entry (the same formulas as ``pullback(_:_:_:_:_:_:)`` with g = 1). `needB: false` skips ∂y/∂b (0)
-    /// when b is a constant.
-    @inlinable
+    /// The local partial derivatives (∂y/∂a, ∂y/∂b) of y = a ∘ b on scalars, stored by a scalar node when it is
+    /// recorded: ``pullback(_:_:_:_:_:_:)`` itself at g = 1. `needB: false` skips ∂y/∂b (0) when b is a constant.
+    @inlinable @inline(__always)
     func partials<S: TensorScalar>(_ a: S, _ b: S, _ y: S, needB: Bool) -> (S, S) {
-        switch self {
-        case .add: return (1, 1)
-        case .subtract: return (1, -1)
-        case .multiply: return (b, a)
-        case .divide: return (1 / b, -(y / b))
-        case .power: return (b * S._pow(a, b - 1), needB ? y * S._log(a) : 0)
-        }
+        let (da, db) = pullback(RuleScalar(1), RuleScalar(a), RuleScalar(b), RuleScalar(y), true, needB)
+        return (da.unsafelyUnwrapped.value, db?.value ?? 0)
     }
 }
 
@@ -49,19 +44,28 @@ extension Variable {
         record(value, name, a, b, site: site) { .arithmetic(op, $0, $1) }
     }
 
-    /// Records `a ∘ b`, computing on plain scalars when both are rank 0 (the scalar fast lane) and with
-    /// `tensorOp` otherwise.
-    @inlinable
+    /// Records `a ∘ b`: a scalar node (with its partials) when both are rank 0 and neither is a tape node, else a
+    /// node of the tape (``arithmeticNode(_:_:_:_:scalarOp:tensorOp:)``).
+    @inlinable @inline(__always)
     static func arithmetic(_ op: ArithmeticOp, _ name: StaticString, _ a: Variable, _ b: Variable,
                            scalarOp: (Scalar, Scalar) -> Scalar,
                            tensorOp: (Tensor<Scalar>, Tensor<Scalar>) -> Tensor<Scalar>) -> Variable {
+        if let x = a.arenaOperandScalar, let y = b.arenaOperandScalar {
+            let v = scalarOp(x, y)
+            return recordScalar(v, name, a, b, kind: .arithmetic, code: op.rawValue,
+                                partials: { op.partials(x, y, v, needB: b.isTracked) })
+        }
+        return arithmeticNode(op, name, a, b, scalarOp: scalarOp, tensorOp: tensorOp)
+    }
+
+    /// Records `a ∘ b` as a node of the tape: computed on plain scalars when both are rank 0, with `tensorOp`
+    /// otherwise. (A call: it keeps the scalar path above small enough to inline.)
+    @inlinable @inline(never)
+    static func arithmeticNode(_ op: ArithmeticOp, _ name: StaticString, _ a: Variable, _ b: Variable,
+                               scalarOp: (Scalar, Scalar) -> Scalar,
+                               tensorOp: (Tensor<Scalar>, Tensor<Scalar>) -> Tensor<Scalar>) -> Variable {
         let value: Tensor<Scalar>
         if let x = a._scalarValue, let y = b._scalarValue {
-            if a.isLaneOperand && b.isLaneOperand {
-                let v = scalarOp(x, y)
-                return recordScalar(v, name, a, b, kind: .arithmetic, code: unsafeBitCast(op, to: UInt8.self),
-                                    partials: { op.partials(x, y, v, needB: b.isTracked) })
-            }
             value = Tensor(scalarOp(x, y))
         } else {
             value = tensorOp(a.value, b.value)
@@ -69,20 +73,21 @@ extension Variable {
         return record(value, name, a, b) { .arithmetic(op, $0, $1) }
     }
 
-    /// Elementwise sum, broadcasting.
-    @inlinable public static func + (lhs: Variable, rhs: Variable) -> Variable {
+    /// Elementwise sum, broadcasting. (The four operators are always inlined: on scalars, recording is a few
+    /// instructions, and a call would cost as much.)
+    @inlinable @inline(__always) public static func + (lhs: Variable, rhs: Variable) -> Variable {
         arithmetic(.add, "+", lhs, rhs, scalarOp: { $0 + $1 }, tensorOp: { $0 + $1 })
     }
     /// Elementwise difference, broadcasting.
-    @inlinable public static func - (lhs: Variable, rhs: Variable) -> Variable {
+    @inlinable @inline(__always) public static func - (lhs: Variable, rhs: Variable) -> Variable {
         arithmetic(.subtract, "-", lhs, rhs, scalarOp: { $0 - $1 }, tensorOp: { $0 - $1 })
     }
     /// Elementwise product, broadcasting.
-    @inlinable public static func * (lhs: Variable, rhs: Variable) -> Variable {
+    @inlinable @inline(__always) public static func * (lhs: Variable, rhs: Variable) -> Variable {
         arithmetic(.multiply, "*", lhs, rhs, scalarOp: { $0 * $1 }, tensorOp: { $0 * $1 })
     }
     /// Elementwise quotient, broadcasting.
-    @inlinable public static func / (lhs: Variable, rhs: Variable) -> Variable {
+    @inlinable @inline(__always) public static func / (lhs: Variable, rhs: Variable) -> Variable {
         arithmetic(.divide, "/", lhs, rhs, scalarOp: { $0 / $1 }, tensorOp: { $0 / $1 })
     }
 

@@ -21,10 +21,7 @@ public func scaledDotProductAttention<S>(query: Variable<S>, key: Variable<S>, v
                                          file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     let site = CallSite(file: file, line: line)
     let (q, k, v) = (query.shape, key.shape, value.shape)
-    if q.count < 2 || k.count < 2 || v.count < 2 || q.last != k.last || k[k.count - 2] != v[v.count - 2] {
-        usageError("scaledDotProductAttention", "query \(q), key \(k) and value \(v) do not fit",
-                   fix: "pass query [N, heads, T, d], key [N, heads, S, d] and value [N, heads, S, dᵥ]", at: site)
-    }
+    _ = stopOnShapeError(at: site) { () throws(ShapeError) in try ShapeCheck.attention(query: q, key: k, value: v) }
     var swapLast = Array(0..<k.count)
     swapLast.swapAt(k.count - 1, k.count - 2)
     let scale = 1 / S(q[q.count - 1]).squareRoot()

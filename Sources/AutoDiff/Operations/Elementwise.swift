@@ -1,8 +1,8 @@
 // Functions applied element by element, each beside its derivative (y is the result, saved by the tape).
 
-/// The one-input elementwise primitives.
+/// The one-input elementwise primitives (an ``Entry`` stores the raw value).
 @usableFromInline
-enum ElementwiseOp: Sendable {
+enum ElementwiseOp: UInt8, Sendable {
     case negate, exp, log, sqrt, abs, sin, cos, tan, tanh, sigmoid, relu, softplus
     case gelu, silu, log1p, expm1
     /// Φ(x), the standard normal distribution function: not public; gelu's rule is written with it, so that a
@@ -23,21 +23,21 @@ enum ElementwiseOp: Sendable {
     /// Φ(x)      g·φ(x)             where φ(x) = e^(−x²/2) / √(2π)
     /// ```
     ///
-    /// The rules of the last five have the form g·(dy/dx): their ``partial(_:_:)`` is this rule at g = 1.
+    /// A scalar node's stored partial is this rule at g = 1 (``partial(_:_:)``).
     @inlinable
-    func pullback<G: GradientValue>(_ g: G, _ x: G, _ y: G) -> G {
+    func pullback<G: ElementwiseAlgebra>(_ g: G, _ x: G, _ y: G) -> G {
         switch self {
         case .negate: return -g
         case .exp: return g * y
         case .log: return g / x
         case .sqrt: return g / (y * 2)
-        case .abs: return g * x._tensor.map { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
+        case .abs: return g * G._sign(x)
         case .sin: return g * G._cos(x)
         case .cos: return -(g * G._sin(x))
         case .tan: return g * (1 + y * y)
         case .tanh: return g * (1 - y * y)
         case .sigmoid: return g * y * (1 - y)
-        case .relu: return g * x._tensor.map { $0 > 0 ? 1 : 0 }
+        case .relu: return g * G._step(x, otherwise: 0)
         case .softplus: return g * G._sigmoid(x)
         case .gelu: return g * (G._normalCDF(x) + x * G._exp(x * x * -0.5) * G.Scalar.inverseSqrt2Pi)
         case .silu:
@@ -49,53 +49,41 @@ enum ElementwiseOp: Sendable {
         }
     }
 
-    /// The local derivative dy/dx of y = f(x) on scalars, for the scalar lane's tape entry (the same
-    /// formulas as ``pullback(_:_:_:)`` with g = 1).
-    @inlinable
+    /// The local derivative dy/dx of y = f(x) on scalars, stored by a scalar node when it is recorded:
+    /// ``pullback(_:_:_:)`` itself at g = 1.
+    @inlinable @inline(__always)
     func partial<S: TensorScalar>(_ x: S, _ y: S) -> S {
-        switch self {
-        case .negate: return -1
-        case .exp: return y
-        case .log: return 1 / x
-        case .sqrt: return 1 / (y * 2)
-        case .abs: return x > 0 ? 1 : (x < 0 ? -1 : 0)
-        case .sin: return S._cos(x)
-        case .cos: return -S._sin(x)
-        case .tan: return 1 + y * y
-        case .tanh: return 1 - y * y
-        case .sigmoid: return y * (1 - y)
-        case .relu: return x > 0 ? 1 : 0
-        case .softplus: return S._sigmoid(x)
-        case .gelu, .silu, .log1p, .expm1, .normalCDF:
-            // The rule itself at g = 1, on rank-0 tensors (inline scalars: nothing allocated). 1·d is d exactly,
-            // so g·partial is bit for bit what the rule gives on tensors.
-            return pullback(Tensor(1), Tensor(x), Tensor(y)).inline
-        }
+        pullback(RuleScalar(1), RuleScalar(x), RuleScalar(y)).value
     }
 }
 
 /// Given g = dL/dy for y = leakyRelu(x, alpha), returns dL/dx = g·(x > 0 ? 1 : α).
 @inlinable
-func leakyReluPullback<G: GradientValue>(_ g: G, _ x: G, alpha: G.Scalar) -> G {
-    g * x._tensor.map { $0 > 0 ? 1 : alpha }
+func leakyReluPullback<G: ElementwiseAlgebra>(_ g: G, _ x: G, alpha: G.Scalar) -> G {
+    g * G._step(x, otherwise: alpha)
 }
 
 extension Variable {
-    @inlinable
+    /// Records `f(x)`: a scalar node (with its partial) when `x` is rank 0 and not a tape node, else a node of
+    /// the tape (``elementwiseNode(_:_:_:_:site:scalar:)``).
+    @inlinable @inline(__always)
     static func elementwise(_ op: ElementwiseOp, _ name: StaticString, _ x: Variable,
                             _ value: @autoclosure () -> Tensor<Scalar>, site: CallSite = .operator,
                             scalar: (Scalar) -> Scalar) -> Variable {
-        let v: Tensor<Scalar>
-        if let s = x._scalarValue {
-            if x.isLaneOperand {
-                let y = scalar(s)
-                return recordScalar(y, name, x, site: site, kind: .elementwise, code: unsafeBitCast(op, to: UInt8.self),
-                                    partial: { op.partial(s, y) })
-            }
-            v = Tensor(scalar(s))
-        } else {
-            v = value()
+        if let s = x.arenaOperandScalar {
+            let y = scalar(s)
+            return recordScalar(y, name, x, site: site, kind: .elementwise, code: op.rawValue, partial: { op.partial(s, y) })
         }
+        return elementwiseNode(op, name, x, value(), site: site, scalar: scalar)
+    }
+
+    /// Records `f(x)` as a node of the tape: computed on a plain scalar when `x` is rank 0, else `value`. (A
+    /// call: it keeps the scalar path above small enough to inline.)
+    @inlinable @inline(never)
+    static func elementwiseNode(_ op: ElementwiseOp, _ name: StaticString, _ x: Variable,
+                                _ value: @autoclosure () -> Tensor<Scalar>, site: CallSite,
+                                scalar: (Scalar) -> Scalar) -> Variable {
+        let v = x._scalarValue.map { Tensor(scalar($0)) } ?? value()
         return record(v, name, x, site: site) { .elementwise(op, $0) }
     }
 

@@ -25,10 +25,7 @@ func matmulTransposingRightPullback<G: GradientValue>(_ g: G, _ a: G, _ b: G, _ 
 public func linear<S>(_ x: Variable<S>, weight: Variable<S>, bias: Variable<S>? = nil,
                       file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     let site = CallSite(file: file, line: line)
-    if weight.rank != 2 || x.rank < 1 || x.rank > 2 || x.shape.last != weight.shape[1] {
-        usageError("linear", "input of shape \(x.shape) and weight of shape \(weight.shape) do not fit",
-                   fix: "the weight is [outputs, inputs] and the input [batch, inputs] or [inputs]", at: site)
-    }
+    _ = stopOnShapeError(at: site) { () throws(ShapeError) in try ShapeCheck.linear(input: x.shape, weight: weight.shape) }
     let x2 = x.rank == 1 ? x.reshaped(to: [1, x.shape[0]], file: file, line: line) : x
     let value = matmul2D(x2.value, transposeA: false, weight.value, transposeB: true)
     var out = Variable.record(value, "linear", x2, weight, site: site) { .matmulTransposingRight($0, $1) }

@@ -19,6 +19,9 @@ enum ReductionOp: Sendable {
             let kept = keep ? g : g._reshaped(x._tensor.reducedShape(axes, keep: true))
             return kept._broadcasted(x.shape)
         case .max(let axes, let keep):
+            if G.self == Tensor<G.Scalar>.self {   // one fused walk; the same arithmetic as below
+                return x._tensor.maxPullback(g._tensor, maximum: y._tensor, axes: axes) as! G
+            }
             let keptShape = x._tensor.reducedShape(axes, keep: true)
             let kept = keep ? g : g._reshaped(keptShape)
             let hits = (x._tensor .== y._tensor.reshaped(to: keptShape)).map { $0 ? G.Scalar(1) : G.Scalar(0) }
