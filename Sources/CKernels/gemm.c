@@ -69,6 +69,46 @@ TARGET static void kernel_edge(int rows, int cols, long kc, const float *a, long
     }
 }
 
+// dst[r * ds + c] = src[c * ss + r] for r < rows, c < cols: a transposing copy, 8 × 8 blocks in registers
+// (an operand read transposed, such as a weight read as Wᵀ, is packed with this).
+TARGET static void transpose_copy(const float *src, long ss, float *dst, long ds, long rows, long cols) {
+    long r0 = 0;
+    for (; r0 + 8 <= rows; r0 += 8) {
+        long c0 = 0;
+        for (; c0 + 8 <= cols; c0 += 8) {
+            const float *s = src + c0 * ss + r0;
+            __m256 v0 = _mm256_loadu_ps(s), v1 = _mm256_loadu_ps(s + ss), v2 = _mm256_loadu_ps(s + 2 * ss),
+                   v3 = _mm256_loadu_ps(s + 3 * ss), v4 = _mm256_loadu_ps(s + 4 * ss), v5 = _mm256_loadu_ps(s + 5 * ss),
+                   v6 = _mm256_loadu_ps(s + 6 * ss), v7 = _mm256_loadu_ps(s + 7 * ss);
+            __m256 t0 = _mm256_unpacklo_ps(v0, v1), t1 = _mm256_unpackhi_ps(v0, v1);
+            __m256 t2 = _mm256_unpacklo_ps(v2, v3), t3 = _mm256_unpackhi_ps(v2, v3);
+            __m256 t4 = _mm256_unpacklo_ps(v4, v5), t5 = _mm256_unpackhi_ps(v4, v5);
+            __m256 t6 = _mm256_unpacklo_ps(v6, v7), t7 = _mm256_unpackhi_ps(v6, v7);
+            __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+            __m256 u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+            __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+            __m256 u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+            __m256 u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
+            __m256 u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+            __m256 u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
+            __m256 u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+            float *d = dst + r0 * ds + c0;
+            _mm256_storeu_ps(d, _mm256_permute2f128_ps(u0, u4, 0x20));
+            _mm256_storeu_ps(d + ds, _mm256_permute2f128_ps(u1, u5, 0x20));
+            _mm256_storeu_ps(d + 2 * ds, _mm256_permute2f128_ps(u2, u6, 0x20));
+            _mm256_storeu_ps(d + 3 * ds, _mm256_permute2f128_ps(u3, u7, 0x20));
+            _mm256_storeu_ps(d + 4 * ds, _mm256_permute2f128_ps(u0, u4, 0x31));
+            _mm256_storeu_ps(d + 5 * ds, _mm256_permute2f128_ps(u1, u5, 0x31));
+            _mm256_storeu_ps(d + 6 * ds, _mm256_permute2f128_ps(u2, u6, 0x31));
+            _mm256_storeu_ps(d + 7 * ds, _mm256_permute2f128_ps(u3, u7, 0x31));
+        }
+        for (; c0 < cols; c0++)
+            for (long r = r0; r < r0 + 8; r++) dst[r * ds + c0] = src[c0 * ss + r];
+    }
+    for (; r0 < rows; r0++)
+        for (long c = 0; c < cols; c++) dst[r0 * ds + c] = src[c * ss + r0];
+}
+
 // B[kc × n] (element (p, j) at b[p * rs + j * cs]) copied into column panels of NR (kc × NR each, contiguous,
 // the last one zero-padded), so that the micro-kernel reads B sequentially.
 static void pack_b(const float *b, long rs, long cs, long kc, long n, long width, float *packed) {
@@ -79,16 +119,23 @@ static void pack_b(const float *b, long rs, long cs, long kc, long n, long width
             float *row = panel + p * width;
             if (cs == 1) {
                 memcpy(row, b + p * rs + j, (size_t)cols * sizeof(float));
-            } else {
+            } else if (rs != 1) {
                 for (long q = 0; q < cols; q++) row[q] = b[p * rs + (j + q) * cs];
             }
             for (long q = cols; q < width; q++) row[q] = 0;
         }
+        // A transposed B (rs == 1, a weight read as Wᵀ): transposed in blocks.
+        if (cs != 1 && rs == 1) transpose_copy(b + j * cs, cs, panel, width, kc, cols);
     }
 }
 
 // A[rows × kc] (element (i, p) at a[i * rs + p * cs]) copied row-major (rows × kc, leading dimension kc).
+// A transposed A (rs == 1) is transposed in blocks.
 static void pack_a(const float *a, long rs, long cs, long rows, long kc, float *packed) {
+    if (rs == 1) {
+        transpose_copy(a, cs, packed, kc, rows, kc);
+        return;
+    }
     for (long i = 0; i < rows; i++)
         for (long p = 0; p < kc; p++) packed[i * kc + p] = a[i * rs + p * cs];
 }

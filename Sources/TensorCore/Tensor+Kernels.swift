@@ -132,13 +132,16 @@ extension Tensor {
             let result = [R](unsafeUninitializedCapacity: n) { dst, initialized in
                 ea.withUnsafeBufferPointer { pa in
                     eb.withUnsafeBufferPointer { pb in
+                        guard let d0 = dst.baseAddress, let a0 = pa.baseAddress, let b0 = pb.baseAddress else { return }
                         for r in 0..<rows {
-                            let out = r * columns, oa = r * strides.rowA, ob = r * strides.rowB
+                            // Each row through its own base pointers: indices without overflow checks, so the
+                            // row loops vectorize.
+                            let d = d0 + r * columns, x = a0 + r * strides.rowA, y = b0 + r * strides.rowB
                             switch (strides.columnA, strides.columnB) {
-                            case (1, 1): for j in 0..<columns { dst[out + j] = combine(pa[oa + j], pb[ob + j]) }
-                            case (1, _): for j in 0..<columns { dst[out + j] = combine(pa[oa + j], pb[ob]) }
-                            case (_, 1): for j in 0..<columns { dst[out + j] = combine(pa[oa], pb[ob + j]) }
-                            default: for j in 0..<columns { dst[out + j] = combine(pa[oa], pb[ob]) }
+                            case (1, 1): for j in 0..<columns { d[j] = combine(x[j], y[j]) }
+                            case (1, _): let t = y[0]; for j in 0..<columns { d[j] = combine(x[j], t) }
+                            case (_, 1): let s = x[0]; for j in 0..<columns { d[j] = combine(s, y[j]) }
+                            default: let s = x[0], t = y[0]; for j in 0..<columns { d[j] = combine(s, t) }
                             }
                         }
                     }

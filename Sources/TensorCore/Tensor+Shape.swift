@@ -85,7 +85,8 @@ extension Tensor {
                 for p in 0..<outer {
                     for idx in indices {
                         let from = (p * n + idx) * inner
-                        for q in 0..<inner { dst[o + q] = src[from + q] }
+                        // One contiguous run per gathered slice (a batch's rows): a block copy.
+                        if inner > 0 { (dst.baseAddress! + o).initialize(from: src.baseAddress! + from, count: inner) }
                         o += inner
                     }
                 }
