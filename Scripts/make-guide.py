@@ -285,9 +285,9 @@ Measured on the project's 2-core virtual machine (Xeon, AVX-512), medians:
 |---|---|
 | Float32 matmul n = 512, one thread: AVX-512 / AVX2 kernel / portable loops / OpenBLAS | 100–108 / 59–90 / 20–24 / 88–126 GFLOP/s |
 | Float32 matmul n = 512, two threads: AVX-512 kernel / OpenBLAS | 140–191 / 156–215 GFLOP/s |
-| wide step (784-512-512-10, batch 128), one / two threads: built-in kernels (compare.py, 2026-11-26) | 5.9 / 7.4 ms |
+| wide step (784-512-512-10, batch 128), one / two threads: built-in kernels (compare.py, 2026-11-26) | 5.36 / 6.67 ms |
 | wide step, one / two threads: OpenBLAS (turn 1, not re-measured since) | 6.1–6.8 / 5.0–5.4 ms |
-| digits epoch (64-128-64-10, Adam, batch 32), one / two threads (compare.py, 2026-11-26) | 4.58 / 3.93 ms, test accuracy 0.9694 |
+| digits epoch (64-128-64-10, Adam, batch 32), one / two threads (compare.py, 2026-11-26) | 3.32 / 3.37 ms, test accuracy 0.9694 |
 | memory over 10,000 digits training steps (run alone) | flat: 24 MiB peak from step 100 to 10,000 |
 
 `swift run -c release --package-path Benchmarks autodiff-benchmarks` runs every workload (`--help` lists them).
@@ -300,35 +300,37 @@ slow spell of a shared machine touches one round, not one side. The peers comput
 PyTorch give the same scalar loss to all 17 digits (1.4190080635834685), PyTorch and JAX the same digits test
 accuracy (0.9694), PyTorch the same CNN accuracy and LSTM validation loss. The tables below are one run's
 `--markdown` output (2026-11-26): the 2-core machine, built-in kernels (no system BLAS installed), Python 3.11,
-PyTorch 2.x (CPU), JAX 0.10.2, 3 rounds of 7 timed runs, load average 2.0–2.8 (other work was running):
+PyTorch 2.x (CPU), JAX 0.10.2, 3 rounds of 7 timed runs, a quiet machine (load average 0.1–1.2). A run the same
+day with other work on the machine (load 2–3) slowed JAX's digits step to 6.9 ms and so flattered us (1.46×):
+compare on a quiet machine.
 
 | workload | ours | micrograd | PyTorch | JAX | best peer / ours |
 |---|---|---|---|---|---|
-| scalar step (micrograd's MLP, 68,818 nodes) | 1.97 ms | 129 ms | 635 ms | — | 66.63× |
-| digits epoch (64-128-64-10, batch 32) | 4.58 ms | — | 28.7 ms | 6.91 ms | 1.46× |
-| digits epoch, 2 threads | 3.93 ms | — | 140 ms | 6.95 ms | 1.77× |
+| scalar step (micrograd's MLP, 68,818 nodes) | 1.3 ms | 117 ms | 548 ms | — | 88.91× |
+| digits epoch (64-128-64-10, batch 32) | 3.32 ms | — | 24.9 ms | 4.07 ms | 1.22× |
+| digits epoch, 2 threads | 3.37 ms | — | 25.7 ms | 4.09 ms | 1.19× |
 | digits test accuracy | 0.9694 | — | 0.9694 | 0.9694 | — |
-| wide step (784-512-512-10, batch 128) | 5.86 ms | — | 9.78 ms | 6.65 ms | 1.08× |
-| wide step, 2 threads | 7.42 ms | — | 7.86 ms | 6.63 ms | 0.88× |
-| names epoch (Embedding → LSTM 64 → Dense, batch 32) | 85.3 ms | — | 225 ms | — | 2.66× |
-| names epoch, CPU time | 82.1 ms | — | 225 ms | — | 2.74× |
+| wide step (784-512-512-10, batch 128) | 5.36 ms | — | 8.21 ms | 4.81 ms | 0.99× |
+| wide step, 2 threads | 6.67 ms | — | 5.96 ms | 4.86 ms | 0.84× |
+| names epoch (Embedding → LSTM 64 → Dense, batch 32) | 72 ms | — | 212 ms | — | 2.90× |
+| names epoch, CPU time | 71.9 ms | — | 212 ms | — | 2.90× |
 | names validation loss (nats/char) | 1.999 | — | 1.999 | — | — |
-| gemm n=64 | 89.64 GFLOP/s | — | 70.36 GFLOP/s | — | 1.27× |
-| gemm n=128 | 105.5 GFLOP/s | — | 94.84 GFLOP/s | — | 1.11× |
-| gemm n=256 | 109.4 GFLOP/s | — | 101.1 GFLOP/s | — | 1.08× |
-| gemm n=512 | 103.7 GFLOP/s | — | 94.68 GFLOP/s | — | 1.11× |
-| gemm n=1024 | 82.57 GFLOP/s | — | 83.76 GFLOP/s | — | 0.99× |
-| gemm n=512, 2 threads | 86.62 GFLOP/s | — | 175.4 GFLOP/s | — | 1.13× |
-| cnn epoch (digits CNN, batch 32) | 32.7 ms | — | 73.3 ms | — | 2.24× |
-| cnn epoch, CPU time | 32.7 ms | — | 73.2 ms | — | 2.24× |
+| gemm n=64 | 89.48 GFLOP/s | — | 70.27 GFLOP/s | — | 1.27× |
+| gemm n=128 | 105.4 GFLOP/s | — | 94.65 GFLOP/s | — | 1.11× |
+| gemm n=256 | 109.7 GFLOP/s | — | 102 GFLOP/s | — | 1.08× |
+| gemm n=512 | 105.5 GFLOP/s | — | 101.6 GFLOP/s | — | 1.04× |
+| gemm n=1024 | 90.09 GFLOP/s | — | 92.3 GFLOP/s | — | 0.98× |
+| gemm n=512, 2 threads | 104.2 GFLOP/s | — | 190.4 GFLOP/s | — | 0.56× |
+| cnn epoch (digits CNN, batch 32) | 27.4 ms | — | 63.7 ms | — | 2.29× |
+| cnn epoch, CPU time | 27.4 ms | — | 63.7 ms | — | 2.29× |
 | cnn test accuracy | 0.9861 | — | 0.9861 | — | — |
 
-micrograd's step with Python's garbage collector running: 1288 ms. A ratio above 1 means we are faster.
+micrograd's step with Python's garbage collector running: 1096 ms. A ratio above 1 means we are faster.
 
-Scalar graphs are far ahead (67× micrograd's step). On tensors, the digits epoch takes 0.68× JAX's compiled step
-on one thread (0.56× on two) and a sixth of PyTorch's; the wide step is level with JAX on one thread (1.08×)
-and behind it on two (0.88×); the LSTM and CNN epochs take 0.38× and 0.45× PyTorch's time. (With two threads on
-a 2-core machine that is doing other work, the peers' figures swing most: PyTorch's digits epoch took 140 ms.)
+Scalar graphs are far ahead (89× micrograd's step). On tensors, the digits epoch takes 0.82× JAX's compiled step
+on one thread and an eighth of PyTorch's; the wide step is level with JAX on one thread (0.99×) and behind it on
+two (0.84×), where PyTorch's and JAX's matrix products scale over both cores and ours do not yet (gemm n = 512:
+104 against 190 GFLOP/s); the LSTM and CNN epochs take 0.34× and 0.44× PyTorch's time.
 
 **How cost grows.** The `growth` workload (`autodiff-benchmarks growth`, with `growth_torch.py` and
 `growth_jax.py`) times one training step (forward, backward, Adam) of an MLP width-width-width-10 with ReLU on
@@ -337,22 +339,21 @@ run:
 
 | workload | ours | micrograd | PyTorch | JAX | best peer / ours |
 |---|---|---|---|---|---|
-| width 64, batch 32 | 0.0794 ms | — | 0.531 ms | 0.185 ms | 2.07× |
-| width 128, batch 32 | 0.171 ms | — | 0.592 ms | 0.438 ms | 2.56× |
-| width 256, batch 32 | 0.588 ms | — | 0.946 ms | 1.13 ms | 1.54× |
-| width 512, batch 32 | 2.68 ms | — | 2.9 ms | 2.61 ms | 0.97× |
-| width 1024, batch 32 | 16.5 ms | — | 12.1 ms | 13.2 ms | 0.70× |
-| width 2048, batch 32 | 64.3 ms | — | 65.4 ms | 51.3 ms | 0.72× |
-| width 256, batch 1 | 0.205 ms | — | 0.834 ms | 0.565 ms | 2.14× |
-| width 256, batch 8 | 0.249 ms | — | 0.778 ms | 0.608 ms | 2.28× |
-| width 256, batch 128 | 1.19 ms | — | 1.8 ms | 1.47 ms | 1.23× |
-| width 256, batch 512 | 4.71 ms | — | 5.9 ms | 3.04 ms | 0.63× |
+| width 64, batch 32 | 0.0496 ms | — | 0.499 ms | 0.133 ms | 2.69× |
+| width 128, batch 32 | 0.122 ms | — | 0.565 ms | 0.265 ms | 2.15× |
+| width 256, batch 32 | 0.388 ms | — | 1 ms | 0.806 ms | 2.08× |
+| width 512, batch 32 | 1.84 ms | — | 3.08 ms | 2.06 ms | 1.04× |
+| width 1024, batch 32 | 9.2 ms | — | 13.4 ms | 6.55 ms | 0.71× |
+| width 2048, batch 32 | 48.7 ms | — | 52.7 ms | 40 ms | 0.81× |
+| width 256, batch 1 | 0.184 ms | — | 0.792 ms | 0.456 ms | 2.50× |
+| width 256, batch 8 | 0.216 ms | — | 0.746 ms | 0.436 ms | 2.04× |
+| width 256, batch 128 | 1.01 ms | — | 1.76 ms | 1.25 ms | 1.24× |
+| width 256, batch 512 | 3.77 ms | — | 4.91 ms | 4.15 ms | 1.07× |
 
-Up to width 256 and batch 128 a step is mostly per-operation overhead, and ours is 1.2–2.6× faster than the
-fastest peer; from width 512 (and at batch 512) the arithmetic dominates and the matrix kernels decide: theirs
-(oneDNN/MKL in PyTorch, Eigen in XLA) are ahead at width 1024–2048 and batch 512 (0.63–0.72×), where our step
-runs at 13–50 GFLOP/s against our kernel's 100 on square products: tall, narrow products (32 rows) stay on the
-kernel's edge paths.
+Up to width 256 a step is mostly per-operation overhead, and ours is 2–2.7× faster than the fastest peer (1.2×
+at batch 128); from width 512 the arithmetic dominates and the matrix kernels decide: JAX's (Eigen in XLA) is
+ahead at width 1024–2048 (0.71–0.81×), where our step runs at 20–45 GFLOP/s against our kernel's 100 on square
+products: tall, narrow products (32 rows) stay on the kernel's edge paths.
 
 Memory per tape node, for a chain `y ← y·w + b` of scalar nodes, each size in a fresh process (graph bytes:
 what the recorded graph holds; peak: the resident memory added over recording and differentiating it, once; the
@@ -360,11 +361,11 @@ times: the median of three more runs):
 
 | nodes | graph bytes/node | peak bytes/node | forward ns/node | backward ns/node |
 |---|---|---|---|---|
-| 1,000 | 40.1 | 1495.0 | 7.1 | 4.9 |
-| 10,000 | 40.0 | 203.2 | 8.5 | 4.7 |
-| 100,000 | 40.0 | 67.4 | 6.2 | 4.5 |
-| 1,000,000 | 40.0 | 50.6 | 11.4 | 4.9 |
-| 10,000,000 | 40.0 | 67.3 | 69.9 | 10.5 |
+| 1,000 | 40.1 | 1560.6 | 13.4 | 5.8 |
+| 10,000 | 40.0 | 203.2 | 11.6 | 5.1 |
+| 100,000 | 40.0 | 66.2 | 10.8 | 4.7 |
+| 1,000,000 | 40.0 | 50.6 | 6.4 | 4.8 |
+| 10,000,000 | 40.0 | 67.3 | 59.0 | 9.2 |
 
 The graph holds 40 bytes per node at every size. The peak adds the backward sweep's buffers (a gradient and a
 flag per node, 9 bytes) and the entry buffer's growth by doubling (the old and the new buffer are both resident
