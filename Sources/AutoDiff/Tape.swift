@@ -249,6 +249,15 @@ final class Tape<Scalar: TensorScalar> {
         return Int32(truncatingIfNeeded: index)
     }
 
+    /// Appends the node of an operation recorded at `site` and returns its index; a watching scope (anomaly
+    /// detection, a trace) sees it.
+    @inlinable @inline(__always)
+    func appendOperation(_ op: Op<Scalar>, _ value: Tensor<Scalar>, site: CallSite) -> Int32 {
+        let index = append(op, value)
+        if _slowPath(context.watching) { observe(index, site) }
+        return index
+    }
+
     /// Appends a scalar node (an arithmetic or elementwise operation, stored as ``encode(_:)`` stores it: `kind`
     /// and the operation's raw value, without building its `Op`) with its local partial derivatives, and returns
     /// its index.

@@ -90,8 +90,7 @@ extension Variable {
             return Unmanaged.passUnretained(x.owner.unsafelyUnwrapped)._withUnsafeGuaranteedRef { owner in
                 let tape = unsafeDowncast(owner, to: Tape<Scalar>.self)
                 guard tape.context.gradientsEnabled else { return Variable(constant: value) }
-                let index = tape.append(make(x.index), value)
-                if _slowPath(tape.context.watching) { tape.observe(index, site) }
+                let index = tape.appendOperation(make(x.index), value, site: site)
                 return Variable(value: value, tape: tape, index: index)
             }
         case .arenaNode:
@@ -99,15 +98,13 @@ extension Variable {
             return x.arena.unsafelyUnwrapped._withUnsafeGuaranteedRef { tape in
                 if tape.epoch != x.epoch { tape.staleError(op, .operator) }
                 guard tape.context.gradientsEnabled else { return Variable(constant: value) }
-                let index = tape.append(make(x.index), value)
-                if _slowPath(tape.context.watching) { tape.observe(index, site) }
+                let index = tape.appendOperation(make(x.index), value, site: site)
                 return node(value, tape: tape, index: index, inTensorGraph: false)
             }
         case .leaf, .constant:
             guard let tape = recordingTape(x, op: op) else { return Variable(constant: value) }
             let i = x.node(on: tape, op: op)
-            let index = tape.append(make(i), value)
-            if _slowPath(tape.context.watching) { tape.observe(index, site) }
+            let index = tape.appendOperation(make(i), value, site: site)
             return node(value, tape: tape, index: index, inTensorGraph: false)
         }
     }
@@ -124,8 +121,7 @@ extension Variable {
             return Unmanaged.passUnretained(first.owner.unsafelyUnwrapped)._withUnsafeGuaranteedRef { owner in
                 let tape = unsafeDowncast(owner, to: Tape<Scalar>.self)
                 guard tape.context.gradientsEnabled else { return Variable(constant: value) }
-                let index = tape.append(make(a.node(on: tape, op: op), b.node(on: tape, op: op)), value)
-                if _slowPath(tape.context.watching) { tape.observe(index, site) }
+                let index = tape.appendOperation(make(a.node(on: tape, op: op), b.node(on: tape, op: op)), value, site: site)
                 return Variable(value: value, tape: tape, index: index)
             }
         case .arenaNode:
@@ -133,15 +129,13 @@ extension Variable {
             return first.arena.unsafelyUnwrapped._withUnsafeGuaranteedRef { tape in
                 if tape.epoch != first.epoch { tape.staleError(op, .operator) }
                 guard tape.context.gradientsEnabled else { return Variable(constant: value) }
-                let index = tape.append(make(a.node(on: tape, op: op), b.node(on: tape, op: op)), value)
-                if _slowPath(tape.context.watching) { tape.observe(index, site) }
+                let index = tape.appendOperation(make(a.node(on: tape, op: op), b.node(on: tape, op: op)), value, site: site)
                 return Variable.node(value, tape: tape, index: index,
                                      inTensorGraph: a.role == .tapeNode || b.role == .tapeNode)
             }
         case .leaf, .constant:
             guard let tape = recordingTape(a, b, op: op) else { return Variable(constant: value) }
-            let index = tape.append(make(a.node(on: tape, op: op), b.node(on: tape, op: op)), value)
-            if _slowPath(tape.context.watching) { tape.observe(index, site) }
+            let index = tape.appendOperation(make(a.node(on: tape, op: op), b.node(on: tape, op: op)), value, site: site)
             return node(value, tape: tape, index: index, inTensorGraph: false)
         }
     }
@@ -221,8 +215,7 @@ extension Variable {
         }
         guard let tape else { return Variable(constant: value) }
         let nodes = inputs.map { $0.node(on: tape, op: op) }
-        let index = tape.append(make(nodes), value)
-        if _slowPath(tape.context.watching) { tape.observe(index, site) }
+        let index = tape.appendOperation(make(nodes), value, site: site)
         return node(value, tape: tape, index: index, inTensorGraph: inputs.contains { $0.role == .tapeNode })
     }
 }
