@@ -62,7 +62,12 @@ public struct PrimitiveCheck: Sendable {
 extension PrimitiveCheck {
     /// Every differentiable operation of the library (primitives and the functions composed from them), over
     /// at least two ranks, with broadcasting for every binary op: what `gradcheck` and the test suite check.
-    public static let all: [PrimitiveCheck] = {
+    public static let all: [PrimitiveCheck] = makeAll()
+
+    /// The list behind ``all``: run once, so not optimized (optimizing this one long function took 6 s of the
+    /// release build; the checks' closures are compiled as usual).
+    @_optimize(none)
+    private static func makeAll() -> [PrimitiveCheck] {
     let unaryShapes: [[Int]] = [[], [4], [2, 3]]
     var cases: [PrimitiveCheck] = []
     // Binary arithmetic, with broadcasting.
@@ -191,5 +196,5 @@ extension PrimitiveCheck {
         scaledDotProductAttention(query: $0[0][0], key: $0[0][1], value: $0[0][2], causal: true)
     })
     return cases
-    }()
+    }
 }

@@ -13,6 +13,7 @@ extension Variable {
     ///     (implies `retainGraph`).
     ///   - file: the caller's file, named in error messages (filled in by the compiler).
     ///   - line: the caller's line, likewise.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     @inlinable
     public func backward(seed: Tensor<Scalar>? = nil, retainGraph: Bool = false, createGraph: Bool = false,
                          file: StaticString = #fileID, line: UInt = #line) {
@@ -63,6 +64,7 @@ extension Variable {
 ///
 /// With `createGraph: true` the returned gradients are recorded, so they can be differentiated again.
 /// An input `output` does not depend on gets a zero gradient.
+@_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
 @inlinable
 public func gradients<Scalar: TensorScalar>(
     of output: Variable<Scalar>, withRespectTo inputs: [Variable<Scalar>], seed: Tensor<Scalar>? = nil,

@@ -33,6 +33,7 @@ package func fastGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, transpos
 /// Four rows of C are computed together, so that each row of B loaded from memory is used four times; the
 /// inner loop runs along a row (contiguous, vectorized). Every element accumulates over p in increasing order,
 /// whatever the tiling, so results do not depend on it.
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 @inlinable
 package func portableGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>,
                                              m: Int, k: Int, n: Int) {
@@ -66,6 +67,7 @@ package func portableGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, _ b:
 
 /// C[m×n] += A[m×k] · B[k×n], split by rows over ``Parallelism/threadCount`` threads when the product is
 /// large. Each element is still computed by one thread, in the same order: results do not depend on the split.
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 @inlinable
 package func gemmAccumulateParallel<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>,
                                              m: Int, k: Int, n: Int) {
@@ -88,6 +90,7 @@ package func gemmAccumulateParallel<S: TensorScalar>(_ a: UnsafePointer<S>, _ b:
 
 /// op(A) · op(B) for rank-2 tensors, where op transposes when asked, without materializing the transposes
 /// when the vector kernel is active (the matmul pullback's g·Bᵀ and Aᵀ·g).
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 @inlinable
 package func matmul2D<S: TensorScalar>(_ a: Tensor<S>, transposeA: Bool, _ b: Tensor<S>, transposeB: Bool) -> Tensor<S> {
     let m = transposeA ? a.shape[1] : a.shape[0], k = transposeA ? a.shape[0] : a.shape[1]
@@ -113,6 +116,7 @@ package func matmul2D<S: TensorScalar>(_ a: Tensor<S>, transposeA: Bool, _ b: Te
 /// - rank ≥ 3: batched over the leading axes, which broadcast;
 /// - a rank-1 operand is a row vector on the left, a column vector on the right, and its added axis is
 ///   removed from the result (NumPy's `matmul`).
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 @inlinable
 public func matmul<S: TensorScalar>(_ a: Tensor<S>, _ b: Tensor<S>,
                                     file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
@@ -126,6 +130,7 @@ public func matmul<S: TensorScalar>(_ a: Tensor<S>, _ b: Tensor<S>,
 }
 
 /// Rank ≥ 2 × rank ≥ 2 matrix product with broadcast batch axes.
+@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 @inlinable
 package func batchedMatmul<S: TensorScalar>(_ a: Tensor<S>, _ b: Tensor<S>, site: CallSite,
                                     shapes: ([Int], [Int])) -> Tensor<S> {

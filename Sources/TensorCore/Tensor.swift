@@ -78,6 +78,7 @@ public struct Tensor<Scalar: TensorElement> {
     /// A tensor of the given shape with `scalars` in row-major order.
     ///
     /// - Precondition: `scalars.count` equals the product of `shape`.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     @inlinable
     public init(shape: [Int], scalars: [Scalar], file: StaticString = #fileID, line: UInt = #line) {
         stopOnShapeError(at: CallSite(file: file, line: line)) { () throws(ShapeError) in
@@ -93,6 +94,7 @@ public struct Tensor<Scalar: TensorElement> {
     }
 
     /// A rank-2 tensor from rows of equal length.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     @inlinable
     public init(_ rows: [[Scalar]], file: StaticString = #fileID, line: UInt = #line) {
         let columns = rows.first?.count ?? 0
@@ -104,6 +106,7 @@ public struct Tensor<Scalar: TensorElement> {
     }
 
     /// A rank-3 tensor from nested arrays of equal lengths.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     @inlinable
     public init(_ planes: [[[Scalar]]], file: StaticString = #fileID, line: UInt = #line) {
         let rows = planes.first?.count ?? 0
@@ -116,6 +119,7 @@ public struct Tensor<Scalar: TensorElement> {
     }
 
     /// A tensor of `shape` with every element equal to `value`.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     @inlinable
     public init(repeating value: Scalar, shape: [Int]) {
         if shape.isEmpty {
@@ -217,6 +221,7 @@ public struct Tensor<Scalar: TensorElement> {
 
 extension Tensor: Equatable {
     /// Two tensors are equal when their shapes and elements are equal.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     @inlinable
     public static func == (lhs: Tensor, rhs: Tensor) -> Bool {
         lhs.shape == rhs.shape && lhs.scalars == rhs.scalars
@@ -262,6 +267,7 @@ extension Tensor where Scalar: TensorScalar {
     /// ```
     ///
     /// - Precondition: `step` is not zero, and the three numbers are finite.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     @inlinable
     public static func arange(_ start: Scalar, _ end: Scalar, step: Scalar = 1,
                               file: StaticString = #fileID, line: UInt = #line) -> Tensor {
@@ -289,6 +295,7 @@ extension Tensor where Scalar: TensorScalar {
     /// ```
     ///
     /// - Precondition: `count ≥ 0`.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     @inlinable
     public static func linspace(from start: Scalar, to end: Scalar, count: Int,
                                 file: StaticString = #fileID, line: UInt = #line) -> Tensor {
@@ -304,6 +311,7 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// The identity matrix of size `n × n`.
+    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     @inlinable
     public static func identity(_ n: Int) -> Tensor {
         var t = zeros(shape: [n, n])
