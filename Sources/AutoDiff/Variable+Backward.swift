@@ -64,7 +64,6 @@ extension Variable {
 ///
 /// With `createGraph: true` the returned gradients are recorded, so they can be differentiated again.
 /// An input `output` does not depend on gets a zero gradient.
-@_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
 @inlinable
 public func gradients<Scalar: TensorScalar>(
     of output: Variable<Scalar>, withRespectTo inputs: [Variable<Scalar>], seed: Tensor<Scalar>? = nil,

@@ -53,12 +53,11 @@ public enum Parallelism {
     /// its own, the result does not depend on the split.
     @inlinable
     package static func forEachRange(count: Int, _ body: (Range<Int>) -> Void) {
+        // `body` appears once (a second, inlined call for the whole range would be compiled again in every
+        // kernel); one chunk runs on this thread (see `forEach`).
         let chunk = elementwiseChunk
-        guard count >= 2 * chunk, threadCount > 1 else {
-            body(0..<count)
-            return
-        }
-        forEach(chunks: (count + chunk - 1) / chunk) { c in body(c * chunk ..< min(count, (c + 1) * chunk)) }
+        let chunks = count >= 2 * chunk ? (count + chunk - 1) / chunk : 1
+        forEach(chunks: chunks) { c in body(chunks == 1 ? 0..<count : c * chunk ..< min(count, (c + 1) * chunk)) }
     }
 }
 

@@ -107,18 +107,11 @@ extension Tensor {
             }
             return Tensor<R>(uncheckedShape: shape, buffer: result)
         }
-        if case .scalar(let s) = b.storage { return a._map(parallel: parallel) { combine($0, s) } }
-        if case .scalar(let s) = a.storage { return b._map(parallel: parallel) { combine(s, $0) } }
-        // One element broadcast against a tensor of at least its rank (a [1] or [1, 1] seed, a kept-dimension
-        // total): the scalar loop, not a strided walk.
-        if case .array(let shapeA, let ea) = a.storage, ea.count == 1, shapeA.count <= b.rank {
-            let s = ea[0]
-            return b._map(parallel: parallel) { combine(s, $0) }
-        }
-        if case .array(let shapeB, let eb) = b.storage, eb.count == 1, shapeB.count <= a.rank {
-            let s = eb[0]
-            return a._map(parallel: parallel) { combine($0, s) }
-        }
+        // A scalar, or one element broadcast against a tensor of at least its rank (a [1] or [1, 1] seed, a
+        // kept-dimension total): the scalar loop, not a strided walk. (One loop for both: each is compiled
+        // into every operation.)
+        if let s = b._broadcastElement(against: a.rank) { return a._map(parallel: parallel) { combine($0, s) } }
+        if let s = a._broadcastElement(against: b.rank) { return b._map(parallel: parallel) { combine(s, $0) } }
         let shape = stopOnShapeError(at: site) { () throws(ShapeError) in
             try ShapeCheck.broadcast(a.shape, b.shape, operation: "\(op)")
         }
@@ -156,6 +149,16 @@ extension Tensor {
                     stridedWalk(shape: shape, sa, sb) { i, oa, ob in dst[i] = combine(pa[oa], pb[ob]) }
                 })
             }
+        }
+    }
+
+    /// The one element of a scalar, or of a one-element tensor whose rank is at most `rank`: what broadcasts
+    /// against a tensor of that rank as a single value.
+    @inlinable
+    package func _broadcastElement(against rank: Int) -> Scalar? {
+        switch storage {
+        case .scalar(let value): return value
+        case .array(let shape, let scalars): return scalars.count == 1 && shape.count <= rank ? scalars[0] : nil
         }
     }
 

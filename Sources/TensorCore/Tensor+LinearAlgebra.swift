@@ -33,7 +33,6 @@ package func fastGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, transpos
 /// Four rows of C are computed together, so that each row of B loaded from memory is used four times; the
 /// inner loop runs along a row (contiguous, vectorized). Every element accumulates over p in increasing order,
 /// whatever the tiling, so results do not depend on it.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 @inlinable
 package func portableGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>,
                                              m: Int, k: Int, n: Int) {
@@ -67,7 +66,6 @@ package func portableGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, _ b:
 
 /// C[m×n] += A[m×k] · B[k×n], split by rows over ``Parallelism/threadCount`` threads when the product is
 /// large. Each element is still computed by one thread, in the same order: results do not depend on the split.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 @inlinable
 package func gemmAccumulateParallel<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>,
                                              m: Int, k: Int, n: Int) {
