@@ -13,7 +13,6 @@ extension Variable {
     ///     (implies `retainGraph`).
     ///   - file: the caller's file, named in error messages (filled in by the compiler).
     ///   - line: the caller's line, likewise.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
     @inlinable
     public func backward(seed: Tensor<Scalar>? = nil, retainGraph: Bool = false, createGraph: Bool = false,
                          file: StaticString = #fileID, line: UInt = #line) {
