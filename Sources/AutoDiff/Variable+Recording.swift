@@ -48,7 +48,7 @@ extension Variable {
                 tape.node(of: unsafeDowncast($0, to: Leaf<Scalar>.self))
             }
         case .constant:
-            return tape.appendConstant(value)
+            return owner == nil ? tape.appendScalarConstant(scalarValue) : tape.appendConstant(value)
         }
     }
 
@@ -140,67 +140,63 @@ extension Variable {
         }
     }
 
-    /// Records a two-input scalar node (an arena node with its local partial derivatives) whose result is
+    /// Records a two-input scalar node (an arena node, differentiated from its stored values) whose result is
     /// `value`; both operands must be ``isArenaOperand``.
     @inlinable @inline(__always)
     static func recordScalar(_ value: Scalar, _ op: StaticString, _ a: Variable, _ b: Variable, site: CallSite = .operator,
-                             kind: Entry<Scalar>.Kind, code: UInt8, partials: () -> (Scalar, Scalar)) -> Variable {
+                             kind: Entry<Scalar>.Kind, code: UInt8) -> Variable {
         let arena: Unmanaged<Tape<Scalar>>
         if a.role == .arenaNode {
             arena = a.arena.unsafelyUnwrapped
         } else if b.role == .arenaNode {
             arena = b.arena.unsafelyUnwrapped
         } else {
-            return recordScalarOffThePlainPath(value, op, a, b, site: site, tape: nil, kind: kind, code: code,
-                                               partials: partials())
+            return recordScalarOffThePlainPath(value, op, a, b, site: site, tape: nil, kind: kind, code: code)
         }
         return arena._withUnsafeGuaranteedRef { tape in
             // One flag for "recording, nothing watched": the watched and the unrecorded cases leave the hot
             // path through one call, so that this path is the same code as without them.
             guard tape.context.recordsPlainly else {
-                return recordScalarOffThePlainPath(value, op, a, b, site: site, tape: tape, kind: kind, code: code,
-                                                   partials: partials())
+                return recordScalarOffThePlainPath(value, op, a, b, site: site, tape: tape, kind: kind, code: code)
             }
             let index = tape.appendScalar(kind, code, a.arenaOperandNode(on: tape, op: op),
-                                          b.arenaOperandNode(on: tape, op: op), value, partials: partials())
-            return Variable(arenaValue: value, tape: tape, index: index)
+                                          b.arenaOperandNode(on: tape, op: op), value)
+            return Variable(arenaValue: value, arena: tape, index: index)
         }
     }
 
-    /// ``recordScalar(_:_:_:_:site:kind:code:partials:)`` off its hot path: when no operand is an arena node
-    /// yet (`tape` nil: the first operation of a graph), when the thread does not record (a constant), or when
-    /// it is watched (the node is observed after it is appended).
+    /// ``recordScalar(_:_:_:_:site:kind:code:)`` off its hot path: when no operand is an arena node yet (`tape`
+    /// nil: the first operation of a graph), when the thread does not record (a constant), or when it is watched
+    /// (the node is observed after it is appended).
     @inlinable @inline(never)
     static func recordScalarOffThePlainPath(_ value: Scalar, _ op: StaticString, _ a: Variable, _ b: Variable, site: CallSite,
                                             tape: Tape<Scalar>?, kind: Entry<Scalar>.Kind, code: UInt8,
-                                            partials: (Scalar, Scalar), oneInput: Bool = false) -> Variable {
-        guard let tape = tape ?? recordingTape(a, b, op: op), tape.context.gradientsEnabled else {
+                                            oneInput: Bool = false) -> Variable {
+        guard let tape = tape ?? recordingTape(a, oneInput ? nil : b, op: op), tape.context.gradientsEnabled else {
             return Variable(constant: Tensor(value))
         }
         let i = a.node(on: tape, op: op)
         let j = oneInput ? -1 : b.node(on: tape, op: op)
-        let index = tape.appendScalar(kind, code, i, j, value, partials: partials)
+        let index = tape.appendScalar(kind, code, i, j, value)
         if _slowPath(tape.context.watching) { tape.observe(index, site) }
         return Variable(arenaValue: value, tape: tape, index: index)
     }
 
-    /// Records a one-input scalar node (an arena node with its local derivative) whose result is `value`; `x`
-    /// must be ``isArenaOperand``.
+    /// Records a one-input scalar node (an arena node, differentiated from its stored values) whose result is
+    /// `value`; `x` must be ``isArenaOperand``.
     @inlinable @inline(__always)
     static func recordScalar(_ value: Scalar, _ op: StaticString, _ x: Variable, site: CallSite = .operator,
-                             kind: Entry<Scalar>.Kind, code: UInt8, partial: () -> Scalar) -> Variable {
+                             kind: Entry<Scalar>.Kind, code: UInt8) -> Variable {
         guard x.role == .arenaNode else {
-            return recordScalarOffThePlainPath(value, op, x, Variable(constant: Tensor(Scalar.zero)), site: site, tape: nil,
-                                               kind: kind, code: code, partials: (partial(), 0), oneInput: true)
+            return recordScalarOffThePlainPath(value, op, x, x, site: site, tape: nil, kind: kind, code: code, oneInput: true)
         }
         return x.arena.unsafelyUnwrapped._withUnsafeGuaranteedRef { tape in
             guard tape.context.recordsPlainly else {
-                return recordScalarOffThePlainPath(value, op, x, Variable(constant: Tensor(Scalar.zero)), site: site, tape: tape,
-                                                   kind: kind, code: code, partials: (partial(), 0), oneInput: true)
+                return recordScalarOffThePlainPath(value, op, x, x, site: site, tape: tape, kind: kind, code: code,
+                                                   oneInput: true)
             }
-            let index = tape.appendScalar(kind, code, x.arenaOperandNode(on: tape, op: op), -1, value,
-                                          partials: (partial(), 0))
-            return Variable(arenaValue: value, tape: tape, index: index)
+            let index = tape.appendScalar(kind, code, x.arenaOperandNode(on: tape, op: op), -1, value)
+            return Variable(arenaValue: value, arena: tape, index: index)
         }
     }
 

@@ -23,7 +23,7 @@ enum ElementwiseOp: UInt8, Sendable {
     /// Φ(x)      g·φ(x)             where φ(x) = e^(−x²/2) / √(2π)
     /// ```
     ///
-    /// A scalar node's stored partial is this rule at g = 1 (``partial(_:_:)``).
+    /// A scalar node's partial is this rule at g = 1 (``partial(_:_:)``).
     @inlinable
     func pullback<G: ElementwiseAlgebra>(_ g: G, _ x: G, _ y: G) -> G {
         switch self {
@@ -49,8 +49,8 @@ enum ElementwiseOp: UInt8, Sendable {
         }
     }
 
-    /// The local derivative dy/dx of y = f(x) on scalars, stored by a scalar node when it is recorded:
-    /// ``pullback(_:_:_:)`` itself at g = 1.
+    /// The local derivative dy/dx of y = f(x) on scalars, which the backward sweep multiplies a scalar node's
+    /// gradient by: ``pullback(_:_:_:)`` itself at g = 1.
     @inlinable @inline(__always)
     func partial<S: TensorScalar>(_ x: S, _ y: S) -> S {
         pullback(RuleScalar(1), RuleScalar(x), RuleScalar(y)).value
@@ -64,7 +64,7 @@ func leakyReluPullback<G: ElementwiseAlgebra>(_ g: G, _ x: G, alpha: G.Scalar) -
 }
 
 extension Variable {
-    /// Records `f(x)`: a scalar node (with its partial) when `x` is rank 0 and not a tape node, else a node of
+    /// Records `f(x)`: a scalar node when `x` is rank 0 and not a tape node, else a node of
     /// the tape (``elementwiseNode(_:_:_:_:site:scalar:)``).
     @inlinable @inline(__always)
     static func elementwise(_ op: ElementwiseOp, _ name: StaticString, _ x: Variable,
@@ -72,7 +72,7 @@ extension Variable {
                             scalar: (Scalar) -> Scalar) -> Variable {
         if let s = x.arenaOperandScalar {
             let y = scalar(s)
-            return recordScalar(y, name, x, site: site, kind: .elementwise, code: op.rawValue, partial: { op.partial(s, y) })
+            return recordScalar(y, name, x, site: site, kind: .elementwise, code: op.rawValue)
         }
         return elementwiseNode(op, name, x, value(), site: site, scalar: scalar)
     }
