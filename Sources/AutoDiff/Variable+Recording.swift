@@ -140,6 +140,63 @@ extension Variable {
         }
     }
 
+    /// The value and node of an operand of a scalar node on the arena `tape`, when finding them costs no call
+    /// and no reference counting: an arena node of the arena's current graph, a leaf holding a scalar that is
+    /// recorded on it already, or a rank-0 constant (node ``constantToAppend``: appended by the caller). Nil
+    /// for any other operand (the caller then takes the general path).
+    @inlinable @inline(__always)
+    func inlineScalarOperand(on tape: Tape<Scalar>) -> (node: Int32, value: Scalar)? {
+        if index >= 0 {
+            guard owner == nil, arena.unsafelyUnwrapped.toOpaque() == Unmanaged.passUnretained(tape).toOpaque(),
+                  epoch == tape.epoch else { return nil }
+            return (index, scalarValue)
+        }
+        if owner == nil { return (Variable.constantToAppend, scalarValue) }   // a rank-0 constant
+        guard index == Variable.leafIndex else { return nil }
+        unowned(unsafe) let leaf = unsafeDowncast(owner.unsafelyUnwrapped, to: Leaf<Scalar>.self)
+        guard leaf.tapeID == tape.id, case .scalar(let x) = leaf.value.storage else { return nil }
+        return (leaf.tapeIndex, x)
+    }
+
+    /// The node ``inlineScalarOperand(on:)`` gives a rank-0 constant: it is appended when the operation is recorded.
+    @inlinable static var constantToAppend: Int32 { -3 }
+
+    /// The arena an operation on `a` and `b` records its scalar node on when one of them is an arena node (its
+    /// graph's tape, the first operand's if both are), without a reference; nil otherwise.
+    @inlinable @inline(__always)
+    static func operandArena(_ a: Variable, _ b: Variable) -> Unmanaged<Tape<Scalar>>? {
+        if a.index >= 0 && a.owner == nil { return a.arena }
+        if b.index >= 0 && b.owner == nil { return b.arena }
+        return nil
+    }
+
+    /// Records `a ∘ b` as a scalar node when everything it needs is at hand without a call (see
+    /// ``inlineScalarOperand(on:)``): the recording of micrograd-style code, a few dozen instructions that inline
+    /// into the caller. Nil (nothing recorded) otherwise; the general path then gives the same node.
+    @inlinable @inline(__always)
+    static func recordScalarInline(_ a: Variable, _ b: Variable, kind: Entry<Scalar>.Kind, code: UInt8,
+                                   _ compute: (Scalar, Scalar) -> Scalar) -> Variable? {
+        guard let arena = operandArena(a, b) else { return nil }
+        unowned(unsafe) let tape = arena.takeUnretainedValue()
+        guard tape.context.recordsPlainly, let x = a.inlineScalarOperand(on: tape),
+              let y = b.inlineScalarOperand(on: tape) else { return nil }
+        let i = x.node == constantToAppend ? tape.appendScalarConstant(x.value) : x.node
+        let j = y.node == constantToAppend ? tape.appendScalarConstant(y.value) : y.node
+        let v = compute(x.value, y.value)
+        return Variable(arenaValue: v, arena: tape, index: tape.appendScalar(kind, code, i, j, v))
+    }
+
+    /// Records `f(x)` as a scalar node when `x` is an arena node of its arena's current graph and nothing watches
+    /// (see ``recordScalarInline(_:_:kind:code:_:)``); nil otherwise.
+    @inlinable @inline(__always)
+    static func recordScalarInline(_ x: Variable, code: UInt8, _ compute: (Scalar) -> Scalar) -> Variable? {
+        guard x.index >= 0 && x.owner == nil else { return nil }
+        unowned(unsafe) let tape = x.arena.unsafelyUnwrapped.takeUnretainedValue()
+        guard tape.context.recordsPlainly, tape.epoch == x.epoch else { return nil }
+        let v = compute(x.scalarValue)
+        return Variable(arenaValue: v, arena: tape, index: tape.appendScalar(.elementwise, code, x.index, -1, v))
+    }
+
     /// Records a two-input scalar node (an arena node, differentiated from its stored values) whose result is
     /// `value`; both operands must be ``isArenaOperand``.
     @inlinable @inline(__always)

@@ -46,11 +46,21 @@ extension Variable {
     }
 
     /// Records `a ∘ b`: a scalar node when both are rank 0 and neither is a tape node, else a
-    /// node of the tape (``arithmeticNode(_:_:_:_:scalarOp:tensorOp:)``).
+    /// node of the tape (``arithmeticNode(_:_:_:_:scalarOp:tensorOp:)``). The common scalar case is inlined
+    /// (``recordScalarInline(_:_:kind:code:_:)``), the others are one call.
     @inlinable @inline(__always)
     static func arithmetic(_ op: ArithmeticOp, _ name: StaticString, _ a: Variable, _ b: Variable,
                            scalarOp: (Scalar, Scalar) -> Scalar,
                            tensorOp: (Tensor<Scalar>, Tensor<Scalar>) -> Tensor<Scalar>) -> Variable {
+        if let node = recordScalarInline(a, b, kind: .arithmetic, code: op.rawValue, scalarOp) { return node }
+        return arithmeticOffTheInlinePath(op, name, a, b, scalarOp: scalarOp, tensorOp: tensorOp)
+    }
+
+    /// ``arithmetic(_:_:_:_:scalarOp:tensorOp:)`` when its inlined scalar path does not apply.
+    @inlinable @inline(never)
+    static func arithmeticOffTheInlinePath(_ op: ArithmeticOp, _ name: StaticString, _ a: Variable, _ b: Variable,
+                                           scalarOp: (Scalar, Scalar) -> Scalar,
+                                           tensorOp: (Tensor<Scalar>, Tensor<Scalar>) -> Tensor<Scalar>) -> Variable {
         if let x = a.arenaOperandScalar, let y = b.arenaOperandScalar {
             let v = scalarOp(x, y)
             return recordScalar(v, name, a, b, kind: .arithmetic, code: op.rawValue)

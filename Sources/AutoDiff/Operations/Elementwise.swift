@@ -70,6 +70,15 @@ extension Variable {
     static func elementwise(_ op: ElementwiseOp, _ name: StaticString, _ x: Variable,
                             _ value: @autoclosure () -> Tensor<Scalar>, site: CallSite = .operator,
                             scalar: (Scalar) -> Scalar) -> Variable {
+        if let node = recordScalarInline(x, code: op.rawValue, scalar) { return node }
+        return elementwiseOffTheInlinePath(op, name, x, value(), site: site, scalar: scalar)
+    }
+
+    /// ``elementwise(_:_:_:_:site:scalar:)`` when its inlined scalar path does not apply.
+    @inlinable @inline(never)
+    static func elementwiseOffTheInlinePath(_ op: ElementwiseOp, _ name: StaticString, _ x: Variable,
+                                            _ value: @autoclosure () -> Tensor<Scalar>, site: CallSite,
+                                            scalar: (Scalar) -> Scalar) -> Variable {
         if let s = x.arenaOperandScalar {
             let y = scalar(s)
             return recordScalar(y, name, x, site: site, kind: .elementwise, code: op.rawValue)
