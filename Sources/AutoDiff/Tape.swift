@@ -194,8 +194,9 @@ final class Tape<Scalar: TensorScalar> {
                    at: site)
     }
 
-    /// Doubles the entry buffer (in place where the system can: see ``EntryMemory``).
-    @usableFromInline @inline(never)
+    /// Doubles the entry buffer (in place where the system can: see ``EntryMemory``). It releases no object, and
+    /// says so: the inlined recording paths that may call it then need not keep their operands retained across it.
+    @usableFromInline @inline(never) @_effects(releasenone)
     func grow() {
         let stride = MemoryLayout<Entry<Scalar>>.stride
         let raw = EntryMemory.reallocate(UnsafeMutableRawPointer(entries), from: capacity * stride, to: capacity * 2 * stride)
@@ -326,6 +327,10 @@ final class Tape<Scalar: TensorScalar> {
         let index = append(.leaf(k), leaf.value)
         leaf.tapeID = id
         leaf.tapeIndex = index
+        if case .scalar(let x) = leaf.value.storage {
+            leaf.scalarTapeID = id
+            leaf.recordedScalarBits = x._bits
+        }
         return index
     }
 

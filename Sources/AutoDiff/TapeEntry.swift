@@ -105,12 +105,19 @@ final class Leaf<Scalar: TensorScalar> {
     /// (`didSet` without `oldValue`: an in-place change through `inout`, as in ``Variable/updateValue(_:)``,
     /// changes the storage itself, then resets the cache.)
     @exclusivity(unchecked) @usableFromInline var value: Tensor<Scalar> {
-        didSet { tapeID = 0 }
+        didSet {
+            tapeID = 0
+            scalarTapeID = 0
+        }
     }
     @exclusivity(unchecked) @usableFromInline var grad: Tensor<Scalar>?
     /// The tape this leaf was last recorded on and its node there (a cache: one node per tape).
     @exclusivity(unchecked) @usableFromInline var tapeID: UInt64 = 0
     @exclusivity(unchecked) @usableFromInline var tapeIndex: Int32 = 0
+    /// `tapeID` when the recorded value is a scalar (0 otherwise), and that scalar: what the inlined recording of
+    /// scalar nodes reads (``Variable/inlineScalarOperand``), without looking into the tensor.
+    @exclusivity(unchecked) @usableFromInline var scalarTapeID: UInt64 = 0
+    @exclusivity(unchecked) @usableFromInline var recordedScalarBits: UInt64 = 0
     /// Functions registered by ``Variable/registerHook(_:)``, applied in order to each backward pass's gradient.
     @exclusivity(unchecked) @usableFromInline var hooks: [GradientHook<Scalar>] = []
 

@@ -140,26 +140,23 @@ extension Variable {
         }
     }
 
-    /// The value and node of an operand of a scalar node on the arena `tape`, when finding them costs no call
-    /// and no reference counting: an arena node of the arena's current graph, a leaf holding a scalar that is
-    /// recorded on it already, or a rank-0 constant (node ``constantToAppend``: appended by the caller). Nil
-    /// for any other operand (the caller then takes the general path).
+    /// What recording a scalar node needs of this operand, read without a call: an arena node's value, node and
+    /// graph; a leaf's scalar value and its node on the tape it was last recorded on (when that value is a
+    /// scalar). Nil for any other operand (a constant, a tape node, a tensor leaf). Trivial, so the recording path
+    /// holds no reference.
     @inlinable @inline(__always)
-    func inlineScalarOperand(on tape: Tape<Scalar>) -> (node: Int32, value: Scalar)? {
+    var inlineScalarOperand: ScalarOperand<Scalar>? {
         if index >= 0 {
-            guard owner == nil, arena.unsafelyUnwrapped.toOpaque() == Unmanaged.passUnretained(tape).toOpaque(),
-                  epoch == tape.epoch else { return nil }
-            return (index, scalarValue)
+            guard owner == nil else { return nil }   // a tape node
+            return ScalarOperand(bits: scalarBits, node: index, graph: UInt64(UInt(bitPattern: arena.unsafelyUnwrapped.toOpaque())),
+                                 epoch: epoch)
         }
-        if owner == nil { return (Variable.constantToAppend, scalarValue) }   // a rank-0 constant
-        guard index == Variable.leafIndex else { return nil }
-        unowned(unsafe) let leaf = unsafeDowncast(owner.unsafelyUnwrapped, to: Leaf<Scalar>.self)
-        guard leaf.tapeID == tape.id, case .scalar(let x) = leaf.value.storage else { return nil }
-        return (leaf.tapeIndex, x)
+        guard index == Variable.leafIndex else { return nil }   // a constant
+        return Unmanaged.passUnretained(owner.unsafelyUnwrapped)._withUnsafeGuaranteedRef {
+            let leaf = unsafeDowncast($0, to: Leaf<Scalar>.self)
+            return ScalarOperand(bits: leaf.recordedScalarBits, node: leaf.tapeIndex, graph: leaf.scalarTapeID, epoch: 0)
+        }
     }
-
-    /// The node ``inlineScalarOperand(on:)`` gives a rank-0 constant: it is appended when the operation is recorded.
-    @inlinable static var constantToAppend: Int32 { -3 }
 
     /// The arena an operation on `a` and `b` records its scalar node on when one of them is an arena node (its
     /// graph's tape, the first operand's if both are), without a reference; nil otherwise.
@@ -171,19 +168,18 @@ extension Variable {
     }
 
     /// Records `a ∘ b` as a scalar node when everything it needs is at hand without a call (see
-    /// ``inlineScalarOperand(on:)``): the recording of micrograd-style code, a few dozen instructions that inline
-    /// into the caller. Nil (nothing recorded) otherwise; the general path then gives the same node.
+    /// ``inlineScalarOperand``): the recording of micrograd-style code, a few dozen instructions inlined into the
+    /// caller. Nil (nothing recorded) otherwise; the general path then records the same node.
     @inlinable @inline(__always)
     static func recordScalarInline(_ a: Variable, _ b: Variable, kind: Entry<Scalar>.Kind, code: UInt8,
                                    _ compute: (Scalar, Scalar) -> Scalar) -> Variable? {
-        guard let arena = operandArena(a, b) else { return nil }
-        unowned(unsafe) let tape = arena.takeUnretainedValue()
-        guard tape.context.recordsPlainly, let x = a.inlineScalarOperand(on: tape),
-              let y = b.inlineScalarOperand(on: tape) else { return nil }
-        let i = x.node == constantToAppend ? tape.appendScalarConstant(x.value) : x.node
-        let j = y.node == constantToAppend ? tape.appendScalarConstant(y.value) : y.node
-        let v = compute(x.value, y.value)
-        return Variable(arenaValue: v, arena: tape, index: tape.appendScalar(kind, code, i, j, v))
+        guard let arena = operandArena(a, b), let x = a.inlineScalarOperand, let y = b.inlineScalarOperand else { return nil }
+        // The tape borrowed, and only trivial values captured: no reference counting.
+        return arena._withUnsafeGuaranteedRef { tape in
+            guard tape.context.recordsPlainly, x.isOperand(on: tape), y.isOperand(on: tape) else { return nil }
+            let v = compute(x.value, y.value)
+            return Variable(arenaValue: v, arena: tape, index: tape.appendScalar(kind, code, x.node, y.node, v))
+        }
     }
 
     /// Records `f(x)` as a scalar node when `x` is an arena node of its arena's current graph and nothing watches
@@ -191,10 +187,12 @@ extension Variable {
     @inlinable @inline(__always)
     static func recordScalarInline(_ x: Variable, code: UInt8, _ compute: (Scalar) -> Scalar) -> Variable? {
         guard x.index >= 0 && x.owner == nil else { return nil }
-        unowned(unsafe) let tape = x.arena.unsafelyUnwrapped.takeUnretainedValue()
-        guard tape.context.recordsPlainly, tape.epoch == x.epoch else { return nil }
-        let v = compute(x.scalarValue)
-        return Variable(arenaValue: v, arena: tape, index: tape.appendScalar(.elementwise, code, x.index, -1, v))
+        let s = x.scalarValue, node = x.index, epoch = x.epoch
+        return x.arena.unsafelyUnwrapped._withUnsafeGuaranteedRef { tape in
+            guard tape.context.recordsPlainly, tape.epoch == epoch else { return nil }
+            let v = compute(s)
+            return Variable(arenaValue: v, arena: tape, index: tape.appendScalar(.elementwise, code, node, -1, v))
+        }
     }
 
     /// Records a two-input scalar node (an arena node, differentiated from its stored values) whose result is
@@ -270,5 +268,34 @@ extension Variable {
         let nodes = inputs.map { $0.node(on: tape, op: op) }
         let index = tape.appendOperation(make(nodes), value, site: site)
         return node(value, tape: tape, index: index, inTensorGraph: inputs.contains { $0.role == .tapeNode })
+    }
+}
+
+/// An operand of a scalar node as the inlined recording path sees it (``Variable/inlineScalarOperand``).
+@usableFromInline
+struct ScalarOperand<Scalar: TensorScalar> {
+    /// Its value's bits.
+    @usableFromInline var bits: UInt64
+    /// Its node: an arena node's index, or a leaf's node on the tape `graph` names.
+    @usableFromInline var node: Int32
+    /// An arena node's epoch; 0 for a leaf.
+    @usableFromInline var epoch: UInt32
+    /// An arena node's tape (its address); the `id` of the tape a leaf was last recorded on with a scalar value
+    /// (0 if none).
+    @usableFromInline var graph: UInt64
+
+    @inlinable @inline(__always)
+    init(bits: UInt64, node: Int32, graph: UInt64, epoch: UInt32) {
+        (self.bits, self.node, self.graph, self.epoch) = (bits, node, graph, epoch)
+    }
+
+    @inlinable var value: Scalar { Scalar(_bits: bits) }
+
+    /// Whether this operand is usable as it is by a scalar node of arena `tape`'s current graph: an arena node of
+    /// that graph, or a leaf recorded on it. (An arena node's epoch is never 0, a tape's id never an address.)
+    @inlinable @inline(__always)
+    func isOperand(on tape: Tape<Scalar>) -> Bool {
+        epoch != 0 ? graph == UInt64(UInt(bitPattern: Unmanaged.passUnretained(tape).toOpaque())) && epoch == tape.epoch
+            : graph == tape.id
     }
 }
