@@ -110,7 +110,7 @@ extension Tape {
             entries[i].flags = entry.isLeaf || entry.isConstant ? swept : swept | mark
             if entry.isConstant { continue }   // takes no gradient
             if !inspecting && entry.isScalarNode {
-                sweepScalarNode(entry, scalarGrads[i], scalarGrads)
+                sweepScalarNode(entry, scalarGrads[i], scalarGrads, entries)
                 continue
             }
             let slot = entry.slot
@@ -153,14 +153,15 @@ extension Tape {
 
     /// Differentiates scalar node `entry` given its gradient `g`: its local partials (its rule at g = 1 on the
     /// stored values), times `g`, added into its inputs' gradients in `grads`, which are marked reached. (A
-    /// constant input receives a contribution too, never read.)
+    /// constant input receives a contribution too, never read; only a power skips computing it, a logarithm.)
     @inlinable @inline(__always)
-    func sweepScalarNode(_ entry: Entry<Scalar>, _ g: Scalar, _ grads: UnsafeMutablePointer<Scalar>) {
+    func sweepScalarNode(_ entry: Entry<Scalar>, _ g: Scalar, _ grads: UnsafeMutablePointer<Scalar>,
+                         _ entries: UnsafeMutablePointer<Entry<Scalar>>) {
         let a = Int(entry.a)
         if entry.kind == .arithmetic {
             let b = Int(entry.b)
-            let constantB = entries[b].isConstant
-            let (da, db) = entry.arithmeticOp.partials(entries[a].scalar, entries[b].scalar, entry.scalar, needB: !constantB)
+            let needB = entry.code != ArithmeticOp.power.rawValue || !entries[b].isConstant
+            let (da, db) = entry.arithmeticOp.partials(entries[a].scalar, entries[b].scalar, entry.scalar, needB: needB)
             grads[a] += g * da
             entries[a].flags |= Entry<Scalar>.Flags.reached
             grads[b] += g * db

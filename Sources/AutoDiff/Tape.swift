@@ -278,7 +278,7 @@ final class Tape<Scalar: TensorScalar> {
         let index = count
         if _slowPath(index == capacity) { grow() }
         (entries + index).initialize(to: Entry(kind, code, a, b, scalar: x, slot: -1, flags: Entry<Scalar>.Flags.scalarNode))
-        count = index + 1
+        count = index &+ 1   // below capacity
         return Int32(truncatingIfNeeded: index)
     }
 

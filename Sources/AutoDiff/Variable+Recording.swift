@@ -227,9 +227,38 @@ extension Variable {
     static func recordScalarOffThePlainPath(_ value: Scalar, _ op: StaticString, _ a: Variable, _ b: Variable, site: CallSite,
                                             tape: Tape<Scalar>?, kind: Entry<Scalar>.Kind, code: UInt8,
                                             oneInput: Bool = false) -> Variable {
+        if tape == nil && a.role != .arenaNode && (oneInput || b.role != .arenaNode) {
+            return recordScalarOnCurrentTape(value, op, a, b, site: site, kind: kind, code: code, oneInput: oneInput)
+        }
         guard let tape = tape ?? recordingTape(a, oneInput ? nil : b, op: op), tape.context.gradientsEnabled else {
             return Variable(constant: Tensor(value))
         }
+        return recordScalar(value, op, a, b, site: site, on: tape, kind: kind, code: code, oneInput: oneInput)
+    }
+
+    /// A scalar node of operands that are leaves and constants (the first operations of a graph, the operations
+    /// on inputs), on the thread's current tape: the thread's context and its tape borrowed, not retained.
+    @inlinable
+    static func recordScalarOnCurrentTape(_ value: Scalar, _ op: StaticString, _ a: Variable, _ b: Variable, site: CallSite,
+                                          kind: Entry<Scalar>.Kind, code: UInt8, oneInput: Bool) -> Variable {
+        guard a.isTracked || (!oneInput && b.isTracked) else { return Variable(constant: Tensor(value)) }
+        return ThreadContext.currentUnretained._withUnsafeGuaranteedRef { context in
+            guard context.gradientsEnabled else { return Variable(constant: Tensor(value)) }
+            if let slot = Scalar.self == Double.self ? context.doubleTape : context.floatTape {
+                // The current tape: alive while it is current.
+                return Unmanaged.passUnretained(unsafeDowncast(slot, to: Tape<Scalar>.self))._withUnsafeGuaranteedRef {
+                    recordScalar(value, op, a, b, site: site, on: $0, kind: kind, code: code, oneInput: oneInput)
+                }
+            }
+            let tape = Tape<Scalar>.makeCurrent(in: context)   // held here until the node makes it an arena
+            return recordScalar(value, op, a, b, site: site, on: tape, kind: kind, code: code, oneInput: oneInput)
+        }
+    }
+
+    /// Appends a scalar node of `a` and `b` (or `a` alone) to `tape`, which records.
+    @inlinable @inline(__always)
+    static func recordScalar(_ value: Scalar, _ op: StaticString, _ a: Variable, _ b: Variable, site: CallSite,
+                             on tape: Tape<Scalar>, kind: Entry<Scalar>.Kind, code: UInt8, oneInput: Bool) -> Variable {
         let i = a.node(on: tape, op: op)
         let j = oneInput ? -1 : b.node(on: tape, op: op)
         let index = tape.appendScalar(kind, code, i, j, value)
