@@ -99,20 +99,23 @@ extension Tape {
         let inspecting = !retainRequests.isEmpty || !hooks.isEmpty || watch != nil
         // Sweeping a node clears its reached bit and, unless the graph is retained, marks it released.
         let mark = release ? Entry<Scalar>.Flags.released : 0
+        // The flag that sends a node to the scalar path: none while inspecting.
+        let scalarPath = inspecting ? 0 : Entry<Scalar>.Flags.scalarNode
         var i = count - 1
         while i >= 0 {
             defer { i -= 1 }
             let entry = entries[i]
             guard entry.reached else { continue }
             if entry.released { releasedError(i, site) }
-            // Leaves and constants are never marked released.
             let swept = entry.flags & ~Entry<Scalar>.Flags.reached
-            entries[i].flags = entry.isLeaf || entry.isConstant ? swept : swept | mark
-            if entry.isConstant { continue }   // takes no gradient
-            if !inspecting && entry.isScalarNode {
+            if entry.flags & scalarPath != 0 {
+                entries[i].flags = swept | mark
                 sweepScalarNode(entry, scalarGrads[i], scalarGrads, entries)
                 continue
             }
+            // Leaves and constants are never marked released.
+            entries[i].flags = entry.isLeaf || entry.isConstant ? swept : swept | mark
+            if entry.isConstant { continue }   // takes no gradient
             let slot = entry.slot
             let n = Int32(i)
             if inspecting {

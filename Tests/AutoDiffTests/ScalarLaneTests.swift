@@ -40,6 +40,16 @@ struct ScalarLaneTests {
         #expect(x.grad!.scalar == 20)
     }
 
+    @Test("operations on constants alone record nothing, also while a scalar graph is being recorded")
+    func constantsAlone() {
+        let w = Variable(2.0)
+        let y = w * 3                       // a scalar graph: its arena is the current tape
+        let c = Variable(4.0, requiresGrad: false) * Variable(5.0, requiresGrad: false)
+        #expect(!c.requiresGrad && c.scalar == 20)
+        (y * c).backward()
+        #expect(w.grad!.scalar == 60)
+    }
+
     @Test("a chain of 200,000 scalar nodes (its entry buffer grown in place many times) differentiates exactly")
     func longChain() {
         let w = Variable(1.0), b = Variable(1e-3)
