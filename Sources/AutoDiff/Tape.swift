@@ -99,18 +99,6 @@ final class Tape<Scalar: TensorScalar> {
         return unsafeDowncast(slot, to: Tape.self)
     }
 
-    /// The tape new graphs of this thread record on, if it is an arena (not retained: the thread keeps it). It
-    /// releases nothing (a thread's first call makes its context), which lets the inlined recording of scalar
-    /// nodes call it without retaining its operands.
-    @usableFromInline @inline(never) @_effects(releasenone)
-    static func currentArena() -> Unmanaged<Tape>? {
-        ThreadContext.currentUnretained._withUnsafeGuaranteedRef { context in
-            guard let slot = Scalar.self == Double.self ? context.doubleTape : context.floatTape else { return nil }
-            let tape = unsafeDowncast(slot, to: Tape.self)
-            return tape.isArena ? Unmanaged.passUnretained(tape) : nil
-        }
-    }
-
     /// The tape new graphs record on in `context`, made (or an idle arena reused) if none is alive.
     @inlinable
     static func current(in context: ThreadContext) -> Tape {

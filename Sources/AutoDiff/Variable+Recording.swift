@@ -142,8 +142,8 @@ extension Variable {
 
     /// What recording a scalar node needs of this operand, read without a call: an arena node's value, node and
     /// graph; a leaf's scalar value and its node on the tape it was last recorded on (when that value is a
-    /// scalar); a rank-0 constant's value (node ``constantToAppend``). Nil for any other operand (a tape node, a
-    /// tensor). Trivial, so the recording path holds no reference.
+    /// scalar). Nil for any other operand (a constant, a tape node, a tensor leaf). Trivial, so the recording path
+    /// holds no reference.
     @inlinable @inline(__always)
     var inlineScalarOperand: ScalarOperand<Scalar>? {
         if index >= 0 {
@@ -151,16 +151,21 @@ extension Variable {
             return ScalarOperand(bits: scalarBits, node: index, graph: UInt64(UInt(bitPattern: arena.unsafelyUnwrapped.toOpaque())),
                                  epoch: epoch)
         }
-        if owner == nil { return ScalarOperand(bits: scalarBits, node: Variable.constantToAppend, graph: 0, epoch: 0) }
-        guard index == Variable.leafIndex else { return nil }   // a constant tensor
+        guard index == Variable.leafIndex else { return nil }   // a constant
         return Unmanaged.passUnretained(owner.unsafelyUnwrapped)._withUnsafeGuaranteedRef {
             let leaf = unsafeDowncast($0, to: Leaf<Scalar>.self)
             return ScalarOperand(bits: leaf.recordedScalarBits, node: leaf.tapeIndex, graph: leaf.scalarTapeID, epoch: 0)
         }
     }
 
-    /// The node ``inlineScalarOperand`` gives a rank-0 constant: it is appended when the operation is recorded.
-    @inlinable static var constantToAppend: Int32 { -3 }
+    /// The arena an operation on `a` and `b` records its scalar node on when one of them is an arena node (its
+    /// graph's tape, the first operand's if both are), without a reference; nil otherwise.
+    @inlinable @inline(__always)
+    static func operandArena(_ a: Variable, _ b: Variable) -> Unmanaged<Tape<Scalar>>? {
+        if a.index >= 0 && a.owner == nil { return a.arena }
+        if b.index >= 0 && b.owner == nil { return b.arena }
+        return nil
+    }
 
     /// Records `a ∘ b` as a scalar node when everything it needs is at hand without a call (see
     /// ``inlineScalarOperand``): the recording of micrograd-style code, a few dozen instructions inlined into the
@@ -168,17 +173,12 @@ extension Variable {
     @inlinable @inline(__always)
     static func recordScalarInline(_ a: Variable, _ b: Variable, kind: Entry<Scalar>.Kind, code: UInt8,
                                    _ compute: (Scalar, Scalar) -> Scalar) -> Variable? {
-        // Two constants record nothing (the general path gives a constant).
-        guard let x = a.inlineScalarOperand, let y = b.inlineScalarOperand, x.node != constantToAppend || y.node != constantToAppend,
-              let arena = x.arena ?? y.arena ?? Tape<Scalar>.currentArena() else { return nil }
-        // The tape borrowed, and only trivial values captured: no reference counting (and the calls on this path
-        // release nothing, so the operands need not be retained across them).
+        guard let arena = operandArena(a, b), let x = a.inlineScalarOperand, let y = b.inlineScalarOperand else { return nil }
+        // The tape borrowed, and only trivial values captured: no reference counting.
         return arena._withUnsafeGuaranteedRef { tape in
             guard tape.context.recordsPlainly, x.isOperand(on: tape), y.isOperand(on: tape) else { return nil }
-            let i = x.node == constantToAppend ? tape.appendScalarConstant(x.value) : x.node
-            let j = y.node == constantToAppend ? tape.appendScalarConstant(y.value) : y.node
             let v = compute(x.value, y.value)
-            return Variable(arenaValue: v, arena: tape, index: tape.appendScalar(kind, code, i, j, v))
+            return Variable(arenaValue: v, arena: tape, index: tape.appendScalar(kind, code, x.node, y.node, v))
         }
     }
 
@@ -305,10 +305,9 @@ extension Variable {
 struct ScalarOperand<Scalar: TensorScalar> {
     /// Its value's bits.
     @usableFromInline var bits: UInt64
-    /// Its node: an arena node's index, a leaf's node on the tape `graph` names, or
-    /// ``Variable/constantToAppend``.
+    /// Its node: an arena node's index, or a leaf's node on the tape `graph` names.
     @usableFromInline var node: Int32
-    /// An arena node's epoch; 0 for a leaf or a constant.
+    /// An arena node's epoch; 0 for a leaf.
     @usableFromInline var epoch: UInt32
     /// An arena node's tape (its address); the `id` of the tape a leaf was last recorded on with a scalar value
     /// (0 if none).
@@ -321,16 +320,11 @@ struct ScalarOperand<Scalar: TensorScalar> {
 
     @inlinable var value: Scalar { Scalar(_bits: bits) }
 
-    /// An arena node's tape.
-    @inlinable var arena: Unmanaged<Tape<Scalar>>? {
-        epoch == 0 ? nil : Unmanaged.fromOpaque(UnsafeRawPointer(bitPattern: UInt(graph)).unsafelyUnwrapped)
-    }
-
     /// Whether this operand is usable as it is by a scalar node of arena `tape`'s current graph: an arena node of
-    /// that graph, a leaf recorded on it, or a constant. (An arena node's epoch is never 0.)
+    /// that graph, or a leaf recorded on it. (An arena node's epoch is never 0, a tape's id never an address.)
     @inlinable @inline(__always)
     func isOperand(on tape: Tape<Scalar>) -> Bool {
         epoch != 0 ? graph == UInt64(UInt(bitPattern: Unmanaged.passUnretained(tape).toOpaque())) && epoch == tape.epoch
-            : graph == tape.id || node == Variable<Scalar>.constantToAppend
+            : graph == tape.id
     }
 }
