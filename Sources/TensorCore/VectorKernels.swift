@@ -77,17 +77,20 @@ let gemmPanelWidth = 32
 let gemmRowTile = 12
 
 /// How C[m×n] += op(A)·op(B) is split for `threads` threads: into `blocks` blocks of C's columns (whole panels
-/// of B, each packed by the thread that takes the block) or of its rows.
+/// of B, each packed by the thread that takes the block) or of its rows (tiles of 12).
 ///
-/// Small products (below 2²⁰ multiply-adds, where waking a thread costs more than it saves) stay whole. Columns
-/// are preferred when there are at least two panels per thread, since then no thread repeats another's packing
-/// of B (only A, when it is strided: `packsA`); rows when C is too narrow, or taller than wide with a strided A.
-/// Two blocks per thread when there are enough, so that a thread started late by a busy system takes fewer.
+/// Small products (below 2²⁰ multiply-adds, where waking a thread costs more than it saves) stay whole. Every
+/// block packs the part of B it reads, and all of A when A is strided (`packsA`, a transposed A copied by 8 × 8
+/// transposes): column blocks repeat A's packing, row blocks B's, so the split repeats the cheaper one, and
+/// uses two blocks per thread (so that a thread the system starts late takes fewer) only when that repeats
+/// nothing (columns of a contiguous A).
 func gemmSplit(m: Int, k: Int, n: Int, threads: Int, packsA: Bool) -> (byColumns: Bool, blocks: Int) {
     guard threads > 1, m * n * k >= 1 << 20 else { return (true, 1) }
     let panels = (n + gemmPanelWidth - 1) / gemmPanelWidth, tiles = (m + gemmRowTile - 1) / gemmRowTile
-    let byColumns = panels >= 2 * threads && (!packsA || n >= m || tiles < 2 * threads)
-    let units = byColumns ? panels : (tiles >= 2 * threads ? tiles : max(panels, tiles))
-    let columns = byColumns || (tiles < 2 * threads && panels >= tiles)
-    return (columns, min(units, units >= 4 * threads ? 2 * threads : threads))
+    // What one more block costs in packing (a transposing copy counted twice a plain copy).
+    let columnCost = packsA ? 2 * m * k : 0, rowCost = k * n
+    let byColumns = panels >= threads && (tiles < threads || columnCost <= rowCost || panels >= 2 * threads && tiles < 2 * threads)
+    guard byColumns || tiles >= threads else { return (true, 1) }
+    let units = byColumns ? panels : tiles
+    return (byColumns, byColumns && !packsA && units >= 4 * threads ? 2 * threads : threads)
 }

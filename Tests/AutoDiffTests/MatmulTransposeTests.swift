@@ -35,7 +35,7 @@ struct MatmulTransposeTests {
     /// Around the kernel's blocks (depth 256, 96-row blocks, 12 × 32 tiles) and large enough to be split: by
     /// columns (whole panels of 32), by rows (tiles of 12), with a strided (transposed) A packed by every thread.
     static let splitShapes: [(Int, Int, Int)] = [(97, 257, 65), (130, 300, 200), (300, 129, 40), (25, 513, 97),
-                                                 (128, 255, 33), (200, 100, 160)]
+                                                 (128, 255, 33), (200, 100, 160), (60, 140, 300)]
 
     @Test("the vector kernel gives the same bits on 1, 2 and 3 threads with each transposition", arguments: splitShapes)
     func threadSplits(_ shape: (Int, Int, Int)) {
