@@ -6,7 +6,7 @@ func runGemmBenchmark(repeats: Int) {
         Parallelism.threadCount = threads
         runGemm(repeats: repeats, threads: threads)
     }
-    report["system_blas"] = SystemBLAS.isActive ? 1 : 0
+    report["system_blas"] = (SystemBLAS.libraryName != nil && SystemBLAS.isEnabled) ? 1 : 0
     Parallelism.threadCount = 1
 }
 

@@ -6,7 +6,7 @@ import NN
 func runWideBenchmark(repeats: Int) {
     let (x, labels) = wideBatch()
     print("wide: MLP 784-512-512-10, batch 128, one forward + backward + Adam step, median of \(repeats) runs, \(matrixBackend)")
-    report["system_blas"] = SystemBLAS.isActive ? 1 : 0
+    report["system_blas"] = (SystemBLAS.libraryName != nil && SystemBLAS.isEnabled) ? 1 : 0
     var losses: [Int: Float] = [:]
     for threads in [1, 2] {
         Parallelism.threadCount = threads
@@ -42,5 +42,5 @@ func wideBatch() -> (Tensor<Float>, [Int]) {
 /// Which code runs the matrix products: the system BLAS (by name) or the built-in kernels (`AUTODIFF_BLAS=off`, or
 /// no BLAS installed).
 var matrixBackend: String {
-    SystemBLAS.isActive ? "system BLAS \(SystemBLAS.libraryName ?? "")" : "built-in kernels"
+    SystemBLAS.libraryName != nil && SystemBLAS.isEnabled ? "system BLAS \(SystemBLAS.libraryName ?? "")" : "built-in kernels"
 }
