@@ -11,7 +11,7 @@ import Musl
 /// How many threads the large kernels (matrix multiplication) may use, like PyTorch's
 /// `torch.set_num_threads`.
 ///
-/// Results do not depend on it: work is split by rows of the output, and every element is computed by one
+/// Results do not depend on it: work is split into blocks of the output, and every element is computed by one
 /// thread in the same order as with one thread, so 1 and 2 threads give bit-identical results.
 ///
 /// ```swift
