@@ -45,13 +45,20 @@ public enum Parallelism {
     /// The number of elements an elementwise kernel hands to one thread at a time.
     @usableFromInline package static var elementwiseChunk: Int { 1 << 15 }
 
-    /// Runs `body` over 0..<count: whole on this thread for small counts or one thread, otherwise in fixed
-    /// chunks of ``elementwiseChunk`` over the threads. For elementwise work, where each index is computed on
-    /// its own, the result does not depend on the split.
+    /// The fewest elements an elementwise kernel or reduction splits between threads (a megabyte of Float).
+    ///
+    /// Below it the data usually sits in the cache of the core that just wrote it, and another core reading it
+    /// costs more than the work it takes over: on the wide MLP (activations of 65,536 Floats) splitting such
+    /// kernels made a 2-thread step slower than a 1-thread one. Where the split falls does not change results.
+    @usableFromInline package static var parallelMinimum: Int { 1 << 18 }
+
+    /// Runs `body` over 0..<count: whole on this thread below ``parallelMinimum`` elements or with one thread,
+    /// otherwise in fixed chunks of ``elementwiseChunk`` over the threads. For elementwise work, where each
+    /// index is computed on its own, the result does not depend on the split.
     @inlinable
     package static func forEachRange(count: Int, _ body: (Range<Int>) -> Void) {
         let chunk = elementwiseChunk
-        guard count >= 2 * chunk, threadCount > 1 else {
+        guard count >= Swift.max(2 * chunk, parallelMinimum), threadCount > 1 else {
             body(0..<count)
             return
         }

@@ -91,8 +91,9 @@ struct ParallelismTests {
     @Test("large elementwise operations give the same bits on 1 and 2 threads")
     func elementwise() {
         var rng = SeededGenerator(seed: 15)
-        let x = Tensor<Float>.randomNormal(shape: [300, 400], using: &rng)
-        let y = Tensor<Float>.randomNormal(shape: [300, 400], using: &rng)
+        // Above Parallelism.parallelMinimum elements, so that the kernels are split.
+        let x = Tensor<Float>.randomNormal(shape: [600, 500], using: &rng)
+        let y = Tensor<Float>.randomNormal(shape: [600, 500], using: &rng)
         func run(_ threads: Int) -> [Tensor<Float>] {
             let saved = Parallelism.threadCount
             Parallelism.threadCount = threads
@@ -103,14 +104,16 @@ struct ParallelismTests {
         let one = run(1), two = run(2)
         #expect(one == two)
         #expect(one[2].scalars == x.scalars.map { Float.tanh($0) })
+        #expect(x.scalarCount >= Parallelism.parallelMinimum)
     }
 
     @Test("reductions along axes give the same bits on 1, 2 and 3 threads, and fold in order",
-          arguments: [[[600, 300], [0]], [[600, 300], [1]], [[3, 400, 90], [1]], [[2, 300, 200], [0, 1]],
-                      [[1, 70000], [1]], [[70000, 2], [0]], [[40, 50, 40], [0, 2]]])
+          arguments: [[[1000, 300], [0]], [[1000, 300], [1]], [[3, 400, 250], [1]], [[2, 400, 400], [0, 1]],
+                      [[1, 300_000], [1]], [[150_000, 2], [0]], [[60, 80, 60], [0, 2]]])
     func axisReductions(shape: [[Int]]) {
         var rng = SeededGenerator(seed: 16)
         let x = Tensor<Float>.randomNormal(shape: shape[0], using: &rng)
+        #expect(x.scalarCount >= Parallelism.parallelMinimum)   // large enough to be split
         let axes = shape[1]
         func run(_ threads: Int) -> [Tensor<Float>] {
             let saved = Parallelism.threadCount
