@@ -122,7 +122,8 @@ final class WorkerPool: @unchecked Sendable {
                 self.helpers.store(helpers, ordering: .relaxed)
                 self.body.store(UnsafeRawPointer(pointer), ordering: .relaxed)
                 finished.store(0, ordering: .relaxed)
-                let generation = (state.load(ordering: .relaxed) >> 32) + 1
+                // 1, 2, … 2³¹ − 1, then 1 again (helpers only compare generations for equality).
+                let generation = (state.load(ordering: .relaxed) >> 32) % 0x7FFF_FFFF + 1
                 state.store(generation << 32, ordering: .sequentiallyConsistent)
                 if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
                     wake.lock()

@@ -1,3 +1,4 @@
+import Dispatch
 import Testing
 @testable import AutoDiff
 
@@ -86,6 +87,31 @@ struct ParallelismTests {
         let t = matmul2D(a.transposed(), transposeA: true, b.transposed(), transposeB: true)   // (aᵀ)ᵀ · (bᵀ)ᵀ by the BLAS's flags
         let reference = matmul(a, b)
         #expect(zip(t.scalars, reference.scalars).allSatisfy { abs($0 - $1) <= 1e-12 * max(1, abs($1)) })
+    }
+
+    @Test("forEach runs every chunk exactly once: on 2 and 3 threads, nested, and called from several threads at once")
+    func forEachRunsEveryChunkOnce() {
+        let saved = Parallelism.threadCount
+        defer { Parallelism.threadCount = saved }
+        let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: 4 * 3000)
+        defer { counts.deallocate() }
+        counts.initialize(repeating: 0)
+        let shared = UncheckedSendable(counts)
+        for threads in [2, 3] {
+            Parallelism.threadCount = threads
+            // 300 chunks of 10, each running a nested forEach (which runs on the calling thread).
+            Parallelism.forEach(chunks: 300) { c in
+                Parallelism.forEach(chunks: 10) { d in shared.value[c * 10 + d] += 1 }
+            }
+        }
+        // Four callers at once: one gets the helpers, the others run their chunks themselves.
+        DispatchQueue.concurrentPerform(iterations: 4) { caller in
+            Parallelism.forEach(chunks: 3000) { c in
+                if caller > 0 { shared.value[caller * 3000 + c] += 2 }
+            }
+        }
+        #expect(counts[0..<3000].allSatisfy { $0 == 2 })
+        #expect(counts[3000...].allSatisfy { $0 == 2 })
     }
 
     @Test("large elementwise operations give the same bits on 1 and 2 threads")
