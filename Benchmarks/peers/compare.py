@@ -5,8 +5,9 @@ order, and prints one table: workload, ours, each peer, and the ratio of the fas
     python3 Benchmarks/peers/compare.py            # sets up Benchmarks/peers/.venv with pip on first use
     python3 Benchmarks/peers/compare.py --python /path/to/python --repeat 5 --rounds 3 --markdown table.md
 
-Each round runs ours and then every peer; the ratios printed are medians of the rounds' ratios, so a slow spell of
-a shared machine touches one round, not one side.
+A peer's 1-thread run is kept on one core (CPU affinity), as ours on 1 thread is by construction. Each round runs
+ours and then every peer; the ratios printed are medians of the rounds' ratios, so a slow spell of a shared machine
+touches one round, not one side.
 
 Ours runs on its built-in matrix kernels (AUTODIFF_BLAS=off); when a system BLAS is installed (OpenBLAS:
 `apt-get install libopenblas0-pthread`), the wide and gemm workloads also run on it, in rows marked "system BLAS"
@@ -42,10 +43,17 @@ def python_with_peers(args):
     return python
 
 
+def one_core():
+    """Keeps the child process on one core: a peer asked for 1 thread may still run work on another core (XLA's
+    CPU client does when one is free), and ours on 1 thread never does."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+
 def peer(python, script, data, threads, repeat):
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     out = run([python, os.path.join(HERE, script), "--data", data, "--threads", str(threads), "--repeat", str(repeat)],
-              stdout=subprocess.PIPE, text=True, env=env, cwd=HERE).stdout
+              stdout=subprocess.PIPE, text=True, env=env, cwd=HERE, preexec_fn=one_core if threads == 1 else None).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
