@@ -20,6 +20,12 @@ int autodiff_avx512_enabled(void);
 int autodiff_sgemm_accumulate_strided(const float *a, long ars, long acs, const float *b, long brs, long bcs,
                                       float *c, long m, long k, long n);
 
+/// The same for a block of a wider C, whose leading dimension is `ldc` (≥ n): the threads of a parallel product
+/// each take a block of C's rows or columns (with `a`, `b` and `c` offset to it) and pack only the part of A or B
+/// that block reads. Each element gets the same operations as in the whole product, whatever the blocks.
+int autodiff_sgemm_accumulate_block(const float *a, long ars, long acs, const float *b, long brs, long bcs,
+                                    float *c, long ldc, long m, long k, long n);
+
 /// Adam's update of n Float32 parameters in place (θ, first and second moments, gradient), the same operations
 /// in the same order as NN's Swift loop (same bits): m = m·β₁ + g·(1−β₁), v = v·β₂ + g·g·(1−β₂),
 /// θ = θ − η·(m/c₁)/(√(v/c₂) + ε), moments below FLT_MIN in magnitude set to 0. On x86-64: 16 elements at a
