@@ -40,7 +40,9 @@ public enum Loss: Sendable {
         switch self {
         case .softmaxCrossEntropy:
             guard let labels = batch.labels else { return nil }
-            return zip(output.argmax(alongAxis: -1), labels).filter { $0 == $1 }.count
+            var right = 0
+            for (predicted, label) in zip(output.argmax(alongAxis: -1), labels) where predicted == label { right += 1 }
+            return right
         case .binaryCrossEntropyWithLogits, .binaryCrossEntropy:
             guard let t = batch.targets else { return nil }
             let threshold: Float = self == .binaryCrossEntropy ? 0.5 : 0

@@ -20,6 +20,18 @@ int autodiff_avx512_enabled(void);
 int autodiff_sgemm_accumulate_strided(const float *a, long ars, long acs, const float *b, long brs, long bcs,
                                       float *c, long m, long k, long n);
 
+/// The largest B (k·n elements) and the most rows of C that `autodiff_sgemm_small` takes.
+#define AUTODIFF_SGEMM_SMALL_B 16384
+#define AUTODIFF_SGEMM_SMALL_M 512
+
+/// C[m×n] += A[m×k] · B[k×n] as `autodiff_sgemm_accumulate_strided` (same strides, same bits: each element of
+/// C accumulates over p in increasing order with fused multiply-adds) for a small B with contiguous rows
+/// (bcs == 1, k·n ≤ AUTODIFF_SGEMM_SMALL_B, m ≤ AUTODIFF_SGEMM_SMALL_M), without packing either operand, with
+/// AVX-512. Returns 0, doing nothing, for other operands or processors; `autodiff_sgemm_accumulate_strided`
+/// tries it first.
+int autodiff_sgemm_small(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c, long m,
+                         long k, long n);
+
 /// Adam's update of n Float32 parameters in place (θ, first and second moments, gradient), the same operations
 /// in the same order as NN's Swift loop (same bits): m = m·β₁ + g·(1−β₁), v = v·β₂ + g·g·(1−β₂),
 /// θ = θ − η·(m/c₁)/(√(v/c₂) + ε), moments below FLT_MIN in magnitude set to 0. On x86-64: 16 elements at a

@@ -1,0 +1,108 @@
+// Small matrix products without packing: C[m×n] += A[m×k]·B[k×n] where B's rows are contiguous (bcs == 1) and
+// B is small enough to stay in the caches (an MLP's layers at batch 32: the backward products g·W and gᵀ·x).
+// The blocked path (gemm.c) copies B into zero-padded panels and a transposed A into rows before every
+// product; at these sizes the copies cost a quarter of the arithmetic. Here the micro-kernel reads B's rows in
+// place (masked loads past the last column instead of padding) and broadcasts A's elements from wherever they
+// are (a transposed A is read down its columns, no copy).
+//
+// Each element of C gets the same sequence of fused multiply-adds as in gemm.c's kernels (its old value, then
+// p = 0, 1, … k − 1 in order), so the two paths give the same bits and the choice between them is only speed.
+
+#include "CKernels.h"
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <immintrin.h>
+#include <stdlib.h>
+
+#define TARGET512 __attribute__((target("avx512f")))
+#define ROWS 12   // rows of C per tile (24 accumulators with two column registers)
+#define COLS 32   // columns of C per tile
+
+static int has_avx512(void) {
+    static int cached = -1;
+    if (cached < 0) {
+        __builtin_cpu_init();
+        cached = __builtin_cpu_supports("avx512f") && getenv("AUTODIFF_NO_AVX512") == NULL;
+    }
+    return cached;
+}
+
+// One tile of `rows` (a constant once inlined) ≤ 12 rows and `cols` ≤ 32 columns: C's tile is loaded, every
+// p adds A's column p (broadcast) times B's row p, and the tile is stored; lanes past `cols` are masked off.
+TARGET512 static inline __attribute__((always_inline)) void tile(const int rows, int cols, long k, const float *a,
+                                                                 long ars, long acs, const float *b, long brs,
+                                                                 float *c, long ldc) {
+    __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
+    __mmask16 m1 = cols <= 16 ? 0 : (cols >= 32 ? (__mmask16)0xFFFF : (__mmask16)((1u << (cols - 16)) - 1));
+    __m512 acc0[ROWS], acc1[ROWS];
+    for (int r = 0; r < rows; r++) {
+        acc0[r] = _mm512_maskz_loadu_ps(m0, c + r * ldc);
+        acc1[r] = _mm512_maskz_loadu_ps(m1, c + r * ldc + 16);
+    }
+    if (cols > 16) {
+        for (long p = 0; p < k; p++) {
+            __m512 b0 = _mm512_maskz_loadu_ps(m0, b + p * brs), b1 = _mm512_maskz_loadu_ps(m1, b + p * brs + 16);
+            const float *ap = a + p * acs;
+#pragma clang loop unroll(full)
+            for (int r = 0; r < rows; r++) {
+                __m512 x = _mm512_set1_ps(ap[r * ars]);
+                acc0[r] = _mm512_fmadd_ps(x, b0, acc0[r]);
+                acc1[r] = _mm512_fmadd_ps(x, b1, acc1[r]);
+            }
+        }
+    } else {
+        for (long p = 0; p < k; p++) {
+            __m512 b0 = _mm512_maskz_loadu_ps(m0, b + p * brs);
+            const float *ap = a + p * acs;
+#pragma clang loop unroll(full)
+            for (int r = 0; r < rows; r++) acc0[r] = _mm512_fmadd_ps(_mm512_set1_ps(ap[r * ars]), b0, acc0[r]);
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        _mm512_mask_storeu_ps(c + r * ldc, m0, acc0[r]);
+        if (cols > 16) _mm512_mask_storeu_ps(c + r * ldc + 16, m1, acc1[r]);
+    }
+}
+
+TARGET512 static void tile_any(int rows, int cols, long k, const float *a, long ars, long acs, const float *b,
+                               long brs, float *c, long ldc) {
+    switch (rows) {
+#define CASE(r) case r: tile(r, cols, k, a, ars, acs, b, brs, c, ldc); break;
+    CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8) CASE(9) CASE(10) CASE(11)
+    default: tile(ROWS, cols, k, a, ars, acs, b, brs, c, ldc); break;
+#undef CASE
+    }
+}
+
+// Column tiles outside, row tiles inside: B's k × 32 tile stays in the L1 cache while every row tile meets it.
+TARGET512 static void small_product(const float *a, long ars, long acs, const float *b, long brs, float *c, long m,
+                                    long k, long n) {
+    for (long j = 0; j < n; j += COLS) {
+        int cols = n - j < COLS ? (int)(n - j) : COLS;
+        long i = 0;
+        if (cols == COLS)
+            for (; i + ROWS <= m; i += ROWS) tile(ROWS, COLS, k, a + i * ars, ars, acs, b + j, brs, c + i * n + j, n);
+        for (; i < m; i += ROWS) {
+            int rows = m - i < ROWS ? (int)(m - i) : ROWS;
+            tile_any(rows, cols, k, a + i * ars, ars, acs, b + j, brs, c + i * n + j, n);
+        }
+    }
+}
+
+int autodiff_sgemm_small(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c, long m,
+                         long k, long n) {
+    if (bcs != 1 || m <= 0 || k <= 0 || n <= 0) return 0;
+    if (k * n > AUTODIFF_SGEMM_SMALL_B || m > AUTODIFF_SGEMM_SMALL_M || !has_avx512()) return 0;
+    small_product(a, ars, acs, b, brs, c, m, k, n);
+    return 1;
+}
+
+#else
+
+int autodiff_sgemm_small(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c, long m,
+                         long k, long n) {
+    (void)a; (void)ars; (void)acs; (void)b; (void)brs; (void)bcs; (void)c; (void)m; (void)k; (void)n;
+    return 0;
+}
+
+#endif
