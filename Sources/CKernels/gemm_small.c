@@ -7,6 +7,8 @@
 //
 // Each element of C gets the same sequence of fused multiply-adds as in gemm.c's kernels (its old value, then
 // p = 0, 1, … k − 1 in order), so the two paths give the same bits and the choice between them is only speed.
+// The overwriting form starts each element from +0 in a register instead of from memory, which is what
+// zeroing C and accumulating does, without the pass that zeroes C.
 
 #include "CKernels.h"
 
@@ -31,13 +33,13 @@ static int has_avx512(void) {
 // p adds A's column p (broadcast) times B's row p, and the tile is stored; lanes past `cols` are masked off.
 TARGET512 static inline __attribute__((always_inline)) void tile(const int rows, int cols, long k, const float *a,
                                                                  long ars, long acs, const float *b, long brs,
-                                                                 float *c, long ldc) {
+                                                                 float *c, long ldc, int load) {
     __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
     __mmask16 m1 = cols <= 16 ? 0 : (cols >= 32 ? (__mmask16)0xFFFF : (__mmask16)((1u << (cols - 16)) - 1));
     __m512 acc0[ROWS], acc1[ROWS];
     for (int r = 0; r < rows; r++) {
-        acc0[r] = _mm512_maskz_loadu_ps(m0, c + r * ldc);
-        acc1[r] = _mm512_maskz_loadu_ps(m1, c + r * ldc + 16);
+        acc0[r] = load ? _mm512_maskz_loadu_ps(m0, c + r * ldc) : _mm512_setzero_ps();
+        acc1[r] = load ? _mm512_maskz_loadu_ps(m1, c + r * ldc + 16) : _mm512_setzero_ps();
     }
     if (cols > 16) {
         for (long p = 0; p < k; p++) {
@@ -65,35 +67,46 @@ TARGET512 static inline __attribute__((always_inline)) void tile(const int rows,
 }
 
 TARGET512 static void tile_any(int rows, int cols, long k, const float *a, long ars, long acs, const float *b,
-                               long brs, float *c, long ldc) {
+                               long brs, float *c, long ldc, int load) {
     switch (rows) {
-#define CASE(r) case r: tile(r, cols, k, a, ars, acs, b, brs, c, ldc); break;
+#define CASE(r) case r: tile(r, cols, k, a, ars, acs, b, brs, c, ldc, load); break;
     CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8) CASE(9) CASE(10) CASE(11)
-    default: tile(ROWS, cols, k, a, ars, acs, b, brs, c, ldc); break;
+    default: tile(ROWS, cols, k, a, ars, acs, b, brs, c, ldc, load); break;
 #undef CASE
     }
 }
 
 // Column tiles outside, row tiles inside: B's k × 32 tile stays in the L1 cache while every row tile meets it.
 TARGET512 static void small_product(const float *a, long ars, long acs, const float *b, long brs, float *c, long m,
-                                    long k, long n) {
+                                    long k, long n, int load) {
     for (long j = 0; j < n; j += COLS) {
         int cols = n - j < COLS ? (int)(n - j) : COLS;
         long i = 0;
         if (cols == COLS)
-            for (; i + ROWS <= m; i += ROWS) tile(ROWS, COLS, k, a + i * ars, ars, acs, b + j, brs, c + i * n + j, n);
+            for (; i + ROWS <= m; i += ROWS) tile(ROWS, COLS, k, a + i * ars, ars, acs, b + j, brs, c + i * n + j, n, load);
         for (; i < m; i += ROWS) {
             int rows = m - i < ROWS ? (int)(m - i) : ROWS;
-            tile_any(rows, cols, k, a + i * ars, ars, acs, b + j, brs, c + i * n + j, n);
+            tile_any(rows, cols, k, a + i * ars, ars, acs, b + j, brs, c + i * n + j, n, load);
         }
     }
 }
 
+static int takes(long bcs, long m, long k, long n) {
+    return bcs == 1 && m > 0 && k > 0 && n > 0 && k * n <= AUTODIFF_SGEMM_SMALL_B && m <= AUTODIFF_SGEMM_SMALL_M
+        && has_avx512();
+}
+
 int autodiff_sgemm_small(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c, long m,
                          long k, long n) {
-    if (bcs != 1 || m <= 0 || k <= 0 || n <= 0) return 0;
-    if (k * n > AUTODIFF_SGEMM_SMALL_B || m > AUTODIFF_SGEMM_SMALL_M || !has_avx512()) return 0;
-    small_product(a, ars, acs, b, brs, c, m, k, n);
+    if (!takes(bcs, m, k, n)) return 0;
+    small_product(a, ars, acs, b, brs, c, m, k, n, 1);
+    return 1;
+}
+
+int autodiff_sgemm_small_overwrite(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c,
+                                   long m, long k, long n) {
+    if (!takes(bcs, m, k, n)) return 0;
+    small_product(a, ars, acs, b, brs, c, m, k, n, 0);
     return 1;
 }
 
@@ -101,6 +114,12 @@ int autodiff_sgemm_small(const float *a, long ars, long acs, const float *b, lon
 
 int autodiff_sgemm_small(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c, long m,
                          long k, long n) {
+    (void)a; (void)ars; (void)acs; (void)b; (void)brs; (void)bcs; (void)c; (void)m; (void)k; (void)n;
+    return 0;
+}
+
+int autodiff_sgemm_small_overwrite(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c,
+                                   long m, long k, long n) {
     (void)a; (void)ars; (void)acs; (void)b; (void)brs; (void)bcs; (void)c; (void)m; (void)k; (void)n;
     return 0;
 }

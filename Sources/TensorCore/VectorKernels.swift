@@ -42,3 +42,16 @@ package func vectorGemmAccumulate(_ a: UnsafePointer<Float>, transposeA: Bool, _
     let (brs, bcs) = transposeB ? (1, k) : (n, 1)
     return autodiff_sgemm_accumulate_strided(a, ars, acs, b, brs, bcs, c, m, k, n) != 0
 }
+
+/// C[m×n] = op(A) · op(B) written into `c` (which need not be initialized) by the small-product kernel, when
+/// it takes the operands (B not transposed and small) and no system BLAS runs the products: the same bits as
+/// zeroing C and calling ``vectorGemmAccumulate(_:transposeA:_:transposeB:_:m:k:n:)``, without the zeroing
+/// pass. False, doing nothing, otherwise.
+@usableFromInline
+package func vectorGemmOverwrite(_ a: UnsafePointer<Float>, transposeA: Bool, _ b: UnsafePointer<Float>, transposeB: Bool,
+                                 _ c: UnsafeMutablePointer<Float>, m: Int, k: Int, n: Int) -> Bool {
+    guard VectorKernels.enabled, !SystemBLAS.isActive else { return false }
+    let (ars, acs) = transposeA ? (1, m) : (k, 1)
+    let (brs, bcs) = transposeB ? (1, k) : (n, 1)
+    return autodiff_sgemm_small_overwrite(a, ars, acs, b, brs, bcs, c, m, k, n) != 0
+}

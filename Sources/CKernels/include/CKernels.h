@@ -32,6 +32,11 @@ int autodiff_sgemm_accumulate_strided(const float *a, long ars, long acs, const 
 int autodiff_sgemm_small(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c, long m,
                          long k, long n);
 
+/// C[m×n] = A[m×k] · B[k×n] for the operands `autodiff_sgemm_small` takes, writing C without reading it: the
+/// same bits as zeroing C and accumulating. Returns 0, doing nothing, for other operands or processors.
+int autodiff_sgemm_small_overwrite(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c,
+                                   long m, long k, long n);
+
 /// Adam's update of n Float32 parameters in place (θ, first and second moments, gradient), the same operations
 /// in the same order as NN's Swift loop (same bits): m = m·β₁ + g·(1−β₁), v = v·β₂ + g·g·(1−β₂),
 /// θ = θ − η·(m/c₁)/(√(v/c₂) + ε), moments below FLT_MIN in magnitude set to 0. On x86-64: 16 elements at a
