@@ -96,7 +96,7 @@ package func matmul2D<S: TensorScalar>(_ a: Tensor<S>, transposeA: Bool, _ b: Te
         return a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 Tensor<S>(shape: [m, n], unsafeUninitialized: { dst in
-                    if S.self == Float.self,
+                    if S.self == Float.self, !SystemBLAS.isActive,
                        vectorGemmOverwrite(floatPointer(pa.baseAddress!), transposeA: transposeA,
                                            floatPointer(pb.baseAddress!), transposeB: transposeB,
                                            UnsafeMutableRawPointer(dst.baseAddress!).assumingMemoryBound(to: Float.self),
