@@ -77,22 +77,23 @@ TARGET512 static void tile_any(int rows, int cols, long k, const float *a, long 
 }
 
 // Column tiles outside, row tiles inside: B's k × 32 tile stays in the L1 cache while every row tile meets it.
-TARGET512 static void small_product(const float *a, long ars, long acs, const float *b, long brs, float *c, long m,
-                                    long k, long n, int load) {
+TARGET512 static void small_product(const float *a, long ars, long acs, const float *b, long brs, float *c, long ldc,
+                                    long m, long k, long n, int load) {
     for (long j = 0; j < n; j += COLS) {
         int cols = n - j < COLS ? (int)(n - j) : COLS;
         long i = 0;
         if (cols == COLS)
-            for (; i + ROWS <= m; i += ROWS) tile(ROWS, COLS, k, a + i * ars, ars, acs, b + j, brs, c + i * n + j, n, load);
+            for (; i + ROWS <= m; i += ROWS) tile(ROWS, COLS, k, a + i * ars, ars, acs, b + j, brs, c + i * ldc + j, ldc, load);
         for (; i < m; i += ROWS) {
             int rows = m - i < ROWS ? (int)(m - i) : ROWS;
-            tile_any(rows, cols, k, a + i * ars, ars, acs, b + j, brs, c + i * n + j, n, load);
+            tile_any(rows, cols, k, a + i * ars, ars, acs, b + j, brs, c + i * ldc + j, ldc, load);
         }
     }
 }
 
 // A transposed B (brs == 1: B is stored as an n × k matrix with leading dimension bcs, a weight read as Wᵀ) is
-// first copied into a k × n row-major scratch matrix, 8 × 8 blocks at a time through registers.
+// copied 32 columns at a time into a k × 32 row-major scratch panel, 8 × 8 blocks at a time through registers,
+// and each panel meets every row tile of A while it is in the L1 cache.
 #define TARGET256 __attribute__((target("avx2")))
 
 // dst[c * ds + r] = src[r * ss + c] for the 8 × 8 block at src.
@@ -143,18 +144,21 @@ static int takes(long brs, long bcs, long m, long k, long n) {
 static int run(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c, long m, long k,
                long n, int load) {
     if (!takes(brs, bcs, m, k, n)) return 0;
-    if (bcs != 1) {
-        if (k * n > scratch_capacity) {
-            float *bigger = realloc(scratch, (size_t)(k * n) * sizeof(float));
-            if (!bigger) return 0;
-            scratch = bigger;
-            scratch_capacity = k * n;
-        }
-        transpose(b, bcs, n, k, scratch);
-        b = scratch;
-        brs = n;
+    if (bcs == 1) {
+        small_product(a, ars, acs, b, brs, c, n, m, k, n, load);
+        return 1;
     }
-    small_product(a, ars, acs, b, brs, c, m, k, n, load);
+    if (k * COLS > scratch_capacity) {
+        float *bigger = realloc(scratch, (size_t)(k * COLS) * sizeof(float));
+        if (!bigger) return 0;
+        scratch = bigger;
+        scratch_capacity = k * COLS;
+    }
+    for (long j = 0; j < n; j += COLS) {
+        long cols = n - j < COLS ? n - j : COLS;
+        transpose(b + j * bcs, bcs, cols, k, scratch);   // rows j… of the stored matrix: a k × cols panel
+        small_product(a, ars, acs, scratch, cols, c + j, n, m, k, cols, load);
+    }
     return 1;
 }
 
