@@ -269,9 +269,11 @@ loops or direct expressions, which copy least.
    `AUTODIFF_KERNELS=swift` or `VectorKernels.isEnabled = false` turns them off;
 3. portable Swift loops (four rows of the result at a time).
 
-`Parallelism.threadCount` (default: the processors online) splits a large product by rows of the result over
-threads; each element is still computed by one thread in the same order, so the built-in kernels give
-bit-identical results for any thread count (tested). Large elementwise operations (≥ 65,536 elements) run in
+`Parallelism.threadCount` (default: the processors online) splits a large product (≥ 2²⁰ multiply-adds), with
+or without transposed operands, into blocks of the result's columns (whole packed panels of B) or rows, which the
+threads take in turn; each element is still computed by one thread in the same order, so the built-in kernels
+give bit-identical results for any thread count (tested). Large elementwise operations (≥ 262,144 elements: below
+that the data sits in the cache of the core that wrote it, and moving it costs more than the split saves) run in
 fixed chunks over the threads, and full reductions (`sum()`, `mean()`, a reduction over every axis) fold fixed
 chunks and then the chunks in order: the same association for any thread count, so the same bits too.
 Reductions along adjacent axes are split by output elements (rows, or column ranges when there are few rows),

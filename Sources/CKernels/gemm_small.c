@@ -141,11 +141,11 @@ static int takes(long brs, long bcs, long m, long k, long n) {
         && m <= AUTODIFF_SGEMM_SMALL_M && has_avx512();
 }
 
-static int run(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c, long m, long k,
-               long n, int load) {
+static int run(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c, long ldc, long m,
+               long k, long n, int load) {
     if (!takes(brs, bcs, m, k, n)) return 0;
     if (bcs == 1) {
-        small_product(a, ars, acs, b, brs, c, n, m, k, n, load);
+        small_product(a, ars, acs, b, brs, c, ldc, m, k, n, load);
         return 1;
     }
     if (k * COLS > scratch_capacity) {
@@ -157,26 +157,26 @@ static int run(const float *a, long ars, long acs, const float *b, long brs, lon
     for (long j = 0; j < n; j += COLS) {
         long cols = n - j < COLS ? n - j : COLS;
         transpose(b + j * bcs, bcs, cols, k, scratch);   // rows j… of the stored matrix: a k × cols panel
-        small_product(a, ars, acs, scratch, cols, c + j, n, m, k, cols, load);
+        small_product(a, ars, acs, scratch, cols, c + j, ldc, m, k, cols, load);
     }
     return 1;
 }
 
-int autodiff_sgemm_small(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c, long m,
-                         long k, long n) {
-    return run(a, ars, acs, b, brs, bcs, c, m, k, n, 1);
+int autodiff_sgemm_small(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c, long ldc,
+                         long m, long k, long n) {
+    return run(a, ars, acs, b, brs, bcs, c, ldc, m, k, n, 1);
 }
 
 int autodiff_sgemm_small_overwrite(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c,
                                    long m, long k, long n) {
-    return run(a, ars, acs, b, brs, bcs, c, m, k, n, 0);
+    return run(a, ars, acs, b, brs, bcs, c, n, m, k, n, 0);
 }
 
 #else
 
-int autodiff_sgemm_small(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c, long m,
-                         long k, long n) {
-    (void)a; (void)ars; (void)acs; (void)b; (void)brs; (void)bcs; (void)c; (void)m; (void)k; (void)n;
+int autodiff_sgemm_small(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c, long ldc,
+                         long m, long k, long n) {
+    (void)a; (void)ars; (void)acs; (void)b; (void)brs; (void)bcs; (void)c; (void)ldc; (void)m; (void)k; (void)n;
     return 0;
 }
 

@@ -20,20 +20,27 @@ int autodiff_avx512_enabled(void);
 int autodiff_sgemm_accumulate_strided(const float *a, long ars, long acs, const float *b, long brs, long bcs,
                                       float *c, long m, long k, long n);
 
+/// The same for a block of a wider C, whose leading dimension is `ldc` (≥ n): the threads of a parallel product
+/// each take a block of C's rows or columns (with `a`, `b` and `c` offset to it) and pack only the part of A or B
+/// that block reads. Each element gets the same operations as in the whole product, whatever the blocks.
+int autodiff_sgemm_accumulate_block(const float *a, long ars, long acs, const float *b, long brs, long bcs,
+                                    float *c, long ldc, long m, long k, long n);
+
 /// The largest B (k·n elements) and the most rows of C that `autodiff_sgemm_small` takes.
 #define AUTODIFF_SGEMM_SMALL_B 16384
 #define AUTODIFF_SGEMM_SMALL_M 512
 
-/// C[m×n] += A[m×k] · B[k×n] as `autodiff_sgemm_accumulate_strided` (same strides, same bits: each element of
-/// C accumulates over p in increasing order with fused multiply-adds) for a small B with contiguous rows
-/// (bcs == 1, k·n ≤ AUTODIFF_SGEMM_SMALL_B, m ≤ AUTODIFF_SGEMM_SMALL_M), without packing either operand, with
-/// AVX-512. Returns 0, doing nothing, for other operands or processors; `autodiff_sgemm_accumulate_strided`
-/// tries it first.
-int autodiff_sgemm_small(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c, long m,
-                         long k, long n);
+/// C[m×n] += A[m×k] · B[k×n] as `autodiff_sgemm_accumulate_block` (same strides, C's leading dimension `ldc`,
+/// same bits: each element of C accumulates over p in increasing order with fused multiply-adds) for a small B
+/// (k·n ≤ AUTODIFF_SGEMM_SMALL_B, m ≤ AUTODIFF_SGEMM_SMALL_M), with AVX-512: B's rows are read in place, or a
+/// transposed B (brs == 1) is transposed 32 columns at a time; A is never packed. Returns 0, doing nothing, for
+/// other operands or processors; `autodiff_sgemm_accumulate_block` tries it first.
+int autodiff_sgemm_small(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c, long ldc,
+                         long m, long k, long n);
 
-/// C[m×n] = A[m×k] · B[k×n] for the operands `autodiff_sgemm_small` takes, writing C without reading it: the
-/// same bits as zeroing C and accumulating. Returns 0, doing nothing, for other operands or processors.
+/// C[m×n] = A[m×k] · B[k×n] (C row-major, leading dimension n) for the operands `autodiff_sgemm_small` takes,
+/// writing C without reading it: the same bits as zeroing C and accumulating. Returns 0, doing nothing, for
+/// other operands or processors.
 int autodiff_sgemm_small_overwrite(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c,
                                    long m, long k, long n);
 
