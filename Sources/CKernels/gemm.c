@@ -289,6 +289,7 @@ int autodiff_avx512_enabled(void) { return cpu_has_avx512(); }
 int autodiff_sgemm_accumulate_block(const float *a, long ars, long acs, const float *b, long brs, long bcs,
                                     float *c, long ldc, long m, long k, long n) {
     if (!cpu_has_avx2_fma()) return 0;
+    if (autodiff_sgemm_small(a, ars, acs, b, brs, bcs, c, ldc, m, k, n)) return 1;   // small B: no packing (gemm_small.c)
     if (cpu_has_avx512())
         return sgemm_blocked(a, ars, acs, b, brs, bcs, c, ldc, m, k, n, MR5, NR5, kernel512_12x32, kernel512_edge);
     return sgemm_blocked(a, ars, acs, b, brs, bcs, c, ldc, m, k, n, MR, NR, kernel_6x16, kernel_edge);

@@ -104,6 +104,14 @@ package func matmul2D<S: TensorScalar>(_ a: Tensor<S>, transposeA: Bool, _ b: Te
         return a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 Tensor<S>(shape: [m, n], unsafeUninitialized: { dst in
+                    // A small product (one that stays on one thread) written without zeroing first (same bits).
+                    if S.self == Float.self, !SystemBLAS.isActive,
+                       vectorGemmOverwrite(floatPointer(pa.baseAddress!), transposeA: transposeA,
+                                           floatPointer(pb.baseAddress!), transposeB: transposeB,
+                                           UnsafeMutableRawPointer(dst.baseAddress!).assumingMemoryBound(to: Float.self),
+                                           m: m, k: k, n: n, threads: Parallelism.threadCount) {
+                        return
+                    }
                     dst.initialize(repeating: 0)
                     _ = fastGemmAccumulate(pa.baseAddress!, transposeA: transposeA, pb.baseAddress!, transposeB: transposeB,
                                            dst.baseAddress!, m: m, k: k, n: n, threads: Parallelism.threadCount)
@@ -113,6 +121,12 @@ package func matmul2D<S: TensorScalar>(_ a: Tensor<S>, transposeA: Bool, _ b: Te
     }
     return batchedMatmul(transposeA ? a.transposed() : a, transposeB ? b.transposed() : b, site: .operator,
                          shapes: (a.shape, b.shape))
+}
+
+/// `p` as a pointer to Float (for S == Float).
+@inlinable
+func floatPointer<S>(_ p: UnsafePointer<S>) -> UnsafePointer<Float> {
+    UnsafeRawPointer(p).assumingMemoryBound(to: Float.self)
 }
 
 /// The matrix product of two tensors.

@@ -25,6 +25,10 @@ public enum VectorKernels {
     }
 
     @usableFromInline package static var enabled: Bool { enabledSetting.load(ordering: .relaxed) && isAvailable }
+
+    /// Whether the AVX-512 kernels run (the processor has AVX-512F and `AUTODIFF_NO_AVX512` is unset); the small
+    /// products that skip packing (`gemm_small.c`) need them.
+    package static var usesAVX512: Bool { autodiff_avx512_enabled() != 0 }
 }
 
 private let enabledSetting = Atomic<Bool>({
@@ -93,4 +97,19 @@ func gemmSplit(m: Int, k: Int, n: Int, threads: Int, packsA: Bool) -> (byColumns
     guard byColumns || tiles >= threads else { return (true, 1) }
     let units = byColumns ? panels : tiles
     return (byColumns, byColumns && !packsA && units >= 4 * threads ? 2 * threads : threads)
+}
+
+/// C[m×n] = op(A) · op(B) written into `c` (which need not be initialized) by the small-product kernel
+/// (`Sources/CKernels/gemm_small.c`), when it takes the operands (a small B, with AVX-512) and `threads` threads
+/// would not split the product (``gemmSplit(m:k:n:threads:packsA:)``): the same bits as zeroing C and calling
+/// ``vectorGemmAccumulate(_:transposeA:_:transposeB:_:m:k:n:threads:)``, without the zeroing pass. False, doing
+/// nothing, otherwise.
+@usableFromInline
+package func vectorGemmOverwrite(_ a: UnsafePointer<Float>, transposeA: Bool, _ b: UnsafePointer<Float>, transposeB: Bool,
+                                 _ c: UnsafeMutablePointer<Float>, m: Int, k: Int, n: Int, threads: Int = 1) -> Bool {
+    guard VectorKernels.enabled else { return false }
+    let (ars, acs) = transposeA ? (1, m) : (k, 1)
+    let (brs, bcs) = transposeB ? (1, k) : (n, 1)
+    guard gemmSplit(m: m, k: k, n: n, threads: threads, packsA: acs != 1).blocks == 1 else { return false }
+    return autodiff_sgemm_small_overwrite(a, ars, acs, b, brs, bcs, c, m, k, n) != 0
 }

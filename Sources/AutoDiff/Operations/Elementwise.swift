@@ -37,7 +37,7 @@ enum ElementwiseOp: UInt8, Sendable {
         case .tan: return g * (1 + y * y)
         case .tanh: return g * (1 - y * y)
         case .sigmoid: return g * y * (1 - y)
-        case .relu: return g * G._step(x, otherwise: 0)
+        case .relu: return G._timesStep(g, x, otherwise: 0)
         case .softplus: return g * G._sigmoid(x)
         case .gelu: return g * (G._normalCDF(x) + x * G._exp(x * x * -0.5) * G.Scalar.inverseSqrt2Pi)
         case .silu:
@@ -60,7 +60,7 @@ enum ElementwiseOp: UInt8, Sendable {
 /// Given g = dL/dy for y = leakyRelu(x, alpha), returns dL/dx = g·(x > 0 ? 1 : α).
 @inlinable
 func leakyReluPullback<G: ElementwiseAlgebra>(_ g: G, _ x: G, alpha: G.Scalar) -> G {
-    g * G._step(x, otherwise: alpha)
+    G._timesStep(g, x, otherwise: alpha)
 }
 
 extension Variable {
