@@ -239,23 +239,24 @@ with AddressSanitizer), and what the fuzzers found is replayed by `swift test`. 
 error into a message and exit status 2.
 """),
 ("Performance", "Performance notes", """
-**Scalar graphs.** A recorded operation appends one entry with no references to a raw buffer (40 bytes for
-`Double`); rank-0 values are stored in the entry. Scalar graphs are recorded as *arena nodes*: a rank-0 `Variable`
-computed from rank-0 operands holds no reference (copying or dropping it costs no reference counting; see
-[the tape's lifetime rules](TheTape.md)), its operation builds its entry directly together with the local partial
-derivatives (∂y/∂a, ∂y/∂b: the operation's one derivative rule evaluated at g = 1 on the values at hand), and the backward pass applies
-`grad[a] += g·∂a; grad[b] += g·∂b` to each such entry without looking at its operation (a one-input node writes
-its second term to a sink slot, so there is no branch).
+**Scalar graphs.** A recorded operation appends one entry with no references to a raw buffer (24 bytes for
+`Double`: the value, the inputs, the operation's kind and raw value, flags); rank-0 values are stored in the entry.
+Scalar graphs are recorded as *arena nodes*: a rank-0 `Variable` computed from rank-0 operands holds no reference
+(copying or dropping it costs no reference counting; see [the tape's lifetime rules](TheTape.md)). The common
+case (operands that are arena nodes of the graph or leaves already on it) records inline in the caller's code, a
+few dozen instructions with no call and no reference counting; the backward pass computes each such node's local
+partial derivatives from the stored values (the operation's one derivative rule evaluated at g = 1) and applies
+`grad[a] += g·∂a; grad[b] += g·∂b`.
 
 | workload | forward | backward | memory |
 |---|---|---|---|
-| micrograd's MLP(2, [16, 16, 1]) step, 68,818 nodes: 1.3 ms alone, about 12× plain `Double`s | 15–16 ns/node | 3.5 ns/node | 40 bytes/node held |
-| a chain of 10⁶ scalar operations | 6.5 ns/node | 5 ns/node | 40 bytes/node held, 51 at the peak |
+| micrograd's MLP(2, [16, 16, 1]) step, 68,818 nodes: 0.8 ms alone, about 7× plain `Double`s | 8–8.5 ns/node | 3.7 ns/node | 24 bytes/node held |
+| a chain of 10⁶ scalar operations | 4–8 ns/node | 5–9 ns/node | 24 bytes/node held, 34 at the peak |
 
-Most of the forward cost is reference counting that the language does for the model code, not the tape: a
-parameter (a leaf) copied out of an array is retained and released (two atomic operations, about 13 ns per
-weight read here), and every `Variable` copied or dropped calls the runtime once. Write model code with index
-loops or direct expressions, which copy least.
+(Measured on a loaded machine, load average 5.5, against the previous version in the same runs: 1.35–1.4 ms per
+micrograd step then.) What remains of the forward cost is mostly the model code's own work: a parameter (a leaf)
+read out of an array and every `Variable` dropped calls the runtime once. Write model code with index loops or
+direct expressions, which copy least.
 
 **Matrix products** run on the first of these that is present:
 
@@ -269,9 +270,11 @@ loops or direct expressions, which copy least.
    `AUTODIFF_KERNELS=swift` or `VectorKernels.isEnabled = false` turns them off;
 3. portable Swift loops (four rows of the result at a time).
 
-`Parallelism.threadCount` (default: the processors online) splits a large product by rows of the result over
-threads; each element is still computed by one thread in the same order, so the built-in kernels give
-bit-identical results for any thread count (tested). Large elementwise operations (≥ 65,536 elements) run in
+`Parallelism.threadCount` (default: the processors online) splits a large product (≥ 2²⁰ multiply-adds), with
+or without transposed operands, into blocks of the result's columns (whole packed panels of B) or rows, which the
+threads take in turn; each element is still computed by one thread in the same order, so the built-in kernels
+give bit-identical results for any thread count (tested). Large elementwise operations (≥ 262,144 elements: below
+that the data sits in the cache of the core that wrote it, and moving it costs more than the split saves) run in
 fixed chunks over the threads, and full reductions (`sum()`, `mean()`, a reduction over every axis) fold fixed
 chunks and then the chunks in order: the same association for any thread count, so the same bits too.
 Reductions along adjacent axes are split by output elements (rows, or column ranges when there are few rows),
@@ -361,17 +364,20 @@ times: the median of three more runs):
 
 | nodes | graph bytes/node | peak bytes/node | forward ns/node | backward ns/node |
 |---|---|---|---|---|
-| 1,000 | 40.1 | 1560.6 | 13.4 | 5.8 |
-| 10,000 | 40.0 | 203.2 | 11.6 | 5.1 |
-| 100,000 | 40.0 | 66.2 | 10.8 | 4.7 |
-| 1,000,000 | 40.0 | 50.6 | 6.4 | 4.8 |
-| 10,000,000 | 40.0 | 67.3 | 59.0 | 9.2 |
+| 1,000 | 24.1 | 1740.8 | 4.5 | 4.6 |
+| 10,000 | 24.0 | 213.8 | 4.0 | 4.4 |
+| 100,000 | 24.0 | 52.9 | 4.0 | 7.8 |
+| 1,000,000 | 24.0 | 34.1 | 8.1 | 13.0 |
+| 10,000,000 | 24.0 | 32.2 | 31.5 | 18.9 |
 
-The graph holds 40 bytes per node at every size. The peak adds the backward sweep's buffers (a gradient and a
-flag per node, 9 bytes) and the entry buffer's growth by doubling (the old and the new buffer are both resident
-while it is copied): 51 bytes per node at 10⁶ nodes, 67 at 10⁷ (small graphs are dominated by whole pages).
-At 10⁷ nodes each run is slower because a tape returns an entry buffer of more than 4 million entries to the
-system after its graph, so the next graph faults its pages in again.
+(These times were taken on a loaded machine, load average 5.5; the byte counts do not depend on it.)
+
+The graph holds 24 bytes per node at every size. The peak adds the backward sweep's gradient buffer (8 bytes
+a node; which nodes it reached is a bit of their entries): about 34 bytes per node at 10⁶ nodes and 32 at 10⁷
+(small graphs are dominated by whole pages). The entry buffer grows without copying: on Linux a large buffer is a
+reservation of address space made usable as it grows, so old and new buffers are never resident together. At
+10⁷ nodes each run is slower because a tape returns an entry buffer of more than 4 million entries to the system
+after its graph, so the next graph faults its pages in again.
 
 **Sequences.** The `names` workload trains the playground's LSTM model (Embedding 27→16, LSTM 16→64, Dense
 64→27, Adam, batches of 32 equal-length names) and `Benchmarks/peers/names_torch.py` trains PyTorch's

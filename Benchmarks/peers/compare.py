@@ -5,8 +5,13 @@ order, and prints one table: workload, ours, each peer, and the ratio of the fas
     python3 Benchmarks/peers/compare.py            # sets up Benchmarks/peers/.venv with pip on first use
     python3 Benchmarks/peers/compare.py --python /path/to/python --repeat 5 --rounds 3 --markdown table.md
 
-Each round runs ours and then every peer; the ratios printed are medians of the rounds' ratios, so a slow spell of
-a shared machine touches one round, not one side.
+A peer's 1-thread run is kept on one core (CPU affinity), as ours on 1 thread is by construction. Each round runs
+ours and then every peer; the ratios printed are medians of the rounds' ratios, so a slow spell of a shared machine
+touches one round, not one side.
+
+Ours runs on its built-in matrix kernels (AUTODIFF_BLAS=off); when a system BLAS is installed (OpenBLAS:
+`apt-get install libopenblas0-pthread`), the wide and gemm workloads also run on it, in rows marked "system BLAS"
+(`--blas off` skips them, `--blas on` fails without one).
 
 It needs only Python 3 with pip (and the Swift toolchain); nothing is installed outside .venv.
 """
@@ -38,19 +43,38 @@ def python_with_peers(args):
     return python
 
 
+def one_core():
+    """Keeps the child process on one core: a peer asked for 1 thread may still run work on another core (XLA's
+    CPU client does when one is free), and ours on 1 thread never does."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+
 def peer(python, script, data, threads, repeat):
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     out = run([python, os.path.join(HERE, script), "--data", data, "--threads", str(threads), "--repeat", str(repeat)],
-              stdout=subprocess.PIPE, text=True, env=env, cwd=HERE).stdout
+              stdout=subprocess.PIPE, text=True, env=env, cwd=HERE, preexec_fn=one_core if threads == 1 else None).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
-def one_round(python, data, swift, repeat):
-    """Ours, then every peer, once: {"ours": {key: value}, peer name: {threads: {key: value}}}."""
+def one_round(python, data, swift, repeat, blas):
+    """Ours, then every peer, once: {"ours": {key: value}, peer name: {threads: {key: value}}}.
+
+    Ours runs on the built-in kernels (AUTODIFF_BLAS=off); unless `blas` is "off", the wide and gemm workloads run
+    again on the system BLAS when one loads, their figures kept under "blas." + key."""
     report = os.path.join(data, "ours.json")
     run(swift + ["scalar", "digits", "wide", "gemm", "cnn", "names", "growth", "--repeat", str(repeat),
-                 "--report", report], stdout=sys.stderr)
+                 "--report", report], stdout=sys.stderr, env=dict(os.environ, AUTODIFF_BLAS="off"))
     figures = {"ours": json.load(open(report))}
+    if blas != "off":
+        report = os.path.join(data, "ours-blas.json")
+        env = {key: value for key, value in os.environ.items() if key != "AUTODIFF_BLAS"}
+        run(swift + ["wide", "gemm", "--repeat", str(repeat), "--report", report], stdout=sys.stderr, env=env)
+        with_blas = json.load(open(report))
+        if with_blas.get("system_blas") == 1:
+            figures["ours"].update({"blas." + key: value for key, value in with_blas.items()})
+        elif blas == "on":
+            sys.exit("--blas on: no system BLAS loaded (install OpenBLAS, e.g. apt-get install libopenblas0-pthread)")
     figures["micrograd"] = {1: peer(python, "scalar_micrograd.py", data, 1, max(3, repeat // 2))}
     figures["PyTorch"] = {t: peer(python, "mlp_torch.py", data, t, repeat) for t in (1, 2)}
     for script, repeats in (("scalar_torch.py", 3), ("cnn_torch.py", 1), ("names_torch.py", 1),
@@ -101,6 +125,9 @@ def main():
     parser.add_argument("--rounds", type=int, default=3,
                         help="interleaved rounds (ours, then the peers, each round); ratios are medians of the rounds'")
     parser.add_argument("--markdown", help="also write the tables to this file")
+    parser.add_argument("--blas", choices=["auto", "on", "off"], default="auto",
+                        help="also run our wide and gemm workloads on the system BLAS (libopenblas, libblas) beside the "
+                             "built-in kernels: auto (when one loads, the default), on (fail without one), off")
     args = parser.parse_args()
     python = python_with_peers(args)
     data = tempfile.mkdtemp(prefix="autodiff-peers-")
@@ -109,7 +136,7 @@ def main():
     load = [os.getloadavg()[0]]
     rounds = []
     for _ in range(args.rounds):
-        rounds.append(one_round(python, data, swift, args.repeat))
+        rounds.append(one_round(python, data, swift, args.repeat, args.blas))
         load.append(os.getloadavg()[0])
 
     # (label, our key, peer key, threads, unit, higher is better)
@@ -125,6 +152,11 @@ def main():
     for n in (64, 128, 256, 512, 1024):
         rows.append(("gemm n=%d" % n, "gemm.%d.1" % n, "gemm.%d" % n, 1, "GFLOP/s", True))
     rows.append(("gemm n=512, 2 threads", "gemm.512.2", "gemm.512", 2, "GFLOP/s", True))
+    # The same on the system BLAS (rows left out when none loaded).
+    rows += [("wide step, system BLAS", "blas.wide.step_ms.1", "wide.step_ms", 1, "ms", False),
+             ("wide step, system BLAS, 2 threads", "blas.wide.step_ms.2", "wide.step_ms", 2, "ms", False),
+             ("gemm n=512, system BLAS", "blas.gemm.512.1", "gemm.512", 1, "GFLOP/s", True),
+             ("gemm n=512, system BLAS, 2 threads", "blas.gemm.512.2", "gemm.512", 2, "GFLOP/s", True)]
     rows += [("cnn epoch (digits CNN, batch 32)", "cnn.epoch_ms.1", "cnn.epoch_ms.1", 1, "ms", False),
              ("cnn epoch, CPU time", "cnn.epoch_cpu_ms.1", "cnn.epoch_cpu_ms.1", 1, "ms", False),
              ("cnn test accuracy", "cnn.accuracy", "cnn.accuracy", 1, "", True)]
@@ -139,6 +171,8 @@ def main():
     out = ["machine: %s, %d cores; Python %s; %d interleaved rounds of %d runs; load average %s" % (
         platform.processor() or platform.machine(), os.cpu_count(), platform.python_version(), args.rounds,
         args.repeat, " → ".join("%.1f" % l for l in load)), ""]
+    if args.blas != "off" and not any("blas.wide.step_ms.1" in r["ours"] for r in rounds):
+        out += ["no system BLAS loaded: ours on the built-in kernels only", ""]
     out += table(rounds, rows)
     gc = [r["micrograd"][1].get("scalar.step_ms_gc") for r in rounds if r["micrograd"][1].get("scalar.step_ms_gc")]
     if gc:

@@ -68,10 +68,11 @@ extension Tape {
     /// A plain backward pass (nothing recorded): propagates `seed` from node `root` back to the first node
     /// and hands each leaf's gradient to `deliver`.
     ///
-    /// Gradients of rank-0 nodes live in a plain scalar buffer. A scalar node is differentiated with
-    /// the partial derivatives stored when it was recorded (`grad[a] += g·partialA`, `grad[b] += g·partialB`);
-    /// another rank-0 arithmetic or elementwise node (an operand came from a tensor graph) runs the same rule on
-    /// plain scalars (``sweepRankZeroNode(_:_:_:)``); every other node runs its rule on tensors (``applyRule(_:_:_:)``).
+    /// Gradients of rank-0 nodes live in a plain scalar buffer; which nodes received one is a bit of their entry
+    /// (``Entry/reached``, cleared as the node is swept). A scalar node is differentiated from the values stored
+    /// when it was recorded (``sweepScalarNode(_:_:_:)``: `grad[a] += g·∂y/∂a`, `grad[b] += g·∂y/∂b`); another
+    /// rank-0 arithmetic or elementwise node (an operand came from a tensor graph) runs its rule on plain scalars
+    /// (``sweepRankZeroNode(_:_:)``); every other node runs its rule on tensors (``applyRule(_:_:_:)``).
     ///
     /// - Parameter release: mark the nodes swept as released, so that a second sweep through them stops
     ///   with a message instead of silently reusing them (PyTorch frees them; `retainGraph` keeps them).
@@ -79,17 +80,10 @@ extension Tape {
     func sweepPlain(from root: Int32, seed: Tensor<Scalar>, release: Bool, site: CallSite,
                     deliver: (Leaf<Scalar>, Tensor<Scalar>) -> Void) {
         let count = Int(root) + 1
-        // Plain buffers for rank-0 gradients: no uniqueness check per access. Index -1 is a sink: the unused
-        // second input of a one-input scalar node, so that its update needs no branch.
-        let gradStorage = UnsafeMutablePointer<Scalar>.allocate(capacity: count + 1)
-        gradStorage.initialize(repeating: 0, count: count + 1)
-        let reachedStorage = UnsafeMutablePointer<Bool>.allocate(capacity: count + 1)
-        reachedStorage.initialize(repeating: false, count: count + 1)
-        defer {
-            gradStorage.deallocate()
-            reachedStorage.deallocate()
-        }
-        let scalarGrads = gradStorage + 1, reached = reachedStorage + 1
+        // A plain buffer for rank-0 gradients: no uniqueness check per access.
+        let scalarGrads = UnsafeMutablePointer<Scalar>.allocate(capacity: count)
+        scalarGrads.initialize(repeating: 0, count: count)
+        defer { scalarGrads.deallocate() }
         var tensorGrads = [Tensor<Scalar>?](repeating: nil, count: tensors.count)
         let entries = self.entries
         // Rules and hooks run on tensors with recording off: nothing they compute (a custom rule that uses a
@@ -100,21 +94,32 @@ extension Tape {
         differentiatedRoot = root
 
         let rootSlot = entries[Int(root)].slot
-        reached[Int(root)] = true
+        entries[Int(root)].flags |= Entry<Scalar>.Flags.reached
         if rootSlot < 0 { scalarGrads[Int(root)] = seed.inline } else { tensorGrads[Int(rootSlot)] = seed }
 
         // Retained gradients, hooks and a watching thread (anomalies, a trace) look at every node: such a
         // sweep takes the general path for every node, the others the scalar paths.
         let watch = context.watch
         let inspecting = !retainRequests.isEmpty || !hooks.isEmpty || watch != nil
+        // Sweeping a node clears its reached bit and, unless the graph is retained, marks it released.
+        let mark = release ? Entry<Scalar>.Flags.released : 0
+        // The flag that sends a node to the scalar path: none while inspecting.
+        let scalarPath = inspecting ? 0 : Entry<Scalar>.Flags.scalarNode
         var i = count - 1
         while i >= 0 {
             defer { i -= 1 }
-            guard reached[i] else { continue }
             let entry = entries[i]
+            guard entry.reached else { continue }
             if entry.released { releasedError(i, site) }
+            let swept = entry.flags & ~Entry<Scalar>.Flags.reached
+            if entry.flags & scalarPath != 0 {
+                entries[i].flags = swept | mark
+                sweepScalarNode(entry, scalarGrads[i], scalarGrads, entries)
+                continue
+            }
+            // Leaves and constants are never marked released.
+            entries[i].flags = entry.isLeaf || entry.isConstant ? swept : swept | mark
             if entry.isConstant { continue }   // takes no gradient
-            if release && !entry.isLeaf { entries[i].released = true }
             let slot = entry.slot
             let n = Int32(i)
             if inspecting {
@@ -127,16 +132,8 @@ extension Tape {
                     retainedGradients[n] = retainedGradients[n].map { $0 + g } ?? g
                 }
                 if let watch { watch.trace?(traceReceives(i, g)) }
-            } else if entry.hasPartials {
-                // A scalar node: the local partials were computed when it was recorded.
-                let g = scalarGrads[i]
-                scalarGrads[Int(entry.a)] += g * entry.partialA
-                reached[Int(entry.a)] = true
-                scalarGrads[Int(entry.b)] += g * entry.partialB
-                reached[Int(entry.b)] = true
-                continue
             }
-            if slot < 0 && !inspecting && sweepRankZeroNode(i, scalarGrads, reached) { continue }
+            if slot < 0 && !inspecting && sweepRankZeroNode(i, scalarGrads) { continue }
             let g = slot < 0 ? Tensor(scalarGrads[i]) : tensorGrads[Int(slot)]!
             if slot >= 0 { tensorGrads[Int(slot)] = nil }
             if entry.isLeaf {
@@ -156,8 +153,29 @@ extension Tape {
                     if c.shape != shape { c = c.summedToShape(shape) }
                     Tensor.accumulate(c, into: &tensorGrads[Int(target)])   // in place: no new buffer per use
                 }
-                reached[Int(j)] = true
+                entries[Int(j)].flags |= Entry<Scalar>.Flags.reached
             }
+        }
+    }
+
+    /// Differentiates scalar node `entry` given its gradient `g`: its local partials (its rule at g = 1 on the
+    /// stored values), times `g`, added into its inputs' gradients in `grads`, which are marked reached. (A
+    /// constant input receives a contribution too, never read; only a power skips computing it, a logarithm.)
+    @inlinable @inline(__always)
+    func sweepScalarNode(_ entry: Entry<Scalar>, _ g: Scalar, _ grads: UnsafeMutablePointer<Scalar>,
+                         _ entries: UnsafeMutablePointer<Entry<Scalar>>) {
+        let a = Int(entry.a)
+        if entry.kind == .arithmetic {
+            let b = Int(entry.b)
+            let needB = entry.code != ArithmeticOp.power.rawValue || !entries[b].isConstant
+            let (da, db) = entry.arithmeticOp.partials(entries[a].scalar, entries[b].scalar, entry.scalar, needB: needB)
+            grads[a] += g * da
+            entries[a].flags |= Entry<Scalar>.Flags.reached
+            grads[b] += g * db
+            entries[b].flags |= Entry<Scalar>.Flags.reached
+        } else {
+            grads[a] += g * entry.elementwiseOp.partial(entries[a].scalar, entry.scalar)
+            entries[a].flags |= Entry<Scalar>.Flags.reached
         }
     }
 
@@ -218,18 +236,18 @@ extension Tape {
         }
     }
 
-    /// Differentiates a rank-0 arithmetic or elementwise node `i` that stores no partials (an operand came from a
+    /// Differentiates a rank-0 arithmetic or elementwise node `i` that is not a scalar node (an operand came from a
     /// tensor graph) when its operands are rank 0 too: its rule on plain scalars (G = ``RuleScalar``), adding the
     /// inputs' contributions into `grads` and marking them reached. Returns false (doing nothing) otherwise.
     @inlinable @inline(__always)
-    func sweepRankZeroNode(_ i: Int, _ grads: UnsafeMutablePointer<Scalar>, _ reached: UnsafeMutablePointer<Bool>) -> Bool {
+    func sweepRankZeroNode(_ i: Int, _ grads: UnsafeMutablePointer<Scalar>) -> Bool {
         let entry = entries[i]
         let g = RuleScalar(grads[i])
         @inline(__always)
         func add(_ j: Int32, _ c: RuleScalar<Scalar>?) {
             guard let c else { return }
             grads[Int(j)] += c.value
-            reached[Int(j)] = true
+            entries[Int(j)].flags |= Entry<Scalar>.Flags.reached
         }
         let a = entry.a, b = entry.b
         switch entry.kind {

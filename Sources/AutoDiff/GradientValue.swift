@@ -34,6 +34,13 @@ protocol ElementwiseAlgebra {
     static func _sign(_ x: Self) -> Self
     /// 1 where x > 0, `otherwise` elsewhere: a mask, not differentiated further.
     static func _step(_ x: Self, otherwise: Scalar) -> Self
+    /// `g * _step(x, otherwise:)`, a ReLU's gradient: the same products, in one pass for tensors.
+    static func _timesStep(_ g: Self, _ x: Self, otherwise: Scalar) -> Self
+}
+
+extension ElementwiseAlgebra {
+    /// `g * _step(x, otherwise:)` as written.
+    @inlinable static func _timesStep(_ g: Self, _ x: Self, otherwise: Scalar) -> Self { g * _step(x, otherwise: otherwise) }
 }
 
 /// The operations the other rules (reductions, shapes, indexing, linear algebra, convolutions) are written with:
@@ -96,6 +103,10 @@ extension Tensor: ElementwiseAlgebra, GradientValue where Scalar: TensorScalar {
     @inlinable static func _pow(_ x: Tensor, _ y: Tensor) -> Tensor { pow(x, y) }
     @inlinable static func _sign(_ x: Tensor) -> Tensor { x.map { Scalar._sign($0) } }
     @inlinable static func _step(_ x: Tensor, otherwise: Scalar) -> Tensor { x.map { Scalar._step($0, otherwise: otherwise) } }
+    /// The products `g * _step(x, otherwise:)` without the mask tensor (same bits).
+    @inlinable static func _timesStep(_ g: Tensor, _ x: Tensor, otherwise: Scalar) -> Tensor {
+        _zip(g, x, op: "*", at: .operator, parallel: true) { $0 * Scalar._step($1, otherwise: otherwise) }
+    }
     @inlinable static func _matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
         batchedMatmul(a, b, site: .operator, shapes: (a.shape, b.shape))
     }

@@ -113,6 +113,9 @@ extension Tensor where Scalar: TensorScalar {
 
 extension Array {
     /// The elements in an order drawn from `generator` (Fisher–Yates, deterministic for a seed).
+    ///
+    /// Inlinable so that it is specialized for the element type (`fit` shuffles its sample indices every epoch).
+    @inlinable
     public func shuffled(using generator: inout SeededGenerator) -> [Element] {
         var copy = self
         if copy.count < 2 { return copy }

@@ -14,14 +14,15 @@ final class TapeStorage<Scalar: TensorScalar> {
         return entries!
     }
 
-    deinit { entries?.deallocate() }
+    deinit { entries.map { Tape<Scalar>.deallocateEntries($0, capacity: capacity) } }
 }
 
 /// The record of a computation: an append-only list of operations in execution order.
 ///
-/// Per node it keeps one trivial ``Entry`` in a raw growable buffer (40 bytes for a `Double` scalar
-/// operation: no reference counting, no uniqueness or exclusivity check per append); tensor values and
-/// the parameters of the less common operations sit beside it. `backward()` is one reverse sweep over it.
+/// Per node it keeps one trivial ``Entry`` in a raw growable buffer (24 bytes for a `Double` scalar
+/// operation: no reference counting, no uniqueness or exclusivity check per append; grown in place, see
+/// ``EntryMemory``); tensor values and the parameters of the less common operations sit beside it.
+/// `backward()` is one reverse sweep over it.
 ///
 /// Lifetime. A tape that only tensor graphs recorded on lives as long as some ``Variable`` recorded on it
 /// is alive (each holds a reference); then its memory is released at once, with no recursion, whatever the
@@ -79,7 +80,7 @@ final class Tape<Scalar: TensorScalar> {
             capacity = spare.capacity
         } else {
             capacity = 1024
-            entries = .allocate(capacity: capacity)
+            entries = Tape.allocateEntries(capacity)
         }
     }
 
@@ -179,9 +180,9 @@ final class Tape<Scalar: TensorScalar> {
         differentiatedRoot = -1
         if !traced.isEmpty { traced = [] }
         if let entryCapacity {
-            entries.deallocate()
+            Tape.deallocateEntries(entries, capacity: capacity)
             capacity = entryCapacity
-            entries = .allocate(capacity: capacity)
+            entries = Tape.allocateEntries(capacity)
         }
     }
 
@@ -193,14 +194,25 @@ final class Tape<Scalar: TensorScalar> {
                    at: site)
     }
 
-    /// Doubles the entry buffer.
-    @usableFromInline
+    /// Doubles the entry buffer (in place where the system can: see ``EntryMemory``). It releases no object, and
+    /// says so: the inlined recording paths that may call it then need not keep their operands retained across it.
+    @usableFromInline @inline(never) @_effects(releasenone)
     func grow() {
-        let bigger = UnsafeMutablePointer<Entry<Scalar>>.allocate(capacity: capacity * 2)
-        bigger.moveInitialize(from: entries, count: count)
-        entries.deallocate()
-        entries = bigger
+        let stride = MemoryLayout<Entry<Scalar>>.stride
+        let raw = EntryMemory.reallocate(UnsafeMutableRawPointer(entries), from: capacity * stride, to: capacity * 2 * stride)
         capacity *= 2
+        entries = raw.bindMemory(to: Entry<Scalar>.self, capacity: capacity)
+    }
+
+    /// An uninitialized entry buffer of `capacity` entries.
+    static func allocateEntries(_ capacity: Int) -> UnsafeMutablePointer<Entry<Scalar>> {
+        EntryMemory.allocate(bytes: capacity * MemoryLayout<Entry<Scalar>>.stride)
+            .bindMemory(to: Entry<Scalar>.self, capacity: capacity)
+    }
+
+    /// Frees an entry buffer of `capacity` entries (entries are trivial: nothing to destroy one by one).
+    static func deallocateEntries(_ entries: UnsafeMutablePointer<Entry<Scalar>>, capacity: Int) {
+        EntryMemory.deallocate(UnsafeMutableRawPointer(entries), bytes: capacity * MemoryLayout<Entry<Scalar>>.stride)
     }
 
     /// How an entry stores `op`: its ``Entry/Kind``, the raw value of its arithmetic or elementwise operation,
@@ -237,7 +249,7 @@ final class Tape<Scalar: TensorScalar> {
     @inlinable
     func append(_ op: Op<Scalar>, _ value: Tensor<Scalar>) -> Int32 {
         let index = count
-        if index == capacity { grow() }
+        if _slowPath(index == capacity) { grow() }
         let (kind, code, a, b) = encode(op)
         if case .scalar(let x) = value.storage {
             (entries + index).initialize(to: Entry(kind, code, a, b, scalar: x, slot: -1))
@@ -259,14 +271,24 @@ final class Tape<Scalar: TensorScalar> {
     }
 
     /// Appends a scalar node (an arithmetic or elementwise operation, stored as ``encode(_:)`` stores it: `kind`
-    /// and the operation's raw value, without building its `Op`) with its local partial derivatives, and returns
-    /// its index.
+    /// and the operation's raw value, without building its `Op`; its partials are computed by the backward sweep
+    /// from the stored values) and returns its index.
     @inlinable @inline(__always)
-    func appendScalar(_ kind: Entry<Scalar>.Kind, _ code: UInt8, _ a: Int32, _ b: Int32, _ x: Scalar,
-                      partials: (Scalar, Scalar)) -> Int32 {
+    func appendScalar(_ kind: Entry<Scalar>.Kind, _ code: UInt8, _ a: Int32, _ b: Int32, _ x: Scalar) -> Int32 {
         let index = count
-        if index == capacity { grow() }
-        (entries + index).initialize(to: Entry(kind, code, a, b, scalar: x, partialA: partials.0, partialB: partials.1))
+        if _slowPath(index == capacity) { grow() }
+        (entries + index).initialize(to: Entry(kind, code, a, b, scalar: x, slot: -1, flags: Entry<Scalar>.Flags.scalarNode))
+        count = index &+ 1   // below capacity
+        return Int32(truncatingIfNeeded: index)
+    }
+
+    /// Appends a rank-0 constant read by an operation (as ``appendConstant(_:)`` records it, without a tensor) and
+    /// returns its node.
+    @inlinable @inline(__always)
+    func appendScalarConstant(_ x: Scalar) -> Int32 {
+        let index = count
+        if _slowPath(index == capacity) { grow() }
+        (entries + index).initialize(to: Entry(.constant, 0, -1, -1, scalar: x, slot: -1))
         count = index + 1
         return Int32(truncatingIfNeeded: index)
     }
@@ -305,6 +327,10 @@ final class Tape<Scalar: TensorScalar> {
         let index = append(.leaf(k), leaf.value)
         leaf.tapeID = id
         leaf.tapeIndex = index
+        if case .scalar(let x) = leaf.value.storage {
+            leaf.scalarTapeID = id
+            leaf.recordedScalarBits = x._bits
+        }
         return index
     }
 

@@ -104,6 +104,13 @@ final class ThreadContext {
         spareDoubleStorage = nil
     }
 
+    /// The current thread's context, not retained (the thread keeps it for its life).
+    @usableFromInline
+    static var currentUnretained: Unmanaged<ThreadContext> {
+        if let pointer = pthread_getspecific(threadContextKey) { return Unmanaged<ThreadContext>.fromOpaque(pointer) }
+        return Unmanaged.passUnretained(current)
+    }
+
     @usableFromInline
     static var current: ThreadContext {
         if let pointer = pthread_getspecific(threadContextKey) {

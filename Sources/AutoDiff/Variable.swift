@@ -82,6 +82,16 @@ public struct Variable<Scalar: TensorScalar> {
         self.epoch = tape.epoch
     }
 
+    /// An arena node of `tape`, which is an arena already (a node of it is an operand).
+    @inlinable @inline(__always)
+    init(arenaValue value: Scalar, arena tape: Tape<Scalar>, index: Int32) {
+        self.scalarBits = value._bits
+        self.owner = nil
+        self.arena = Unmanaged.passUnretained(tape)
+        self.index = index
+        self.epoch = tape.epoch
+    }
+
     /// A new node of `tape`: an arena node when the value is rank 0 and no operand is a tape node
     /// (`inTensorGraph`), otherwise a tape node.
     @inlinable

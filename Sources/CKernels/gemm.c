@@ -161,8 +161,9 @@ typedef void (*edge_kernel)(int rows, int cols, long kc, const float *a, long ld
 
 // The blocking shared by both instruction sets: for each KC-deep slice, B is packed into panels of nr columns,
 // then each MC-row block of A (packed when strided) meets every panel, mr rows at a time.
-static int sgemm_blocked(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c, long m,
-                         long k, long n, int mr, int nr, full_kernel full, edge_kernel edge) {
+// C has leading dimension ldc (≥ n): a block of columns of a wider C is computed in place.
+static int sgemm_blocked(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c, long ldc,
+                         long m, long k, long n, int mr, int nr, full_kernel full, edge_kernel edge) {
     long panels = (n + nr - 1) / nr;
     long depth = k < KC ? k : KC;
     float *packed = buffer(&buffer_b, &capacity_b, depth * panels * nr);
@@ -187,9 +188,9 @@ static int sgemm_blocked(const float *a, long ars, long acs, const float *b, lon
                     int rows = i1 - i < mr ? (int)(i1 - i) : mr;
                     const float *ai = block + (i - i0) * lda;
                     if (rows == mr && cols == nr) {
-                        full(kc, ai, lda, panel, c + i * n + j, n);
+                        full(kc, ai, lda, panel, c + i * ldc + j, ldc);
                     } else {
-                        edge(rows, cols, kc, ai, lda, panel, c + i * n + j, n);
+                        edge(rows, cols, kc, ai, lda, panel, c + i * ldc + j, ldc);
                     }
                 }
             }
@@ -285,22 +286,32 @@ int autodiff_sgemm_available(void) { return cpu_has_avx2_fma(); }
 
 int autodiff_avx512_enabled(void) { return cpu_has_avx512(); }
 
+int autodiff_sgemm_accumulate_block(const float *a, long ars, long acs, const float *b, long brs, long bcs,
+                                    float *c, long ldc, long m, long k, long n) {
+    if (!cpu_has_avx2_fma()) return 0;
+    if (autodiff_sgemm_small(a, ars, acs, b, brs, bcs, c, ldc, m, k, n)) return 1;   // small B: no packing (gemm_small.c)
+    if (cpu_has_avx512())
+        return sgemm_blocked(a, ars, acs, b, brs, bcs, c, ldc, m, k, n, MR5, NR5, kernel512_12x32, kernel512_edge);
+    return sgemm_blocked(a, ars, acs, b, brs, bcs, c, ldc, m, k, n, MR, NR, kernel_6x16, kernel_edge);
+}
+
 int autodiff_sgemm_accumulate_strided(const float *a, long ars, long acs, const float *b, long brs, long bcs,
                                       float *c, long m, long k, long n) {
-    if (!cpu_has_avx2_fma()) return 0;
-    if (cpu_has_avx512())
-        return sgemm_blocked(a, ars, acs, b, brs, bcs, c, m, k, n, MR5, NR5, kernel512_12x32, kernel512_edge);
-    return sgemm_blocked(a, ars, acs, b, brs, bcs, c, m, k, n, MR, NR, kernel_6x16, kernel_edge);
+    return autodiff_sgemm_accumulate_block(a, ars, acs, b, brs, bcs, c, n, m, k, n);
 }
 
 #else
 
 int autodiff_sgemm_available(void) { return 0; }
 int autodiff_avx512_enabled(void) { return 0; }
+int autodiff_sgemm_accumulate_block(const float *a, long ars, long acs, const float *b, long brs, long bcs,
+                                    float *c, long ldc, long m, long k, long n) {
+    (void)a; (void)ars; (void)acs; (void)b; (void)brs; (void)bcs; (void)c; (void)ldc; (void)m; (void)k; (void)n;
+    return 0;
+}
 int autodiff_sgemm_accumulate_strided(const float *a, long ars, long acs, const float *b, long brs, long bcs,
                                       float *c, long m, long k, long n) {
-    (void)a; (void)ars; (void)acs; (void)b; (void)brs; (void)bcs; (void)c; (void)m; (void)k; (void)n;
-    return 0;
+    return autodiff_sgemm_accumulate_block(a, ars, acs, b, brs, bcs, c, n, m, k, n);
 }
 
 #endif

@@ -111,22 +111,22 @@ func crossEntropyTerms<S>(_ logits: Variable<S>, _ labels: [Int]) -> Variable<S>
     return DifferentiableFunction<S>(name: "softmaxCrossEntropy", forward: { xs in
         var out = [S](repeating: 0, count: rows)
         xs[0].withUnsafeBufferPointer { z in
-            // Each row shifted by its maximum m, the exponentials of all rows at once, then log Σ + m.
-            var maxima = [S](repeating: 0, count: rows)
-            var e = [S](unsafeUninitializedCapacity: rows * classes) { e, initialized in
+            // Each row shifted by its maximum m, the exponentials of all rows at once, then log Σ + m. The
+            // maxima and the exponentials share one scratch buffer (on the stack when small).
+            withUnsafeTemporaryAllocation(of: S.self, capacity: rows * (classes + 1)) { scratch in
+                let maxima = scratch.baseAddress!, e = maxima + rows
                 for r in 0..<rows {
                     var m = -S.infinity
                     for k in 0..<classes { m = Swift.max(m, z[r * classes + k]) }
                     maxima[r] = m.isFinite ? m : 0
                     for k in 0..<classes { e[r * classes + k] = z[r * classes + k] - maxima[r] }
                 }
-                initialized = rows * classes
-            }
-            e.withUnsafeMutableBufferPointer { e in expKernel(e.baseAddress!, into: e.baseAddress!, count: rows * classes) }
-            for r in 0..<rows {
-                var sum: S = 0
-                for k in 0..<classes { sum += e[r * classes + k] }
-                out[r] = S.log(sum) + maxima[r] - z[r * classes + labels[r]]
+                expKernel(e, into: e, count: rows * classes)
+                for r in 0..<rows {
+                    var sum: S = 0
+                    for k in 0..<classes { sum += e[r * classes + k] }
+                    out[r] = S.log(sum) + maxima[r] - z[r * classes + labels[r]]
+                }
             }
         }
         return Tensor(shape: [rows], scalars: out)

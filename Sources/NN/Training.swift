@@ -40,7 +40,7 @@ public enum Loss: Sendable {
         switch self {
         case .softmaxCrossEntropy:
             guard let labels = batch.labels else { return nil }
-            return zip(output.argmax(alongAxis: -1), labels).filter { $0 == $1 }.count
+            return correctPredictions(output, labels)
         case .binaryCrossEntropyWithLogits, .binaryCrossEntropy:
             guard let t = batch.targets else { return nil }
             let threshold: Float = self == .binaryCrossEntropy ? 0.5 : 0
@@ -48,6 +48,29 @@ public enum Loss: Sendable {
         case .meanSquaredError, .l1, .huber:
             return nil
         }
+    }
+}
+
+/// How many rows of `output` (`[…, classes]`, one row per label) have their largest value at their label: the
+/// count `zip(output.argmax(alongAxis: -1), labels)` gives (the first of equal values wins, NaN never does),
+/// read off the buffer without building the predictions.
+func correctPredictions(_ output: Tensor<Float>, _ labels: [Int]) -> Int {
+    guard output.rank >= 1, let classes = output.shape.last, classes > 0 else {
+        return zip(output.argmax(alongAxis: -1), labels).filter { $0 == $1 }.count
+    }
+    let rows = Swift.min(output.scalarCount / classes, labels.count)
+    return output.withUnsafeBufferPointer { z in
+        var right = 0
+        for r in 0..<rows {
+            let row = z.baseAddress! + r * classes
+            var best = 0, bestValue = row[0]
+            for k in 1..<classes where row[k] > bestValue {
+                best = k
+                bestValue = row[k]
+            }
+            if best == labels[r] { right += 1 }
+        }
+        return right
     }
 }
 

@@ -112,6 +112,25 @@ extension Tensor {
         // into every operation.)
         if let s = b._broadcastElement(against: a.rank) { return a._map(parallel: parallel) { combine($0, s) } }
         if let s = a._broadcastElement(against: b.rank) { return b._map(parallel: parallel) { combine(s, $0) } }
+        if case .array(let shape, let ea) = a.storage, case .array(let shapeB, let eb) = b.storage,
+           shape.count == 2, shapeB.count == 1, shape[1] == shapeB[0], shape[0] > 0, shape[1] > 1 {
+            // A row combined with every row of a matrix ([m, n] and [n], a layer's bias): the loop of the
+            // general broadcast below, without working out its strides.
+            let (rows, columns) = (shape[0], shape[1])
+            let result = [R](unsafeUninitializedCapacity: rows * columns) { dst, initialized in
+                ea.withUnsafeBufferPointer { pa in
+                    eb.withUnsafeBufferPointer { pb in
+                        guard let d0 = dst.baseAddress, let a0 = pa.baseAddress, let y = pb.baseAddress else { return }
+                        for r in 0..<rows {
+                            let d = d0 + r * columns, x = a0 + r * columns
+                            for j in 0..<columns { d[j] = combine(x[j], y[j]) }
+                        }
+                    }
+                }
+                initialized = rows * columns
+            }
+            return Tensor<R>(uncheckedShape: shape, buffer: result)
+        }
         let shape = stopOnShapeError(at: site) { () throws(ShapeError) in
             try ShapeCheck.broadcast(a.shape, b.shape, operation: "\(op)")
         }
@@ -188,6 +207,16 @@ extension Tensor where Scalar: TensorScalar {
     @inlinable
     public func summedToShape(_ target: [Int]) -> Tensor {
         if shape == target { return self }
+        if rank == 2, target.count == 1, target[0] == shape[1] {
+            // A matrix's rows summed into one ([m, n] → [n], a bias's gradient): the fold `sum(alongAxes: [0])`
+            // runs (same bits), without working out axes and shapes.
+            let (m, n) = (shape[0], shape[1])
+            return withUnsafeBufferPointer { src in
+                Tensor(shape: target, unsafeUninitialized: { dst in
+                    Tensor.reduceBlock(src, into: dst, outer: 1, reduced: m, inner: n, initial: 0, +)
+                })
+            }
+        }
         return sum(alongAxes: ShapeMath.broadcastAxes(from: shape, to: target), keepingDimensions: true).reshaped(to: target)
     }
 }

@@ -18,14 +18,19 @@ package func hasFastGemm<S: TensorScalar>(_ type: S.Type) -> Bool {
 /// C[m×n] += op(A) · op(B), where op transposes when asked (A stored [k, m] when `transposeA`, B stored [n, k]
 /// when `transposeB`): on the system BLAS when one was loaded (``SystemBLAS``), else on the vector kernel for
 /// Float when the processor has one (``VectorKernels``). False, doing nothing, when neither runs.
+///
+/// The vector kernel splits a large product over `threads` threads (bit-identical for any count); a system BLAS
+/// runs on its own threads (``Parallelism/threadCount`` of them).
 @inlinable
 package func fastGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, transposeA: Bool, _ b: UnsafePointer<S>,
-                                         transposeB: Bool, _ c: UnsafeMutablePointer<S>, m: Int, k: Int, n: Int) -> Bool {
+                                         transposeB: Bool, _ c: UnsafeMutablePointer<S>, m: Int, k: Int, n: Int,
+                                         threads: Int = 1) -> Bool {
     if blasGemmAccumulate(a, transposeA: transposeA, b, transposeB: transposeB, c, m: m, k: k, n: n) { return true }
     guard S.self == Float.self else { return false }
     return vectorGemmAccumulate(UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), transposeA: transposeA,
                                 UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), transposeB: transposeB,
-                                UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), m: m, k: k, n: n)
+                                UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), m: m, k: k, n: n,
+                                threads: threads)
 }
 
 /// C[m×n] += A[m×k] · B[k×n] in portable Swift.
@@ -64,15 +69,17 @@ package func portableGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, _ b:
     }
 }
 
-/// C[m×n] += A[m×k] · B[k×n], split by rows over ``Parallelism/threadCount`` threads when the product is
-/// large. Each element is still computed by one thread, in the same order: results do not depend on the split.
+/// C[m×n] += A[m×k] · B[k×n] over ``Parallelism/threadCount`` threads when the product is large: the vector
+/// kernel and a system BLAS split it themselves (``fastGemmAccumulate(_:transposeA:_:transposeB:_:m:k:n:threads:)``);
+/// the portable loops are split by rows. Each element is still computed by one thread, in the same order:
+/// results do not depend on the split.
 @inlinable
 package func gemmAccumulateParallel<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ c: UnsafeMutablePointer<S>,
                                              m: Int, k: Int, n: Int) {
     let threads = Parallelism.threadCount
-    // A system BLAS runs its own threads (as many as ours).
-    guard threads > 1, m >= 8, m * n * k > 1 << 18, !SystemBLAS.isActive else {
-        gemmAccumulate(a, b, c, m: m, k: k, n: n)
+    if fastGemmAccumulate(a, transposeA: false, b, transposeB: false, c, m: m, k: k, n: n, threads: threads) { return }
+    guard threads > 1, m >= 8, m * n * k > 1 << 18 else {
+        portableGemmAccumulate(a, b, c, m: m, k: k, n: n)
         return
     }
     let chunks = min(threads, m / 4)
@@ -81,13 +88,14 @@ package func gemmAccumulateParallel<S: TensorScalar>(_ a: UnsafePointer<S>, _ b:
     Parallelism.forEach(chunks: chunks) { t in
         let start = t * rowsPerChunk, end = min(m, start + rowsPerChunk)
         guard start < end else { return }
-        gemmAccumulate(aa.assumingMemoryBound(to: S.self) + start * k, b,
+        portableGemmAccumulate(aa.assumingMemoryBound(to: S.self) + start * k, b,
                        cc.assumingMemoryBound(to: S.self) + start * n, m: end - start, k: k, n: n)
     }
 }
 
 /// op(A) · op(B) for rank-2 tensors, where op transposes when asked, without materializing the transposes
-/// when the vector kernel is active (the matmul pullback's g·Bᵀ and Aᵀ·g).
+/// when the vector kernel is active (the matmul pullback's g·Bᵀ and Aᵀ·g), on ``Parallelism/threadCount``
+/// threads when large.
 @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
 @inlinable
 package func matmul2D<S: TensorScalar>(_ a: Tensor<S>, transposeA: Bool, _ b: Tensor<S>, transposeB: Bool) -> Tensor<S> {
@@ -97,15 +105,29 @@ package func matmul2D<S: TensorScalar>(_ a: Tensor<S>, transposeA: Bool, _ b: Te
         return a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 Tensor<S>(shape: [m, n], unsafeUninitialized: { dst in
+                    // A small product (one that stays on one thread) written without zeroing first (same bits).
+                    if S.self == Float.self, !SystemBLAS.isActive,
+                       vectorGemmOverwrite(floatPointer(pa.baseAddress!), transposeA: transposeA,
+                                           floatPointer(pb.baseAddress!), transposeB: transposeB,
+                                           UnsafeMutableRawPointer(dst.baseAddress!).assumingMemoryBound(to: Float.self),
+                                           m: m, k: k, n: n, threads: Parallelism.threadCount) {
+                        return
+                    }
                     dst.initialize(repeating: 0)
                     _ = fastGemmAccumulate(pa.baseAddress!, transposeA: transposeA, pb.baseAddress!, transposeB: transposeB,
-                                           dst.baseAddress!, m: m, k: k, n: n)
+                                           dst.baseAddress!, m: m, k: k, n: n, threads: Parallelism.threadCount)
                 })
             }
         }
     }
     return batchedMatmul(transposeA ? a.transposed() : a, transposeB ? b.transposed() : b, site: .operator,
                          shapes: (a.shape, b.shape))
+}
+
+/// `p` as a pointer to Float (for S == Float).
+@inlinable
+func floatPointer<S>(_ p: UnsafePointer<S>) -> UnsafePointer<Float> {
+    UnsafeRawPointer(p).assumingMemoryBound(to: Float.self)
 }
 
 /// The matrix product of two tensors.

@@ -79,7 +79,7 @@ extension Tensor where Scalar: TensorScalar {
         }
         let chunk = Parallelism.elementwiseChunk
         let total = outer * reduced * inner
-        if total < 2 * chunk || Parallelism.threadCount == 1 {
+        if total < Swift.max(2 * chunk, Parallelism.parallelMinimum) || Parallelism.threadCount == 1 {
             run(0..<outer, 0..<inner)
         } else if outer >= 2 * Parallelism.threadCount || inner < 32 {
             let rows = Swift.max(1, chunk / Swift.max(1, reduced * inner))
@@ -104,7 +104,7 @@ extension Tensor where Scalar: TensorScalar {
         let chunk = Parallelism.elementwiseChunk
         if src.count < 2 * chunk { return src.reduce(initial, combine) }
         let chunks = (src.count + chunk - 1) / chunk
-        if Parallelism.threadCount == 1 {
+        if Parallelism.threadCount == 1 || src.count < Parallelism.parallelMinimum {
             // The same chunks and association on this thread, in a loop where `combine` is inline code (a
             // closure handed to the threads calls it per element).
             var total = initial

@@ -25,6 +25,10 @@ public enum VectorKernels {
     }
 
     @usableFromInline package static var enabled: Bool { enabledSetting.load(ordering: .relaxed) && isAvailable }
+
+    /// Whether the AVX-512 kernels run (the processor has AVX-512F and `AUTODIFF_NO_AVX512` is unset); the small
+    /// products that skip packing (`gemm_small.c`) need them.
+    package static var usesAVX512: Bool { autodiff_avx512_enabled() != 0 }
 }
 
 private let enabledSetting = Atomic<Bool>({
@@ -34,11 +38,78 @@ private let enabledSetting = Atomic<Bool>({
 
 /// C[m×n] += op(A) · op(B) with the vector kernel, where op transposes when asked (A is stored [k, m] when
 /// `transposeA`, B is stored [n, k] when `transposeB`); false (nothing done) when it is not active.
+///
+/// With `threads` > 1 a large product is split into blocks of C (``gemmSplit(m:k:n:threads:packsA:)``) that
+/// `threads` threads take in turn (``Parallelism/forEach(chunks:_:)``), so a thread the system runs late takes
+/// fewer. Each element of C gets the same fused multiply-adds in the same order whatever the split, so the
+/// result is bit-identical for every thread count.
 @usableFromInline
 package func vectorGemmAccumulate(_ a: UnsafePointer<Float>, transposeA: Bool, _ b: UnsafePointer<Float>, transposeB: Bool,
-                          _ c: UnsafeMutablePointer<Float>, m: Int, k: Int, n: Int) -> Bool {
+                          _ c: UnsafeMutablePointer<Float>, m: Int, k: Int, n: Int, threads: Int = 1) -> Bool {
     guard VectorKernels.enabled else { return false }
     let (ars, acs) = transposeA ? (1, m) : (k, 1)
     let (brs, bcs) = transposeB ? (1, k) : (n, 1)
-    return autodiff_sgemm_accumulate_strided(a, ars, acs, b, brs, bcs, c, m, k, n) != 0
+    let split = gemmSplit(m: m, k: k, n: n, threads: threads, packsA: acs != 1)
+    guard split.blocks > 1 else { return autodiff_sgemm_accumulate_strided(a, ars, acs, b, brs, bcs, c, m, k, n) != 0 }
+    // Block t covers units [units·t/blocks, units·(t+1)/blocks), a unit being a panel of B's columns or a tile of rows.
+    let unit = split.byColumns ? gemmPanelWidth : gemmRowTile, extent = split.byColumns ? n : m
+    let units = (extent + unit - 1) / unit, blocks = split.blocks
+    let pa = UncheckedSendable(a), pb = UncheckedSendable(b), pc = UncheckedSendable(c)
+    let next = Atomic<Int>(0), failed = Atomic<Bool>(false)
+    Parallelism.forEach(chunks: min(threads, blocks)) { _ in
+        while true {
+            let t = next.add(1, ordering: .relaxed).oldValue
+            guard t < blocks else { return }
+            let start = min(extent, units * t / blocks * unit), end = min(extent, units * (t + 1) / blocks * unit)
+            guard start < end else { continue }
+            let ok = split.byColumns
+                ? autodiff_sgemm_accumulate_block(pa.value, ars, acs, pb.value + start * bcs, brs, bcs, pc.value + start, n,
+                                                  m, k, end - start)
+                : autodiff_sgemm_accumulate_block(pa.value + start * ars, ars, acs, pb.value, brs, bcs, pc.value + start * n, n,
+                                                  end - start, k, n)
+            if ok == 0 { failed.store(true, ordering: .relaxed) }
+        }
+    }
+    precondition(!failed.load(ordering: .relaxed), "matmul: no memory for the packing buffers of a \(m)×\(k)·\(k)×\(n) product")
+    return true
+}
+
+/// The columns of C a packed panel of B covers in the vector kernel (32 with AVX-512, a multiple of AVX2's 16):
+/// column blocks start at multiples of it, so no panel is split between threads.
+let gemmPanelWidth = 32
+/// The rows of C a micro-kernel covers with AVX-512 (a multiple of AVX2's 6): row blocks start at multiples of it.
+let gemmRowTile = 12
+
+/// How C[m×n] += op(A)·op(B) is split for `threads` threads: into `blocks` blocks of C's columns (whole panels
+/// of B, each packed by the thread that takes the block) or of its rows (tiles of 12).
+///
+/// Small products (below 2²⁰ multiply-adds, where waking a thread costs more than it saves) stay whole. Every
+/// block packs the part of B it reads, and all of A when A is strided (`packsA`, a transposed A copied by 8 × 8
+/// transposes): column blocks repeat A's packing, row blocks B's, so the split repeats the cheaper one, and
+/// uses two blocks per thread (so that a thread the system starts late takes fewer) only when that repeats
+/// nothing (columns of a contiguous A).
+func gemmSplit(m: Int, k: Int, n: Int, threads: Int, packsA: Bool) -> (byColumns: Bool, blocks: Int) {
+    guard threads > 1, m * n * k >= 1 << 20 else { return (true, 1) }
+    let panels = (n + gemmPanelWidth - 1) / gemmPanelWidth, tiles = (m + gemmRowTile - 1) / gemmRowTile
+    // What one more block costs in packing (a transposing copy counted twice a plain copy).
+    let columnCost = packsA ? 2 * m * k : 0, rowCost = k * n
+    let byColumns = panels >= threads && (tiles < threads || columnCost <= rowCost || panels >= 2 * threads && tiles < 2 * threads)
+    guard byColumns || tiles >= threads else { return (true, 1) }
+    let units = byColumns ? panels : tiles
+    return (byColumns, byColumns && !packsA && units >= 4 * threads ? 2 * threads : threads)
+}
+
+/// C[m×n] = op(A) · op(B) written into `c` (which need not be initialized) by the small-product kernel
+/// (`Sources/CKernels/gemm_small.c`), when it takes the operands (a small B, with AVX-512) and `threads` threads
+/// would not split the product (``gemmSplit(m:k:n:threads:packsA:)``): the same bits as zeroing C and calling
+/// ``vectorGemmAccumulate(_:transposeA:_:transposeB:_:m:k:n:threads:)``, without the zeroing pass. False, doing
+/// nothing, otherwise.
+@usableFromInline
+package func vectorGemmOverwrite(_ a: UnsafePointer<Float>, transposeA: Bool, _ b: UnsafePointer<Float>, transposeB: Bool,
+                                 _ c: UnsafeMutablePointer<Float>, m: Int, k: Int, n: Int, threads: Int = 1) -> Bool {
+    guard VectorKernels.enabled else { return false }
+    let (ars, acs) = transposeA ? (1, m) : (k, 1)
+    let (brs, bcs) = transposeB ? (1, k) : (n, 1)
+    guard gemmSplit(m: m, k: k, n: n, threads: threads, packsA: acs != 1).blocks == 1 else { return false }
+    return autodiff_sgemm_small_overwrite(a, ars, acs, b, brs, bcs, c, m, k, n) != 0
 }

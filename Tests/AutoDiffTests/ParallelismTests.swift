@@ -1,3 +1,4 @@
+import Dispatch
 import Testing
 @testable import AutoDiff
 
@@ -88,11 +89,37 @@ struct ParallelismTests {
         #expect(zip(t.scalars, reference.scalars).allSatisfy { abs($0 - $1) <= 1e-12 * max(1, abs($1)) })
     }
 
+    @Test("forEach runs every chunk exactly once: on 2 and 3 threads, nested, and called from several threads at once")
+    func forEachRunsEveryChunkOnce() {
+        let saved = Parallelism.threadCount
+        defer { Parallelism.threadCount = saved }
+        let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: 4 * 3000)
+        defer { counts.deallocate() }
+        counts.initialize(repeating: 0)
+        let shared = UncheckedSendable(counts)
+        for threads in [2, 3] {
+            Parallelism.threadCount = threads
+            // 300 chunks of 10, each running a nested forEach (which runs on the calling thread).
+            Parallelism.forEach(chunks: 300) { c in
+                Parallelism.forEach(chunks: 10) { d in shared.value[c * 10 + d] += 1 }
+            }
+        }
+        // Four callers at once: one gets the helpers, the others run their chunks themselves.
+        DispatchQueue.concurrentPerform(iterations: 4) { caller in
+            Parallelism.forEach(chunks: 3000) { c in
+                if caller > 0 { shared.value[caller * 3000 + c] += 2 }
+            }
+        }
+        #expect(counts[0..<3000].allSatisfy { $0 == 2 })
+        #expect(counts[3000...].allSatisfy { $0 == 2 })
+    }
+
     @Test("large elementwise operations give the same bits on 1 and 2 threads")
     func elementwise() {
         var rng = SeededGenerator(seed: 15)
-        let x = Tensor<Float>.randomNormal(shape: [300, 400], using: &rng)
-        let y = Tensor<Float>.randomNormal(shape: [300, 400], using: &rng)
+        // Above Parallelism.parallelMinimum elements, so that the kernels are split.
+        let x = Tensor<Float>.randomNormal(shape: [600, 500], using: &rng)
+        let y = Tensor<Float>.randomNormal(shape: [600, 500], using: &rng)
         func run(_ threads: Int) -> [Tensor<Float>] {
             let saved = Parallelism.threadCount
             Parallelism.threadCount = threads
@@ -103,14 +130,16 @@ struct ParallelismTests {
         let one = run(1), two = run(2)
         #expect(one == two)
         #expect(one[2].scalars == x.scalars.map { Float.tanh($0) })
+        #expect(x.scalarCount >= Parallelism.parallelMinimum)
     }
 
     @Test("reductions along axes give the same bits on 1, 2 and 3 threads, and fold in order",
-          arguments: [[[600, 300], [0]], [[600, 300], [1]], [[3, 400, 90], [1]], [[2, 300, 200], [0, 1]],
-                      [[1, 70000], [1]], [[70000, 2], [0]], [[40, 50, 40], [0, 2]]])
+          arguments: [[[1000, 300], [0]], [[1000, 300], [1]], [[3, 400, 250], [1]], [[2, 400, 400], [0, 1]],
+                      [[1, 300_000], [1]], [[150_000, 2], [0]], [[60, 80, 60], [0, 2]]])
     func axisReductions(shape: [[Int]]) {
         var rng = SeededGenerator(seed: 16)
         let x = Tensor<Float>.randomNormal(shape: shape[0], using: &rng)
+        #expect(x.scalarCount >= Parallelism.parallelMinimum)   // large enough to be split
         let axes = shape[1]
         func run(_ threads: Int) -> [Tensor<Float>] {
             let saved = Parallelism.threadCount

@@ -5,8 +5,8 @@ import AutoDiff
 /// arithmetic and elementwise rule is written once; these are the paths that run it.
 enum Regime: String, CaseIterable, CustomTestStringConvertible {
     /// Inputs are leaves: a rank-0 operation of rank-0 operands is a scalar node whose partials (the rule at
-    /// g = 1 on plain scalars) are stored when it is recorded.
-    case scalarNodes = "scalar nodes (stored partials)"
+    /// g = 1 on plain scalars) the backward sweep computes from the values stored when it was recorded.
+    case scalarNodes = "scalar nodes (partials from stored values)"
     /// Inputs come out of a tensor graph (`(leaf * 1)[0]` of a leaf with one more axis: `leaf * 1` is a tensor
     /// node, so its element is a rank-0 node of a tensor graph, not a scalar node): a rank-0 operation on them is
     /// a node of that graph too, differentiated by its rule on plain scalars at backward time.

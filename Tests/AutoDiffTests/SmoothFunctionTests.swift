@@ -67,8 +67,8 @@ struct SmoothFunctionTests {
         #expect(gelu(Tensor<Double>(40)).scalar == 40)
     }
 
-    /// The same rule in the three places a rank-0 value is differentiated: scalar nodes (partials stored when
-    /// recorded), a rank-0 node of a tensor graph (differentiated on plain scalars), and tensors.
+    /// The same rule in the three places a rank-0 value is differentiated: scalar nodes (partials from the values
+    /// stored when recorded), a rank-0 node of a tensor graph (differentiated on plain scalars), and tensors.
     @Test("the same gradient, bit for bit, on scalar nodes, in a tensor graph and on tensors",
           arguments: ["gelu", "silu", "log1p", "expm1"])
     func threeRegimes(_ name: String) {

@@ -189,7 +189,7 @@ struct TapeSemanticsTests {
         #expect(w.grad!.scalar == 6)
     }
 
-    /// Each operation that records scalar nodes, written once for rank-0 leaves (scalar nodes: partials stored when recorded)
+    /// Each operation that records scalar nodes, written once for rank-0 leaves (scalar nodes: partials from the stored values)
     /// and once for one-element tensors (the tensor rules).
     static let laneCases = ["+", "-", "*", "/", "pow", "pow constant", "- constant", "x * x", "neg", "exp", "log",
                             "sqrt", "abs", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "softplus", "gelu", "silu",
@@ -224,7 +224,7 @@ struct TapeSemanticsTests {
         }
     }
 
-    @Test("scalar nodes' stored partials give the tensor rules' gradients", arguments: laneCases)
+    @Test("scalar nodes' partials give the tensor rules' gradients", arguments: laneCases)
     func lanePartials(_ name: String) {
         let a = Variable(1.3), b = Variable(0.7)
         Self.laneCase(name, a, b).backward()

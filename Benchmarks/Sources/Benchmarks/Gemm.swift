@@ -6,11 +6,12 @@ func runGemmBenchmark(repeats: Int) {
         Parallelism.threadCount = threads
         runGemm(repeats: repeats, threads: threads)
     }
+    report["system_blas"] = (SystemBLAS.libraryName != nil && SystemBLAS.isEnabled) ? 1 : 0
     Parallelism.threadCount = 1
 }
 
 func runGemm(repeats: Int, threads: Int) {
-    print("gemm: Float32 n×n matmul, \(threads) thread\(threads == 1 ? "" : "s"), GFLOP/s (2n³ flops per product), median of \(repeats) runs")
+    print("gemm: Float32 n×n matmul, \(threads) thread\(threads == 1 ? "" : "s"), GFLOP/s (2n³ flops per product), median of \(repeats) runs, \(matrixBackend)")
     var rng = SeededGenerator(seed: 3)
     for n in [64, 128, 256, 512, 1024] {
         let a = Tensor<Float>.randomUniform(shape: [n, n], using: &rng)

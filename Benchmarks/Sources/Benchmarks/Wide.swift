@@ -5,7 +5,8 @@ import NN
 /// Adam step, on 1 and 2 threads.
 func runWideBenchmark(repeats: Int) {
     let (x, labels) = wideBatch()
-    print("wide: MLP 784-512-512-10, batch 128, one forward + backward + Adam step, median of \(repeats) runs")
+    print("wide: MLP 784-512-512-10, batch 128, one forward + backward + Adam step, median of \(repeats) runs, \(matrixBackend)")
+    report["system_blas"] = (SystemBLAS.libraryName != nil && SystemBLAS.isEnabled) ? 1 : 0
     var losses: [Int: Float] = [:]
     for threads in [1, 2] {
         Parallelism.threadCount = threads
@@ -36,4 +37,10 @@ func wideBatch() -> (Tensor<Float>, [Int]) {
     var rng = SeededGenerator(seed: 7)
     let x = Tensor<Float>.randomNormal(shape: [128, 784], using: &rng)
     return (x, (0..<128).map { _ in Int(rng.next() % 10) })
+}
+
+/// Which code runs the matrix products: the system BLAS (by name) or the built-in kernels (`AUTODIFF_BLAS=off`, or
+/// no BLAS installed).
+var matrixBackend: String {
+    SystemBLAS.libraryName != nil && SystemBLAS.isEnabled ? "system BLAS \(SystemBLAS.libraryName ?? "")" : "built-in kernels"
 }

@@ -1,7 +1,7 @@
 // + − × ÷ and powers, with broadcasting. Each rule returns the gradient for the broadcast shape; the backward
 // sweep sums it back to the operand's own shape where it adds a contribution to an input's gradient
 // (Backward.swift: `sweepPlain` and `sweepRecorded`). The rule is written once (``ArithmeticOp/pullback``): a
-// scalar node's stored partials are that rule at g = 1 (``ArithmeticOp/partials``).
+// scalar node's partials are that rule at g = 1 (``ArithmeticOp/partials``), on the values its entries store.
 
 /// The binary arithmetic primitives (an ``Entry`` stores the raw value).
 @usableFromInline
@@ -28,8 +28,9 @@ enum ArithmeticOp: UInt8, Sendable {
         }
     }
 
-    /// The local partial derivatives (∂y/∂a, ∂y/∂b) of y = a ∘ b on scalars, stored by a scalar node when it is
-    /// recorded: ``pullback(_:_:_:_:_:_:)`` itself at g = 1. `needB: false` skips ∂y/∂b (0) when b is a constant.
+    /// The local partial derivatives (∂y/∂a, ∂y/∂b) of y = a ∘ b on scalars, which the backward sweep multiplies a
+    /// scalar node's gradient by: ``pullback(_:_:_:_:_:_:)`` itself at g = 1. `needB: false` skips ∂y/∂b (0) when
+    /// b is a constant.
     @inlinable @inline(__always)
     func partials<S: TensorScalar>(_ a: S, _ b: S, _ y: S, needB: Bool) -> (S, S) {
         let (da, db) = pullback(RuleScalar(1), RuleScalar(a), RuleScalar(b), RuleScalar(y), true, needB)
@@ -44,16 +45,25 @@ extension Variable {
         record(value, name, a, b, site: site) { .arithmetic(op, $0, $1) }
     }
 
-    /// Records `a ∘ b`: a scalar node (with its partials) when both are rank 0 and neither is a tape node, else a
-    /// node of the tape (``arithmeticNode(_:_:_:_:scalarOp:tensorOp:)``).
+    /// Records `a ∘ b`: a scalar node when both are rank 0 and neither is a tape node, else a
+    /// node of the tape (``arithmeticNode(_:_:_:_:scalarOp:tensorOp:)``). The common scalar case is inlined
+    /// (``recordScalarInline(_:_:kind:code:_:)``), the others are one call.
     @inlinable @inline(__always)
     static func arithmetic(_ op: ArithmeticOp, _ name: StaticString, _ a: Variable, _ b: Variable,
                            scalarOp: (Scalar, Scalar) -> Scalar,
                            tensorOp: (Tensor<Scalar>, Tensor<Scalar>) -> Tensor<Scalar>) -> Variable {
+        if let node = recordScalarInline(a, b, kind: .arithmetic, code: op.rawValue, scalarOp) { return node }
+        return arithmeticOffTheInlinePath(op, name, a, b, scalarOp: scalarOp, tensorOp: tensorOp)
+    }
+
+    /// ``arithmetic(_:_:_:_:scalarOp:tensorOp:)`` when its inlined scalar path does not apply.
+    @inlinable @inline(never)
+    static func arithmeticOffTheInlinePath(_ op: ArithmeticOp, _ name: StaticString, _ a: Variable, _ b: Variable,
+                                           scalarOp: (Scalar, Scalar) -> Scalar,
+                                           tensorOp: (Tensor<Scalar>, Tensor<Scalar>) -> Tensor<Scalar>) -> Variable {
         if let x = a.arenaOperandScalar, let y = b.arenaOperandScalar {
             let v = scalarOp(x, y)
-            return recordScalar(v, name, a, b, kind: .arithmetic, code: op.rawValue,
-                                partials: { op.partials(x, y, v, needB: b.isTracked) })
+            return recordScalar(v, name, a, b, kind: .arithmetic, code: op.rawValue)
         }
         return arithmeticNode(op, name, a, b, scalarOp: scalarOp, tensorOp: tensorOp)
     }

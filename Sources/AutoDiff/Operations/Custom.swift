@@ -59,8 +59,12 @@ public struct DifferentiableFunction<Scalar: TensorScalar>: Sendable {
     }
 
     /// Applies the operation, recording it when an input requires a gradient.
+    ///
+    /// Inlinable so that it is specialized for the caller's scalar (unspecialized, the key path and array of
+    /// the inputs' values were built through the runtime's generic metadata on every call).
+    @inlinable
     public func callAsFunction(_ inputs: [Variable<Scalar>], file: StaticString = #fileID, line: UInt = #line) -> Variable<Scalar> {
-        let value = forward(inputs.map(\.value))
+        let value = forward(inputs.map { $0.value })
         let rule = self.rule
         return Variable.record(value, "custom function", inputs, site: CallSite(file: file, line: line)) { .custom(rule, $0) }
     }

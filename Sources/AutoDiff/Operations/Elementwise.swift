@@ -23,7 +23,7 @@ enum ElementwiseOp: UInt8, Sendable {
     /// Φ(x)      g·φ(x)             where φ(x) = e^(−x²/2) / √(2π)
     /// ```
     ///
-    /// A scalar node's stored partial is this rule at g = 1 (``partial(_:_:)``).
+    /// A scalar node's partial is this rule at g = 1 (``partial(_:_:)``).
     @inlinable
     func pullback<G: ElementwiseAlgebra>(_ g: G, _ x: G, _ y: G) -> G {
         switch self {
@@ -37,7 +37,7 @@ enum ElementwiseOp: UInt8, Sendable {
         case .tan: return g * (1 + y * y)
         case .tanh: return g * (1 - y * y)
         case .sigmoid: return g * y * (1 - y)
-        case .relu: return g * G._step(x, otherwise: 0)
+        case .relu: return G._timesStep(g, x, otherwise: 0)
         case .softplus: return g * G._sigmoid(x)
         case .gelu: return g * (G._normalCDF(x) + x * G._exp(x * x * -0.5) * G.Scalar.inverseSqrt2Pi)
         case .silu:
@@ -49,8 +49,8 @@ enum ElementwiseOp: UInt8, Sendable {
         }
     }
 
-    /// The local derivative dy/dx of y = f(x) on scalars, stored by a scalar node when it is recorded:
-    /// ``pullback(_:_:_:)`` itself at g = 1.
+    /// The local derivative dy/dx of y = f(x) on scalars, which the backward sweep multiplies a scalar node's
+    /// gradient by: ``pullback(_:_:_:)`` itself at g = 1.
     @inlinable @inline(__always)
     func partial<S: TensorScalar>(_ x: S, _ y: S) -> S {
         pullback(RuleScalar(1), RuleScalar(x), RuleScalar(y)).value
@@ -60,19 +60,28 @@ enum ElementwiseOp: UInt8, Sendable {
 /// Given g = dL/dy for y = leakyRelu(x, alpha), returns dL/dx = g·(x > 0 ? 1 : α).
 @inlinable
 func leakyReluPullback<G: ElementwiseAlgebra>(_ g: G, _ x: G, alpha: G.Scalar) -> G {
-    g * G._step(x, otherwise: alpha)
+    G._timesStep(g, x, otherwise: alpha)
 }
 
 extension Variable {
-    /// Records `f(x)`: a scalar node (with its partial) when `x` is rank 0 and not a tape node, else a node of
+    /// Records `f(x)`: a scalar node when `x` is rank 0 and not a tape node, else a node of
     /// the tape (``elementwiseNode(_:_:_:_:site:scalar:)``).
     @inlinable @inline(__always)
     static func elementwise(_ op: ElementwiseOp, _ name: StaticString, _ x: Variable,
                             _ value: @autoclosure () -> Tensor<Scalar>, site: CallSite = .operator,
                             scalar: (Scalar) -> Scalar) -> Variable {
+        if let node = recordScalarInline(x, code: op.rawValue, scalar) { return node }
+        return elementwiseOffTheInlinePath(op, name, x, value(), site: site, scalar: scalar)
+    }
+
+    /// ``elementwise(_:_:_:_:site:scalar:)`` when its inlined scalar path does not apply.
+    @inlinable @inline(never)
+    static func elementwiseOffTheInlinePath(_ op: ElementwiseOp, _ name: StaticString, _ x: Variable,
+                                            _ value: @autoclosure () -> Tensor<Scalar>, site: CallSite,
+                                            scalar: (Scalar) -> Scalar) -> Variable {
         if let s = x.arenaOperandScalar {
             let y = scalar(s)
-            return recordScalar(y, name, x, site: site, kind: .elementwise, code: op.rawValue, partial: { op.partial(s, y) })
+            return recordScalar(y, name, x, site: site, kind: .elementwise, code: op.rawValue)
         }
         return elementwiseNode(op, name, x, value(), site: site, scalar: scalar)
     }

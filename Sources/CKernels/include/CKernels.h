@@ -20,6 +20,30 @@ int autodiff_avx512_enabled(void);
 int autodiff_sgemm_accumulate_strided(const float *a, long ars, long acs, const float *b, long brs, long bcs,
                                       float *c, long m, long k, long n);
 
+/// The same for a block of a wider C, whose leading dimension is `ldc` (≥ n): the threads of a parallel product
+/// each take a block of C's rows or columns (with `a`, `b` and `c` offset to it) and pack only the part of A or B
+/// that block reads. Each element gets the same operations as in the whole product, whatever the blocks.
+int autodiff_sgemm_accumulate_block(const float *a, long ars, long acs, const float *b, long brs, long bcs,
+                                    float *c, long ldc, long m, long k, long n);
+
+/// The largest B (k·n elements) and the most rows of C that `autodiff_sgemm_small` takes.
+#define AUTODIFF_SGEMM_SMALL_B 16384
+#define AUTODIFF_SGEMM_SMALL_M 512
+
+/// C[m×n] += A[m×k] · B[k×n] as `autodiff_sgemm_accumulate_block` (same strides, C's leading dimension `ldc`,
+/// same bits: each element of C accumulates over p in increasing order with fused multiply-adds) for a small B
+/// (k·n ≤ AUTODIFF_SGEMM_SMALL_B, m ≤ AUTODIFF_SGEMM_SMALL_M), with AVX-512: B's rows are read in place, or a
+/// transposed B (brs == 1) is transposed 32 columns at a time; A is never packed. Returns 0, doing nothing, for
+/// other operands or processors; `autodiff_sgemm_accumulate_block` tries it first.
+int autodiff_sgemm_small(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c, long ldc,
+                         long m, long k, long n);
+
+/// C[m×n] = A[m×k] · B[k×n] (C row-major, leading dimension n) for the operands `autodiff_sgemm_small` takes,
+/// writing C without reading it: the same bits as zeroing C and accumulating. Returns 0, doing nothing, for
+/// other operands or processors.
+int autodiff_sgemm_small_overwrite(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c,
+                                   long m, long k, long n);
+
 /// Adam's update of n Float32 parameters in place (θ, first and second moments, gradient), the same operations
 /// in the same order as NN's Swift loop (same bits): m = m·β₁ + g·(1−β₁), v = v·β₂ + g·g·(1−β₂),
 /// θ = θ − η·(m/c₁)/(√(v/c₂) + ε), moments below FLT_MIN in magnitude set to 0. On x86-64: 16 elements at a

@@ -59,12 +59,6 @@ extension CallerLocatingLayer {
     }
 }
 
-/// Calls `layer` on `input`, passing the caller's place on when the layer can report it.
-func call(_ layer: any Layer, _ input: Variable<Float>, file: StaticString, line: UInt) -> Variable<Float> {
-    if let located = layer as? any CallerLocatingLayer { return located(input, file: file, line: line) }
-    return layer(input)
-}
-
 /// Where the layer being called sits: the chain of ``Sequential`` positions around it and the user's call,
 /// kept per thread while a model runs, for messages about mistakes.
 struct LayerPath {
@@ -89,12 +83,18 @@ struct LayerPath {
     static var current: LayerPath { box.path }
 
     /// Runs `body` with the path extended by layer `index` of `model`, called from `file`:`line`.
+    ///
+    /// The position is pushed and popped in place (the array keeps its capacity), so that a model's call
+    /// allocates nothing here after the first.
     static func entering<R>(_ index: Int, of model: String, file: StaticString, line: UInt, _ body: () -> R) -> R {
         let box = box
-        let saved = box.path
-        if saved.positions.isEmpty { box.path.file = file; box.path.line = line }
+        let saved = (file: box.path.file, line: box.path.line)
+        if box.path.positions.isEmpty { box.path.file = file; box.path.line = line }
         box.path.positions.append((index, model))
-        defer { box.path = saved }
+        defer {
+            box.path.positions.removeLast()
+            (box.path.file, box.path.line) = saved
+        }
         return body()
     }
 
@@ -190,14 +190,21 @@ public final class Sequential: CallerLocatingLayer {
     /// switches it on while training; ``predict(_:)`` runs in evaluation mode.
     public private(set) var isTraining = true
 
+    /// Each layer's group name (`"1: Dense"`) and the layer as a ``CallerLocatingLayer`` when it is one, worked
+    /// out once: a type name and a dynamic cast per layer and call cost as much as a small layer's bookkeeping.
+    private let groupNames: [String]
+    private let locating: [(any CallerLocatingLayer)?]
+
     /// A model made of the layers the builder lists.
-    public init(@LayerBuilder _ layers: () -> [any Layer]) {
-        self.layers = layers()
+    public convenience init(@LayerBuilder _ layers: () -> [any Layer]) {
+        self.init(layers())
     }
 
     /// A model made of `layers`.
     public init(_ layers: [any Layer]) {
         self.layers = layers
+        groupNames = layers.enumerated().map { i, layer in "\(i): \(type(of: layer))" }
+        locating = layers.map { $0 as? any CallerLocatingLayer }
     }
 
     /// The output of the last layer; a layer given an input it cannot take stops with a message naming the
@@ -207,9 +214,12 @@ public final class Sequential: CallerLocatingLayer {
     public func callAsFunction(_ input: Variable<Float>, file: StaticString = #fileID, line: UInt = #line) -> Variable<Float> {
         withCallerPlace(file: file, line: line) {
             var x = input
-            for (i, layer) in layers.enumerated() {
-                x = x.grouped("\(i): \(type(of: layer))") { x in
-                    LayerPath.entering(i, of: "Sequential", file: file, line: line) { call(layer, x, file: file, line: line) }
+            for i in layers.indices {
+                x = x.grouped(groupNames[i]) { x in
+                    LayerPath.entering(i, of: "Sequential", file: file, line: line) {
+                        if let layer = locating[i] { return layer(x, file: file, line: line) }
+                        return layers[i](x)
+                    }
                 }
             }
             return x

@@ -27,6 +27,8 @@ public class Adam: OptimizerBase<Adam.State> {
     public let weightDecay: Float
     /// The decay applied to the parameters themselves before the step, θ ← θ(1 − ηλ): AdamW's; 0 for Adam.
     let decoupledDecay: Float
+    /// The bias corrections 1 − β₁ᵗ and 1 − β₂ᵗ of the last t they were worked out for.
+    private var corrections: (step: Int, first: Float, second: Float) = (0, 0, 0)
 
     /// What Adam keeps per parameter.
     public struct State {
@@ -76,10 +78,13 @@ public class Adam: OptimizerBase<Adam.State> {
         var s = state ?? State(firstMoment: .zeros(like: gradient), secondMoment: .zeros(like: gradient), step: 0)
         state = nil   // `s` alone refers to the moments: they are written in place
         s.step += 1
-        let t = Float(s.step)
+        if corrections.step != s.step {   // the parameters of one step share t: the powers once per step
+            let t = Float(s.step)
+            corrections = (s.step, 1 - pow(beta1, t), 1 - pow(beta2, t))
+        }
         let h = Hyperparameters(beta1: beta1, beta2: beta2, learningRate: learningRate, epsilon: epsilon,
                                 weightDecay: weightDecay, decoupledDecay: decoupledDecay,
-                                correction1: 1 - pow(beta1, t), correction2: 1 - pow(beta2, t))
+                                correction1: corrections.first, correction2: corrections.second)
         theta.withUnsafeMutableBufferPointer { th in
             s.firstMoment.withUnsafeMutableBufferPointer { m in
                 s.secondMoment.withUnsafeMutableBufferPointer { v in

@@ -34,7 +34,8 @@ open class OptimizerBase<State>: Optimizer {
     /// Applies ``update(_:gradient:state:)`` to every parameter that has a gradient.
     public final func step() {
         stepCount += 1
-        for (i, p) in parameters.enumerated() {
+        for i in parameters.indices {
+            let p = parameters[i]
             guard let gradient = p.grad else { continue }
             var state = states[i]
             states[i] = nil   // the rule holds the only reference to the state's buffers: it can write them in place

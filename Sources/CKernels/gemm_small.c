@@ -1,0 +1,189 @@
+// Small matrix products without packing: C[m×n] += A[m×k]·B[k×n] where B's rows are contiguous (bcs == 1) and
+// B is small enough to stay in the caches (an MLP's layers at batch 32: the backward products g·W and gᵀ·x).
+// The blocked path (gemm.c) copies B into zero-padded panels and a transposed A into rows before every
+// product; at these sizes the copies cost a quarter of the arithmetic. Here the micro-kernel reads B's rows in
+// place (masked loads past the last column instead of padding) and broadcasts A's elements from wherever they
+// are (a transposed A is read down its columns, no copy).
+//
+// Each element of C gets the same sequence of fused multiply-adds as in gemm.c's kernels (its old value, then
+// p = 0, 1, … k − 1 in order), so the two paths give the same bits and the choice between them is only speed.
+// The overwriting form starts each element from +0 in a register instead of from memory, which is what
+// zeroing C and accumulating does, without the pass that zeroes C.
+
+#include "CKernels.h"
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <immintrin.h>
+#include <stdlib.h>
+
+#define TARGET512 __attribute__((target("avx512f")))
+#define ROWS 8    // rows of C per tile (16 accumulators with two column registers: a batch of 32 has no edge)
+#define COLS 32   // columns of C per tile
+
+static int has_avx512(void) {
+    static int cached = -1;
+    if (cached < 0) {
+        __builtin_cpu_init();
+        cached = __builtin_cpu_supports("avx512f") && getenv("AUTODIFF_NO_AVX512") == NULL;
+    }
+    return cached;
+}
+
+// One tile of `rows` (a constant once inlined) ≤ 8 rows and `cols` ≤ 32 columns: C's tile is loaded, every
+// p adds A's column p (broadcast) times B's row p, and the tile is stored; lanes past `cols` are masked off.
+TARGET512 static inline __attribute__((always_inline)) void tile(const int rows, int cols, long k, const float *a,
+                                                                 long ars, long acs, const float *b, long brs,
+                                                                 float *c, long ldc, int load) {
+    __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1);
+    __mmask16 m1 = cols <= 16 ? 0 : (cols >= 32 ? (__mmask16)0xFFFF : (__mmask16)((1u << (cols - 16)) - 1));
+    __m512 acc0[ROWS], acc1[ROWS];
+    for (int r = 0; r < rows; r++) {
+        acc0[r] = load ? _mm512_maskz_loadu_ps(m0, c + r * ldc) : _mm512_setzero_ps();
+        acc1[r] = load ? _mm512_maskz_loadu_ps(m1, c + r * ldc + 16) : _mm512_setzero_ps();
+    }
+    if (cols > 16) {
+        for (long p = 0; p < k; p++) {
+            __m512 b0 = _mm512_maskz_loadu_ps(m0, b + p * brs), b1 = _mm512_maskz_loadu_ps(m1, b + p * brs + 16);
+            const float *ap = a + p * acs;
+#pragma clang loop unroll(full)
+            for (int r = 0; r < rows; r++) {
+                __m512 x = _mm512_set1_ps(ap[r * ars]);
+                acc0[r] = _mm512_fmadd_ps(x, b0, acc0[r]);
+                acc1[r] = _mm512_fmadd_ps(x, b1, acc1[r]);
+            }
+        }
+    } else {
+        for (long p = 0; p < k; p++) {
+            __m512 b0 = _mm512_maskz_loadu_ps(m0, b + p * brs);
+            const float *ap = a + p * acs;
+#pragma clang loop unroll(full)
+            for (int r = 0; r < rows; r++) acc0[r] = _mm512_fmadd_ps(_mm512_set1_ps(ap[r * ars]), b0, acc0[r]);
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        _mm512_mask_storeu_ps(c + r * ldc, m0, acc0[r]);
+        if (cols > 16) _mm512_mask_storeu_ps(c + r * ldc + 16, m1, acc1[r]);
+    }
+}
+
+TARGET512 static void tile_any(int rows, int cols, long k, const float *a, long ars, long acs, const float *b,
+                               long brs, float *c, long ldc, int load) {
+    switch (rows) {
+#define CASE(r) case r: tile(r, cols, k, a, ars, acs, b, brs, c, ldc, load); break;
+    CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7)
+    default: tile(ROWS, cols, k, a, ars, acs, b, brs, c, ldc, load); break;
+#undef CASE
+    }
+}
+
+// Column tiles outside, row tiles inside: B's k × 32 tile stays in the L1 cache while every row tile meets it.
+TARGET512 static void small_product(const float *a, long ars, long acs, const float *b, long brs, float *c, long ldc,
+                                    long m, long k, long n, int load) {
+    for (long j = 0; j < n; j += COLS) {
+        int cols = n - j < COLS ? (int)(n - j) : COLS;
+        long i = 0;
+        if (cols == COLS)
+            for (; i + ROWS <= m; i += ROWS) tile(ROWS, COLS, k, a + i * ars, ars, acs, b + j, brs, c + i * ldc + j, ldc, load);
+        for (; i < m; i += ROWS) {
+            int rows = m - i < ROWS ? (int)(m - i) : ROWS;
+            tile_any(rows, cols, k, a + i * ars, ars, acs, b + j, brs, c + i * ldc + j, ldc, load);
+        }
+    }
+}
+
+// A transposed B (brs == 1: B is stored as an n × k matrix with leading dimension bcs, a weight read as Wᵀ) is
+// copied 32 columns at a time into a k × 32 row-major scratch panel, 8 × 8 blocks at a time through registers,
+// and each panel meets every row tile of A while it is in the L1 cache.
+#define TARGET256 __attribute__((target("avx2")))
+
+// dst[c * ds + r] = src[r * ss + c] for the 8 × 8 block at src.
+TARGET256 static inline void transpose_block(const float *src, long ss, float *dst, long ds) {
+    __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + ss), r2 = _mm256_loadu_ps(src + 2 * ss),
+           r3 = _mm256_loadu_ps(src + 3 * ss), r4 = _mm256_loadu_ps(src + 4 * ss), r5 = _mm256_loadu_ps(src + 5 * ss),
+           r6 = _mm256_loadu_ps(src + 6 * ss), r7 = _mm256_loadu_ps(src + 7 * ss);
+    // Pairs of rows interleaved, then pairs of pairs, then the 128-bit halves exchanged.
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
+           t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
+           t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 q0 = _mm256_shuffle_ps(t0, t2, 0x44), q1 = _mm256_shuffle_ps(t0, t2, 0xEE),
+           q2 = _mm256_shuffle_ps(t1, t3, 0x44), q3 = _mm256_shuffle_ps(t1, t3, 0xEE),
+           q4 = _mm256_shuffle_ps(t4, t6, 0x44), q5 = _mm256_shuffle_ps(t4, t6, 0xEE),
+           q6 = _mm256_shuffle_ps(t5, t7, 0x44), q7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    _mm256_storeu_ps(dst, _mm256_permute2f128_ps(q0, q4, 0x20));
+    _mm256_storeu_ps(dst + ds, _mm256_permute2f128_ps(q1, q5, 0x20));
+    _mm256_storeu_ps(dst + 2 * ds, _mm256_permute2f128_ps(q2, q6, 0x20));
+    _mm256_storeu_ps(dst + 3 * ds, _mm256_permute2f128_ps(q3, q7, 0x20));
+    _mm256_storeu_ps(dst + 4 * ds, _mm256_permute2f128_ps(q0, q4, 0x31));
+    _mm256_storeu_ps(dst + 5 * ds, _mm256_permute2f128_ps(q1, q5, 0x31));
+    _mm256_storeu_ps(dst + 6 * ds, _mm256_permute2f128_ps(q2, q6, 0x31));
+    _mm256_storeu_ps(dst + 7 * ds, _mm256_permute2f128_ps(q3, q7, 0x31));
+}
+
+// dst (cols × rows, row-major) = the transpose of src (rows × cols, leading dimension ss).
+TARGET256 static void transpose(const float *src, long ss, long rows, long cols, float *dst) {
+    long r = 0;
+    for (; r + 8 <= rows; r += 8) {
+        long c = 0;
+        for (; c + 8 <= cols; c += 8) transpose_block(src + r * ss + c, ss, dst + c * rows + r, rows);
+        for (; c < cols; c++)
+            for (long i = r; i < r + 8; i++) dst[c * rows + i] = src[i * ss + c];
+    }
+    for (; r < rows; r++)
+        for (long c = 0; c < cols; c++) dst[c * rows + r] = src[r * ss + c];
+}
+
+// The scratch matrix, one per thread, grown as needed and kept.
+static _Thread_local float *scratch;
+static _Thread_local long scratch_capacity;
+
+static int takes(long brs, long bcs, long m, long k, long n) {
+    return (bcs == 1 || brs == 1) && m > 0 && k > 0 && n > 0 && k * n <= AUTODIFF_SGEMM_SMALL_B
+        && m <= AUTODIFF_SGEMM_SMALL_M && has_avx512();
+}
+
+static int run(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c, long ldc, long m,
+               long k, long n, int load) {
+    if (!takes(brs, bcs, m, k, n)) return 0;
+    if (bcs == 1) {
+        small_product(a, ars, acs, b, brs, c, ldc, m, k, n, load);
+        return 1;
+    }
+    if (k * COLS > scratch_capacity) {
+        float *bigger = realloc(scratch, (size_t)(k * COLS) * sizeof(float));
+        if (!bigger) return 0;
+        scratch = bigger;
+        scratch_capacity = k * COLS;
+    }
+    for (long j = 0; j < n; j += COLS) {
+        long cols = n - j < COLS ? n - j : COLS;
+        transpose(b + j * bcs, bcs, cols, k, scratch);   // rows j… of the stored matrix: a k × cols panel
+        small_product(a, ars, acs, scratch, cols, c + j, ldc, m, k, cols, load);
+    }
+    return 1;
+}
+
+int autodiff_sgemm_small(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c, long ldc,
+                         long m, long k, long n) {
+    return run(a, ars, acs, b, brs, bcs, c, ldc, m, k, n, 1);
+}
+
+int autodiff_sgemm_small_overwrite(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c,
+                                   long m, long k, long n) {
+    return run(a, ars, acs, b, brs, bcs, c, n, m, k, n, 0);
+}
+
+#else
+
+int autodiff_sgemm_small(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c, long ldc,
+                         long m, long k, long n) {
+    (void)a; (void)ars; (void)acs; (void)b; (void)brs; (void)bcs; (void)c; (void)ldc; (void)m; (void)k; (void)n;
+    return 0;
+}
+
+int autodiff_sgemm_small_overwrite(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c,
+                                   long m, long k, long n) {
+    (void)a; (void)ars; (void)acs; (void)b; (void)brs; (void)bcs; (void)c; (void)m; (void)k; (void)n;
+    return 0;
+}
+
+#endif
