@@ -57,11 +57,12 @@ public enum Parallelism {
     /// index is computed on its own, the result does not depend on the split.
     @inlinable
     package static func forEachRange(count: Int, _ body: (Range<Int>) -> Void) {
-        // `body` appears once (a second, inlined call for the whole range would be compiled again in every
-        // kernel); one chunk runs on this thread (see `forEach`).
         let chunk = elementwiseChunk
-        let chunks = count >= Swift.max(2 * chunk, parallelMinimum) ? (count + chunk - 1) / chunk : 1
-        forEach(chunks: chunks) { c in body(chunks == 1 ? 0..<count : c * chunk ..< min(count, (c + 1) * chunk)) }
+        guard count >= Swift.max(2 * chunk, parallelMinimum), threadCount > 1 else {
+            body(0..<count)
+            return
+        }
+        forEach(chunks: (count + chunk - 1) / chunk) { c in body(c * chunk ..< min(count, (c + 1) * chunk)) }
     }
 }
 
