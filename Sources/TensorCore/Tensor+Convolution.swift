@@ -83,7 +83,7 @@ extension ConvolutionGeometry {
     @inlinable package var isPadded: Bool { paddingHeight > 0 || paddingWidth > 0 }
 
     /// Copies `[N, C, H, W]` into the middle of `[N, C, H + 2·padding, W + 2·padding]`, whose border is zero.
-    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+    @_specialize(exported: true, where S == Float)
     @inlinable
     package func pad<S: TensorScalar>(_ src: UnsafePointer<S>, into dst: UnsafeMutablePointer<S>) {
         let ph = paddedHeight, pw = paddedWidth
@@ -97,7 +97,7 @@ extension ConvolutionGeometry {
     }
 
     /// The middle of `[N, C, H + 2·padding, W + 2·padding]` copied out to `[N, C, H, W]`.
-    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+    @_specialize(exported: true, where S == Float)
     @inlinable
     package func crop<S: TensorScalar>(_ src: UnsafePointer<S>, into dst: UnsafeMutablePointer<S>) {
         let ph = paddedHeight, pw = paddedWidth
@@ -112,7 +112,7 @@ extension ConvolutionGeometry {
 
     /// im2col of one padded image `[channels, H + 2·padding, W + 2·padding]` (every tap inside it, no bounds to
     /// check); row r of its columns starts at `dst + r·rowStride`.
-    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+    @_specialize(exported: true, where S == Float)
     @inlinable
     package func unfoldImage<S: TensorScalar>(_ src: UnsafePointer<S>, _ dst: UnsafeMutablePointer<S>, rowStride: Int) {
         let oh = outputHeight, ow = outputWidth, ph = paddedHeight, pw = paddedWidth
@@ -137,7 +137,7 @@ extension ConvolutionGeometry {
 
     /// col2im of one image: adds each of its column elements (row r at `src + r·rowStride`) into the element of
     /// the padded image `dst` (`[channels, H + 2·padding, W + 2·padding]`) it was taken from.
-    @_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+    @_specialize(exported: true, where S == Float)
     @inlinable
     package func foldImage<S: TensorScalar>(_ src: UnsafePointer<S>, _ dst: UnsafeMutablePointer<S>, rowStride: Int) {
         let oh = outputHeight, ow = outputWidth, ph = paddedHeight, pw = paddedWidth
@@ -176,7 +176,7 @@ extension ConvolutionGeometry {
 extension Tensor where Scalar: TensorScalar {
     /// im2col: `[batch, channels, H, W]` → `[channels·kH·kW, batch·outH·outW]` (PyTorch's `F.unfold` with the
     /// batch moved inside the rows). A padded input is first copied into a zero-bordered buffer.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     package func unfolded(_ g: ConvolutionGeometry) -> Tensor {
         let image = g.channels * g.paddedHeight * g.paddedWidth, outSize = g.taps * g.positions, stride = g.batch * g.positions
@@ -198,7 +198,7 @@ extension Tensor where Scalar: TensorScalar {
     /// col2im, the adjoint of ``unfolded(_:)``: `[channels·kH·kW, batch·outH·outW]` → `[batch, channels, H, W]`,
     /// each column element added into the input element it came from (PyTorch's `F.fold`); with padding, into a
     /// zero-bordered buffer whose middle is the result.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     package func folded(_ g: ConvolutionGeometry) -> Tensor {
         let inSize = g.taps * g.positions, image = g.channels * g.paddedHeight * g.paddedWidth, stride = g.batch * g.positions
@@ -220,7 +220,7 @@ extension Tensor where Scalar: TensorScalar {
     /// per group for the whole batch, `filter[group] · columns[group]` → `[O, N·L]`, then each image's block moved
     /// to its place in the NCHW output with the bias added. Also returns the columns (for
     /// callers that reuse them, e.g. to compute the product with the filter's transpose).
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     package func convolved(_ g: ConvolutionGeometry, filter: Tensor, bias: Tensor?) -> (value: Tensor, columns: Tensor) {
         let columns = unfolded(g)
@@ -259,7 +259,7 @@ extension Tensor where Scalar: TensorScalar {
 
     /// The largest element of each pooling window of a batch (padding never wins) and its flat index in
     /// the input; the first of equal maxima, and a NaN wins (PyTorch's rule, which also takes the last NaN).
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     package func maxPooled(_ g: ConvolutionGeometry) -> (value: Tensor, indices: [Int]) {
         let planes = g.batch * g.channels, oh = g.outputHeight, ow = g.outputWidth
@@ -312,7 +312,7 @@ extension Tensor where Scalar: TensorScalar {
 
     /// The mean of each pooling window of a batch, padding counted as zeros (PyTorch's
     /// `count_include_pad=True`).
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     package func averagePooled(_ g: ConvolutionGeometry) -> Tensor {
         let planes = g.batch * g.channels, oh = g.outputHeight, ow = g.outputWidth

@@ -182,7 +182,7 @@ extension Tensor {
     }
 
     /// This tensor repeated along broadcast axes to `target` (NumPy `broadcast_to`).
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func broadcasted(to target: [Int], file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         if shape == target { return self }
@@ -203,7 +203,7 @@ extension Tensor {
 extension Tensor where Scalar: TensorScalar {
     /// Sums this tensor over the axes along which `target` was broadcast to reach this shape:
     /// the one place where broadcasting is undone (NumPy-style broadcasting run backwards).
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func summedToShape(_ target: [Int]) -> Tensor {
         if shape == target { return self }
@@ -225,7 +225,7 @@ extension Tensor where Scalar: TensorScalar {
     /// `self = self + other`, written into this tensor's own buffer when `other` has the same shape and no other
     /// tensor shares the buffer (a gradient being accumulated): the same sums as `+`, split over threads the
     /// same way, without allocating a new result. Otherwise it is `self + other`.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     package mutating func addInPlace(_ other: Tensor) {
         guard case .array(let shape, var scalars) = storage, case .array(let shapeB, let sb) = other.storage,

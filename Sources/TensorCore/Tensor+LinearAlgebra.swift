@@ -96,7 +96,7 @@ package func gemmAccumulateParallel<S: TensorScalar>(_ a: UnsafePointer<S>, _ b:
 /// op(A) · op(B) for rank-2 tensors, where op transposes when asked, without materializing the transposes
 /// when the vector kernel is active (the matmul pullback's g·Bᵀ and Aᵀ·g), on ``Parallelism/threadCount``
 /// threads when large.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 package func matmul2D<S: TensorScalar>(_ a: Tensor<S>, transposeA: Bool, _ b: Tensor<S>, transposeB: Bool) -> Tensor<S> {
     let m = transposeA ? a.shape[1] : a.shape[0], k = transposeA ? a.shape[0] : a.shape[1]
@@ -136,7 +136,7 @@ func floatPointer<S>(_ p: UnsafePointer<S>) -> UnsafePointer<Float> {
 /// - rank ≥ 3: batched over the leading axes, which broadcast;
 /// - a rank-1 operand is a row vector on the left, a column vector on the right, and its added axis is
 ///   removed from the result (NumPy's `matmul`).
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func matmul<S: TensorScalar>(_ a: Tensor<S>, _ b: Tensor<S>,
                                     file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
@@ -150,7 +150,7 @@ public func matmul<S: TensorScalar>(_ a: Tensor<S>, _ b: Tensor<S>,
 }
 
 /// Rank ≥ 2 × rank ≥ 2 matrix product with broadcast batch axes.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 package func batchedMatmul<S: TensorScalar>(_ a: Tensor<S>, _ b: Tensor<S>, site: CallSite,
                                     shapes: ([Int], [Int])) -> Tensor<S> {

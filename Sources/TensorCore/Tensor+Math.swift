@@ -2,43 +2,43 @@
 
 extension Tensor where Scalar: TensorScalar {
     /// The elementwise sum, broadcasting the shapes.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public static func + (lhs: Tensor, rhs: Tensor) -> Tensor { _zip(lhs, rhs, op: "+", at: .operator, parallel: true) { $0 + $1 } }
     /// The elementwise difference, broadcasting the shapes.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public static func - (lhs: Tensor, rhs: Tensor) -> Tensor { _zip(lhs, rhs, op: "-", at: .operator, parallel: true) { $0 - $1 } }
     /// The elementwise product, broadcasting the shapes.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public static func * (lhs: Tensor, rhs: Tensor) -> Tensor { _zip(lhs, rhs, op: "*", at: .operator, parallel: true) { $0 * $1 } }
     /// The elementwise quotient, broadcasting the shapes.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public static func / (lhs: Tensor, rhs: Tensor) -> Tensor { _zip(lhs, rhs, op: "/", at: .operator, parallel: true) { $0 / $1 } }
     /// The elementwise sum with a scalar.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public static func + (lhs: Tensor, rhs: Scalar) -> Tensor { lhs._map(parallel: true) { $0 + rhs } }
     /// The elementwise difference with a scalar.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public static func - (lhs: Tensor, rhs: Scalar) -> Tensor { lhs._map(parallel: true) { $0 - rhs } }
     /// The elementwise product with a scalar.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public static func * (lhs: Tensor, rhs: Scalar) -> Tensor { lhs._map(parallel: true) { $0 * rhs } }
     /// The elementwise quotient with a scalar.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public static func / (lhs: Tensor, rhs: Scalar) -> Tensor { lhs._map(parallel: true) { $0 / rhs } }
     /// The elementwise sum with a scalar.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public static func + (lhs: Scalar, rhs: Tensor) -> Tensor { rhs._map(parallel: true) { lhs + $0 } }
     /// The elementwise difference with a scalar.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public static func - (lhs: Scalar, rhs: Tensor) -> Tensor { rhs._map(parallel: true) { lhs - $0 } }
     /// The elementwise product with a scalar.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public static func * (lhs: Scalar, rhs: Tensor) -> Tensor { rhs._map(parallel: true) { lhs * $0 } }
     /// The elementwise quotient with a scalar.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public static func / (lhs: Scalar, rhs: Tensor) -> Tensor { rhs._map(parallel: true) { lhs / $0 } }
     /// The elementwise negation −x.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public static prefix func - (x: Tensor) -> Tensor { x._map(parallel: true) { -$0 } }
     /// `lhs = lhs + rhs`, elementwise with broadcasting.
     @inlinable public static func += (lhs: inout Tensor, rhs: Tensor) { lhs = lhs + rhs }
@@ -58,7 +58,7 @@ extension Tensor where Scalar: TensorScalar {
     @inlinable public static func /= (lhs: inout Tensor, rhs: Scalar) { lhs = lhs / rhs }
 
     /// Whether every element is within `atol + rtol·|other|` of the other tensor's (shapes must be equal).
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func isAlmostEqual(to other: Tensor, absoluteTolerance: Scalar = 1e-6,
                               relativeTolerance: Scalar = 1e-5) -> Bool {
@@ -74,98 +74,98 @@ extension Tensor where Scalar: TensorScalar {
 // MARK: - Elementwise functions
 
 /// eˣ, elementwise.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable public func exp<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S.exp) }
 /// The natural logarithm, elementwise.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable public func log<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S.log(_:)) }
 /// The square root, elementwise.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable public func sqrt<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true) { $0.squareRoot() } }
 /// |x|, elementwise.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable public func abs<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true) { Swift.abs($0) } }
 /// The sine, elementwise.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable public func sin<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S.sin) }
 /// The cosine, elementwise.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable public func cos<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S.cos) }
 /// The tangent, elementwise.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable public func tan<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S.tan) }
 /// The hyperbolic tangent, elementwise.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable public func tanh<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S.tanh) }
 /// The logistic sigmoid 1 / (1 + e⁻ˣ), elementwise, stable for large |x|.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable public func sigmoid<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._sigmoid) }
 /// max(x, 0), elementwise.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable public func relu<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true) { $0 > 0 ? $0 : 0 } }
 /// x for x > 0, alpha·x otherwise, elementwise.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable public func leakyRelu<S: TensorScalar>(_ x: Tensor<S>, alpha: S = 0.01) -> Tensor<S> {
     x._map(parallel: true) { $0 > 0 ? $0 : alpha * $0 }
 }
 /// log(1 + eˣ), elementwise, stable for large |x|.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable public func softplus<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._softplus) }
 /// The Gaussian error linear unit x·Φ(x), elementwise, in its exact (erf) form: PyTorch's default `gelu`.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable public func gelu<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._gelu) }
 /// The sigmoid linear unit x·σ(x) (swish), elementwise.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable public func silu<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._silu) }
 /// log(1 + x), elementwise, accurate for small |x|.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable public func log1p<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S.log(onePlus:)) }
 /// eˣ − 1, elementwise, accurate for small |x|.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable public func expm1<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S.expMinusOne) }
 /// Φ(x), the standard normal distribution function, elementwise.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable package func normalCDF<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> { x._map(parallel: true, S._normalCDF) }
 /// xʸ, elementwise with broadcasting.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable public func pow<S: TensorScalar>(_ x: Tensor<S>, _ y: Tensor<S>) -> Tensor<S> {
     Tensor.zip(x, y, op: "pow", S.pow)
 }
 /// xʸ for a scalar exponent, elementwise.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable public func pow<S: TensorScalar>(_ x: Tensor<S>, _ y: S) -> Tensor<S> {
     if y == 2 { return x._map(parallel: true) { $0 * $0 } }
     return x._map(parallel: true) { S.pow($0, y) }
 }
 /// bʸ for a scalar base, elementwise.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable public func pow<S: TensorScalar>(_ x: S, _ y: Tensor<S>) -> Tensor<S> {
     y._map(parallel: true) { S.pow(x, $0) }
 }
 /// The larger of a tensor and a scalar, elementwise.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable public func max<S: TensorScalar>(_ x: Tensor<S>, _ y: S) -> Tensor<S> { x._map(parallel: true) { $0 >= y ? $0 : y } }
 /// The larger of a scalar and a tensor, elementwise.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable public func max<S: TensorScalar>(_ x: S, _ y: Tensor<S>) -> Tensor<S> { y._map(parallel: true) { x >= $0 ? x : $0 } }
 /// The smaller of a tensor and a scalar, elementwise.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable public func min<S: TensorScalar>(_ x: Tensor<S>, _ y: S) -> Tensor<S> { x._map(parallel: true) { $0 <= y ? $0 : y } }
 /// The smaller of a scalar and a tensor, elementwise.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable public func min<S: TensorScalar>(_ x: S, _ y: Tensor<S>) -> Tensor<S> { y._map(parallel: true) { x <= $0 ? x : $0 } }
 /// The larger of two tensors, elementwise with broadcasting.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable public func max<S: TensorScalar>(_ x: Tensor<S>, _ y: Tensor<S>) -> Tensor<S> {
     Tensor.zip(x, y, op: "max") { $0 >= $1 ? $0 : $1 }
 }
 /// The smaller of two tensors, elementwise with broadcasting.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable public func min<S: TensorScalar>(_ x: Tensor<S>, _ y: Tensor<S>) -> Tensor<S> {
     Tensor.zip(x, y, op: "min") { $0 <= $1 ? $0 : $1 }
 }
 /// Takes `a` where `mask` is true and `b` elsewhere, broadcasting all three shapes.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func select<S: TensorElement>(_ mask: Tensor<Bool>, _ a: Tensor<S>, _ b: Tensor<S>,
                                      file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
@@ -197,40 +197,40 @@ infix operator .!= : ComparisonPrecedence
 
 extension Tensor where Scalar: TensorScalar {
     /// Elementwise `<`, broadcasting; a mask for `select(_:_:_:)`.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public static func .< (l: Tensor, r: Tensor) -> Tensor<Bool> { zip(l, r, op: ".<") { $0 < $1 } }
     /// Elementwise `<=`, broadcasting.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public static func .<= (l: Tensor, r: Tensor) -> Tensor<Bool> { zip(l, r, op: ".<=") { $0 <= $1 } }
     /// Elementwise `>`, broadcasting.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public static func .> (l: Tensor, r: Tensor) -> Tensor<Bool> { zip(l, r, op: ".>") { $0 > $1 } }
     /// Elementwise `>=`, broadcasting.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public static func .>= (l: Tensor, r: Tensor) -> Tensor<Bool> { zip(l, r, op: ".>=") { $0 >= $1 } }
     /// Elementwise `==`, broadcasting.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public static func .== (l: Tensor, r: Tensor) -> Tensor<Bool> { zip(l, r, op: ".==") { $0 == $1 } }
     /// Elementwise `!=`, broadcasting.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public static func .!= (l: Tensor, r: Tensor) -> Tensor<Bool> { zip(l, r, op: ".!=") { $0 != $1 } }
     /// Elementwise `<` against a scalar.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public static func .< (l: Tensor, r: Scalar) -> Tensor<Bool> { l.map { $0 < r } }
     /// Elementwise `<=` against a scalar.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public static func .<= (l: Tensor, r: Scalar) -> Tensor<Bool> { l.map { $0 <= r } }
     /// Elementwise `>` against a scalar.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public static func .> (l: Tensor, r: Scalar) -> Tensor<Bool> { l.map { $0 > r } }
     /// Elementwise `>=` against a scalar.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public static func .>= (l: Tensor, r: Scalar) -> Tensor<Bool> { l.map { $0 >= r } }
     /// Elementwise `==` against a scalar.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public static func .== (l: Tensor, r: Scalar) -> Tensor<Bool> { l.map { $0 == r } }
     /// Elementwise `!=` against a scalar.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public static func .!= (l: Tensor, r: Scalar) -> Tensor<Bool> { l.map { $0 != r } }
 }
 

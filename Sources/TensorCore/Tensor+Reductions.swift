@@ -127,14 +127,14 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// The sum of all elements, as a rank-0 tensor.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public func sum() -> Tensor {
         if shape.isEmpty { return self }
         return Tensor(withUnsafeBufferPointer { Tensor.fold($0, initial: 0, +) })
     }
 
     /// The sum along the given axes (negative axes count from the end).
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func sum(alongAxes axes: [Int], keepingDimensions: Bool = false,
                     file: StaticString = #fileID, line: UInt = #line) -> Tensor {
@@ -144,18 +144,18 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// The sum along the given axes.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public func sum(alongAxes axes: Int..., keepingDimensions: Bool = false,
                                file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         sum(alongAxes: axes, keepingDimensions: keepingDimensions, file: file, line: line)
     }
 
     /// The mean of all elements, as a rank-0 tensor.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public func mean() -> Tensor { sum() / Scalar(scalarCount) }
 
     /// The mean along the given axes.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func mean(alongAxes axes: [Int], keepingDimensions: Bool = false,
                      file: StaticString = #fileID, line: UInt = #line) -> Tensor {
@@ -165,20 +165,20 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// The mean along the given axes.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public func mean(alongAxes axes: Int..., keepingDimensions: Bool = false,
                                 file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         mean(alongAxes: axes, keepingDimensions: keepingDimensions, file: file, line: line)
     }
 
     /// The largest element, as a rank-0 tensor.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public func max() -> Tensor {
         Tensor(withUnsafeBufferPointer { $0.reduce(-Scalar.infinity) { Swift.max($0, $1) } })
     }
 
     /// The largest element along the given axes.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func max(alongAxes axes: [Int], keepingDimensions: Bool = false,
                     file: StaticString = #fileID, line: UInt = #line) -> Tensor {
@@ -197,7 +197,7 @@ extension Tensor where Scalar: TensorScalar {
     /// with j the position i reduces to. The same arithmetic as broadcasting `g` and multiplying by
     /// `hits / hits.sum(alongAxes:)`, so the same bits; without ties (every `ties[j]` is 1, so the share is
     /// `1` or `0`) one walk writes the result, otherwise a second one divides by the counts.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     package func maxPullback(_ g: Tensor, maximum y: Tensor, axes: [Int]) -> Tensor {
         let keptShape = reducedShape(axes, keep: true)
@@ -258,14 +258,14 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// The largest element along the given axes.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public func max(alongAxes axes: Int..., keepingDimensions: Bool = false,
                                file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         max(alongAxes: axes, keepingDimensions: keepingDimensions, file: file, line: line)
     }
 
     /// The smallest element along the given axes.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func min(alongAxes axes: [Int], keepingDimensions: Bool = false,
                     file: StaticString = #fileID, line: UInt = #line) -> Tensor {
@@ -273,7 +273,7 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// The index of the largest element along `axis` (first one on ties), as plain integers in row-major order.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func argmax(alongAxis axis: Int = -1) -> [Int] {
         let a = checkedAxes([axis], "argmax(alongAxis:)", .operator)[0]
@@ -297,7 +297,7 @@ extension Tensor where Scalar: TensorScalar {
 }
 
 /// log Σ eˣ along the given axes, computed stably as m + log Σ e^(x−m) with m the maximum.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func logSumExp<S: TensorScalar>(_ x: Tensor<S>, alongAxes axes: [Int], keepingDimensions: Bool = false) -> Tensor<S> {
     let m = x.max(alongAxes: axes, keepingDimensions: true).map { $0.isFinite ? $0 : 0 }
@@ -306,21 +306,21 @@ public func logSumExp<S: TensorScalar>(_ x: Tensor<S>, alongAxes axes: [Int], ke
 }
 
 /// log Σ eˣ along the given axes.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func logSumExp<S: TensorScalar>(_ x: Tensor<S>, alongAxes axes: Int..., keepingDimensions: Bool = false) -> Tensor<S> {
     logSumExp(x, alongAxes: axes, keepingDimensions: keepingDimensions)
 }
 
 /// e^(x − logSumExp(x)) along one axis (default: the last): probabilities that sum to 1.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func softmax<S: TensorScalar>(_ x: Tensor<S>, alongAxis axis: Int = -1) -> Tensor<S> {
     exp(logSoftmax(x, alongAxis: axis))
 }
 
 /// x − logSumExp(x) along one axis (default: the last), stable for large logits.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func logSoftmax<S: TensorScalar>(_ x: Tensor<S>, alongAxis axis: Int = -1) -> Tensor<S> {
     x - logSumExp(x, alongAxes: [axis], keepingDimensions: true)

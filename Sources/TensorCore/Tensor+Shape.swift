@@ -2,7 +2,7 @@
 
 extension Tensor {
     /// The same elements with another shape; one size may be -1 and is then inferred.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func reshaped(to newShape: [Int], file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         if newShape == shape { return self }
@@ -13,7 +13,7 @@ extension Tensor {
     }
 
     /// The axes reordered: axis `i` of the result is axis `permutation[i]` of this tensor.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func transposed(permutation: [Int], file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         stopOnShapeError(at: CallSite(file: file, line: line)) { () throws(ShapeError) in
@@ -31,12 +31,12 @@ extension Tensor {
     }
 
     /// The axes in reverse order (a matrix's transpose; NumPy's `.T`).
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func transposed() -> Tensor { transposed(permutation: Array((0..<rank).reversed())) }
 
     /// A size-1 axis inserted at `axis` (negative counts from the end of the result).
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func expandingShape(at axis: Int) -> Tensor {
         let a = axis < 0 ? axis + rank + 1 : axis
@@ -46,7 +46,7 @@ extension Tensor {
     }
 
     /// Size-1 axes removed (all of them, or those listed).
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func squeezingShape(at axes: [Int] = []) -> Tensor {
         let drop = axes.isEmpty ? shape.indices.filter { shape[$0] == 1 } : axes.map { $0 < 0 ? $0 + rank : $0 }
@@ -54,7 +54,7 @@ extension Tensor {
     }
 
     /// The elements inside `bounds`, one half-open range per axis (every axis).
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     package func slice(_ bounds: [Range<Int>]) -> Tensor {
         let outShape = bounds.map(\.count)
@@ -75,7 +75,7 @@ extension Tensor {
     }
 
     /// Elements at `indices` along `axis`; repeated indices repeat elements.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func gathering(atIndices indices: [Int], alongAxis axis: Int = 0,
                           file: StaticString = #fileID, line: UInt = #line) -> Tensor {
@@ -104,7 +104,7 @@ extension Tensor {
 
 extension Tensor where Scalar: TensorScalar {
     /// Zeros of `shape` with this tensor written into `bounds` (the adjoint of slicing).
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     package func padded(into shape: [Int], at bounds: [Range<Int>]) -> Tensor {
         var out = Tensor.zeros(shape: shape)
@@ -121,7 +121,7 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// Zeros of `shape` with the slices of this tensor added at `indices` along `axis` (the adjoint of gathering).
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     package func scatterAdding(atIndices indices: [Int], alongAxis a: Int, into shape: [Int]) -> Tensor {
         var out = Tensor.zeros(shape: shape)
@@ -144,7 +144,7 @@ extension Tensor where Scalar: TensorScalar {
 }
 
 /// Joins tensors along an existing axis; every other axis must match.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func concatenate<S: TensorElement>(_ tensors: [Tensor<S>], alongAxis axis: Int = 0,
                                           file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
@@ -206,7 +206,7 @@ extension Tensor {
     }
 
     /// The sub-tensor at one index per leading axis, those axes removed.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     package func at(_ indices: [Int], site: CallSite) -> Tensor {
         let b = indexBounds(indices, site: site)

@@ -78,7 +78,7 @@ public struct Tensor<Scalar: TensorElement> {
     /// A tensor of the given shape with `scalars` in row-major order.
     ///
     /// - Precondition: `scalars.count` equals the product of `shape`.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public init(shape: [Int], scalars: [Scalar], file: StaticString = #fileID, line: UInt = #line) {
         stopOnShapeError(at: CallSite(file: file, line: line)) { () throws(ShapeError) in
@@ -94,7 +94,7 @@ public struct Tensor<Scalar: TensorElement> {
     }
 
     /// A rank-2 tensor from rows of equal length.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public init(_ rows: [[Scalar]], file: StaticString = #fileID, line: UInt = #line) {
         let columns = rows.first?.count ?? 0
@@ -106,7 +106,7 @@ public struct Tensor<Scalar: TensorElement> {
     }
 
     /// A rank-3 tensor from nested arrays of equal lengths.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public init(_ planes: [[[Scalar]]], file: StaticString = #fileID, line: UInt = #line) {
         let rows = planes.first?.count ?? 0
@@ -119,7 +119,7 @@ public struct Tensor<Scalar: TensorElement> {
     }
 
     /// A tensor of `shape` with every element equal to `value`.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public init(repeating value: Scalar, shape: [Int]) {
         if shape.isEmpty {
@@ -221,7 +221,7 @@ public struct Tensor<Scalar: TensorElement> {
 
 extension Tensor: Equatable {
     /// Two tensors are equal when their shapes and elements are equal.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public static func == (lhs: Tensor, rhs: Tensor) -> Bool {
         lhs.shape == rhs.shape && lhs.scalars == rhs.scalars
@@ -267,7 +267,7 @@ extension Tensor where Scalar: TensorScalar {
     /// ```
     ///
     /// - Precondition: `step` is not zero, and the three numbers are finite.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public static func arange(_ start: Scalar, _ end: Scalar, step: Scalar = 1,
                               file: StaticString = #fileID, line: UInt = #line) -> Tensor {
@@ -295,7 +295,7 @@ extension Tensor where Scalar: TensorScalar {
     /// ```
     ///
     /// - Precondition: `count ≥ 0`.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public static func linspace(from start: Scalar, to end: Scalar, count: Int,
                                 file: StaticString = #fileID, line: UInt = #line) -> Tensor {
@@ -311,7 +311,7 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// The identity matrix of size `n × n`.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public static func identity(_ n: Int) -> Tensor {
         var t = zeros(shape: [n, n])
