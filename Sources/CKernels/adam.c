@@ -12,15 +12,6 @@
 #include <immintrin.h>
 #include <stdlib.h>
 
-static int cpu_has_avx512f(void) {
-    static int cached = -1;
-    if (cached < 0) {
-        __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx512f") && getenv("AUTODIFF_NO_AVX512") == NULL;
-    }
-    return cached;
-}
-
 __attribute__((target("avx512f")))
 static long adam_avx512(float *theta, float *m, float *v, const float *g, long n, float b1, float b2, float eta,
                         float eps, float c1, float c2) {
@@ -72,7 +63,7 @@ static long adam_sse(float *theta, float *m, float *v, const float *g, long k, l
 
 long autodiff_adam_update(float *theta, float *m, float *v, const float *g, long n, float b1, float b2, float eta,
                           float eps, float c1, float c2) {
-    long k = cpu_has_avx512f() ? adam_avx512(theta, m, v, g, n, b1, b2, eta, eps, c1, c2) : 0;
+    long k = autodiff_avx512_enabled() ? adam_avx512(theta, m, v, g, n, b1, b2, eta, eps, c1, c2) : 0;
     return adam_sse(theta, m, v, g, k, n, b1, b2, eta, eps, c1, c2);
 }
 

@@ -1,6 +1,7 @@
 // Float32 matrix multiplication with AVX2 + FMA, selected at run time (see CKernels.h).
 
 #include "CKernels.h"
+#include "simd.h"
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
@@ -76,31 +77,7 @@ TARGET static void transpose_copy(const float *src, long ss, float *dst, long ds
     for (; r0 + 8 <= rows; r0 += 8) {
         long c0 = 0;
         for (; c0 + 8 <= cols; c0 += 8) {
-            const float *s = src + c0 * ss + r0;
-            __m256 v0 = _mm256_loadu_ps(s), v1 = _mm256_loadu_ps(s + ss), v2 = _mm256_loadu_ps(s + 2 * ss),
-                   v3 = _mm256_loadu_ps(s + 3 * ss), v4 = _mm256_loadu_ps(s + 4 * ss), v5 = _mm256_loadu_ps(s + 5 * ss),
-                   v6 = _mm256_loadu_ps(s + 6 * ss), v7 = _mm256_loadu_ps(s + 7 * ss);
-            __m256 t0 = _mm256_unpacklo_ps(v0, v1), t1 = _mm256_unpackhi_ps(v0, v1);
-            __m256 t2 = _mm256_unpacklo_ps(v2, v3), t3 = _mm256_unpackhi_ps(v2, v3);
-            __m256 t4 = _mm256_unpacklo_ps(v4, v5), t5 = _mm256_unpackhi_ps(v4, v5);
-            __m256 t6 = _mm256_unpacklo_ps(v6, v7), t7 = _mm256_unpackhi_ps(v6, v7);
-            __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
-            __m256 u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
-            __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
-            __m256 u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
-            __m256 u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
-            __m256 u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
-            __m256 u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
-            __m256 u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
-            float *d = dst + r0 * ds + c0;
-            _mm256_storeu_ps(d, _mm256_permute2f128_ps(u0, u4, 0x20));
-            _mm256_storeu_ps(d + ds, _mm256_permute2f128_ps(u1, u5, 0x20));
-            _mm256_storeu_ps(d + 2 * ds, _mm256_permute2f128_ps(u2, u6, 0x20));
-            _mm256_storeu_ps(d + 3 * ds, _mm256_permute2f128_ps(u3, u7, 0x20));
-            _mm256_storeu_ps(d + 4 * ds, _mm256_permute2f128_ps(u0, u4, 0x31));
-            _mm256_storeu_ps(d + 5 * ds, _mm256_permute2f128_ps(u1, u5, 0x31));
-            _mm256_storeu_ps(d + 6 * ds, _mm256_permute2f128_ps(u2, u6, 0x31));
-            _mm256_storeu_ps(d + 7 * ds, _mm256_permute2f128_ps(u3, u7, 0x31));
+            autodiff_transpose8x8(src + c0 * ss + r0, ss, dst + r0 * ds + c0, ds);
         }
         for (; c0 < cols; c0++)
             for (long r = r0; r < r0 + 8; r++) dst[r * ds + c0] = src[c0 * ss + r];

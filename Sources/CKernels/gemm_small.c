@@ -11,6 +11,7 @@
 // zeroing C and accumulating does, without the pass that zeroes C.
 
 #include "CKernels.h"
+#include "simd.h"
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
@@ -19,15 +20,6 @@
 #define TARGET512 __attribute__((target("avx512f")))
 #define ROWS 8    // rows of C per tile (16 accumulators with two column registers: a batch of 32 has no edge)
 #define COLS 32   // columns of C per tile
-
-static int has_avx512(void) {
-    static int cached = -1;
-    if (cached < 0) {
-        __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx512f") && getenv("AUTODIFF_NO_AVX512") == NULL;
-    }
-    return cached;
-}
 
 // One tile of `rows` (a constant once inlined) ≤ 8 rows and `cols` ≤ 32 columns: C's tile is loaded, every
 // p adds A's column p (broadcast) times B's row p, and the tile is stored; lanes past `cols` are masked off.
@@ -96,35 +88,12 @@ TARGET512 static void small_product(const float *a, long ars, long acs, const fl
 // and each panel meets every row tile of A while it is in the L1 cache.
 #define TARGET256 __attribute__((target("avx2")))
 
-// dst[c * ds + r] = src[r * ss + c] for the 8 × 8 block at src.
-TARGET256 static inline void transpose_block(const float *src, long ss, float *dst, long ds) {
-    __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + ss), r2 = _mm256_loadu_ps(src + 2 * ss),
-           r3 = _mm256_loadu_ps(src + 3 * ss), r4 = _mm256_loadu_ps(src + 4 * ss), r5 = _mm256_loadu_ps(src + 5 * ss),
-           r6 = _mm256_loadu_ps(src + 6 * ss), r7 = _mm256_loadu_ps(src + 7 * ss);
-    // Pairs of rows interleaved, then pairs of pairs, then the 128-bit halves exchanged.
-    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
-           t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
-           t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-    __m256 q0 = _mm256_shuffle_ps(t0, t2, 0x44), q1 = _mm256_shuffle_ps(t0, t2, 0xEE),
-           q2 = _mm256_shuffle_ps(t1, t3, 0x44), q3 = _mm256_shuffle_ps(t1, t3, 0xEE),
-           q4 = _mm256_shuffle_ps(t4, t6, 0x44), q5 = _mm256_shuffle_ps(t4, t6, 0xEE),
-           q6 = _mm256_shuffle_ps(t5, t7, 0x44), q7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-    _mm256_storeu_ps(dst, _mm256_permute2f128_ps(q0, q4, 0x20));
-    _mm256_storeu_ps(dst + ds, _mm256_permute2f128_ps(q1, q5, 0x20));
-    _mm256_storeu_ps(dst + 2 * ds, _mm256_permute2f128_ps(q2, q6, 0x20));
-    _mm256_storeu_ps(dst + 3 * ds, _mm256_permute2f128_ps(q3, q7, 0x20));
-    _mm256_storeu_ps(dst + 4 * ds, _mm256_permute2f128_ps(q0, q4, 0x31));
-    _mm256_storeu_ps(dst + 5 * ds, _mm256_permute2f128_ps(q1, q5, 0x31));
-    _mm256_storeu_ps(dst + 6 * ds, _mm256_permute2f128_ps(q2, q6, 0x31));
-    _mm256_storeu_ps(dst + 7 * ds, _mm256_permute2f128_ps(q3, q7, 0x31));
-}
-
 // dst (cols × rows, row-major) = the transpose of src (rows × cols, leading dimension ss).
 TARGET256 static void transpose(const float *src, long ss, long rows, long cols, float *dst) {
     long r = 0;
     for (; r + 8 <= rows; r += 8) {
         long c = 0;
-        for (; c + 8 <= cols; c += 8) transpose_block(src + r * ss + c, ss, dst + c * rows + r, rows);
+        for (; c + 8 <= cols; c += 8) autodiff_transpose8x8(src + r * ss + c, ss, dst + c * rows + r, rows);
         for (; c < cols; c++)
             for (long i = r; i < r + 8; i++) dst[c * rows + i] = src[i * ss + c];
     }
@@ -138,7 +107,7 @@ static _Thread_local long scratch_capacity;
 
 static int takes(long brs, long bcs, long m, long k, long n) {
     return (bcs == 1 || brs == 1) && m > 0 && k > 0 && n > 0 && k * n <= AUTODIFF_SGEMM_SMALL_B
-        && m <= AUTODIFF_SGEMM_SMALL_M && has_avx512();
+        && m <= AUTODIFF_SGEMM_SMALL_M && autodiff_avx512_enabled();
 }
 
 static int run(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c, long ldc, long m,
