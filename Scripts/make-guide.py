@@ -250,11 +250,11 @@ partial derivatives from the stored values (the operation's one derivative rule 
 
 | workload | forward | backward | memory |
 |---|---|---|---|
-| micrograd's MLP(2, [16, 16, 1]) step, 68,818 nodes: 0.8 ms alone, about 7× plain `Double`s | 8–8.5 ns/node | 3.7 ns/node | 24 bytes/node held |
-| a chain of 10⁶ scalar operations | 4–8 ns/node | 5–9 ns/node | 24 bytes/node held, 34 at the peak |
+| micrograd's MLP(2, [16, 16, 1]) step, 68,818 nodes: 0.82 ms, 7.1–7.5× plain `Double`s (compare.py runs below) | 8–8.5 ns/node | 3.7 ns/node | 24 bytes/node held |
+| a chain of 10⁶ scalar operations | 4.1 ns/node | 4.6–4.9 ns/node | 24 bytes/node held, 34 at the peak |
 
-(Measured on a loaded machine, load average 5.5, against the previous version in the same runs: 1.35–1.4 ms per
-micrograd step then.) What remains of the forward cost is mostly the model code's own work: a parameter (a leaf)
+(The previous version took 1.30 ms per micrograd step on a quiet machine, 12× plain `Double`s, with 40-byte
+entries and a peak of 51 bytes per node.) What remains of the forward cost is mostly the model code's own work: a parameter (a leaf)
 read out of an array and every `Variable` dropped calls the runtime once. Write model code with index loops or
 direct expressions, which copy least.
 
@@ -288,9 +288,9 @@ Measured on the project's 2-core virtual machine (Xeon, AVX-512), medians:
 |---|---|
 | Float32 matmul n = 512, one thread: AVX-512 / AVX2 kernel / portable loops / OpenBLAS | 100–108 / 59–90 / 20–24 / 88–126 GFLOP/s |
 | Float32 matmul n = 512, two threads: AVX-512 kernel / OpenBLAS | 140–191 / 156–215 GFLOP/s |
-| wide step (784-512-512-10, batch 128), one / two threads: built-in kernels (compare.py, 2026-11-26) | 5.36 / 6.67 ms |
-| wide step, one / two threads: OpenBLAS (turn 1, not re-measured since) | 6.1–6.8 / 5.0–5.4 ms |
-| digits epoch (64-128-64-10, Adam, batch 32), one / two threads (compare.py, 2026-11-26) | 3.32 / 3.37 ms, test accuracy 0.9694 |
+| wide step (784-512-512-10, batch 128), one / two threads: built-in kernels (compare.py, two runs) | 4.99–5.23 / 3.19–3.81 ms |
+| wide step, one / two threads: OpenBLAS 0.3.21 (compare.py, two runs) | 5.48–6.15 / 3.34–4.38 ms |
+| digits epoch (64-128-64-10, Adam, batch 32), one / two threads (compare.py, two runs) | 2.51–2.58 / 2.55–2.56 ms, test accuracy 0.9694 |
 | memory over 10,000 digits training steps (run alone) | flat: 24 MiB peak from step 100 to 10,000 |
 
 `swift run -c release --package-path Benchmarks autodiff-benchmarks` runs every workload (`--help` lists them).
@@ -302,38 +302,48 @@ weights and batch orders from Swift, sets up a virtual environment with PyTorch,
 slow spell of a shared machine touches one round, not one side. The peers compute the same thing: micrograd and
 PyTorch give the same scalar loss to all 17 digits (1.4190080635834685), PyTorch and JAX the same digits test
 accuracy (0.9694), PyTorch the same CNN accuracy and LSTM validation loss. The tables below are one run's
-`--markdown` output (2026-11-26): the 2-core machine, built-in kernels (no system BLAS installed), Python 3.11,
-PyTorch 2.x (CPU), JAX 0.10.2, 3 rounds of 7 timed runs, a quiet machine (load average 0.1–1.2). A run the same
-day with other work on the machine (load 2–3) slowed JAX's digits step to 6.9 ms and so flattered us (1.46×):
-compare on a quiet machine.
+`--markdown` output (2026-11-26, the second of two runs that day): the 2-core machine, built-in kernels
+(`AUTODIFF_BLAS=off`) and, in the rows marked so, OpenBLAS 0.3.21 (`libopenblas0-pthread`), Python 3.11,
+PyTorch 2.x (CPU), JAX 0.10.2, 3 rounds of 7 timed runs, a quiet machine (load average 0.1–1.1). A peer's
+1-thread run is kept on one core, as ours is: without that, XLA ran JAX's "1 thread" step on both cores when the
+second was free (4.07 ms for the digits epoch in an earlier run, 5.0–5.4 ms on one core). The first run (load
+1.1–1.3) gave the same picture: scalar 142.9×, digits 1.99× and 1.82× (2 threads), wide 1.21× and 1.64×, wide on
+OpenBLAS 1.15× and 1.30×, names 3.28×, CNN 2.52×. Timings on a shared machine move: compare on a quiet one.
 
 | workload | ours | micrograd | PyTorch | JAX | best peer / ours |
 |---|---|---|---|---|---|
-| scalar step (micrograd's MLP, 68,818 nodes) | 1.3 ms | 117 ms | 548 ms | — | 88.91× |
-| digits epoch (64-128-64-10, batch 32) | 3.32 ms | — | 24.9 ms | 4.07 ms | 1.22× |
-| digits epoch, 2 threads | 3.37 ms | — | 25.7 ms | 4.09 ms | 1.19× |
+| scalar step (micrograd's MLP, 68,818 nodes) | 0.821 ms | 120 ms | 576 ms | — | 145.79× |
+| digits epoch (64-128-64-10, batch 32) | 2.51 ms | — | 24.3 ms | 5.04 ms | 1.98× |
+| digits epoch, 2 threads | 2.55 ms | — | 25.6 ms | 3.84 ms | 1.51× |
 | digits test accuracy | 0.9694 | — | 0.9694 | 0.9694 | — |
-| wide step (784-512-512-10, batch 128) | 5.36 ms | — | 8.21 ms | 4.81 ms | 0.99× |
-| wide step, 2 threads | 6.67 ms | — | 5.96 ms | 4.86 ms | 0.84× |
-| names epoch (Embedding → LSTM 64 → Dense, batch 32) | 72 ms | — | 212 ms | — | 2.90× |
-| names epoch, CPU time | 71.9 ms | — | 212 ms | — | 2.90× |
+| wide step (784-512-512-10, batch 128) | 4.99 ms | — | 8.22 ms | 6.03 ms | 1.24× |
+| wide step, 2 threads | 3.19 ms | — | 6.13 ms | 5.7 ms | 1.60× |
+| names epoch (Embedding → LSTM 64 → Dense, batch 32) | 67.6 ms | — | 230 ms | — | 3.40× |
+| names epoch, CPU time | 67.6 ms | — | 230 ms | — | 3.40× |
 | names validation loss (nats/char) | 1.999 | — | 1.999 | — | — |
-| gemm n=64 | 89.48 GFLOP/s | — | 70.27 GFLOP/s | — | 1.27× |
-| gemm n=128 | 105.4 GFLOP/s | — | 94.65 GFLOP/s | — | 1.11× |
-| gemm n=256 | 109.7 GFLOP/s | — | 102 GFLOP/s | — | 1.08× |
-| gemm n=512 | 105.5 GFLOP/s | — | 101.6 GFLOP/s | — | 1.04× |
-| gemm n=1024 | 90.09 GFLOP/s | — | 92.3 GFLOP/s | — | 0.98× |
-| gemm n=512, 2 threads | 104.2 GFLOP/s | — | 190.4 GFLOP/s | — | 0.56× |
-| cnn epoch (digits CNN, batch 32) | 27.4 ms | — | 63.7 ms | — | 2.29× |
-| cnn epoch, CPU time | 27.4 ms | — | 63.7 ms | — | 2.29× |
+| gemm n=64 | 98.4 GFLOP/s | — | 70.46 GFLOP/s | — | 1.40× |
+| gemm n=128 | 111 GFLOP/s | — | 95.44 GFLOP/s | — | 1.16× |
+| gemm n=256 | 106.7 GFLOP/s | — | 102.1 GFLOP/s | — | 1.06× |
+| gemm n=512 | 106.2 GFLOP/s | — | 100.9 GFLOP/s | — | 1.05× |
+| gemm n=1024 | 90.3 GFLOP/s | — | 95.13 GFLOP/s | — | 0.95× |
+| gemm n=512, 2 threads | 183.1 GFLOP/s | — | 197.5 GFLOP/s | — | 0.92× |
+| wide step, system BLAS | 6.15 ms | — | 8.22 ms | 6.03 ms | 0.84× |
+| wide step, system BLAS, 2 threads | 3.34 ms | — | 6.13 ms | 5.7 ms | 1.71× |
+| gemm n=512, system BLAS | 96.9 GFLOP/s | — | 100.9 GFLOP/s | — | 0.96× |
+| gemm n=512, system BLAS, 2 threads | 205.3 GFLOP/s | — | 197.5 GFLOP/s | — | 1.04× |
+| cnn epoch (digits CNN, batch 32) | 26.5 ms | — | 64.4 ms | — | 2.43× |
+| cnn epoch, CPU time | 26.5 ms | — | 64.4 ms | — | 2.43× |
 | cnn test accuracy | 0.9861 | — | 0.9861 | — | — |
 
 micrograd's step with Python's garbage collector running: 1096 ms. A ratio above 1 means we are faster.
 
-Scalar graphs are far ahead (89× micrograd's step). On tensors, the digits epoch takes 0.82× JAX's compiled step
-on one thread and an eighth of PyTorch's; the wide step is level with JAX on one thread (0.99×) and behind it on
-two (0.84×), where PyTorch's and JAX's matrix products scale over both cores and ours do not yet (gemm n = 512:
-104 against 190 GFLOP/s); the LSTM and CNN epochs take 0.34× and 0.44× PyTorch's time.
+Scalar graphs are far ahead (146× micrograd's step with its garbage collector paused, 1,400× with it running).
+On tensors, the digits epoch takes about half of JAX's compiled step (0.50× on one thread, 0.55–0.66× on two)
+and a tenth of PyTorch's; the wide step takes 0.81× JAX's time on one thread and 0.61–0.63× on two, where the
+products are split over both cores (gemm n = 512: 183 GFLOP/s on two threads, level with PyTorch's 198); the
+LSTM and CNN epochs take 0.29× and 0.41× PyTorch's time. On OpenBLAS the wide step is level with JAX on one
+thread (0.84× and 1.15× in the two runs: OpenBLAS's products of these shapes are no faster than ours) and
+ahead on two (1.71×).
 
 **How cost grows.** The `growth` workload (`autodiff-benchmarks growth`, with `growth_torch.py` and
 `growth_jax.py`) times one training step (forward, backward, Adam) of an MLP width-width-width-10 with ReLU on
@@ -342,21 +352,21 @@ run:
 
 | workload | ours | micrograd | PyTorch | JAX | best peer / ours |
 |---|---|---|---|---|---|
-| width 64, batch 32 | 0.0496 ms | — | 0.499 ms | 0.133 ms | 2.69× |
-| width 128, batch 32 | 0.122 ms | — | 0.565 ms | 0.265 ms | 2.15× |
-| width 256, batch 32 | 0.388 ms | — | 1 ms | 0.806 ms | 2.08× |
-| width 512, batch 32 | 1.84 ms | — | 3.08 ms | 2.06 ms | 1.04× |
-| width 1024, batch 32 | 9.2 ms | — | 13.4 ms | 6.55 ms | 0.71× |
-| width 2048, batch 32 | 48.7 ms | — | 52.7 ms | 40 ms | 0.81× |
-| width 256, batch 1 | 0.184 ms | — | 0.792 ms | 0.456 ms | 2.50× |
-| width 256, batch 8 | 0.216 ms | — | 0.746 ms | 0.436 ms | 2.04× |
-| width 256, batch 128 | 1.01 ms | — | 1.76 ms | 1.25 ms | 1.24× |
-| width 256, batch 512 | 3.77 ms | — | 4.91 ms | 4.15 ms | 1.07× |
+| width 64, batch 32 | 0.0372 ms | — | 0.515 ms | 0.11 ms | 3.01× |
+| width 128, batch 32 | 0.0991 ms | — | 0.569 ms | 0.19 ms | 1.91× |
+| width 256, batch 32 | 0.356 ms | — | 0.922 ms | 0.491 ms | 1.38× |
+| width 512, batch 32 | 1.45 ms | — | 2.92 ms | 1.7 ms | 1.17× |
+| width 1024, batch 32 | 8.68 ms | — | 12.2 ms | 9.41 ms | 1.02× |
+| width 2048, batch 32 | 47.4 ms | — | 70.5 ms | 40.8 ms | 0.82× |
+| width 256, batch 1 | 0.169 ms | — | 0.844 ms | 0.284 ms | 1.74× |
+| width 256, batch 8 | 0.196 ms | — | 0.789 ms | 0.281 ms | 1.46× |
+| width 256, batch 128 | 1.01 ms | — | 2.01 ms | 1.13 ms | 1.14× |
+| width 256, batch 512 | 3.65 ms | — | 5.84 ms | 3.84 ms | 1.06× |
 
-Up to width 256 a step is mostly per-operation overhead, and ours is 2–2.7× faster than the fastest peer (1.2×
-at batch 128); from width 512 the arithmetic dominates and the matrix kernels decide: JAX's (Eigen in XLA) is
-ahead at width 1024–2048 (0.71–0.81×), where our step runs at 20–45 GFLOP/s against our kernel's 100 on square
-products: tall, narrow products (32 rows) stay on the kernel's edge paths.
+Up to width 256 a step is mostly per-operation overhead, and ours is 1.4–3× faster than the fastest peer (1.1×
+at batch 128); from width 512 the arithmetic dominates and the matrix kernels decide: level with JAX's (Eigen in
+XLA) at width 1024 and behind at 2048 (0.82×), where tall, narrow products (32 rows) stay on the kernel's edge
+paths.
 
 Memory per tape node, for a chain `y ← y·w + b` of scalar nodes, each size in a fresh process (graph bytes:
 what the recorded graph holds; peak: the resident memory added over recording and differentiating it, once; the
@@ -364,11 +374,11 @@ times: the median of three more runs):
 
 | nodes | graph bytes/node | peak bytes/node | forward ns/node | backward ns/node |
 |---|---|---|---|---|
-| 1,000 | 24.1 | 1740.8 | 4.5 | 4.6 |
-| 10,000 | 24.0 | 213.8 | 4.0 | 4.4 |
-| 100,000 | 24.0 | 52.9 | 4.0 | 7.8 |
-| 1,000,000 | 24.0 | 34.1 | 8.1 | 13.0 |
-| 10,000,000 | 24.0 | 32.2 | 31.5 | 18.9 |
+| 1,000 | 24.1 | 1474.6 | 4.5 | 4.5 |
+| 10,000 | 24.0 | 187.2 | 4.0 | 4.5 |
+| 100,000 | 24.0 | 49.8 | 5.1 | 4.9 |
+| 1,000,000 | 24.0 | 33.7 | 4.1 | 4.6 |
+| 10,000,000 | 24.0 | 32.2 | 14.4 | 8.7 |
 
 (These times were taken on a loaded machine, load average 5.5; the byte counts do not depend on it.)
 
