@@ -47,8 +47,7 @@ private let enabledSetting = Atomic<Bool>({
 package func vectorGemmAccumulate(_ a: UnsafePointer<Float>, transposeA: Bool, _ b: UnsafePointer<Float>, transposeB: Bool,
                           _ c: UnsafeMutablePointer<Float>, m: Int, k: Int, n: Int, threads: Int = 1) -> Bool {
     guard VectorKernels.enabled else { return false }
-    let (ars, acs) = transposeA ? (1, m) : (k, 1)
-    let (brs, bcs) = transposeB ? (1, k) : (n, 1)
+    let (ars, acs, brs, bcs) = gemmStrides(transposeA: transposeA, transposeB: transposeB, m: m, k: k, n: n)
     let split = gemmSplit(m: m, k: k, n: n, threads: threads, packsA: acs != 1)
     guard split.blocks > 1 else { return autodiff_sgemm_accumulate_strided(a, ars, acs, b, brs, bcs, c, m, k, n) != 0 }
     // Block t covers units [units·t/blocks, units·(t+1)/blocks), a unit being a panel of B's columns or a tile of rows.
@@ -72,6 +71,15 @@ package func vectorGemmAccumulate(_ a: UnsafePointer<Float>, transposeA: Bool, _
     }
     precondition(!failed.load(ordering: .relaxed), "matmul: no memory for the packing buffers of a \(m)×\(k)·\(k)×\(n) product")
     return true
+}
+
+/// The row and column strides of op(A) [m×k] and op(B) [k×n] in their row-major storage (A stored [k, m] when
+/// `transposeA`, B stored [n, k] when `transposeB`), as the C kernels take them.
+@inline(__always)
+func gemmStrides(transposeA: Bool, transposeB: Bool, m: Int, k: Int, n: Int) -> (ars: Int, acs: Int, brs: Int, bcs: Int) {
+    let (ars, acs) = transposeA ? (1, m) : (k, 1)
+    let (brs, bcs) = transposeB ? (1, k) : (n, 1)
+    return (ars, acs, brs, bcs)
 }
 
 /// The columns of C a packed panel of B covers in the vector kernel (32 with AVX-512, a multiple of AVX2's 16):
@@ -108,8 +116,7 @@ func gemmSplit(m: Int, k: Int, n: Int, threads: Int, packsA: Bool) -> (byColumns
 package func vectorGemmOverwrite(_ a: UnsafePointer<Float>, transposeA: Bool, _ b: UnsafePointer<Float>, transposeB: Bool,
                                  _ c: UnsafeMutablePointer<Float>, m: Int, k: Int, n: Int, threads: Int = 1) -> Bool {
     guard VectorKernels.enabled else { return false }
-    let (ars, acs) = transposeA ? (1, m) : (k, 1)
-    let (brs, bcs) = transposeB ? (1, k) : (n, 1)
+    let (ars, acs, brs, bcs) = gemmStrides(transposeA: transposeA, transposeB: transposeB, m: m, k: k, n: n)
     guard gemmSplit(m: m, k: k, n: n, threads: threads, packsA: acs != 1).blocks == 1 else { return false }
     return autodiff_sgemm_small_overwrite(a, ars, acs, b, brs, bcs, c, m, k, n) != 0
 }
