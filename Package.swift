@@ -24,20 +24,37 @@ let package = Package(
         .target(name: "TensorCore", dependencies: ["CKernels"]),
         .target(name: "AutoDiff", dependencies: ["TensorCore"]),
         .target(name: "NN", dependencies: ["AutoDiff", "CKernels"]),
+        // The gradient-check tool's logic and the catalog of operations it checks (`PrimitiveCheck.all`), kept out
+        // of AutoDiff so that a release build compiles them beside NN.
         .target(name: "GradCheckCore", dependencies: ["AutoDiff"]),
         // Data parallelism over Open MPI, loaded at run time (no build dependency on MPI).
         .target(name: "DistributedTraining", dependencies: ["NN", "AutoDiff"]),
         // Checks run under `mpirun -np 2` by .ci/run (collectives, broadcast, fit equivalence, failures).
         .executableTarget(name: "MPIChecks", dependencies: ["DistributedTraining", "NN"], path: "Tests/MPIChecks"),
         .executableTarget(name: "GradCheck", dependencies: ["GradCheckCore"]),
-        .executableTarget(name: "Playground", dependencies: ["NN"]),
+        // The playground is five modules, so that a release build compiles them side by side: the page and the
+        // pictures (Foundation only: beside the library), the chapters that need only AutoDiff (beside NN), the
+        // others in two halves (beside each other), and the executable (the chapter list and the command line).
+        // The files stay under Sources/Playground.
+        .target(name: "TourDocument", path: "Sources/Playground", sources: ["Document", "Plot"]),
+        .target(name: "TourChaptersAutoDiff", dependencies: ["AutoDiff", "TourDocument"], path: "Sources/Playground/Chapters",
+                sources: ["Chapter01Tape.swift", "Chapter02Neuron.swift", "Chapter13Trust.swift"]),
+        .target(name: "TourChaptersNN1", dependencies: ["NN", "TourDocument"], path: "Sources/Playground/Chapters",
+                sources: ["Chapter03Layer.swift", "Chapter04Losses.swift", "Chapter05Descent.swift", "Chapter06XOR.swift",
+                          "Chapter07Classifier.swift"]),
+        .target(name: "TourChaptersNN2", dependencies: ["NN", "TourDocument"], path: "Sources/Playground/Chapters",
+                sources: ["Chapter08Optimizers.swift", "Chapter09Overfitting.swift", "Chapter10Digits.swift",
+                          "Chapter11Convolutions.swift", "Chapter12Sequences.swift"]),
+        .executableTarget(name: "Playground",
+                          dependencies: ["NN", "TourDocument", "TourChaptersAutoDiff", "TourChaptersNN1", "TourChaptersNN2"],
+                          sources: ["Tour.swift", "main.swift"]),
         .executableTarget(name: "GradCheckFixture", dependencies: ["AutoDiff", "GradCheckCore"],
                           path: "Tests/Fixtures/GradCheckFixture"),
         // Tensor values alone (no AutoDiff): making tensors, the shape checks.
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
-        .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff"], exclude: ["Fixtures"]),   // read by path
+        .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff", "GradCheckCore"], exclude: ["Fixtures"]),   // read by path
         .testTarget(name: "NNTests", dependencies: ["NN", "AutoDiff", "DistributedTraining"], exclude: ["Fixtures"]),   // read by path
-        .testTarget(name: "GradCheckTests", dependencies: ["GradCheck", "GradCheckFixture"]),
+        .testTarget(name: "GradCheckTests", dependencies: ["GradCheck", "GradCheckCore", "GradCheckFixture"]),
         .testTarget(name: "PlaygroundTests", dependencies: ["Playground"]),
     ]
 )

@@ -1,3 +1,5 @@
+import AutoDiff
+
 // The catalog of differentiable operations with seeded inputs where each is differentiable: what
 // `gradcheck` checks when run without arguments, and what the test suite checks, first and second order.
 
