@@ -12,7 +12,13 @@ import Musl
 /// time, so the package builds and runs the same without one.
 ///
 /// - `AUTODIFF_BLAS=off` in the environment, or `isEnabled = false`, keeps to the built-in kernels.
-/// - OpenBLAS uses ``Parallelism/threadCount`` threads.
+/// - OpenBLAS uses ``Parallelism/threadCount`` threads. It is loaded with one (`OPENBLAS_NUM_THREADS=1` while
+///   `dlopen` runs, the caller's setting restored after), so that it starts no threads of its own until a
+///   product runs on more than one: OpenBLAS's threads spin for about 0.1 s after they start or finish a job,
+///   and on a busy machine that spinning slowed a single-threaded program that had just loaded it by up to 2×.
+/// - Small Float products stay on the built-in kernel, whose single call costs less than a call into the
+///   library (``gemmStaysBuiltIn(transposeA:transposeB:m:k:n:)``); a product that overwrites its output asks the
+///   library for C = A·B (β = 0) rather than zeroing C first.
 /// - Results then depend on the library: a BLAS may round differently from the built-in kernels, and may not
 ///   give bit-identical results for different thread counts (the built-in kernels do).
 public enum SystemBLAS {
@@ -46,7 +52,9 @@ public enum SystemBLAS {
         let candidates = ["libopenblas.so.0", "libopenblas.so", "libblas.so.3"]
         #endif
         for name in candidates {
-            guard let handle = dlopen(name, RTLD_NOW | RTLD_LOCAL) else { continue }
+            guard let handle = withEnvironment("OPENBLAS_NUM_THREADS", "1", { dlopen(name, RTLD_NOW | RTLD_LOCAL) }) else {
+                continue
+            }
             guard let s = dlsym(handle, "cblas_sgemm"), let d = dlsym(handle, "cblas_dgemm") else {
                 dlclose(handle)
                 continue
@@ -77,6 +85,16 @@ public enum SystemBLAS {
     }
 }
 
+/// Runs `body` with the environment variable `name` set to `value`, then restores it (to its old value, or unset).
+func withEnvironment<T>(_ name: String, _ value: String, _ body: () -> T) -> T {
+    let saved = getenv(name).map { String(cString: $0) }
+    setenv(name, value, 1)
+    defer {
+        if let saved { setenv(name, saved, 1) } else { unsetenv(name) }
+    }
+    return body()
+}
+
 private let blasEnabled = Atomic<Bool>(true)
 /// Serializes calls into the library; holds the thread count last given to it.
 private let callLock = Mutex<Int>(0)
@@ -85,7 +103,21 @@ private let callLock = Mutex<Int>(0)
 /// when `transposeB`); false (nothing done) when there is none or it is off, or the sizes overflow its `int`s.
 @usableFromInline
 package func blasGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, transposeA: Bool, _ b: UnsafePointer<S>,
-                                         transposeB: Bool, _ c: UnsafeMutablePointer<S>, m: Int, k: Int, n: Int) -> Bool {
+                                                 transposeB: Bool, _ c: UnsafeMutablePointer<S>, m: Int, k: Int, n: Int) -> Bool {
+    blasGemm(a, transposeA: transposeA, b, transposeB: transposeB, c, m: m, k: k, n: n, beta: 1)
+}
+
+/// C[m×n] = op(A) · op(B) on the system BLAS (β = 0: C's old contents, which need not be initialized, are never
+/// read); false (nothing done) as for ``blasGemmAccumulate(_:transposeA:_:transposeB:_:m:k:n:)``.
+@usableFromInline
+package func blasGemmOverwrite<S: TensorScalar>(_ a: UnsafePointer<S>, transposeA: Bool, _ b: UnsafePointer<S>,
+                                                transposeB: Bool, _ c: UnsafeMutablePointer<S>, m: Int, k: Int, n: Int) -> Bool {
+    blasGemm(a, transposeA: transposeA, b, transposeB: transposeB, c, m: m, k: k, n: n, beta: 0)
+}
+
+/// C = op(A) · op(B) + β·C on the system BLAS (β 0 or 1).
+func blasGemm<S: TensorScalar>(_ a: UnsafePointer<S>, transposeA: Bool, _ b: UnsafePointer<S>, transposeB: Bool,
+                               _ c: UnsafeMutablePointer<S>, m: Int, k: Int, n: Int, beta: Int) -> Bool {
     guard let library = SystemBLAS.active, m < Int(Int32.max), k < Int(Int32.max), n < Int(Int32.max) else { return false }
     let rowMajor: Int32 = 101, noTrans: Int32 = 111, trans: Int32 = 112
     let lda = Int32(transposeA ? m : k), ldb = Int32(transposeB ? k : n)
@@ -93,12 +125,12 @@ package func blasGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, transpos
     if S.self == Float.self {
         library.sgemm(rowMajor, transposeA ? trans : noTrans, transposeB ? trans : noTrans, Int32(m), Int32(n), Int32(k), 1,
                       UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda,
-                      UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), ldb, 1,
+                      UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), ldb, Float(beta),
                       UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), Int32(n))
     } else {
         library.dgemm(rowMajor, transposeA ? trans : noTrans, transposeB ? trans : noTrans, Int32(m), Int32(n), Int32(k), 1,
                       UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), lda,
-                      UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), ldb, 1,
+                      UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), ldb, Double(beta),
                       UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), Int32(n))
     }
     }

@@ -16,8 +16,9 @@ package func hasFastGemm<S: TensorScalar>(_ type: S.Type) -> Bool {
 }
 
 /// C[m×n] += op(A) · op(B), where op transposes when asked (A stored [k, m] when `transposeA`, B stored [n, k]
-/// when `transposeB`): on the system BLAS when one was loaded (``SystemBLAS``), else on the vector kernel for
-/// Float when the processor has one (``VectorKernels``). False, doing nothing, when neither runs.
+/// when `transposeB`): on the system BLAS when one was loaded (``SystemBLAS``), except for the small Float
+/// products that stay on the built-in kernel (``gemmStaysBuiltIn(transposeA:transposeB:m:k:n:)``), else on the
+/// vector kernel for Float when the processor has one (``VectorKernels``). False, doing nothing, when neither runs.
 ///
 /// The vector kernel splits a large product over `threads` threads (bit-identical for any count); a system BLAS
 /// runs on its own threads (``Parallelism/threadCount`` of them).
@@ -25,12 +26,39 @@ package func hasFastGemm<S: TensorScalar>(_ type: S.Type) -> Bool {
 package func fastGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, transposeA: Bool, _ b: UnsafePointer<S>,
                                          transposeB: Bool, _ c: UnsafeMutablePointer<S>, m: Int, k: Int, n: Int,
                                          threads: Int = 1) -> Bool {
-    if blasGemmAccumulate(a, transposeA: transposeA, b, transposeB: transposeB, c, m: m, k: k, n: n) { return true }
+    let builtIn = S.self == Float.self && gemmStaysBuiltIn(transposeA: transposeA, transposeB: transposeB, m: m, k: k, n: n)
+    if !builtIn, blasGemmAccumulate(a, transposeA: transposeA, b, transposeB: transposeB, c, m: m, k: k, n: n) { return true }
     guard S.self == Float.self else { return false }
     return vectorGemmAccumulate(UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), transposeA: transposeA,
                                 UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), transposeB: transposeB,
                                 UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), m: m, k: k, n: n,
                                 threads: threads)
+}
+
+/// C[m×n] = op(A) · op(B) written into `c`, which need not be initialized, on the path
+/// ``fastGemmAccumulate(_:transposeA:_:transposeB:_:m:k:n:threads:)`` takes (the same bits as zeroing C and
+/// accumulating), without a pass that zeroes C: the system BLAS with β = 0, or the small-product kernel, which
+/// starts each element from zero in a register. False, leaving `c` uninitialized, when neither fast path runs.
+@inlinable
+package func fastGemmOverwrite<S: TensorScalar>(_ a: UnsafePointer<S>, transposeA: Bool, _ b: UnsafePointer<S>,
+                                                transposeB: Bool, _ c: UnsafeMutablePointer<S>, m: Int, k: Int, n: Int,
+                                                threads: Int = 1) -> Bool {
+    let builtIn = S.self == Float.self && gemmStaysBuiltIn(transposeA: transposeA, transposeB: transposeB, m: m, k: k, n: n)
+    if !builtIn, blasGemmOverwrite(a, transposeA: transposeA, b, transposeB: transposeB, c, m: m, k: k, n: n) { return true }
+    guard S.self == Float.self, VectorKernels.enabled else { return false }
+    // A product that stays on one thread and has a small B: written without zeroing first (same bits).
+    if vectorGemmOverwrite(floatPointer(a), transposeA: transposeA, floatPointer(b), transposeB: transposeB,
+                           UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), m: m, k: k, n: n, threads: threads) {
+        return true
+    }
+    c.initialize(repeating: 0, count: m * n)
+    if vectorGemmAccumulate(floatPointer(a), transposeA: transposeA, floatPointer(b), transposeB: transposeB,
+                            UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), m: m, k: k, n: n,
+                            threads: threads) {
+        return true
+    }
+    c.deinitialize(count: m * n)
+    return false
 }
 
 /// C[m×n] += A[m×k] · B[k×n] in portable Swift.
@@ -102,23 +130,17 @@ package func matmul2D<S: TensorScalar>(_ a: Tensor<S>, transposeA: Bool, _ b: Te
     let m = transposeA ? a.shape[1] : a.shape[0], k = transposeA ? a.shape[0] : a.shape[1]
     let n = transposeB ? b.shape[0] : b.shape[1]
     if hasFastGemm(S.self), m * n > 0, k > 0, (transposeB ? b.shape[1] : b.shape[0]) == k {
-        return a.withUnsafeBufferPointer { pa in
+        var ran = true
+        let product = a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 Tensor<S>(shape: [m, n], unsafeUninitialized: { dst in
-                    // A small product (one that stays on one thread) written without zeroing first (same bits).
-                    if S.self == Float.self, !SystemBLAS.isActive,
-                       vectorGemmOverwrite(floatPointer(pa.baseAddress!), transposeA: transposeA,
-                                           floatPointer(pb.baseAddress!), transposeB: transposeB,
-                                           UnsafeMutableRawPointer(dst.baseAddress!).assumingMemoryBound(to: Float.self),
-                                           m: m, k: k, n: n, threads: Parallelism.threadCount) {
-                        return
-                    }
-                    dst.initialize(repeating: 0)
-                    _ = fastGemmAccumulate(pa.baseAddress!, transposeA: transposeA, pb.baseAddress!, transposeB: transposeB,
-                                           dst.baseAddress!, m: m, k: k, n: n, threads: Parallelism.threadCount)
+                    ran = fastGemmOverwrite(pa.baseAddress!, transposeA: transposeA, pb.baseAddress!, transposeB: transposeB,
+                                            dst.baseAddress!, m: m, k: k, n: n, threads: Parallelism.threadCount)
+                    if !ran { dst.initialize(repeating: 0) }   // the BLAS was switched off meanwhile: computed below
                 })
             }
         }
+        if ran { return product }
     }
     return batchedMatmul(transposeA ? a.transposed() : a, transposeB ? b.transposed() : b, site: .operator,
                          shapes: (a.shape, b.shape))

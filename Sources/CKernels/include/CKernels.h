@@ -38,6 +38,9 @@ int autodiff_sgemm_accumulate_block(const float *a, long ars, long acs, const fl
 int autodiff_sgemm_small(const float *a, long ars, long acs, const float *b, long brs, long bcs, float *c, long ldc,
                          long m, long k, long n);
 
+/// Whether `autodiff_sgemm_small` takes a product of these strides and sizes on this processor (1) or not (0).
+int autodiff_sgemm_small_takes(long brs, long bcs, long m, long k, long n);
+
 /// C[m×n] = A[m×k] · B[k×n] (C row-major, leading dimension n) for the operands `autodiff_sgemm_small` takes,
 /// writing C without reading it: the same bits as zeroing C and accumulating. Returns 0, doing nothing, for
 /// other operands or processors.
