@@ -197,10 +197,15 @@ package func batchedMatmul<S: TensorScalar>(_ a: Tensor<S>, _ b: Tensor<S>, site
     return a.withUnsafeBufferPointer { pa in
         b.withUnsafeBufferPointer { pb in
             Tensor(shape: batch + [m, n], unsafeUninitialized: { dst in
-                dst.initialize(repeating: 0)
+                let threads = Parallelism.threadCount
                 for t in 0..<count {
-                    gemmAccumulateParallel(pa.baseAddress! + offsetsA[t], pb.baseAddress! + offsetsB[t],
-                                           dst.baseAddress! + t * m * n, m: m, k: k, n: n)
+                    let a = pa.baseAddress! + offsetsA[t], b = pb.baseAddress! + offsetsB[t], c = dst.baseAddress! + t * m * n
+                    // Written in place by a fast path (the same bits as zeroing and accumulating), else accumulated.
+                    if fastGemmOverwrite(a, transposeA: false, b, transposeB: false, c, m: m, k: k, n: n, threads: threads) {
+                        continue
+                    }
+                    c.initialize(repeating: 0, count: m * n)
+                    gemmAccumulateParallel(a, b, c, m: m, k: k, n: n)
                 }
             })
         }
