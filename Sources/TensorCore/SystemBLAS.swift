@@ -15,7 +15,7 @@ import Musl
 /// - OpenBLAS uses ``Parallelism/threadCount`` threads. It is loaded with one (`OPENBLAS_NUM_THREADS=1` while
 ///   `dlopen` runs, the caller's setting restored after), so that it starts no threads of its own until a
 ///   product runs on more than one: OpenBLAS's threads spin for about 0.1 s after they start or finish a job,
-///   and on a busy machine that spinning slowed a single-threaded program that had just loaded it by up to 2×.
+///   taking a core from other work, and a program on one thread needs none.
 /// - Small Float products stay on the built-in kernel, whose single call costs less than a call into the
 ///   library (``gemmStaysBuiltIn(transposeA:transposeB:m:k:n:)``); a product that overwrites its output asks the
 ///   library for C = A·B (β = 0) rather than zeroing C first.
