@@ -36,9 +36,10 @@ package func fastGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, transpos
 }
 
 /// C[m×n] = op(A) · op(B) written into `c`, which need not be initialized, on the path
-/// ``fastGemmAccumulate(_:transposeA:_:transposeB:_:m:k:n:threads:)`` takes (the same bits as zeroing C and
-/// accumulating), without a pass that zeroes C: the system BLAS with β = 0, or the small-product kernel, which
-/// starts each element from zero in a register. False, leaving `c` uninitialized, when neither fast path runs.
+/// ``fastGemmAccumulate(_:transposeA:_:transposeB:_:m:k:n:threads:)`` takes, with the same bits as zeroing C and
+/// accumulating. The system BLAS (β = 0) and the small-product kernel (each element started from zero in a
+/// register) skip the pass that zeroes C; the vector kernel's other products zero C first. False, leaving `c`
+/// uninitialized, when no fast path runs.
 @inlinable
 package func fastGemmOverwrite<S: TensorScalar>(_ a: UnsafePointer<S>, transposeA: Bool, _ b: UnsafePointer<S>,
                                                 transposeB: Bool, _ c: UnsafeMutablePointer<S>, m: Int, k: Int, n: Int,

@@ -135,7 +135,8 @@ package func vectorGemmOverwrite(_ a: UnsafePointer<Float>, transposeA: Bool, _ 
 /// the thread count.
 @usableFromInline
 package func gemmStaysBuiltIn(transposeA: Bool, transposeB: Bool, m: Int, k: Int, n: Int) -> Bool {
-    guard VectorKernels.enabled, m * k * n < gemmSplitMinimum else { return false }
+    guard VectorKernels.enabled else { return false }
     let (_, _, brs, bcs) = gemmStrides(transposeA: transposeA, transposeB: transposeB, m: m, k: k, n: n)
-    return autodiff_sgemm_small_takes(brs, bcs, m, k, n) != 0
+    // Taken means k·n ≤ 16,384 and m ≤ 512, so m·k·n cannot overflow.
+    return autodiff_sgemm_small_takes(brs, bcs, m, k, n) != 0 && m * k * n < gemmSplitMinimum
 }
