@@ -268,9 +268,7 @@ direct expressions, which copy least.
    multiply-adds, AVX-512) stays on that kernel, since a call into the library costs more than the product (the
    wide MLP's 128×512 · 512×10: 18.5 µs here, 27.5 µs on OpenBLAS 0.3.21), so these products give the built-in
    bits with or without a BLAS; and a product that makes a new tensor asks the BLAS for C = A·B (β = 0) instead of
-   zeroing C first. OpenBLAS is loaded with one thread and given more only when a product runs on more, so a
-   program on one thread never starts its threads (which spin for about 0.1 s after they start or finish a job,
-   taking a core from other work);
+   zeroing C first;
 2. Float32 kernels in C for processors with AVX-512 (a 12×32 register tile) or AVX2 and FMA (6×16), with
    packed panels and cache blocking, chosen at run time through per-function target attributes, so the
    package needs no compiler flags; both give every element the same fused multiply-adds, so the same bits.

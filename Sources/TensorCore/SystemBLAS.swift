@@ -12,10 +12,7 @@ import Musl
 /// time, so the package builds and runs the same without one.
 ///
 /// - `AUTODIFF_BLAS=off` in the environment, or `isEnabled = false`, keeps to the built-in kernels.
-/// - OpenBLAS uses ``Parallelism/threadCount`` threads. It is loaded with one (`OPENBLAS_NUM_THREADS=1` while
-///   `dlopen` runs, the caller's setting restored after), so that it starts no threads of its own until a
-///   product runs on more than one: OpenBLAS's threads spin for about 0.1 s after they start or finish a job,
-///   taking a core from other work, and a program on one thread needs none.
+/// - OpenBLAS uses ``Parallelism/threadCount`` threads.
 /// - Small Float products stay on the built-in kernel, whose single call costs less than a call into the
 ///   library (``gemmStaysBuiltIn(transposeA:transposeB:m:k:n:)``); a product that overwrites its output asks the
 ///   library for C = A·B (β = 0) rather than zeroing C first.
@@ -52,9 +49,7 @@ public enum SystemBLAS {
         let candidates = ["libopenblas.so.0", "libopenblas.so", "libblas.so.3"]
         #endif
         for name in candidates {
-            guard let handle = withEnvironment("OPENBLAS_NUM_THREADS", "1", { dlopen(name, RTLD_NOW | RTLD_LOCAL) }) else {
-                continue
-            }
+            guard let handle = dlopen(name, RTLD_NOW | RTLD_LOCAL) else { continue }
             guard let s = dlsym(handle, "cblas_sgemm"), let d = dlsym(handle, "cblas_dgemm") else {
                 dlclose(handle)
                 continue
@@ -83,16 +78,6 @@ public enum SystemBLAS {
             body(library)
         }
     }
-}
-
-/// Runs `body` with the environment variable `name` set to `value`, then restores it (to its old value, or unset).
-func withEnvironment<T>(_ name: String, _ value: String, _ body: () -> T) -> T {
-    let saved = getenv(name).map { String(cString: $0) }
-    setenv(name, value, 1)
-    defer {
-        if let saved { setenv(name, saved, 1) } else { unsetenv(name) }
-    }
-    return body()
 }
 
 private let blasEnabled = Atomic<Bool>(true)
