@@ -177,6 +177,18 @@ extension Variable {
     @inlinable @inline(__always)
     static func recordScalarInline(_ a: Variable, _ b: Variable, kind: Entry<Scalar>.Kind, code: UInt8,
                                    _ compute: (Scalar, Scalar) -> Scalar) -> Variable? {
+        // Two arena nodes (a running sum and its next term): tested first and on their own, so that the optimizer
+        // sees, on this path, that neither operand holds a reference, and the caller releases nothing after the
+        // operation (a neuron's sum is such temporaries and an accumulator reassigned).
+        if a.index >= 0 && a.owner == nil && b.index >= 0 && b.owner == nil {
+            let arena = a.arena.unsafelyUnwrapped
+            return arena._withUnsafeGuaranteedRef { tape in
+                guard tape.context.recordsPlainly, a.epoch == tape.epoch,
+                      b.arena.unsafelyUnwrapped.toOpaque() == arena.toOpaque(), b.epoch == tape.epoch else { return nil }
+                let v = compute(a.scalarValue, b.scalarValue)
+                return Variable(arenaValue: v, arena: tape, index: tape.appendScalar(kind, code, a.index, b.index, v))
+            }
+        }
         guard let arena = operandArena(a, b), let x = a.inlineScalarOperand, let y = b.inlineScalarOperand else { return nil }
         // The tape borrowed, and only trivial values captured: no reference counting.
         return arena._withUnsafeGuaranteedRef { tape in
