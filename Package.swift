@@ -22,7 +22,10 @@ let package = Package(
         // The tensor values (storage, math, shapes, reductions, linear algebra, convolution kernels, BLAS loading,
         // threads): no differentiation. AutoDiff re-exports it, so `import AutoDiff` brings `Tensor` too.
         .target(name: "TensorCore", dependencies: ["CKernels"]),
-        .target(name: "AutoDiff", dependencies: ["TensorCore"]),
+        // The graph pictures: `TapeGraph` and its DOT, Mermaid and SVG (laid out here), from plain nodes; AutoDiff
+        // re-exports it. On its own so that a release build compiles it beside TensorCore.
+        .target(name: "TapeDrawing"),
+        .target(name: "AutoDiff", dependencies: ["TensorCore", "TapeDrawing"]),
         .target(name: "NN", dependencies: ["AutoDiff", "CKernels"]),
         // The gradient-check tool's logic and the catalog of operations it checks (`PrimitiveCheck.all`), kept out
         // of AutoDiff so that a release build compiles them beside NN.
@@ -36,7 +39,9 @@ let package = Package(
         // pictures (Foundation only: beside the library), the chapters that need only AutoDiff (beside NN), the
         // others in two halves (beside each other), and the executable (the chapter list and the command line).
         // The files stay under Sources/Playground.
-        .target(name: "TourDocument", path: "Sources/Playground", sources: ["Document", "Plot"]),
+        // (TourDocument imports Foundation only; its dependency on TensorCore makes the build start it beside
+        // AutoDiff, instead of taking one of two job slots ahead of TensorCore at the start.)
+        .target(name: "TourDocument", dependencies: ["TensorCore"], path: "Sources/Playground", sources: ["Document", "Plot"]),
         .target(name: "TourChaptersAutoDiff", dependencies: ["AutoDiff", "TourDocument"], path: "Sources/Playground/Chapters",
                 sources: ["Chapter01Tape.swift", "Chapter02Neuron.swift", "Chapter13Trust.swift"]),
         .target(name: "TourChaptersNN1", dependencies: ["NN", "TourDocument"], path: "Sources/Playground/Chapters",
@@ -52,7 +57,7 @@ let package = Package(
                           path: "Tests/Fixtures/GradCheckFixture"),
         // Tensor values alone (no AutoDiff): making tensors, the shape checks.
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
-        .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff", "GradCheckCore"], exclude: ["Fixtures"]),   // read by path
+        .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff", "GradCheckCore", "TapeDrawing"], exclude: ["Fixtures"]),   // read by path
         .testTarget(name: "NNTests", dependencies: ["NN", "AutoDiff", "DistributedTraining"], exclude: ["Fixtures"]),   // read by path
         .testTarget(name: "GradCheckTests", dependencies: ["GradCheck", "GradCheckCore", "GradCheckFixture"]),
         .testTarget(name: "PlaygroundTests", dependencies: ["Playground"]),
