@@ -1,70 +1,9 @@
 import Foundation
 import NN
-
-/// One thing a chapter produced, in the order it ran, with the source line that produced it: the page
-/// (`index.html`) and the Markdown tutorial are built from these.
-enum TourEvent {
-    case text(String, file: String, line: Int)
-    case picture(name: String, svg: String, file: String, line: Int)
-}
-
-/// What a chapter needs: where pictures go, the seed, and how to write text.
-final class Context {
-    let outputDirectory: URL
-    let seed: UInt64
-    /// Whether chapters that can print the tape as it is recorded and differentiated do (`--trace`).
-    let trace: Bool
-    /// Whether chapters that train for long train briefly instead (`--quick`, for tests).
-    let quick: Bool
-    private(set) var written: [String] = []
-    /// What was said and saved since the last `takeEvents()`.
-    private(set) var events: [TourEvent] = []
-
-    init(outputDirectory: URL, seed: UInt64, trace: Bool = false, quick: Bool = false) {
-        self.outputDirectory = outputDirectory
-        self.seed = seed
-        self.trace = trace
-        self.quick = quick
-    }
-
-    /// Prints `text` and records it with the line that said it.
-    func say(_ text: String = "", file: String = #filePath, line: Int = #line) {
-        print(text)
-        events.append(.text(text, file: file, line: line))
-    }
-
-    /// Writes an SVG into the output directory and says where it is.
-    func save(_ svg: SVG, as name: String, file: String = #filePath, line: Int = #line) throws {
-        let url = outputDirectory.appendingPathComponent(name)
-        try svg.write(to: url)
-        written.append(name)
-        events.append(.picture(name: name, svg: svg.document, file: file, line: line))
-        print("  picture: \(url.path)")
-    }
-
-    /// The events recorded so far (one chapter's), clearing them.
-    func takeEvents() -> [TourEvent] {
-        defer { events = [] }
-        return events
-    }
-
-    /// Writes an SVG document made by the library (e.g. `TapeGraph.svg`) into the output directory.
-    func save(svgText: String, as name: String, file: String = #filePath, line: Int = #line) throws {
-        let url = outputDirectory.appendingPathComponent(name)
-        try svgText.write(to: url, atomically: true, encoding: .utf8)
-        written.append(name)
-        events.append(.picture(name: name, svg: svgText, file: file, line: line))
-        print("  picture: \(url.path)")
-    }
-}
-
-/// One chapter of the tour.
-struct Chapter: Sendable {
-    let number: Int
-    let name: String
-    let title: String
-    let run: @Sendable (Context) throws -> Void
-}
+import TourChaptersAutoDiff
+import TourChaptersNN1
+import TourChaptersNN2
+import TourDocument
 
 /// The chapters, in order.
 let chapters: [Chapter] = [
@@ -82,6 +21,3 @@ let chapters: [Chapter] = [
     Chapter(number: 12, name: "sequences", title: "Sequences: a character model that invents names", run: sequencesChapter),
     Chapter(number: 13, name: "trust", title: "Trust your gradients", run: trustChapter),
 ]
-
-func format(_ x: Double, _ digits: Int = 4) -> String { String(format: "%.\(digits)f", x) }
-func format(_ x: Float, _ digits: Int = 4) -> String { format(Double(x), digits) }

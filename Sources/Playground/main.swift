@@ -1,6 +1,7 @@
 // playground: a guided tour of backpropagation, chapter by chapter, on this framework.
 import Foundation
 import NN
+import TourDocument
 
 let usage = """
 usage: playground [CHAPTER…] [--out DIR] [--seed N] [--trace] [--quick] [--markdown DIR]

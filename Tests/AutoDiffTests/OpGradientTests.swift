@@ -1,5 +1,6 @@
 import Testing
 import AutoDiff
+import GradCheckCore
 
 extension PrimitiveCheck: CustomTestStringConvertible {
     public var testDescription: String { "\(name) \(shapeDescription)" }

@@ -1,5 +1,6 @@
 import Testing
 import AutoDiff
+import GradCheckCore
 
 /// How the backward sweep differentiates a node, chosen by how its operands entered the graph. Each
 /// arithmetic and elementwise rule is written once; these are the paths that run it.

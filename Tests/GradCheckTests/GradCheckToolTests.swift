@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import AutoDiff
+import GradCheckCore
 
 /// Runs a built executable of this package (next to the test bundle) and collects what it printed.
 func runTool(_ name: String, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {

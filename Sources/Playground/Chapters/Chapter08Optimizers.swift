@@ -1,8 +1,9 @@
 import Foundation
 import NN
+import TourDocument
 
 /// Chapter 8: optimizers side by side on one problem.
-func optimizersChapter(_ context: Context) throws {
+package func optimizersChapter(_ context: Context) throws {
     context.say("""
     The same network (2-16-16-1, tanh) on the same data (two interleaved half-moons, 200 points), from the
     same initial weights and batch order, with four optimizers:

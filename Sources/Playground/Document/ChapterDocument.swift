@@ -13,27 +13,27 @@ import Foundation
 /// are the explanations. The code between them is made pasteable (`PasteableCode`): `context.say` becomes
 /// `print`, `context.seed` the seed, and statements that only feed the playground's pictures (`LinePlot`,
 /// `Terminal`, …) are left out together with what they printed.
-struct ChapterDocument {
-    struct Section {
+package struct ChapterDocument {
+    package struct Section {
         var prose: String?
         var code: [String] = []
         var output: [String] = []
         var pictures: [(name: String, svg: String)] = []
     }
 
-    let number: Int
-    let name: String
-    let title: String
-    var sections: [Section] = []
+    package let number: Int
+    package let name: String
+    package let title: String
+    package var sections: [Section] = []
     /// What the code needs above it: imports, the seed, the `format` helper.
-    var setup: [String] = []
+    package var setup: [String] = []
     /// The other declarations of the chapter's file (types and functions the code uses).
-    var definitions: [String] = []
+    package var definitions: [String] = []
     /// The chapter's source file relative to the package root, and the hash written on the Markdown page.
-    var sourcePath = ""
-    var sourceHash = ""
+    package var sourcePath = ""
+    package var sourceHash = ""
 
-    @_optimize(none) init(chapter: Chapter, events: [TourEvent], seed: UInt64) {
+    @_optimize(none) package init(chapter: Chapter, events: [TourEvent], seed: UInt64) {
         number = chapter.number
         name = chapter.name
         title = chapter.title
@@ -64,7 +64,9 @@ struct ChapterDocument {
             return nil
         }.first ?? 1
         // The chapter function: the top-level `func … (_ context: Context)` around the first line it said.
-        let starts = lines.indices.filter { lines[$0].hasPrefix("func ") && lines[$0].contains("(_ context: Context)") }
+        let starts = lines.indices.filter {
+            (lines[$0].hasPrefix("func ") || lines[$0].hasPrefix("package func ")) && lines[$0].contains("(_ context: Context)")
+        }
         guard let start = starts.last(where: { $0 < firstLine }) ?? starts.first,
               let end = lines[(start + 1)...].firstIndex(of: "}") else {
             sections = [Section(output: events.compactMap { if case .text(let t, _, _) = $0 { return t } else { return nil } })]
@@ -113,7 +115,8 @@ struct ChapterDocument {
         var docStart = start
         while docStart > 0 && lines[docStart - 1].hasPrefix("///") { docStart -= 1 }
         let rest = Array(lines[..<docStart]) + Array(lines[(end + 1)...])
-        var imports = rest.filter { $0.hasPrefix("import ") }
+        // `import TourDocument` brings the playground's own drawing and `Context`, which a reader does not need.
+        var imports = rest.filter { $0.hasPrefix("import ") && $0 != "import TourDocument" }
         definitions = trimmedBlank(rest.filter { !$0.hasPrefix("import ") }.map(code.pasteable))
         let all = (sections.flatMap(\.code) + definitions).joined(separator: "\n")
         let usesFormat = all.range(of: #"(?<![\w.])format\("#, options: .regularExpression) != nil
@@ -133,13 +136,13 @@ struct ChapterDocument {
     }
 
     /// The names the playground's Plot/ folder declares at the top level (its drawing types and helpers).
-    @_optimize(none) static func plotNames(besideChapter file: String) -> Set<String> {
+    @_optimize(none) package static func plotNames(besideChapter file: String) -> Set<String> {
         let folder = URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Plot")
         let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         var names: Set<String> = []
         for name in files where name.hasSuffix(".swift") {
             let text = (try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)) ?? ""
-            for line in text.components(separatedBy: "\n") {
+            for line in text.components(separatedBy: "\n").map({ $0.hasPrefix("package ") ? String($0.dropFirst(8)) : $0 }) {
                 for keyword in ["struct ", "enum ", "final class ", "class ", "func ", "let ", "var ", "extension "] where line.hasPrefix(keyword) {
                     let rest = line.dropFirst(keyword.count)
                     names.insert(String(rest.prefix(while: { $0.isLetter || $0.isNumber || $0 == "_" })))
@@ -151,7 +154,7 @@ struct ChapterDocument {
 
     /// The title of an SVG picture, for alt text: its first text element when the playground drew it (the
     /// title), else the file name in words.
-    @_optimize(none) static func pictureTitle(_ svg: String, name: String = "picture") -> String {
+    @_optimize(none) package static func pictureTitle(_ svg: String, name: String = "picture") -> String {
         let fallback = name.replacingOccurrences(of: ".svg", with: "").drop(while: { $0.isNumber || $0 == "-" })
             .replacingOccurrences(of: "-", with: " ")
         guard svg.contains("font-family=\"Helvetica, Arial, sans-serif\""), let open = svg.range(of: "<text"), let close = svg.range(of: ">", range: open.upperBound..<svg.endIndex),
@@ -163,7 +166,7 @@ struct ChapterDocument {
 
     /// Prose split into paragraphs (runs of plain lines) and formulas (runs of lines indented by two or more
     /// spaces, whose layout matters).
-    @_optimize(none) static func blocks(of prose: String) -> [(formula: Bool, lines: [String])] {
+    @_optimize(none) package static func blocks(of prose: String) -> [(formula: Bool, lines: [String])] {
         var blocks: [(formula: Bool, lines: [String])] = []
         for line in prose.components(separatedBy: "\n") {
             if line.trimmingCharacters(in: .whitespaces).isEmpty {
@@ -182,7 +185,7 @@ struct ChapterDocument {
 }
 
 /// Lines without the blank ones at either end, and at most one blank line in a row.
-@_optimize(none) func trimmedBlank(_ lines: [String]) -> [String] {
+@_optimize(none) package func trimmedBlank(_ lines: [String]) -> [String] {
     var out: [String] = []
     for line in lines {
         let blank = line.trimmingCharacters(in: .whitespaces).isEmpty
@@ -195,7 +198,7 @@ struct ChapterDocument {
 
 /// FNV-1a (64 bits) of a chapter's source, written on its Markdown page: the tests compare it with the source
 /// to find a page that was not regenerated after its chapter changed.
-@_optimize(none) func tutorialSourceHash(_ text: String) -> String {
+@_optimize(none) package func tutorialSourceHash(_ text: String) -> String {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     for byte in text.utf8 {
         hash ^= UInt64(byte)

@@ -15,19 +15,19 @@ import Foundation
 ///
 /// Line numbers are the source file's (1-based); `removed` lists those left out, so that what they printed can
 /// be left out of the page too.
-struct PasteableCode {
+package struct PasteableCode {
     /// Names only the playground has: a statement using one is not pasteable.
-    static let playgroundOnly = ["LinePlot", "DecisionMap", "ImageStrip", "Terminal", "SVG", "palette"]
+    package static let playgroundOnly = ["LinePlot", "DecisionMap", "ImageStrip", "Terminal", "SVG", "palette"]
 
     /// Every body line, dedented by one level and made pasteable.
-    private(set) var lines: [String] = []
+    package private(set) var lines: [String] = []
     /// The explanations: the source line of each `context.say("""`, its text and its last line.
-    private(set) var prose: [Int: (text: String, end: Int)] = [:]
+    package private(set) var prose: [Int: (text: String, end: Int)] = [:]
     private var proseLines: Set<Int> = []
     /// Source lines left out of the pasteable code.
-    private(set) var removed: Set<Int> = []
+    package private(set) var removed: Set<Int> = []
 
-    @_optimize(none) func isProseLine(_ line: Int) -> Bool { proseLines.contains(line) }
+    @_optimize(none) package func isProseLine(_ line: Int) -> Bool { proseLines.contains(line) }
 
     /// One statement (with the comments above it), a block's header or closing line, or a blank line.
     private struct Unit {
@@ -38,7 +38,7 @@ struct PasteableCode {
         var isStatement: Bool
     }
 
-    @_optimize(none) init(body: [String], firstLine: Int, playgroundNames: Set<String> = []) {
+    @_optimize(none) package init(body: [String], firstLine: Int, playgroundNames: Set<String> = []) {
         let playgroundOnly = Self.playgroundOnly + playgroundNames.sorted()
         let raw = body.map { $0.hasPrefix("    ") ? String($0.dropFirst(4)) : $0 }
         lines = raw.map(pasteable)
@@ -180,14 +180,14 @@ struct PasteableCode {
     }
 
     /// A line made pasteable (see the type's description).
-    @_optimize(none) func pasteable(_ line: String) -> String {
+    @_optimize(none) package func pasteable(_ line: String) -> String {
         line.replacingOccurrences(of: "context.say(", with: "print(")
             .replacingOccurrences(of: "context.seed", with: "seed")
             .replacingOccurrences(of: "context.quick", with: "quick")
             .replacingOccurrences(of: "context.outputDirectory", with: "URL(fileURLWithPath: \".\")")
     }
 
-    @_optimize(none) static func bracketDelta(_ line: String) -> Int {
+    @_optimize(none) package static func bracketDelta(_ line: String) -> Int {
         let line = line.replacingOccurrences(of: "\"\"\"", with: "")   // a multi-line literal's delimiters
         var depth = 0, inString = false, escaped = false
         var interpolation: [Int] = []   // bracket depth at each open \( inside a string
@@ -214,12 +214,12 @@ struct PasteableCode {
 
     /// Whether the code of `text` uses the identifier `name` (not as a member `.name`, part of a longer word, or
     /// a word in a string literal; in an interpolation, yes).
-    @_optimize(none) static func mentions(_ text: String, _ name: String) -> Bool {
+    @_optimize(none) package static func mentions(_ text: String, _ name: String) -> Bool {
         codeOnly(text).range(of: "(?<![\\w.\\\\])" + NSRegularExpression.escapedPattern(for: name) + "(?!\\w)", options: .regularExpression) != nil
     }
 
     /// `text` with its comments and the contents of its string literals left out, but not their interpolations.
-    @_optimize(none) static func codeOnly(_ text: String) -> String {
+    @_optimize(none) package static func codeOnly(_ text: String) -> String {
         let chars = Array(text)
         var out = ""
         var i = 0, depth = 0, inString = false, multiLine = false
@@ -277,7 +277,7 @@ struct PasteableCode {
     }
 
     /// The names a `let`, `var` or `func` line declares.
-    @_optimize(none) static func declaredNames(_ line: String) -> [String] {
+    @_optimize(none) package static func declaredNames(_ line: String) -> [String] {
         let t = line.trimmingCharacters(in: .whitespaces)
         guard let keyword = ["let ", "var ", "func "].first(where: { t.hasPrefix($0) }) else { return [] }
         let rest = t.dropFirst(keyword.count)
@@ -306,7 +306,7 @@ struct PasteableCode {
     }
 
     /// Whether the line only adds to or changes `name` (append, +=, an element assignment).
-    @_optimize(none) static func mutates(_ line: String, _ name: String) -> Bool {
+    @_optimize(none) package static func mutates(_ line: String, _ name: String) -> Bool {
         var t = line.trimmingCharacters(in: .whitespaces)
         // A one-line loop or condition: its body counts (`for c in 0..<n { flat += [c] }`).
         if ["for ", "if ", "while "].contains(where: { t.hasPrefix($0) }), t.hasSuffix("}"),

@@ -7,19 +7,19 @@ import Foundation
 /// The tour as one self-contained HTML page (`index.html` beside the pictures): a table of contents, then every
 /// chapter's explanations, code, output and pictures in reading order. Inline CSS and SVG only: no script, no
 /// outside file, no network.
-enum TourPage {
-    @_optimize(none) static func escape(_ text: String) -> String {
+package enum TourPage {
+    @_optimize(none) package static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;")
     }
 
     /// Escaped text with `code spans` as <code>.
-    @_optimize(none) static func inline(_ text: String) -> String {
+    @_optimize(none) package static func inline(_ text: String) -> String {
         let parts = escape(text).components(separatedBy: "`")
         return parts.enumerated().map { $0.offset % 2 == 1 && parts.count % 2 == 1 ? "<code>\($0.element)</code>" : $0.element }.joined()
     }
 
-    static let style = """
+    package static let style = """
     :root { color-scheme: light; }
     body { margin: 0; background: #fafafa; color: #1d1d1f; font: 16px/1.55 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; }
     main { max-width: 52rem; margin: 0 auto; padding: 1.5rem 1.25rem 4rem; background: #fff; }
@@ -40,7 +40,7 @@ enum TourPage {
     code { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.9em; }
     """
 
-    @_optimize(none) static func html(_ documents: [ChapterDocument], seed: UInt64) -> String {
+    @_optimize(none) package static func html(_ documents: [ChapterDocument], seed: UInt64) -> String {
         var out = ["<!DOCTYPE html>", "<html lang=\"en\">", "<head>", "<meta charset=\"utf-8\">",
                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
                    "<title>The backpropagation tour</title>", "<style>", style, "</style>", "</head>", "<body>", "<main>",
@@ -92,12 +92,12 @@ enum TourPage {
 /// The Markdown tutorial (`Docs/Tutorial/`): one page per chapter with the same content as the page, the
 /// pictures as SVG files beside it, and an index. Written by `playground --markdown DIR`
 /// (`python3 Scripts/make-tutorial.py`).
-enum TutorialPages {
-    @_optimize(none) static func fileName(_ d: ChapterDocument) -> String {
+package enum TutorialPages {
+    @_optimize(none) package static func fileName(_ d: ChapterDocument) -> String {
         String(format: "%02d-%@.md", d.number, d.name)
     }
 
-    @_optimize(none) static func markdown(_ d: ChapterDocument, seed: UInt64) -> String {
+    @_optimize(none) package static func markdown(_ d: ChapterDocument, seed: UInt64) -> String {
         var out = ["# Chapter \(d.number): \(d.title)", ""]
         if !d.setup.isEmpty {
             out += ["The code of this page runs in a package of your own: an executable target that depends on `NN`",
@@ -124,7 +124,7 @@ enum TutorialPages {
         return out.joined(separator: "\n")
     }
 
-    @_optimize(none) static func index(_ documents: [ChapterDocument]) -> String {
+    @_optimize(none) package static func index(_ documents: [ChapterDocument]) -> String {
         var out = ["# The tutorial", "",
                    "The playground's chapters as pages: what each explains, code to paste into a package of your own, what it",
                    "printed and the pictures it drew, all from a real run (`python3 Scripts/make-tutorial.py` regenerates them).",
@@ -135,7 +135,7 @@ enum TutorialPages {
     }
 
     /// Writes every page, its pictures and the index into `directory`.
-    @_optimize(none) static func write(_ documents: [ChapterDocument], seed: UInt64, to directory: URL) throws {
+    @_optimize(none) package static func write(_ documents: [ChapterDocument], seed: UInt64, to directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         for d in documents {
             try markdown(d, seed: seed).write(to: directory.appendingPathComponent(fileName(d)), atomically: true, encoding: .utf8)

@@ -6,58 +6,58 @@ import Foundation
 
 /// A small SVG writer: line plots with axes, ticks and a legend, heat maps with points, and image grids.
 /// The files are plain SVG 1.1 that any browser opens.
-struct SVG {
-    let width: Double
-    let height: Double
-    private(set) var elements: [String] = []
+package struct SVG {
+    package let width: Double
+    package let height: Double
+    package private(set) var elements: [String] = []
 
-    @_optimize(none) init(width: Double, height: Double) {
+    @_optimize(none) package init(width: Double, height: Double) {
         self.width = width
         self.height = height
     }
 
-    @_optimize(none) static func escape(_ text: String) -> String {
+    @_optimize(none) package static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
-    @_optimize(none) static func number(_ x: Double) -> String { String(format: "%.2f", x) }
+    @_optimize(none) package static func number(_ x: Double) -> String { String(format: "%.2f", x) }
 
-    mutating func rect(x: Double, y: Double, width: Double, height: Double, fill: String, stroke: String? = nil) {
+    package mutating func rect(x: Double, y: Double, width: Double, height: Double, fill: String, stroke: String? = nil) {
         elements.append("<rect x=\"\(Self.number(x))\" y=\"\(Self.number(y))\" width=\"\(Self.number(width))\" height=\"\(Self.number(height))\" fill=\"\(fill)\"" + (stroke.map { " stroke=\"\($0)\"" } ?? "") + "/>")
     }
 
-    mutating func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String = "#333", width: Double = 1) {
+    package mutating func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String = "#333", width: Double = 1) {
         elements.append("<line x1=\"\(Self.number(x1))\" y1=\"\(Self.number(y1))\" x2=\"\(Self.number(x2))\" y2=\"\(Self.number(y2))\" stroke=\"\(stroke)\" stroke-width=\"\(width)\"/>")
     }
 
-    mutating func polyline(_ points: [(Double, Double)], stroke: String, width: Double = 2, dash: String? = nil) {
+    package mutating func polyline(_ points: [(Double, Double)], stroke: String, width: Double = 2, dash: String? = nil) {
         let text = points.map { "\(Self.number($0.0)),\(Self.number($0.1))" }.joined(separator: " ")
         let dashing = dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
         elements.append("<polyline points=\"\(text)\" fill=\"none\" stroke=\"\(stroke)\" stroke-width=\"\(width)\"\(dashing)/>")
     }
 
-    mutating func circle(_ x: Double, _ y: Double, radius: Double, fill: String, stroke: String = "#000") {
+    package mutating func circle(_ x: Double, _ y: Double, radius: Double, fill: String, stroke: String = "#000") {
         elements.append("<circle cx=\"\(Self.number(x))\" cy=\"\(Self.number(y))\" r=\"\(Self.number(radius))\" fill=\"\(fill)\" stroke=\"\(stroke)\" stroke-width=\"1.2\"/>")
     }
 
-    mutating func text(_ s: String, x: Double, y: Double, size: Double = 12, anchor: String = "middle", rotate: Bool = false) {
+    package mutating func text(_ s: String, x: Double, y: Double, size: Double = 12, anchor: String = "middle", rotate: Bool = false) {
         let transform = rotate ? " transform=\"rotate(-90 \(Self.number(x)) \(Self.number(y)))\"" : ""
         elements.append("<text x=\"\(Self.number(x))\" y=\"\(Self.number(y))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"\(Self.number(size))\" text-anchor=\"\(anchor)\"\(transform)>\(Self.escape(s))</text>")
     }
 
-    var document: String {
+    package var document: String {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"\(Self.number(width))\" height=\"\(Self.number(height))\" viewBox=\"0 0 \(Self.number(width)) \(Self.number(height))\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
             + elements.joined(separator: "\n") + "\n</svg>\n"
     }
 
-    @_optimize(none) func write(to url: URL) throws {
+    @_optimize(none) package func write(to url: URL) throws {
         try document.write(to: url, atomically: true, encoding: .utf8)
     }
 }
 
 /// "Nice" tick values covering [low, high]: steps of 1, 2 or 5 times a power of ten.
-@_optimize(none) func ticks(_ low: Double, _ high: Double, count: Int = 5, step: Double? = nil) -> [Double] {
+@_optimize(none) package func ticks(_ low: Double, _ high: Double, count: Int = 5, step: Double? = nil) -> [Double] {
     guard high > low, low.isFinite, high.isFinite else { return [low] }
     let step = step ?? tickStep(low, high, count: count)
     var out: [Double] = []
@@ -70,7 +70,7 @@ struct SVG {
 }
 
 /// The tick step for [low, high]: 1, 2 or 5 times a power of ten, giving about `count` intervals.
-@_optimize(none) func tickStep(_ low: Double, _ high: Double, count: Int = 5) -> Double {
+@_optimize(none) package func tickStep(_ low: Double, _ high: Double, count: Int = 5) -> Double {
     let raw = (high - low) / Double(count)
     let magnitude = pow(10, floor(log10(raw)))
     return [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw * 0.999 } ?? raw
@@ -78,20 +78,20 @@ struct SVG {
 
 /// [low, high] widened outwards to the nearest ticks, so the axis starts and ends on a labelled round number;
 /// and the step between those ticks.
-@_optimize(none) func niceRange(_ low: Double, _ high: Double, count: Int = 5) -> (low: Double, high: Double, step: Double) {
+@_optimize(none) package func niceRange(_ low: Double, _ high: Double, count: Int = 5) -> (low: Double, high: Double, step: Double) {
     var (low, high) = (low, high)
     if high <= low { (low, high) = (low - 1, low + 1) }
     let step = tickStep(low, high, count: count)
     return (floor(low / step + 1e-9) * step, ceil(high / step - 1e-9) * step, step)
 }
 
-@_optimize(none) func tickLabel(_ t: Double) -> String {
+@_optimize(none) package func tickLabel(_ t: Double) -> String {
     if t == t.rounded() && abs(t) < 1e6 { return t == 0 ? "0" : String(Int(t)).replacingOccurrences(of: "-", with: "−") }
     return String(format: "%g", t).replacingOccurrences(of: "-", with: "−")
 }
 
 /// The label of 10ᵉ on a log axis: a decimal (0.001 … 10000) when `decimal`, else 10 with a superscript exponent.
-@_optimize(none) func powerOfTenLabel(_ exponent: Int, decimal: Bool) -> String {
+@_optimize(none) package func powerOfTenLabel(_ exponent: Int, decimal: Bool) -> String {
     if decimal { return tickLabel(pow(10, Double(exponent))) }
     let superscripts = Array("⁰¹²³⁴⁵⁶⁷⁸⁹")
     let digits = String(abs(exponent)).map { superscripts[Int(String($0))!] }
@@ -99,36 +99,36 @@ struct SVG {
 }
 
 /// A palette that reads well on white and for most colour-blind readers.
-let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+package let palette = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
 
 /// A line plot: several named series over shared axes, with the legend to the right of the plot area.
 /// Series in `dashed` are drawn dashed in the colour of the solid series with the same index (a derivative
 /// beside its function, say). Axes run from tick to tick at round numbers; a log axis ticks at powers of ten.
-struct LinePlot {
-    var title: String
-    var xLabel: String
-    var yLabel: String
-    var series: [(name: String, points: [(Double, Double)])] = []
-    var logY = false
+package struct LinePlot {
+    package var title: String
+    package var xLabel: String
+    package var yLabel: String
+    package var series: [(name: String, points: [(Double, Double)])] = []
+    package var logY = false
     /// Series drawn dashed, each in the colour of `series[i]`; the legend names them after a dash.
-    var dashed: [(name: String, points: [(Double, Double)])] = []
+    package var dashed: [(name: String, points: [(Double, Double)])] = []
     /// Points marked with a ring and a label (a minimum, say).
-    var marks: [(x: Double, y: Double, label: String)] = []
+    package var marks: [(x: Double, y: Double, label: String)] = []
     /// The x axis's range, when not the data's widened to round numbers (to keep a point off the border, say).
-    var xRange: ClosedRange<Double>?
+    package var xRange: ClosedRange<Double>?
     /// The y axis's range (linear axes), when not the data's widened to round numbers (accuracy: 0 to 1, say).
-    var yRange: ClosedRange<Double>?
+    package var yRange: ClosedRange<Double>?
     /// Line widths by series index (2 where not given): a wider line stays visible under a later one on top of it.
-    var strokeWidths: [Double] = []
+    package var strokeWidths: [Double] = []
 
-    @_optimize(none) init(title: String, xLabel: String, yLabel: String, logY: Bool = false) {
+    @_optimize(none) package init(title: String, xLabel: String, yLabel: String, logY: Bool = false) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
         self.logY = logY
     }
 
-    @_optimize(none) func svg() -> SVG {
+    @_optimize(none) package func svg() -> SVG {
         let names = series.map(\.name) + dashed.map(\.name)
         let legendWidth = 40 + 6.4 * Double(names.map(\.count).max() ?? 0)
         let left = 70.0, right = 550.0, top = 44.0, bottom = 340.0
@@ -202,17 +202,26 @@ struct LinePlot {
 }
 
 /// A two-class decision map: the model's probability as a coloured grid, with the data points on top.
-struct DecisionMap {
-    var title: String
+package struct DecisionMap {
+    package var title: String
     /// probability(x, y) of class 1.
-    var grid: [[Double]]
-    var xRange: ClosedRange<Double>
-    var yRange: ClosedRange<Double>
-    var points: [(x: Double, y: Double, label: Int)]
-    var xLabel = "x₀"
-    var yLabel = "x₁"
+    package var grid: [[Double]]
+    package var xRange: ClosedRange<Double>
+    package var yRange: ClosedRange<Double>
+    package var points: [(x: Double, y: Double, label: Int)]
+    package var xLabel = "x₀"
+    package var yLabel = "x₁"
 
-    @_optimize(none) func svg() -> SVG {
+    @_optimize(none) package init(title: String, grid: [[Double]], xRange: ClosedRange<Double>, yRange: ClosedRange<Double>,
+                                  points: [(x: Double, y: Double, label: Int)]) {
+        self.title = title
+        self.grid = grid
+        self.xRange = xRange
+        self.yRange = yRange
+        self.points = points
+    }
+
+    @_optimize(none) package func svg() -> SVG {
         var svg = SVG(width: 460, height: 490)
         let left = 60.0, top = 40.0, size = 380.0
         svg.text(title, x: 240, y: 24, size: 15)
@@ -242,12 +251,18 @@ struct DecisionMap {
 
 /// Square grey images (8×8 digits, feature maps, 3×3 filters) in rows of at most `perRow`, each with a caption,
 /// drawn 64 points wide whatever their size. Pixels are in [0, 1] (white to black).
-struct ImageStrip {
-    var title: String
-    var images: [(pixels: [Float], caption: String)]
-    var perRow = 8
+package struct ImageStrip {
+    package var title: String
+    package var images: [(pixels: [Float], caption: String)]
+    package var perRow = 8
 
-    @_optimize(none) func svg() -> SVG {
+    @_optimize(none) package init(title: String, images: [(pixels: [Float], caption: String)], perRow: Int = 8) {
+        self.title = title
+        self.images = images
+        self.perRow = perRow
+    }
+
+    @_optimize(none) package func svg() -> SVG {
         let side = 64.0, gap = 28.0, rowHeight = side + 40
         let columns = min(images.count, perRow), rows = (images.count + perRow - 1) / perRow
         var svg = SVG(width: max(200, Double(columns) * (side + gap) + gap), height: Double(rows) * rowHeight + 40)

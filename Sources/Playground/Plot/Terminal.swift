@@ -3,9 +3,9 @@
 // compile: 57 s before, 29 s after, on this shared 2-core machine. The chapters, which train, keep -O.
 
 /// Compact terminal renderings of the pictures, so the tour reads without opening files.
-enum Terminal {
+package enum Terminal {
     /// A one-line sparkline of the values (▁ low … █ high).
-    @_optimize(none) static func sparkline(_ values: [Double], width: Int = 60) -> String {
+    @_optimize(none) package static func sparkline(_ values: [Double], width: Int = 60) -> String {
         let finite = values.filter(\.isFinite)
         guard let low = finite.min(), let high = finite.max(), !finite.isEmpty else { return "" }
         let bars = Array("▁▂▃▄▅▆▇█")
@@ -19,7 +19,7 @@ enum Terminal {
     }
 
     /// A character plot of y = f(x) curves: each series drawn with its own mark, '*' where two curves share a cell.
-    @_optimize(none) static func plot(_ series: [(mark: Character, points: [(Double, Double)])], width: Int = 60, height: Int = 14) -> String {
+    @_optimize(none) package static func plot(_ series: [(mark: Character, points: [(Double, Double)])], width: Int = 60, height: Int = 14) -> String {
         let all = series.flatMap(\.points).filter { $0.0.isFinite && $0.1.isFinite }
         guard let x0 = all.map(\.0).min(), let x1 = all.map(\.0).max(), let y0 = all.map(\.1).min(),
               let y1 = all.map(\.1).max() else { return "" }
@@ -39,7 +39,7 @@ enum Terminal {
     }
 
     /// A map of class probabilities: '#' for class 1, '.' for class 0, ' ' near 0.5; points as 'o'/'x'.
-    @_optimize(none) static func map(_ grid: [[Double]], points: [(row: Int, column: Int, label: Int)] = []) -> String {
+    @_optimize(none) package static func map(_ grid: [[Double]], points: [(row: Int, column: Int, label: Int)] = []) -> String {
         var rows = grid.reversed().map { row in row.map { p -> Character in p > 0.6 ? "#" : p < 0.4 ? "." : " " } }
         let n = rows.count
         for p in points where p.row >= 0 && p.row < n && p.column >= 0 && p.column < (rows.first?.count ?? 0) {
@@ -49,7 +49,7 @@ enum Terminal {
     }
 
     /// A square image (8×8 by default) in characters, darker pixels as denser marks.
-    @_optimize(none) static func image(_ pixels: [Float]) -> [String] {
+    @_optimize(none) package static func image(_ pixels: [Float]) -> [String] {
         let n = Int(Double(pixels.count).squareRoot().rounded())
         let shades = Array(" .:-=+*#%@")
         return (0..<n).map { r in

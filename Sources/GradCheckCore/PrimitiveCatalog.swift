@@ -1,6 +1,10 @@
 // The catalog of differentiable operations with seeded inputs where each is differentiable: what
 // `gradcheck` checks when run without arguments, and what the test suite checks, first and second order.
 
+#if !FUZZING
+import AutoDiff
+#endif
+
 /// One differentiable operation applied to inputs of given shapes: the unit of the gradient checks.
 public struct PrimitiveCheck: Sendable {
     /// Where an input's seeded values are drawn, so that the op is differentiable there.
