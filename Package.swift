@@ -3,6 +3,15 @@ import PackageDescription
 
 // Zero package dependencies: users embed AutoDiff without pulling anything else.
 // Benchmarks live in their own package under Benchmarks/.
+// The playground's chapters (Sources/Playground/Chapters) by the module that compiles them: those that need only
+// AutoDiff, and the others in two halves of about equal compile time.
+let chaptersAutoDiff = ["Chapter01Tape.swift", "Chapter02Neuron.swift", "Chapter13Trust.swift"]
+let chaptersNN1 = ["Chapter03Layer.swift", "Chapter04Losses.swift", "Chapter05Descent.swift", "Chapter06XOR.swift",
+                   "Chapter07Classifier.swift"]
+let chaptersNN2 = ["Chapter08Optimizers.swift", "Chapter09Overfitting.swift", "Chapter10Digits.swift",
+                   "Chapter11Convolutions.swift", "Chapter12Sequences.swift"]
+let chapters = chaptersAutoDiff + chaptersNN1 + chaptersNN2
+
 let package = Package(
     name: "AutoDiff",
     products: [
@@ -22,7 +31,10 @@ let package = Package(
         // The tensor values (storage, math, shapes, reductions, linear algebra, convolution kernels, BLAS loading,
         // threads): no differentiation. AutoDiff re-exports it, so `import AutoDiff` brings `Tensor` too.
         .target(name: "TensorCore", dependencies: ["CKernels"]),
-        .target(name: "AutoDiff", dependencies: ["TensorCore"]),
+        // The graph pictures: `TapeGraph` and its DOT, Mermaid and SVG (laid out here), from plain nodes; AutoDiff
+        // re-exports it. On its own so that a release build compiles it beside TensorCore.
+        .target(name: "TapeDrawing"),
+        .target(name: "AutoDiff", dependencies: ["TensorCore", "TapeDrawing"]),
         .target(name: "NN", dependencies: ["AutoDiff", "CKernels"]),
         // The gradient-check tool's logic and the catalog of operations it checks (`PrimitiveCheck.all`), kept out
         // of AutoDiff so that a release build compiles them beside NN.
@@ -33,26 +45,27 @@ let package = Package(
         .executableTarget(name: "MPIChecks", dependencies: ["DistributedTraining", "NN"], path: "Tests/MPIChecks"),
         .executableTarget(name: "GradCheck", dependencies: ["GradCheckCore"]),
         // The playground is five modules, so that a release build compiles them side by side: the page and the
-        // pictures (Foundation only: beside the library), the chapters that need only AutoDiff (beside NN), the
+        // pictures (Foundation only: beside AutoDiff), the chapters that need only AutoDiff (beside NN), the
         // others in two halves (beside each other), and the executable (the chapter list and the command line).
-        // The files stay under Sources/Playground.
-        .target(name: "TourDocument", path: "Sources/Playground", sources: ["Document", "Plot"]),
+        // The files stay under Sources/Playground; each target names its own and excludes the others'.
+        // (TourDocument imports Foundation only; its dependency on TensorCore makes the build start it beside
+        // AutoDiff, instead of taking one of two job slots ahead of TensorCore at the start.)
+        .target(name: "TourDocument", dependencies: ["TensorCore"], path: "Sources/Playground",
+                exclude: ["Chapters", "Tour.swift", "main.swift"], sources: ["Document", "Plot"]),
         .target(name: "TourChaptersAutoDiff", dependencies: ["AutoDiff", "TourDocument"], path: "Sources/Playground/Chapters",
-                sources: ["Chapter01Tape.swift", "Chapter02Neuron.swift", "Chapter13Trust.swift"]),
+                exclude: chapters.filter { !chaptersAutoDiff.contains($0) }, sources: chaptersAutoDiff),
         .target(name: "TourChaptersNN1", dependencies: ["NN", "TourDocument"], path: "Sources/Playground/Chapters",
-                sources: ["Chapter03Layer.swift", "Chapter04Losses.swift", "Chapter05Descent.swift", "Chapter06XOR.swift",
-                          "Chapter07Classifier.swift"]),
+                exclude: chapters.filter { !chaptersNN1.contains($0) }, sources: chaptersNN1),
         .target(name: "TourChaptersNN2", dependencies: ["NN", "TourDocument"], path: "Sources/Playground/Chapters",
-                sources: ["Chapter08Optimizers.swift", "Chapter09Overfitting.swift", "Chapter10Digits.swift",
-                          "Chapter11Convolutions.swift", "Chapter12Sequences.swift"]),
+                exclude: chapters.filter { !chaptersNN2.contains($0) }, sources: chaptersNN2),
         .executableTarget(name: "Playground",
                           dependencies: ["NN", "TourDocument", "TourChaptersAutoDiff", "TourChaptersNN1", "TourChaptersNN2"],
-                          sources: ["Tour.swift", "main.swift"]),
+                          exclude: ["Chapters", "Document", "Plot"], sources: ["Tour.swift", "main.swift"]),
         .executableTarget(name: "GradCheckFixture", dependencies: ["AutoDiff", "GradCheckCore"],
                           path: "Tests/Fixtures/GradCheckFixture"),
         // Tensor values alone (no AutoDiff): making tensors, the shape checks.
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
-        .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff", "GradCheckCore"], exclude: ["Fixtures"]),   // read by path
+        .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff", "GradCheckCore", "TapeDrawing"], exclude: ["Fixtures"]),   // read by path
         .testTarget(name: "NNTests", dependencies: ["NN", "AutoDiff", "DistributedTraining"], exclude: ["Fixtures"]),   // read by path
         .testTarget(name: "GradCheckTests", dependencies: ["GradCheck", "GradCheckCore", "GradCheckFixture"]),
         .testTarget(name: "PlaygroundTests", dependencies: ["Playground"]),

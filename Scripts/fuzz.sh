@@ -16,10 +16,10 @@ seconds=${2:-600}
 case "$target" in
     gradcheck)
         dir=GradCheck; max_len=200; module=FuzzGradCheck
-        sources="$(find Sources/TensorCore Sources/AutoDiff -name '*.swift' ! -name Exports.swift) $(ls Sources/GradCheckCore/*.swift)";;
+        sources="$(find Sources/TensorCore Sources/TapeDrawing Sources/AutoDiff -name '*.swift' ! -name Exports.swift) $(ls Sources/GradCheckCore/*.swift)";;
     parameter-files)
         dir=ParameterFiles; max_len=4096; module=NN   # NN qualifies some names with its module name
-        sources="$(find Sources/TensorCore Sources/AutoDiff Sources/NN -name '*.swift' ! -name Exports.swift)";;
+        sources="$(find Sources/TensorCore Sources/TapeDrawing Sources/AutoDiff Sources/NN -name '*.swift' ! -name Exports.swift)";;
     *) echo "unknown target '$target': use gradcheck or parameter-files" >&2; exit 2;;
 esac
 out=".build-fuzz/$target"

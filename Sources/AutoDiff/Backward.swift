@@ -174,7 +174,11 @@ extension Tape {
             grads[b] += g * db
             entries[b].flags |= Entry<Scalar>.Flags.reached
         } else {
-            grads[a] += g * entry.elementwiseOp.partial(entries[a].scalar, entry.scalar)
+            let x = entries[a].scalar
+            // relu (the nonlinearity of micrograd-style networks) without the call through the switch of rules.
+            let d = entry.code == ElementwiseOp.relu.rawValue ? ElementwiseOp.relu.partial(x, entry.scalar)
+                : entry.elementwiseOp.partial(x, entry.scalar)
+            grads[a] += g * d
             entries[a].flags |= Entry<Scalar>.Flags.reached
         }
     }

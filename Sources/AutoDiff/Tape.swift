@@ -94,9 +94,7 @@ final class Tape<Scalar: TensorScalar> {
     /// The tape new graphs record on in `context`, if one is alive.
     @inlinable
     static func existing(in context: ThreadContext) -> Tape? {
-        let slot = Scalar.self == Double.self ? context.doubleTape : context.floatTape
-        guard let slot else { return nil }
-        return unsafeDowncast(slot, to: Tape.self)
+        context.currentTape(Scalar.self)?.takeUnretainedValue()
     }
 
     /// The tape new graphs record on in `context`, made (or an idle arena reused) if none is alive.
@@ -133,7 +131,7 @@ final class Tape<Scalar: TensorScalar> {
 
     /// Whether this is the tape new graphs of its thread record on.
     var isCurrent: Bool {
-        Scalar.self == Double.self ? context.doubleTape === self : context.floatTape === self
+        context.currentTape(Scalar.self)?.toOpaque() == Unmanaged.passUnretained(self).toOpaque()
     }
 
     /// Makes this tape an arena: the context keeps it, because arena nodes do not.

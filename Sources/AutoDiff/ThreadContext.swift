@@ -30,10 +30,29 @@ final class ThreadContext {
             recordsPlainly = gradientsEnabled && !watching
         }
     }
-    /// The tape new graphs of `Float` values record on, if one is alive (not retained: a tape clears it when it dies).
-    @exclusivity(unchecked) @usableFromInline unowned(unsafe) var floatTape: AnyObject?
+    /// The tape new graphs of `Float` values record on, if one is alive (not retained: a tape clears it when it
+    /// dies). Kept as an unmanaged reference, so that the recording paths read it without reference counting
+    /// (``currentTape(_:)``); an `unowned(unsafe)` property is retained and released on every read.
+    @exclusivity(unchecked) @usableFromInline var floatTapeSlot: Unmanaged<AnyObject>?
     /// The tape new graphs of `Double` values record on, if one is alive.
-    @exclusivity(unchecked) @usableFromInline unowned(unsafe) var doubleTape: AnyObject?
+    @exclusivity(unchecked) @usableFromInline var doubleTapeSlot: Unmanaged<AnyObject>?
+    /// The tape new graphs of `Float` values record on, if one is alive.
+    @inlinable var floatTape: AnyObject? {
+        get { floatTapeSlot?.takeUnretainedValue() }
+        set { floatTapeSlot = newValue.map { Unmanaged.passUnretained($0) } }
+    }
+    /// The tape new graphs of `Double` values record on, if one is alive.
+    @inlinable var doubleTape: AnyObject? {
+        get { doubleTapeSlot?.takeUnretainedValue() }
+        set { doubleTapeSlot = newValue.map { Unmanaged.passUnretained($0) } }
+    }
+    /// The tape new graphs of `Scalar` values record on, if one is alive, without retaining it (the
+    /// recording paths borrow it for one operation).
+    @inlinable @inline(__always)
+    func currentTape<Scalar: TensorScalar>(_ type: Scalar.Type) -> Unmanaged<Tape<Scalar>>? {
+        guard let slot = Scalar.self == Double.self ? doubleTapeSlot : floatTapeSlot else { return nil }
+        return Unmanaged<Tape<Scalar>>.fromOpaque(slot.toOpaque())
+    }
     /// How many tapes of this thread are alive (a diagnostic for tests and the memory benchmark).
     @usableFromInline var liveTapes = 0
     let random = RandomContext()

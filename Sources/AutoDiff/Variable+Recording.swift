@@ -25,6 +25,8 @@ extension Variable {
                 return leaf.tapeID == tape.id ? leaf.tapeIndex : -1
             }
             if cached >= 0 { return cached }
+        } else if index == Variable.constantIndex && owner == nil {
+            return tape.appendScalarConstant(scalarValue)   // a rank-0 constant (an input, a literal)
         }
         return node(on: tape, op: op)
     }
@@ -175,6 +177,18 @@ extension Variable {
     @inlinable @inline(__always)
     static func recordScalarInline(_ a: Variable, _ b: Variable, kind: Entry<Scalar>.Kind, code: UInt8,
                                    _ compute: (Scalar, Scalar) -> Scalar) -> Variable? {
+        // Two arena nodes (a running sum and its next term): tested first and on their own, so that the optimizer
+        // sees, on this path, that neither operand holds a reference, and the caller releases nothing after the
+        // operation (a neuron's sum is such temporaries and an accumulator reassigned).
+        if a.index >= 0 && a.owner == nil && b.index >= 0 && b.owner == nil {
+            let arena = a.arena.unsafelyUnwrapped
+            return arena._withUnsafeGuaranteedRef { tape in
+                guard tape.context.recordsPlainly, a.epoch == tape.epoch,
+                      b.arena.unsafelyUnwrapped.toOpaque() == arena.toOpaque(), b.epoch == tape.epoch else { return nil }
+                let v = compute(a.scalarValue, b.scalarValue)
+                return Variable(arenaValue: v, arena: tape, index: tape.appendScalar(kind, code, a.index, b.index, v))
+            }
+        }
         guard let arena = operandArena(a, b), let x = a.inlineScalarOperand, let y = b.inlineScalarOperand else { return nil }
         // The tape borrowed, and only trivial values captured: no reference counting.
         return arena._withUnsafeGuaranteedRef { tape in
@@ -246,9 +260,9 @@ extension Variable {
         guard a.isTracked || (!oneInput && b.isTracked) else { return Variable(constant: Tensor(value)) }
         return ThreadContext.currentUnretained._withUnsafeGuaranteedRef { context in
             guard context.gradientsEnabled else { return Variable(constant: Tensor(value)) }
-            if let slot = Scalar.self == Double.self ? context.doubleTape : context.floatTape {
-                // The current tape: alive while it is current.
-                return Unmanaged.passUnretained(unsafeDowncast(slot, to: Tape<Scalar>.self))._withUnsafeGuaranteedRef {
+            if let current = context.currentTape(Scalar.self) {
+                // The current tape: alive while it is current (not retained).
+                return current._withUnsafeGuaranteedRef {
                     recordScalar(value, op, a, b, site: site, on: $0, kind: kind, code: code, oneInput: oneInput)
                 }
             }
@@ -261,8 +275,8 @@ extension Variable {
     @inlinable @inline(__always)
     static func recordScalar(_ value: Scalar, _ op: StaticString, _ a: Variable, _ b: Variable, site: CallSite,
                              on tape: Tape<Scalar>, kind: Entry<Scalar>.Kind, code: UInt8, oneInput: Bool) -> Variable {
-        let i = a.node(on: tape, op: op)
-        let j = oneInput ? -1 : b.node(on: tape, op: op)
+        let i = a.arenaOperandNode(on: tape, op: op)
+        let j = oneInput ? -1 : b.arenaOperandNode(on: tape, op: op)
         let index = tape.appendScalar(kind, code, i, j, value)
         if _slowPath(tape.context.watching) { tape.observe(index, site) }
         return Variable(arenaValue: value, tape: tape, index: index)

@@ -1,7 +1,9 @@
-import AutoDiff
-
 // The catalog of differentiable operations with seeded inputs where each is differentiable: what
 // `gradcheck` checks when run without arguments, and what the test suite checks, first and second order.
+
+#if !FUZZING
+import AutoDiff
+#endif
 
 /// One differentiable operation applied to inputs of given shapes: the unit of the gradient checks.
 public struct PrimitiveCheck: Sendable {

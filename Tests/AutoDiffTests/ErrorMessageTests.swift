@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import AutoDiff
 
@@ -70,6 +71,26 @@ struct ErrorMessageTests {
         let text = Self.stderr(result)
         #expect(text.contains("+: a scalar value of a graph that was already differentiated and released"))
         #expect(text.contains("use .value or .detached()"))
+    }
+
+    @Test("a scalar node of another thread's graph used with one of this thread's is refused")
+    func scalarsOfTwoThreads() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            final class Box: @unchecked Sendable { var y: Variable<Double>? }
+            let box = Box()
+            let recorded = DispatchSemaphore(value: 0), finish = DispatchSemaphore(value: 0)
+            Thread {
+                let w = Variable(2.0)
+                box.y = w * w              // a scalar node of this thread's graph
+                recorded.signal()
+                finish.wait()              // its graph stays current until the process ends
+            }.start()
+            recorded.wait()
+            let v = Variable(3.0)
+            _ = v * v + box.y!             // two scalar nodes of two graphs
+        }
+        let text = Self.stderr(result)
+        #expect(text.contains("+: its operands were recorded on two different tapes"))
     }
 
     @Test("a second backward from a scalar whose graph was released and reused asks for retainGraph")

@@ -4,6 +4,7 @@ import FoundationXML
 #endif
 import Testing
 @testable import AutoDiff
+@testable import TapeDrawing
 
 /// Runs `body` on a thread of its own, whose tapes start empty (node numbers from 0).
 func onFreshThread(_ body: @escaping @Sendable () -> Void) {

@@ -50,6 +50,21 @@ struct ScalarLaneTests {
         #expect(w.grad!.scalar == 60)
     }
 
+    @Test("scalar nodes, leaves and rank-0 constants, paired on either side, record the nodes the derivative needs")
+    func operandKinds() {
+        let w = Variable(3.0), c = Variable(2.0, requiresGrad: false)
+        let n = w * w                      // a scalar node: 9
+        // 2w² + w³ + w³ + (w² − 2) + 2w² + 2w + (2 − w) + w²: two nodes, a node and a leaf, a node and a constant,
+        // a leaf and a constant, two leaves, each on both sides.
+        let y = (n + n) + (n * w) + (w * n) + (n - c) + (c * n) + (w * c) + (c - w) + w * w
+        y.backward()
+        #expect(y.scalar == 111)
+        // 4w + 3w² + 3w² + 2w + 4w + 2 − 1 + 2w at w = 3.
+        #expect(w.grad!.scalar == 91)
+        let off = withoutGradients { n + n * n }    // two scalar nodes where nothing records: a constant
+        #expect(!off.requiresGrad && off.scalar == 90)
+    }
+
     @Test("a chain of 200,000 scalar nodes (its entry buffer grown in place many times) differentiates exactly")
     func longChain() {
         let w = Variable(1.0), b = Variable(1e-3)
