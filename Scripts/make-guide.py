@@ -348,7 +348,13 @@ and a tenth of PyTorch's; the wide step takes 0.81× JAX's time on one thread an
 products are split over both cores (gemm n = 512: 183 GFLOP/s on two threads, level with PyTorch's 198); the
 LSTM and CNN epochs take 0.29× and 0.41× PyTorch's time. On OpenBLAS the wide step is level with JAX on one
 thread (0.84× and 1.15× in the two runs: OpenBLAS's products of these shapes are no faster than ours) and
-ahead on two (1.71×).
+ahead on two (1.71×). Part of the gap between the OpenBLAS and built-in rows is the process, not the library:
+compare.py runs the OpenBLAS rows in a fresh process, where glibc hands the top of the heap back to the system
+after every step and the next step faults it in again (110–150 page faults per step, 5–7% of its time), while
+the built-in rows run after the scalar and digits workloads, whose allocations leave glibc's thresholds raised
+(no faults). With the thresholds fixed (`GLIBC_TUNABLES=glibc.malloc.mmap_threshold=16777216:`
+`glibc.malloc.trim_threshold=67108864`), paired runs of the two in fresh processes give OpenBLAS's step 1.02×
+the built-in kernels' time on one thread and 0.99× on two.
 
 **How cost grows.** The `growth` workload (`autodiff-benchmarks growth`, with `growth_torch.py` and
 `growth_jax.py`) times one training step (forward, backward, Adam) of an MLP width-width-width-10 with ReLU on
