@@ -250,13 +250,16 @@ partial derivatives from the stored values (the operation's one derivative rule 
 
 | workload | forward | backward | memory |
 |---|---|---|---|
-| micrograd's MLP(2, [16, 16, 1]) step, 68,818 nodes: 0.82 ms, 7.1–7.5× plain `Double`s (compare.py runs below) | 8–8.5 ns/node | 3.7 ns/node | 24 bytes/node held |
-| a chain of 10⁶ scalar operations | 4.1 ns/node | 4.6–4.9 ns/node | 24 bytes/node held, 34 at the peak |
+| micrograd's MLP(2, [16, 16, 1]) step, 68,818 nodes: 0.72–0.74 ms, 5.9–6.4× plain `Double`s (compare.py run below) | 7.0–7.1 ns/node | 3.5–3.7 ns/node | 24 bytes/node held |
+| a chain of 10⁶ scalar operations | 3.4 ns/node | 4.6 ns/node | 24 bytes/node held, 34 at the peak |
 
-(The previous version took 1.30 ms per micrograd step on a quiet machine, 12× plain `Double`s, with 40-byte
-entries and a peak of 51 bytes per node.) What remains of the forward cost is mostly the model code's own work: a parameter (a leaf)
-read out of an array and every `Variable` dropped calls the runtime once. Write model code with index loops or
-direct expressions, which copy least.
+(Earlier versions took 1.30 ms per micrograd step, 12× plain `Double`s, with 40-byte entries and a peak of 51
+bytes per node, then 0.82 ms, 7.1–7.5×.) Two arena nodes as operands (a running sum and its next term) are tested
+first, on a path of their own, so the optimizer sees that neither holds a reference and the caller releases
+nothing after the operation; the thread's current tape is read without reference counting. What remains of the
+forward cost is mostly the model code's own work: a leaf (a parameter) read out of an array is retained and
+released once, and an operation on a leaf and a constant (the first layer's `w·x`) records through one call.
+Write model code with index loops or direct expressions, which copy least.
 
 **Matrix products** run on the first of these that is present:
 
@@ -293,9 +296,9 @@ Measured on the project's 2-core virtual machine (Xeon, AVX-512), medians:
 |---|---|
 | Float32 matmul n = 512, one thread: AVX-512 / AVX2 kernel / portable loops / OpenBLAS | 100–108 / 59–90 / 20–24 / 88–126 GFLOP/s |
 | Float32 matmul n = 512, two threads: AVX-512 kernel / OpenBLAS | 140–191 / 156–215 GFLOP/s |
-| wide step (784-512-512-10, batch 128), one / two threads: built-in kernels (compare.py, two runs) | 4.99–5.23 / 3.19–3.81 ms |
-| wide step, one / two threads: OpenBLAS 0.3.21 (compare.py, two runs) | 5.48–6.15 / 3.34–4.38 ms |
-| digits epoch (64-128-64-10, Adam, batch 32), one / two threads (compare.py, two runs) | 2.51–2.58 / 2.55–2.56 ms, test accuracy 0.9694 |
+| wide step (784-512-512-10, batch 128), one / two threads: built-in kernels (compare.py, a fresh process) | 5.21–5.38 / 3.23–3.28 ms |
+| wide step, one / two threads: OpenBLAS 0.3.21 (compare.py, a fresh process) | 5.18–5.34 / 3.07–3.40 ms |
+| digits epoch (64-128-64-10, Adam, batch 32), one / two threads (compare.py) | 2.50 / 2.60 ms, test accuracy 0.9694 |
 | memory over 10,000 digits training steps (run alone) | flat: 24 MiB peak from step 100 to 10,000 |
 
 `swift run -c release --package-path Benchmarks autodiff-benchmarks` runs every workload (`--help` lists them).
@@ -307,52 +310,53 @@ weights and batch orders from Swift, sets up a virtual environment with PyTorch,
 slow spell of a shared machine touches one round, not one side. The peers compute the same thing: micrograd and
 PyTorch give the same scalar loss to all 17 digits (1.4190080635834685), PyTorch and JAX the same digits test
 accuracy (0.9694), PyTorch the same CNN accuracy and LSTM validation loss. The tables below are one run's
-`--markdown` output (2026-11-26, the second of two runs that day): the 2-core machine, built-in kernels
-(`AUTODIFF_BLAS=off`) and, in the rows marked so, OpenBLAS 0.3.21 (`libopenblas0-pthread`), Python 3.11,
-PyTorch 2.x (CPU), JAX 0.10.2, 3 rounds of 7 timed runs, a quiet machine (load average 0.1–1.1). A peer's
+`--markdown` output (2026-11-26, after the fourth session of performance work): the 2-core machine, built-in
+kernels (`AUTODIFF_BLAS=off`) and, in the rows marked so, OpenBLAS 0.3.21 (`libopenblas0-pthread`), Python 3.11,
+PyTorch 2.x (CPU), JAX 0.10.2, 3 rounds of 7 timed runs, a quiet machine (load average 1.1–1.5). A peer's
 1-thread run is kept on one core, as ours is: without that, XLA ran JAX's "1 thread" step on both cores when the
-second was free (4.07 ms for the digits epoch in an earlier run, 5.0–5.4 ms on one core). The first run (load
-1.1–1.3) gave the same picture: scalar 142.9×, digits 1.99× and 1.82× (2 threads), wide 1.21× and 1.64×, wide on
-OpenBLAS 1.15× and 1.30×, names 3.28×, CNN 2.52×. Timings on a shared machine move: compare on a quiet one.
+second was free (4.07 ms for the digits epoch in an earlier run, 5.0–5.4 ms on one core). Our wide and gemm
+workloads run in a fresh process of their own, on the built-in kernels as on the system BLAS, so that both rows
+have the same history (see the page faults below). An earlier run the same day (load 1.0–1.3) gave the wide step
+1.16× and 1.25× (2 threads) JAX's on the built-in kernels and 1.11× and 1.39× on OpenBLAS. Timings on a shared
+machine move: compare on a quiet one.
 
 | workload | ours | micrograd | PyTorch | JAX | best peer / ours |
 |---|---|---|---|---|---|
-| scalar step (micrograd's MLP, 68,818 nodes) | 0.821 ms | 120 ms | 576 ms | — | 145.79× |
-| digits epoch (64-128-64-10, batch 32) | 2.51 ms | — | 24.3 ms | 5.04 ms | 1.98× |
-| digits epoch, 2 threads | 2.55 ms | — | 25.6 ms | 3.84 ms | 1.51× |
+| scalar step (micrograd's MLP, 68,818 nodes) | 0.743 ms | 119 ms | 532 ms | — | 159.56× |
+| digits epoch (64-128-64-10, batch 32) | 2.5 ms | — | 24.6 ms | 4.97 ms | 1.97× |
+| digits epoch, 2 threads | 2.6 ms | — | 27.2 ms | 4.05 ms | 1.55× |
 | digits test accuracy | 0.9694 | — | 0.9694 | 0.9694 | — |
-| wide step (784-512-512-10, batch 128) | 4.99 ms | — | 8.22 ms | 6.03 ms | 1.24× |
-| wide step, 2 threads | 3.19 ms | — | 6.13 ms | 5.7 ms | 1.60× |
-| names epoch (Embedding → LSTM 64 → Dense, batch 32) | 67.6 ms | — | 230 ms | — | 3.40× |
-| names epoch, CPU time | 67.6 ms | — | 230 ms | — | 3.40× |
+| wide step (784-512-512-10, batch 128) | 5.38 ms | — | 8.45 ms | 6.52 ms | 1.21× |
+| wide step, 2 threads | 3.28 ms | — | 6.24 ms | 4.68 ms | 1.43× |
+| names epoch (Embedding → LSTM 64 → Dense, batch 32) | 67.8 ms | — | 206 ms | — | 3.03× |
+| names epoch, CPU time | 67.8 ms | — | 206 ms | — | 3.03× |
 | names validation loss (nats/char) | 1.999 | — | 1.999 | — | — |
-| gemm n=64 | 98.4 GFLOP/s | — | 70.46 GFLOP/s | — | 1.40× |
-| gemm n=128 | 111 GFLOP/s | — | 95.44 GFLOP/s | — | 1.16× |
-| gemm n=256 | 106.7 GFLOP/s | — | 102.1 GFLOP/s | — | 1.06× |
-| gemm n=512 | 106.2 GFLOP/s | — | 100.9 GFLOP/s | — | 1.05× |
-| gemm n=1024 | 90.3 GFLOP/s | — | 95.13 GFLOP/s | — | 0.95× |
-| gemm n=512, 2 threads | 183.1 GFLOP/s | — | 197.5 GFLOP/s | — | 0.92× |
-| wide step, system BLAS | 6.15 ms | — | 8.22 ms | 6.03 ms | 0.84× |
-| wide step, system BLAS, 2 threads | 3.34 ms | — | 6.13 ms | 5.7 ms | 1.71× |
-| gemm n=512, system BLAS | 96.9 GFLOP/s | — | 100.9 GFLOP/s | — | 0.96× |
-| gemm n=512, system BLAS, 2 threads | 205.3 GFLOP/s | — | 197.5 GFLOP/s | — | 1.04× |
-| cnn epoch (digits CNN, batch 32) | 26.5 ms | — | 64.4 ms | — | 2.43× |
-| cnn epoch, CPU time | 26.5 ms | — | 64.4 ms | — | 2.43× |
+| gemm n=64 | 103.1 GFLOP/s | — | 70.18 GFLOP/s | — | 1.47× |
+| gemm n=128 | 114.6 GFLOP/s | — | 94.65 GFLOP/s | — | 1.21× |
+| gemm n=256 | 108.9 GFLOP/s | — | 101.7 GFLOP/s | — | 1.08× |
+| gemm n=512 | 107 GFLOP/s | — | 97.33 GFLOP/s | — | 1.12× |
+| gemm n=1024 | 89.72 GFLOP/s | — | 92.64 GFLOP/s | — | 0.97× |
+| gemm n=512, 2 threads | 196 GFLOP/s | — | 191.8 GFLOP/s | — | 1.02× |
+| wide step, system BLAS | 5.18 ms | — | 8.45 ms | 6.52 ms | 1.29× |
+| wide step, system BLAS, 2 threads | 3.07 ms | — | 6.24 ms | 4.68 ms | 1.44× |
+| gemm n=512, system BLAS | 101.8 GFLOP/s | — | 97.33 GFLOP/s | — | 1.05× |
+| gemm n=512, system BLAS, 2 threads | 191.6 GFLOP/s | — | 191.8 GFLOP/s | — | 1.00× |
+| cnn epoch (digits CNN, batch 32) | 26.2 ms | — | 62.1 ms | — | 2.39× |
+| cnn epoch, CPU time | 26.2 ms | — | 62.1 ms | — | 2.39× |
 | cnn test accuracy | 0.9861 | — | 0.9861 | — | — |
 
 micrograd's step with Python's garbage collector running: 1096 ms. A ratio above 1 means we are faster.
 
-Scalar graphs are far ahead (146× micrograd's step with its garbage collector paused, 1,400× with it running).
-On tensors, the digits epoch takes about half of JAX's compiled step (0.50× on one thread, 0.55–0.66× on two)
-and a tenth of PyTorch's; the wide step takes 0.81× JAX's time on one thread and 0.61–0.63× on two, where the
-products are split over both cores (gemm n = 512: 183 GFLOP/s on two threads, level with PyTorch's 198); the
-LSTM and CNN epochs take 0.29× and 0.41× PyTorch's time. On OpenBLAS the wide step is level with JAX on one
-thread (0.84× and 1.15× in the two runs: OpenBLAS's products of these shapes are no faster than ours) and
-ahead on two (1.71×). Part of the gap between the OpenBLAS and built-in rows is the process, not the library:
-compare.py runs the OpenBLAS rows in a fresh process, where glibc hands the top of the heap back to the system
-after every step and the next step faults it in again (110–150 page faults per step, 5–7% of its time), while
-the built-in rows run after the scalar and digits workloads, whose allocations leave glibc's thresholds raised
-(no faults). With the thresholds fixed (`GLIBC_TUNABLES=glibc.malloc.mmap_threshold=16777216:`
+Scalar graphs are far ahead (160× micrograd's step with its garbage collector paused, 1,475× with it running).
+On tensors, the digits epoch takes about half of JAX's compiled step (0.51× on one thread, 0.64× on two) and a
+tenth of PyTorch's; the wide step takes 0.83× JAX's time on one thread and 0.70× on two, where the products are
+split over both cores (gemm n = 512: 196 GFLOP/s on two threads, level with PyTorch's 192); the LSTM and CNN
+epochs take 0.33× and 0.42× PyTorch's time. On OpenBLAS the wide step takes 0.78× JAX's time on one thread and
+0.69× on two: OpenBLAS's products of these shapes run at the built-in kernel's speed (the step's eight products:
+4.21 ms against 4.14), and the small ones stay on the built-in kernel. A fresh process pays page faults that
+one which ran other workloads first does not: glibc hands the top of the heap back to the system after every
+step and the next step faults it in again (110–150 page faults per wide step, 5–7% of its time), while earlier
+workloads' allocations leave glibc's thresholds raised (no faults). With the thresholds fixed (`GLIBC_TUNABLES=glibc.malloc.mmap_threshold=16777216:`
 `glibc.malloc.trim_threshold=67108864`), paired runs of the two in fresh processes give OpenBLAS's step 1.02×
 the built-in kernels' time on one thread and 0.99× on two.
 
@@ -363,21 +367,21 @@ run:
 
 | workload | ours | micrograd | PyTorch | JAX | best peer / ours |
 |---|---|---|---|---|---|
-| width 64, batch 32 | 0.0372 ms | — | 0.515 ms | 0.11 ms | 3.01× |
-| width 128, batch 32 | 0.0991 ms | — | 0.569 ms | 0.19 ms | 1.91× |
-| width 256, batch 32 | 0.356 ms | — | 0.922 ms | 0.491 ms | 1.38× |
-| width 512, batch 32 | 1.45 ms | — | 2.92 ms | 1.7 ms | 1.17× |
-| width 1024, batch 32 | 8.68 ms | — | 12.2 ms | 9.41 ms | 1.02× |
-| width 2048, batch 32 | 47.4 ms | — | 70.5 ms | 40.8 ms | 0.82× |
-| width 256, batch 1 | 0.169 ms | — | 0.844 ms | 0.284 ms | 1.74× |
-| width 256, batch 8 | 0.196 ms | — | 0.789 ms | 0.281 ms | 1.46× |
-| width 256, batch 128 | 1.01 ms | — | 2.01 ms | 1.13 ms | 1.14× |
-| width 256, batch 512 | 3.65 ms | — | 5.84 ms | 3.84 ms | 1.06× |
+| width 64, batch 32 | 0.0369 ms | — | 0.504 ms | 0.119 ms | 3.19× |
+| width 128, batch 32 | 0.102 ms | — | 0.569 ms | 0.198 ms | 1.95× |
+| width 256, batch 32 | 0.377 ms | — | 0.9 ms | 0.455 ms | 1.26× |
+| width 512, batch 32 | 1.41 ms | — | 2.88 ms | 2.11 ms | 1.50× |
+| width 1024, batch 32 | 11.2 ms | — | 16 ms | 8.66 ms | 0.80× |
+| width 2048, batch 32 | 56.4 ms | — | 70.4 ms | 42.7 ms | 0.77× |
+| width 256, batch 1 | 0.165 ms | — | 0.795 ms | 0.278 ms | 1.66× |
+| width 256, batch 8 | 0.201 ms | — | 0.745 ms | 0.282 ms | 1.42× |
+| width 256, batch 128 | 1.01 ms | — | 1.61 ms | 1.17 ms | 1.15× |
+| width 256, batch 512 | 3.73 ms | — | 4.69 ms | 3.93 ms | 1.09× |
 
-Up to width 256 a step is mostly per-operation overhead, and ours is 1.4–3× faster than the fastest peer (1.1×
-at batch 128); from width 512 the arithmetic dominates and the matrix kernels decide: level with JAX's (Eigen in
-XLA) at width 1024 and behind at 2048 (0.82×), where tall, narrow products (32 rows) stay on the kernel's edge
-paths.
+Up to width 512 a step is mostly per-operation overhead, and ours is 1.3–3.2× faster than the fastest peer (1.1×
+at batch 128 and 512); from width 1024 the arithmetic dominates and the matrix kernels decide: behind JAX's (Eigen
+in XLA) at 1024 and 2048 (0.80× and 0.77× in this run; 1.02× and 0.82× in an earlier one: these two rows move
+most from run to run), where tall, narrow products (32 rows) stay on the kernel's edge paths.
 
 Memory per tape node, for a chain `y ← y·w + b` of scalar nodes, each size in a fresh process (graph bytes:
 what the recorded graph holds; peak: the resident memory added over recording and differentiating it, once; the
@@ -385,13 +389,13 @@ times: the median of three more runs):
 
 | nodes | graph bytes/node | peak bytes/node | forward ns/node | backward ns/node |
 |---|---|---|---|---|
-| 1,000 | 24.1 | 1474.6 | 4.5 | 4.5 |
-| 10,000 | 24.0 | 187.2 | 4.0 | 4.5 |
-| 100,000 | 24.0 | 49.8 | 5.1 | 4.9 |
-| 1,000,000 | 24.0 | 33.7 | 4.1 | 4.6 |
-| 10,000,000 | 24.0 | 32.2 | 14.4 | 8.7 |
+| 1,000 | 24.1 | 1413.1 | 3.9 | 4.6 |
+| 10,000 | 24.0 | 180.6 | 3.5 | 4.3 |
+| 100,000 | 24.0 | 49.8 | 3.7 | 4.2 |
+| 1,000,000 | 24.0 | 33.7 | 3.4 | 4.6 |
+| 10,000,000 | 24.0 | 32.2 | 13.4 | 8.6 |
 
-(These times were taken on a loaded machine, load average 5.5; the byte counts do not depend on it.)
+(From the compare.py run above, load average 1.1–1.5; the byte counts do not depend on the load.)
 
 The graph holds 24 bytes per node at every size. The peak adds the backward sweep's gradient buffer (8 bytes
 a node; which nodes it reached is a bit of their entries): about 34 bytes per node at 10⁶ nodes and 32 at 10⁷
