@@ -317,8 +317,10 @@ PyTorch 2.x (CPU), JAX 0.10.2, 3 rounds of 7 timed runs, a quiet machine (load a
 second was free (4.07 ms for the digits epoch in an earlier run, 5.0–5.4 ms on one core). Our wide and gemm
 workloads run in a fresh process of their own, on the built-in kernels as on the system BLAS, so that both rows
 have the same history (see the page faults below). An earlier run the same day (load 1.0–1.3) gave the wide step
-1.16× and 1.25× (2 threads) JAX's on the built-in kernels and 1.11× and 1.39× on OpenBLAS. Timings on a shared
-machine move: compare on a quiet one.
+1.16× and 1.25× (2 threads) JAX's on the built-in kernels and 1.11× and 1.39× on OpenBLAS; a later one (load
+1.0–1.3) scalar 167.6×, digits 2.00× and 2.11×, wide 1.12× and 1.29×, and on OpenBLAS 1.13× and 0.95×: the
+OpenBLAS step on two threads moves most from round to round (3.3–4.9 ms), while OpenBLAS's own threads and ours
+take turns on the two cores. Timings on a shared machine move: compare on a quiet one.
 
 | workload | ours | micrograd | PyTorch | JAX | best peer / ours |
 |---|---|---|---|---|---|
@@ -352,7 +354,7 @@ On tensors, the digits epoch takes about half of JAX's compiled step (0.51× on 
 tenth of PyTorch's; the wide step takes 0.83× JAX's time on one thread and 0.70× on two, where the products are
 split over both cores (gemm n = 512: 196 GFLOP/s on two threads, level with PyTorch's 192); the LSTM and CNN
 epochs take 0.33× and 0.42× PyTorch's time. On OpenBLAS the wide step takes 0.78× JAX's time on one thread and
-0.69× on two: OpenBLAS's products of these shapes run at the built-in kernel's speed (the step's eight products:
+0.69× on two (0.88× and 1.05× in the later run): OpenBLAS's products of these shapes run at the built-in kernel's speed (the step's eight products:
 4.21 ms against 4.14), and the small ones stay on the built-in kernel. A fresh process pays page faults that
 one which ran other workloads first does not: glibc hands the top of the heap back to the system after every
 step and the next step faults it in again (110–150 page faults per wide step, 5–7% of its time), while earlier
