@@ -2,7 +2,7 @@ import AutoDiff
 import TourDocument
 
 /// Chapter 1: operations recorded on the tape, and the chain rule applied backwards, step by step.
-package func tapeChapter(_ context: Context) throws {
+@_optimize(none) package func tapeChapter(_ context: Context) throws {
     context.say("""
     Every operation on a Variable is recorded on a tape, in the order it runs. backward() walks the tape
     from the end to the start; at each node it multiplies the incoming gradient by the node's local

@@ -2,7 +2,7 @@ import AutoDiff
 import TourDocument
 
 /// Chapter 2: one neuron, z = Σ wᵢxᵢ + b followed by an activation, and the activations' derivatives.
-package func neuronChapter(_ context: Context) throws {
+@_optimize(none) package func neuronChapter(_ context: Context) throws {
     context.say("""
     A neuron computes z = Σ wᵢxᵢ + b and passes it through an activation function.
     With x = [1, 2], w = [0.5, −0.25], b = 0.1:

@@ -2,7 +2,7 @@ import NN
 import TourDocument
 
 /// Chapter 3: forward and backward through one layer, the tape against the textbook's hand-derived formulas.
-package func layerChapter(_ context: Context) throws {
+@_optimize(none) package func layerChapter(_ context: Context) throws {
     context.say("""
     One layer ŷ = σ(z) with z = x·Wᵀ + b, and the loss L = mean((ŷ − y)²) over a batch of N samples
     and K outputs. The textbook derives by hand:

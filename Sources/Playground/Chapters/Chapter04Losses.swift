@@ -3,7 +3,7 @@ import NN
 import TourDocument
 
 /// Chapter 4: losses, and why logits with log-sum-exp are the stable way to compute them.
-package func lossesChapter(_ context: Context) throws {
+@_optimize(none) package func lossesChapter(_ context: Context) throws {
     context.say("""
     A loss measures the error. For predictions ŷ and targets y:
       mean squared error         mean((ŷ − y)²)                 regression

@@ -2,7 +2,7 @@ import NN
 import TourDocument
 
 /// Chapter 5: gradient descent, learning rates too small, right and too large; batch, mini-batch, stochastic.
-package func descentChapter(_ context: Context) throws {
+@_optimize(none) package func descentChapter(_ context: Context) throws {
     context.say("""
     Gradient descent steps against the gradient: θ ← θ − η·∇f(θ). On f(x) = x², from x = 3, for 20 steps:
     """)

@@ -2,7 +2,7 @@ import NN
 import TourDocument
 
 /// Chapter 6: XOR with a 2-3-1 sigmoid network, mean squared error and plain gradient descent.
-package func xorChapter(_ context: Context) throws {
+@_optimize(none) package func xorChapter(_ context: Context) throws {
     context.say("""
     XOR is not linearly separable, so it needs a hidden layer. A 2-3-1 network with sigmoid activations,
     mean squared error and plain (full-batch) gradient descent with learning rate 2. The initial weights

@@ -2,7 +2,7 @@ import NN
 import TourDocument
 
 /// Chapter 7: the Keras textbook classifier: Sequential([Dense(1, sigmoid)]), SGD, binary cross-entropy.
-package func classifierChapter(_ context: Context) throws {
+@_optimize(none) package func classifierChapter(_ context: Context) throws {
     context.say("""
     The Keras example: 100 random 2-D points (uniform in [0, 1]²) labelled 1 when x₀ + x₁ ≥ 0.5, and a
     model of one Dense unit with a sigmoid, trained with SGD (learning rate 0.5, batch 10) on binary

@@ -3,7 +3,7 @@ import NN
 import TourDocument
 
 /// Chapter 8: optimizers side by side on one problem.
-package func optimizersChapter(_ context: Context) throws {
+@_optimize(none) package func optimizersChapter(_ context: Context) throws {
     context.say("""
     The same network (2-16-16-1, tanh) on the same data (two interleaved half-moons, 200 points), from the
     same initial weights and batch order, with four optimizers:

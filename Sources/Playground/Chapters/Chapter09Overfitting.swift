@@ -2,7 +2,7 @@ import NN
 import TourDocument
 
 /// Chapter 9: overfitting on a small noisy data set, and four cures: L2, L1, dropout, early stopping.
-package func overfittingChapter(_ context: Context) throws {
+@_optimize(none) package func overfittingChapter(_ context: Context) throws {
     context.say("""
     20 noisy samples of y = sin(3x) and a network far too large for them (1-64-64-1, tanh) learn the noise:
     the training loss keeps falling while the loss on 200 fresh points rises. Four cures, each with

@@ -4,7 +4,7 @@ import TourDocument
 
 /// Chapter 10: the UCI handwritten digits with an MLP, `fit` and its progress display, a confusion matrix,
 /// misclassified digits, and the parameters saved to a safetensors file and loaded back.
-package func digitsChapter(_ context: Context) throws {
+@_optimize(none) package func digitsChapter(_ context: Context) throws {
     // Data/digits.csv of this repository, found from this source file (in a package of your own: its path).
     let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Data/digits.csv")

@@ -4,7 +4,7 @@ import TourDocument
 
 /// Chapter 11: convolutions: what a filter does to a digit (edges, blur, pooling), then a small CNN on the same
 /// digits as chapter 10, its accuracy over seeds, and the filters it learned.
-package func convolutionsChapter(_ context: Context) throws {
+@_optimize(none) package func convolutionsChapter(_ context: Context) throws {
     let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Data/digits.csv")
     var data = try NumericTable(contentsOf: file).dataset(labelColumn: "label")

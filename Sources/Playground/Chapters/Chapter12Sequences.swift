@@ -5,7 +5,7 @@ import TourDocument
 /// Chapter 12: a character-level model of first names, from counting bigrams to a small transformer
 /// (Bengio et al. 2003; Karpathy's makemore), each judged by its loss on held-out names and by the names it
 /// makes up.
-package func sequencesChapter(_ context: Context) throws {
+@_optimize(none) package func sequencesChapter(_ context: Context) throws {
     let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Data/first-names.txt")
     let names = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").map(String.init)

@@ -65,7 +65,9 @@ package struct ChapterDocument {
         }.first ?? 1
         // The chapter function: the top-level `func … (_ context: Context)` around the first line it said.
         let starts = lines.indices.filter {
-            (lines[$0].hasPrefix("func ") || lines[$0].hasPrefix("package func ")) && lines[$0].contains("(_ context: Context)")
+            let line = lines[$0]
+            return ["func ", "package func ", "@_optimize(none) package func "].contains { line.hasPrefix($0) }
+                && line.contains("(_ context: Context)")
         }
         guard let start = starts.last(where: { $0 < firstLine }) ?? starts.first,
               let end = lines[(start + 1)...].firstIndex(of: "}") else {

@@ -1,6 +1,8 @@
 // Build time: this file's functions are marked @_optimize(none). They write text once per run (microseconds),
 // and optimizing them (with the other files in Plot/ and Document/) was most of the Playground module's release
-// compile: 57 s before, 29 s after, on this shared 2-core machine. The chapters, which train, keep -O.
+// compile: 57 s before, 29 s after, on this shared 2-core machine. The chapter functions are @_optimize(none)
+// too: their training runs in the library (and in helpers beside them, which keep -O), so the tour takes as long,
+// and the chapters' modules compile in 7 s instead of 11-12 s.
 
 /// Compact terminal renderings of the pictures, so the tour reads without opening files.
 package enum Terminal {
