@@ -20,7 +20,7 @@ func withFreshTape<Scalar: TensorScalar, R>(_ type: Scalar.Type, _ body: () -> R
 extension Tape {
     @inlinable
     static func setCurrent(_ tape: Tape?, in context: ThreadContext) {
-        if Scalar.self == Double.self { context.doubleTape = tape } else { context.floatTape = tape }
+        context.setCurrentTape(tape)
     }
 }
 

@@ -36,22 +36,19 @@ final class ThreadContext {
     @exclusivity(unchecked) @usableFromInline var floatTapeSlot: Unmanaged<AnyObject>?
     /// The tape new graphs of `Double` values record on, if one is alive.
     @exclusivity(unchecked) @usableFromInline var doubleTapeSlot: Unmanaged<AnyObject>?
-    /// The tape new graphs of `Float` values record on, if one is alive.
-    @inlinable var floatTape: AnyObject? {
-        get { floatTapeSlot?.takeUnretainedValue() }
-        set { floatTapeSlot = newValue.map { Unmanaged.passUnretained($0) } }
-    }
-    /// The tape new graphs of `Double` values record on, if one is alive.
-    @inlinable var doubleTape: AnyObject? {
-        get { doubleTapeSlot?.takeUnretainedValue() }
-        set { doubleTapeSlot = newValue.map { Unmanaged.passUnretained($0) } }
-    }
     /// The tape new graphs of `Scalar` values record on, if one is alive, without retaining it (the
     /// recording paths borrow it for one operation).
     @inlinable @inline(__always)
     func currentTape<Scalar: TensorScalar>(_ type: Scalar.Type) -> Unmanaged<Tape<Scalar>>? {
         guard let slot = Scalar.self == Double.self ? doubleTapeSlot : floatTapeSlot else { return nil }
         return Unmanaged<Tape<Scalar>>.fromOpaque(slot.toOpaque())
+    }
+    /// Makes `tape` (not retained: a tape clears it when it dies), or none, the tape new graphs of its scalar
+    /// type record on.
+    @inlinable
+    func setCurrentTape<Scalar: TensorScalar>(_ tape: Tape<Scalar>?) {
+        let slot = tape.map { Unmanaged<AnyObject>.passUnretained($0) }
+        if Scalar.self == Double.self { doubleTapeSlot = slot } else { floatTapeSlot = slot }
     }
     /// How many tapes of this thread are alive (a diagnostic for tests and the memory benchmark).
     @usableFromInline var liveTapes = 0

@@ -66,7 +66,7 @@ package struct ChapterDocument {
         // The chapter function: the top-level `func … (_ context: Context)` around the first line it said.
         let starts = lines.indices.filter {
             let line = lines[$0]
-            return ["func ", "package func ", "@_optimize(none) package func "].contains { line.hasPrefix($0) }
+            return line.first?.isWhitespace == false && !line.hasPrefix("//") && line.contains("func ")
                 && line.contains("(_ context: Context)")
         }
         guard let start = starts.last(where: { $0 < firstLine }) ?? starts.first,
