@@ -71,14 +71,14 @@ public struct GradientCheckReport: Sendable, CustomStringConvertible {
 }
 
 /// A number in a report: up to 8 significant digits, always with a decimal point or an exponent.
-func formatNumber(_ x: Double) -> String {
+@_optimize(none) func formatNumber(_ x: Double) -> String {
     if !x.isFinite { return Tensor<Double>.formatReal(x) }
     var text = String(format: "%.8g", x)
     if !text.contains(".") && !text.contains("e") { text += ".0" }
     return text
 }
 
-func multiIndex(_ flat: Int, _ shape: [Int]) -> [Int] {
+@_optimize(none) func multiIndex(_ flat: Int, _ shape: [Int]) -> [Int] {
     var index = [Int](repeating: 0, count: shape.count)
     var rest = flat
     for axis in stride(from: shape.count - 1, through: 0, by: -1) where shape[axis] > 0 {
@@ -101,7 +101,7 @@ func multiIndex(_ flat: Int, _ shape: [Int]) -> [Int] {
 /// ```
 ///
 /// - Complexity: one backward pass per output element and two evaluations of `f` per input element.
-public func checkGradients(of f: ([Variable<Double>]) -> Variable<Double>, at inputs: [Tensor<Double>],
+@_optimize(none) public func checkGradients(of f: ([Variable<Double>]) -> Variable<Double>, at inputs: [Tensor<Double>],
                            epsilon: Double = 1e-6, absoluteTolerance: Double = 1e-5,
                            relativeTolerance: Double = 1e-3) -> GradientCheckReport {
     check(order: 1, f, inputs, epsilon, absoluteTolerance, relativeTolerance)
@@ -109,7 +109,7 @@ public func checkGradients(of f: ([Variable<Double>]) -> Variable<Double>, at in
 
 /// Checks second derivatives: the tape's derivatives of the gradient (computed with `createGraph`) against
 /// finite differences of that gradient (PyTorch's `gradgradcheck`). `f` must return a scalar.
-public func checkSecondOrderGradients(of f: @escaping ([Variable<Double>]) -> Variable<Double>, at inputs: [Tensor<Double>],
+@_optimize(none) public func checkSecondOrderGradients(of f: @escaping ([Variable<Double>]) -> Variable<Double>, at inputs: [Tensor<Double>],
                                       epsilon: Double = 1e-6, absoluteTolerance: Double = 1e-5,
                                       relativeTolerance: Double = 1e-3) -> GradientCheckReport {
     let gradientOfF: ([Variable<Double>]) -> Variable<Double> = { xs in
@@ -123,7 +123,7 @@ public func checkSecondOrderGradients(of f: @escaping ([Variable<Double>]) -> Va
     return check(order: 2, gradientOfF, inputs, epsilon, absoluteTolerance, relativeTolerance)
 }
 
-private func check(order: Int, _ f: ([Variable<Double>]) -> Variable<Double>, _ inputs: [Tensor<Double>],
+@_optimize(none) private func check(order: Int, _ f: ([Variable<Double>]) -> Variable<Double>, _ inputs: [Tensor<Double>],
                    _ epsilon: Double, _ atol: Double, _ rtol: Double) -> GradientCheckReport {
     // Analytical Jacobian: one backward pass per output element.
     let (outputShape, analytical): ([Int], [[Tensor<Double>]]) = withFreshTape(Double.self) {

@@ -64,6 +64,14 @@ public enum Parallelism {
         }
         forEach(chunks: (count + chunk - 1) / chunk) { c in body(c * chunk ..< min(count, (c + 1) * chunk)) }
     }
+
+    /// Runs `body` over 0..<count as ``forEachRange(count:_:)`` does when `parallel` is true, otherwise whole
+    /// on this thread. Never inlined: an elementwise kernel's loop, written once in `body`, is compiled once
+    /// instead of once for each path (a call per operation, not per element).
+    @usableFromInline @inline(never)
+    package static func forEachRange(count: Int, parallel: Bool, _ body: (Range<Int>) -> Void) {
+        if parallel { forEachRange(count: count, body) } else { body(0..<count) }
+    }
 }
 
 private let storedThreadCount = Atomic<Int>(max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))

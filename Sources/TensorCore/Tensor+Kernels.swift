@@ -58,12 +58,8 @@ extension Tensor {
             let n = scalars.count
             let result = [R](unsafeUninitializedCapacity: n) { dst, initialized in
                 scalars.withUnsafeBufferPointer { src in
-                    if parallel && n >= 2 * Parallelism.elementwiseChunk && Parallelism.threadCount > 1 {
-                        Parallelism.forEachRange(count: n) { range in
-                            for i in range { dst[i] = transform(src[i]) }
-                        }
-                    } else {
-                        for i in 0..<n { dst[i] = transform(src[i]) }
+                    Parallelism.forEachRange(count: n, parallel: parallel) { range in
+                        for i in range { dst[i] = transform(src[i]) }
                     }
                 }
                 initialized = n
@@ -78,14 +74,18 @@ extension Tensor {
         _ a: Tensor, _ b: Tensor<Other>, op: StaticString = "zip", at site: CallSite = .operator,
         _ combine: (Scalar, Other) -> R
     ) -> Tensor<R> {
-        _zip(a, b, op: op, at: site, parallel: false, combine)
+        _zip(a, b, op: op, at: site, parallel: false, rowLoops: false, combine)
     }
 
     /// `zip` for the library's own pure functions: operands of the same shape (or one a scalar) are split
     /// over threads when large, as in ``_map(parallel:_:)``; always inlined, like it.
+    ///
+    /// - Parameter rowLoops: whether broadcasts that reduce to rows × columns (a bias row added to every row)
+    ///   get loops of their own instead of the general strided walk. The arithmetic operators want them; the
+    ///   comparisons and the public ``zip(_:_:op:at:_:)`` leave them out, and so compile to less code.
     @inlinable @inline(__always)
     package static func _zip<Other: TensorElement, R: TensorElement>(
-        _ a: Tensor, _ b: Tensor<Other>, op: StaticString, at site: CallSite, parallel: Bool,
+        _ a: Tensor, _ b: Tensor<Other>, op: StaticString, at site: CallSite, parallel: Bool, rowLoops: Bool = true,
         _ combine: (Scalar, Other) -> R
     ) -> Tensor<R> {
         if case .scalar(let x) = a.storage, case .scalar(let y) = b.storage { return Tensor<R>(combine(x, y)) }
@@ -94,12 +94,8 @@ extension Tensor {
             let result = [R](unsafeUninitializedCapacity: n) { dst, initialized in
                 sa.withUnsafeBufferPointer { pa in
                     sb.withUnsafeBufferPointer { pb in
-                        if parallel && n >= 2 * Parallelism.elementwiseChunk && Parallelism.threadCount > 1 {
-                            Parallelism.forEachRange(count: n) { range in
-                                for i in range { dst[i] = combine(pa[i], pb[i]) }
-                            }
-                        } else {
-                            for i in 0..<n { dst[i] = combine(pa[i], pb[i]) }
+                        Parallelism.forEachRange(count: n, parallel: parallel) { range in
+                            for i in range { dst[i] = combine(pa[i], pb[i]) }
                         }
                     }
                 }
@@ -112,31 +108,24 @@ extension Tensor {
         // into every operation.)
         if let s = b._broadcastElement(against: a.rank) { return a._map(parallel: parallel) { combine($0, s) } }
         if let s = a._broadcastElement(against: b.rank) { return b._map(parallel: parallel) { combine(s, $0) } }
-        if case .array(let shape, let ea) = a.storage, case .array(let shapeB, let eb) = b.storage,
-           shape.count == 2, shapeB.count == 1, shape[1] == shapeB[0], shape[0] > 0, shape[1] > 1 {
-            // A row combined with every row of a matrix ([m, n] and [n], a layer's bias): the loop of the
-            // general broadcast below, without working out its strides.
-            let (rows, columns) = (shape[0], shape[1])
-            let result = [R](unsafeUninitializedCapacity: rows * columns) { dst, initialized in
-                ea.withUnsafeBufferPointer { pa in
-                    eb.withUnsafeBufferPointer { pb in
-                        guard let d0 = dst.baseAddress, let a0 = pa.baseAddress, let y = pb.baseAddress else { return }
-                        for r in 0..<rows {
-                            let d = d0 + r * columns, x = a0 + r * columns
-                            for j in 0..<columns { d[j] = combine(x[j], y[j]) }
-                        }
-                    }
-                }
-                initialized = rows * columns
+        let shape: [Int]
+        var sa: [Int] = [], sb: [Int] = []
+        let matrix: (rows: Int, columns: Int, strides: (rowA: Int, rowB: Int, columnA: Int, columnB: Int))?
+        if rowLoops, case .array(let shapeA, _) = a.storage, case .array(let shapeB, _) = b.storage,
+           shapeA.count == 2, shapeB.count == 1, shapeA[1] == shapeB[0], shapeA[0] > 0, shapeA[1] > 1 {
+            // A row combined with every row of a matrix ([m, n] and [n], a layer's bias), without working out
+            // the strides.
+            shape = shapeA
+            matrix = (shapeA[0], shapeA[1], (shapeA[1], 0, 1, 1))
+        } else {
+            shape = stopOnShapeError(at: site) { () throws(ShapeError) in
+                try ShapeCheck.broadcast(a.shape, b.shape, operation: "\(op)")
             }
-            return Tensor<R>(uncheckedShape: shape, buffer: result)
+            sa = ShapeMath.broadcastStrides(a.shape, to: shape)
+            sb = ShapeMath.broadcastStrides(b.shape, to: shape)
+            matrix = rowLoops ? ShapeMath.collapsedToMatrix(shape, sa, sb) : nil
         }
-        let shape = stopOnShapeError(at: site) { () throws(ShapeError) in
-            try ShapeCheck.broadcast(a.shape, b.shape, operation: "\(op)")
-        }
-        let sa = ShapeMath.broadcastStrides(a.shape, to: shape)
-        let sb = ShapeMath.broadcastStrides(b.shape, to: shape)
-        if let (rows, columns, strides) = ShapeMath.collapsedToMatrix(shape, sa, sb),
+        if let (rows, columns, strides) = matrix,
            case .array(_, let ea) = a.storage, case .array(_, let eb) = b.storage {
             // The common broadcasts (a bias row added to every row, a column subtracted from every column):
             // rows × columns, each operand's column stride 0 or 1.
@@ -153,7 +142,7 @@ extension Tensor {
                             case (1, 1): for j in 0..<columns { d[j] = combine(x[j], y[j]) }
                             case (1, _): let t = y[0]; for j in 0..<columns { d[j] = combine(x[j], t) }
                             case (_, 1): let s = x[0]; for j in 0..<columns { d[j] = combine(s, y[j]) }
-                            default: let s = x[0], t = y[0]; for j in 0..<columns { d[j] = combine(s, t) }
+                            default: let v = combine(x[0], y[0]); for j in 0..<columns { d[j] = v }
                             }
                         }
                     }
@@ -237,12 +226,8 @@ extension Tensor where Scalar: TensorScalar {
         let n = scalars.count
         scalars.withUnsafeMutableBufferPointer { dst in
             sb.withUnsafeBufferPointer { src in
-                if n >= 2 * Parallelism.elementwiseChunk && Parallelism.threadCount > 1 {
-                    Parallelism.forEachRange(count: n) { range in
-                        for i in range { dst[i] = dst[i] + src[i] }
-                    }
-                } else {
-                    for i in 0..<n { dst[i] = dst[i] + src[i] }
+                Parallelism.forEachRange(count: n, parallel: true) { range in
+                    for i in range { dst[i] = dst[i] + src[i] }
                 }
             }
         }

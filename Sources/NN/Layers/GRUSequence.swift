@@ -176,7 +176,7 @@ func plainGRUPullback<S>(_ gradient: Tensor<S>, _ trace: GRUTrace<S>, n: Int, t:
 
 /// The same backpropagation through time written with differentiable operations on the per-step composition,
 /// for a recorded backward pass (createGraph): its results can be differentiated again.
-func recordedGRUPullback<S>(_ g: Variable<S>, _ xs: [Variable<S>]) -> [Variable<S>?] {
+@_optimize(none) func recordedGRUPullback<S>(_ g: Variable<S>, _ xs: [Variable<S>]) -> [Variable<S>?] {
     let (n, t, inputSize) = (xs[0].shape[0], xs[0].shape[1], xs[0].shape[2])
     let h = xs[2].shape[1]
     let steps = xs[0].transposed(permutation: [1, 0, 2])

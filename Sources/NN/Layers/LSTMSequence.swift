@@ -165,7 +165,7 @@ func plainLSTMPullback<S>(_ gradient: Tensor<S>, _ trace: LSTMTrace<S>, n: Int, 
 }
 /// The same backpropagation through time written with differentiable operations on the per-step composition,
 /// for a recorded backward pass (createGraph): its results can be differentiated again.
-func recordedLSTMPullback<S>(_ g: Variable<S>, _ xs: [Variable<S>]) -> [Variable<S>?] {
+@_optimize(none) func recordedLSTMPullback<S>(_ g: Variable<S>, _ xs: [Variable<S>]) -> [Variable<S>?] {
     let (n, t, inputSize) = (xs[0].shape[0], xs[0].shape[1], xs[0].shape[2])
     let h = xs[2].shape[1]
     let weight = concatenate([xs[1], xs[2]], alongAxis: 1)
