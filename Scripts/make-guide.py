@@ -283,7 +283,9 @@ or without transposed operands, into blocks of the result's columns (whole packe
 threads take in turn; each element is still computed by one thread in the same order, so the built-in kernels
 give bit-identical results for any thread count (tested). Large elementwise operations (≥ 262,144 elements: below
 that the data sits in the cache of the core that wrote it, and moving it costs more than the split saves) run in
-fixed chunks over the threads, and full reductions (`sum()`, `mean()`, a reduction over every axis) fold fixed
+fixed chunks over the threads when the operation captures no value (`x * w`, `exp(x)`, `relu(x)`: each thread runs
+the same vectorized loop, 0.08 ms for a million-element `x * w` on 2 threads against 0.14 ms on 1); with a scalar
+operand (`x * 3`, `pow(x, 2.5)`) they stay on the calling thread. Full reductions (`sum()`, `mean()`, a reduction over every axis) fold fixed
 chunks and then the chunks in order: the same association for any thread count, so the same bits too.
 Reductions along adjacent axes are split by output elements (rows, or column ranges when there are few rows),
 each output folding its inputs in order: again the same bits for any thread count. `Tensor.map` with your own

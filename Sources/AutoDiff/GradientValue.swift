@@ -105,7 +105,7 @@ extension Tensor: ElementwiseAlgebra, GradientValue where Scalar: TensorScalar {
     @inlinable static func _step(_ x: Tensor, otherwise: Scalar) -> Tensor { x.map { Scalar._step($0, otherwise: otherwise) } }
     /// The products `g * _step(x, otherwise:)` without the mask tensor (same bits).
     @inlinable static func _timesStep(_ g: Tensor, _ x: Tensor, otherwise: Scalar) -> Tensor {
-        _zip(g, x, op: "*", at: .operator, parallel: true) { $0 * Scalar._step($1, otherwise: otherwise) }
+        _zip(g, x, op: "*", at: .operator, parallel: false) { $0 * Scalar._step($1, otherwise: otherwise) }
     }
     @inlinable static func _matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
         batchedMatmul(a, b, site: .operator, shapes: (a.shape, b.shape))

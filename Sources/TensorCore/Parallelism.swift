@@ -65,12 +65,20 @@ public enum Parallelism {
         forEach(chunks: (count + chunk - 1) / chunk) { c in body(c * chunk ..< min(count, (c + 1) * chunk)) }
     }
 
-    /// Runs `body` over 0..<count as ``forEachRange(count:_:)`` does when `parallel` is true, otherwise whole
-    /// on this thread. Never inlined: an elementwise kernel's loop, written once in `body`, is compiled once
-    /// instead of once for each path (a call per operation, not per element).
+    /// Runs `body(range, output, a, b)` over 0..<count as ``forEachRange(count:_:)`` does: the runner of the
+    /// elementwise kernels that split over threads.
+    ///
+    /// The buffers come as arguments, so a kernel's `body` captures only its operation (`{ $0 + $1 }`,
+    /// `Float.exp`). Once that operation is known the optimizer compiles it into the loop, which then runs at
+    /// the speed of a loop written inline on every thread: a `body` that captured the buffers too would call
+    /// the operation once per element, 5–10× slower. Never inlined, so the loop is compiled once, not once for
+    /// this thread and once for the others.
     @usableFromInline @inline(never)
-    package static func forEachRange(count: Int, parallel: Bool, _ body: (Range<Int>) -> Void) {
-        if parallel { forEachRange(count: count, body) } else { body(0..<count) }
+    package static func forEachRange(
+        count: Int, _ output: UnsafeMutableRawPointer, _ a: UnsafeRawPointer, _ b: UnsafeRawPointer,
+        _ body: (Range<Int>, UnsafeMutableRawPointer, UnsafeRawPointer, UnsafeRawPointer) -> Void
+    ) {
+        forEachRange(count: count) { range in body(range, output, a, b) }
     }
 }
 

@@ -44,11 +44,13 @@ extension Tensor {
         _map(parallel: false, transform)
     }
 
-    /// `map` for the library's own pure functions: large tensors are split over ``Parallelism/threadCount``
-    /// threads (each element computed on its own, so the result does not depend on the split).
+    /// `map` for the library's own pure functions. Always inlined, so that `transform` is inlined into the loop
+    /// (a closure called per element costs 10–100× the arithmetic).
     ///
-    /// Always inlined, so that `transform` is inlined into the loop (a closure called per element costs
-    /// 10–100× the arithmetic).
+    /// - Parameter parallel: split large tensors over ``Parallelism/threadCount`` threads (each element computed
+    ///   on its own, so the result does not depend on the split). Only for a `transform` that captures nothing
+    ///   (`S.exp`, `{ $0 * $0 }`): its loop is compiled once and runs inline on every thread (see
+    ///   ``Parallelism/forEachRange(count:_:_:_:_:)``); one that captures a value runs a loop on this thread.
     @inlinable @inline(__always)
     package func _map<R: TensorElement>(parallel: Bool, _ transform: (Scalar) -> R) -> Tensor<R> {
         switch storage {
@@ -58,8 +60,15 @@ extension Tensor {
             let n = scalars.count
             let result = [R](unsafeUninitializedCapacity: n) { dst, initialized in
                 scalars.withUnsafeBufferPointer { src in
-                    Parallelism.forEachRange(count: n, parallel: parallel) { range in
-                        for i in range { dst[i] = transform(src[i]) }
+                    guard let d = dst.baseAddress, let x = src.baseAddress else { return }
+                    if parallel {
+                        Parallelism.forEachRange(count: n, UnsafeMutableRawPointer(d), UnsafeRawPointer(x),
+                                                 UnsafeRawPointer(x)) { range, d, x, _ in
+                            let d = d.assumingMemoryBound(to: R.self), x = x.assumingMemoryBound(to: Scalar.self)
+                            for i in range { d[i] = transform(x[i]) }
+                        }
+                    } else {
+                        for i in 0..<n { d[i] = transform(x[i]) }
                     }
                 }
                 initialized = n
@@ -77,8 +86,9 @@ extension Tensor {
         _zip(a, b, op: op, at: site, parallel: false, rowLoops: false, combine)
     }
 
-    /// `zip` for the library's own pure functions: operands of the same shape (or one a scalar) are split
-    /// over threads when large, as in ``_map(parallel:_:)``; always inlined, like it.
+    /// `zip` for the library's own pure functions: with `parallel`, operands of the same shape are split over
+    /// threads when large, as in ``_map(parallel:_:)`` (and, as there, only for a `combine` that captures
+    /// nothing); always inlined, like it.
     ///
     /// - Parameter rowLoops: whether broadcasts that reduce to rows × columns (a bias row added to every row)
     ///   get loops of their own instead of the general strided walk. The arithmetic operators want them; the
@@ -94,8 +104,16 @@ extension Tensor {
             let result = [R](unsafeUninitializedCapacity: n) { dst, initialized in
                 sa.withUnsafeBufferPointer { pa in
                     sb.withUnsafeBufferPointer { pb in
-                        Parallelism.forEachRange(count: n, parallel: parallel) { range in
-                            for i in range { dst[i] = combine(pa[i], pb[i]) }
+                        guard let d = dst.baseAddress, let x = pa.baseAddress, let y = pb.baseAddress else { return }
+                        if parallel {
+                            Parallelism.forEachRange(count: n, UnsafeMutableRawPointer(d), UnsafeRawPointer(x),
+                                                     UnsafeRawPointer(y)) { range, d, x, y in
+                                let d = d.assumingMemoryBound(to: R.self), x = x.assumingMemoryBound(to: Scalar.self)
+                                let y = y.assumingMemoryBound(to: Other.self)
+                                for i in range { d[i] = combine(x[i], y[i]) }
+                            }
+                        } else {
+                            for i in 0..<n { d[i] = combine(x[i], y[i]) }
                         }
                     }
                 }
@@ -106,8 +124,8 @@ extension Tensor {
         // A scalar, or one element broadcast against a tensor of at least its rank (a [1] or [1, 1] seed, a
         // kept-dimension total): the scalar loop, not a strided walk. (One loop for both: each is compiled
         // into every operation.)
-        if let s = b._broadcastElement(against: a.rank) { return a._map(parallel: parallel) { combine($0, s) } }
-        if let s = a._broadcastElement(against: b.rank) { return b._map(parallel: parallel) { combine(s, $0) } }
+        if let s = b._broadcastElement(against: a.rank) { return a._map(parallel: false) { combine($0, s) } }
+        if let s = a._broadcastElement(against: b.rank) { return b._map(parallel: false) { combine(s, $0) } }
         let shape: [Int]
         var sa: [Int] = [], sb: [Int] = []
         let matrix: (rows: Int, columns: Int, strides: (rowA: Int, rowB: Int, columnA: Int, columnB: Int))?
@@ -226,8 +244,11 @@ extension Tensor where Scalar: TensorScalar {
         let n = scalars.count
         scalars.withUnsafeMutableBufferPointer { dst in
             sb.withUnsafeBufferPointer { src in
-                Parallelism.forEachRange(count: n, parallel: true) { range in
-                    for i in range { dst[i] = dst[i] + src[i] }
+                guard let d = dst.baseAddress, let x = src.baseAddress else { return }
+                Parallelism.forEachRange(count: n, UnsafeMutableRawPointer(d), UnsafeRawPointer(x),
+                                         UnsafeRawPointer(x)) { range, d, x, _ in
+                    let d = d.assumingMemoryBound(to: Scalar.self), x = x.assumingMemoryBound(to: Scalar.self)
+                    for i in range { d[i] = d[i] + x[i] }
                 }
             }
         }

@@ -15,28 +15,28 @@ extension Tensor where Scalar: TensorScalar {
     @inlinable public static func / (lhs: Tensor, rhs: Tensor) -> Tensor { _zip(lhs, rhs, op: "/", at: .operator, parallel: true) { $0 / $1 } }
     /// The elementwise sum with a scalar.
     @_specialize(exported: true, where Scalar == Float)
-    @inlinable public static func + (lhs: Tensor, rhs: Scalar) -> Tensor { lhs._map(parallel: true) { $0 + rhs } }
+    @inlinable public static func + (lhs: Tensor, rhs: Scalar) -> Tensor { lhs._map(parallel: false) { $0 + rhs } }
     /// The elementwise difference with a scalar.
     @_specialize(exported: true, where Scalar == Float)
-    @inlinable public static func - (lhs: Tensor, rhs: Scalar) -> Tensor { lhs._map(parallel: true) { $0 - rhs } }
+    @inlinable public static func - (lhs: Tensor, rhs: Scalar) -> Tensor { lhs._map(parallel: false) { $0 - rhs } }
     /// The elementwise product with a scalar.
     @_specialize(exported: true, where Scalar == Float)
-    @inlinable public static func * (lhs: Tensor, rhs: Scalar) -> Tensor { lhs._map(parallel: true) { $0 * rhs } }
+    @inlinable public static func * (lhs: Tensor, rhs: Scalar) -> Tensor { lhs._map(parallel: false) { $0 * rhs } }
     /// The elementwise quotient with a scalar.
     @_specialize(exported: true, where Scalar == Float)
-    @inlinable public static func / (lhs: Tensor, rhs: Scalar) -> Tensor { lhs._map(parallel: true) { $0 / rhs } }
+    @inlinable public static func / (lhs: Tensor, rhs: Scalar) -> Tensor { lhs._map(parallel: false) { $0 / rhs } }
     /// The elementwise sum with a scalar.
     @_specialize(exported: true, where Scalar == Float)
-    @inlinable public static func + (lhs: Scalar, rhs: Tensor) -> Tensor { rhs._map(parallel: true) { lhs + $0 } }
+    @inlinable public static func + (lhs: Scalar, rhs: Tensor) -> Tensor { rhs._map(parallel: false) { lhs + $0 } }
     /// The elementwise difference with a scalar.
     @_specialize(exported: true, where Scalar == Float)
-    @inlinable public static func - (lhs: Scalar, rhs: Tensor) -> Tensor { rhs._map(parallel: true) { lhs - $0 } }
+    @inlinable public static func - (lhs: Scalar, rhs: Tensor) -> Tensor { rhs._map(parallel: false) { lhs - $0 } }
     /// The elementwise product with a scalar.
     @_specialize(exported: true, where Scalar == Float)
-    @inlinable public static func * (lhs: Scalar, rhs: Tensor) -> Tensor { rhs._map(parallel: true) { lhs * $0 } }
+    @inlinable public static func * (lhs: Scalar, rhs: Tensor) -> Tensor { rhs._map(parallel: false) { lhs * $0 } }
     /// The elementwise quotient with a scalar.
     @_specialize(exported: true, where Scalar == Float)
-    @inlinable public static func / (lhs: Scalar, rhs: Tensor) -> Tensor { rhs._map(parallel: true) { lhs / $0 } }
+    @inlinable public static func / (lhs: Scalar, rhs: Tensor) -> Tensor { rhs._map(parallel: false) { lhs / $0 } }
     /// The elementwise negation −x.
     @_specialize(exported: true, where Scalar == Float)
     @inlinable public static prefix func - (x: Tensor) -> Tensor { x._map(parallel: true) { -$0 } }
@@ -106,7 +106,7 @@ extension Tensor where Scalar: TensorScalar {
 /// x for x > 0, alpha·x otherwise, elementwise.
 @_specialize(exported: true, where S == Float)
 @inlinable public func leakyRelu<S: TensorScalar>(_ x: Tensor<S>, alpha: S = 0.01) -> Tensor<S> {
-    x._map(parallel: true) { $0 > 0 ? $0 : alpha * $0 }
+    x._map(parallel: false) { $0 > 0 ? $0 : alpha * $0 }
 }
 /// log(1 + eˣ), elementwise, stable for large |x|.
 @_specialize(exported: true, where S == Float)
@@ -135,25 +135,25 @@ extension Tensor where Scalar: TensorScalar {
 @_specialize(exported: true, where S == Float)
 @inlinable public func pow<S: TensorScalar>(_ x: Tensor<S>, _ y: S) -> Tensor<S> {
     if y == 2 { return x._map(parallel: true) { $0 * $0 } }
-    return x._map(parallel: true) { S.pow($0, y) }
+    return x._map(parallel: false) { S.pow($0, y) }
 }
 /// bʸ for a scalar base, elementwise.
 @_specialize(exported: true, where S == Float)
 @inlinable public func pow<S: TensorScalar>(_ x: S, _ y: Tensor<S>) -> Tensor<S> {
-    y._map(parallel: true) { S.pow(x, $0) }
+    y._map(parallel: false) { S.pow(x, $0) }
 }
 /// The larger of a tensor and a scalar, elementwise.
 @_specialize(exported: true, where S == Float)
-@inlinable public func max<S: TensorScalar>(_ x: Tensor<S>, _ y: S) -> Tensor<S> { x._map(parallel: true) { $0 >= y ? $0 : y } }
+@inlinable public func max<S: TensorScalar>(_ x: Tensor<S>, _ y: S) -> Tensor<S> { x._map(parallel: false) { $0 >= y ? $0 : y } }
 /// The larger of a scalar and a tensor, elementwise.
 @_specialize(exported: true, where S == Float)
-@inlinable public func max<S: TensorScalar>(_ x: S, _ y: Tensor<S>) -> Tensor<S> { y._map(parallel: true) { x >= $0 ? x : $0 } }
+@inlinable public func max<S: TensorScalar>(_ x: S, _ y: Tensor<S>) -> Tensor<S> { y._map(parallel: false) { x >= $0 ? x : $0 } }
 /// The smaller of a tensor and a scalar, elementwise.
 @_specialize(exported: true, where S == Float)
-@inlinable public func min<S: TensorScalar>(_ x: Tensor<S>, _ y: S) -> Tensor<S> { x._map(parallel: true) { $0 <= y ? $0 : y } }
+@inlinable public func min<S: TensorScalar>(_ x: Tensor<S>, _ y: S) -> Tensor<S> { x._map(parallel: false) { $0 <= y ? $0 : y } }
 /// The smaller of a scalar and a tensor, elementwise.
 @_specialize(exported: true, where S == Float)
-@inlinable public func min<S: TensorScalar>(_ x: S, _ y: Tensor<S>) -> Tensor<S> { y._map(parallel: true) { x <= $0 ? x : $0 } }
+@inlinable public func min<S: TensorScalar>(_ x: S, _ y: Tensor<S>) -> Tensor<S> { y._map(parallel: false) { x <= $0 ? x : $0 } }
 /// The larger of two tensors, elementwise with broadcasting.
 @_specialize(exported: true, where S == Float)
 @inlinable public func max<S: TensorScalar>(_ x: Tensor<S>, _ y: Tensor<S>) -> Tensor<S> {
