@@ -245,10 +245,14 @@ extension Tensor where Scalar: TensorScalar {
         scalars.withUnsafeMutableBufferPointer { dst in
             sb.withUnsafeBufferPointer { src in
                 guard let d = dst.baseAddress, let x = src.baseAddress else { return }
-                Parallelism.forEachRange(count: n, UnsafeMutableRawPointer(d), UnsafeRawPointer(x),
-                                         UnsafeRawPointer(x)) { range, d, x, _ in
-                    let d = d.assumingMemoryBound(to: Scalar.self), x = x.assumingMemoryBound(to: Scalar.self)
-                    for i in range { d[i] = d[i] + x[i] }
+                if n >= 2 * Parallelism.elementwiseChunk && Parallelism.threadCount > 1 {
+                    Parallelism.forEachRange(count: n, UnsafeMutableRawPointer(d), UnsafeRawPointer(x),
+                                             UnsafeRawPointer(x)) { range, d, x, _ in
+                        let d = d.assumingMemoryBound(to: Scalar.self), x = x.assumingMemoryBound(to: Scalar.self)
+                        for i in range { d[i] = d[i] + x[i] }
+                    }
+                } else {
+                    for i in 0..<n { d[i] = d[i] + x[i] }
                 }
             }
         }

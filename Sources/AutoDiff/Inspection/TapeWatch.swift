@@ -58,7 +58,7 @@ public func withCallerPlace<R>(file: StaticString = #fileID, line: UInt = #line,
 
 /// A number as graphs and traces show it: an integer as such, otherwise with at least 4 decimals
 /// (scientific notation for very large or very small magnitudes).
-@_optimize(none) func formatInspected(_ x: Double) -> String {
+func formatInspected(_ x: Double) -> String {
     if x.isNaN { return "nan" }
     if x.isInfinite { return x > 0 ? "inf" : "-inf" }
     if x == x.rounded() && Swift.abs(x) < 1e15 { return String(Int64(x)) }
@@ -68,7 +68,7 @@ public func withCallerPlace<R>(file: StaticString = #fileID, line: UInt = #line,
 }
 
 /// A tensor as graphs and traces show it: every element when there are few, else its shape only.
-@_optimize(none) func summarize<Scalar: TensorScalar>(_ t: Tensor<Scalar>, limit: Int = 6) -> String {
+func summarize<Scalar: TensorScalar>(_ t: Tensor<Scalar>, limit: Int = 6) -> String {
     if t.rank == 0 { return formatInspected(Double(t.inline)) }
     if t.scalarCount > limit { return "\(t.scalarCount) values" }
     return "[" + t.scalars.map { formatInspected(Double($0)) }.joined(separator: ", ") + "]"
@@ -101,7 +101,7 @@ extension Tape {
     }
 
     /// The name of node `i`'s operation, as messages, traces and graphs show it.
-    @_optimize(none) func operationName(_ i: Int) -> String {
+    func operationName(_ i: Int) -> String {
         switch op(i) {
         case .leaf: return "leaf"
         case .constant: return "constant"
@@ -185,7 +185,7 @@ extension Tape {
     }
 
     /// "NaN" or "an infinity": what a non-finite tensor holds first.
-    @_optimize(none) func problem<S: TensorScalar>(in t: Tensor<S>) -> String {
+    func problem<S: TensorScalar>(in t: Tensor<S>) -> String {
         t.withUnsafeBufferPointer { buffer in
             if buffer.contains(where: \.isNaN) { return "NaN" }
             let negative = buffer.contains { $0.isInfinite && $0 < 0 }
@@ -217,7 +217,7 @@ extension Tape {
     }
 
     /// The anomaly of node `i`, placed as well as the recorded places allow.
-    @_optimize(none) func makeAnomaly(_ i: Int, phase: AnomalyError.Phase, problem: String, inputsFinite: Bool) -> AnomalyError {
+    func makeAnomaly(_ i: Int, phase: AnomalyError.Phase, problem: String, inputsFinite: Bool) -> AnomalyError {
         let name = operationName(i)
         var anomaly = AnomalyError(operation: name, phase: phase, file: "?", line: 0,
                                    inputShapes: inputs(of: i).map { shape($0) }, inputsFinite: inputsFinite,
@@ -257,7 +257,7 @@ extension Tape {
 
     /// Writes the trace line of node `i`, after those of its leaf and constant inputs not written yet (they
     /// are recorded on their first use, without being observed).
-    @_optimize(none) func traceRecorded(_ i: Int, _ trace: (String) -> Void) {
+    func traceRecorded(_ i: Int, _ trace: (String) -> Void) {
         for j in inputs(of: i) where (entries[Int(j)].isLeaf || entries[Int(j)].isConstant) && !traced.contains(j) {
             traced.insert(j)
             trace(describeNode(Int(j)))
@@ -266,7 +266,7 @@ extension Tape {
     }
 
     /// One node as the trace shows it: `#4 = log(#3)  → [0.6931]  at File.swift:12`.
-    @_optimize(none) func describeNode(_ j: Int) -> String {
+    func describeNode(_ j: Int) -> String {
         let name = operationName(j)
         let value = summarize(self.value(Int32(j)))
         let shapeText = shape(Int32(j)).isEmpty ? "" : " shape \(shape(Int32(j)))"
@@ -284,7 +284,7 @@ extension Tape {
 
     /// The trace line of node `i` receiving its whole gradient during a backward pass.
     @usableFromInline
-    @_optimize(none) func traceReceives(_ i: Int, _ g: Tensor<Scalar>) -> String {
+    func traceReceives(_ i: Int, _ g: Tensor<Scalar>) -> String {
         let name = operationName(i)
         let what = name == "leaf" ? "leaf" : "\(name)"
         return "#\(i) \(what): gradient \(summarize(g))"
