@@ -298,9 +298,9 @@ Measured on the project's 2-core virtual machine (Xeon, AVX-512), medians:
 |---|---|
 | Float32 matmul n = 512, one thread: AVX-512 / AVX2 kernel / portable loops / OpenBLAS | 100–108 / 59–90 / 20–24 / 88–126 GFLOP/s |
 | Float32 matmul n = 512, two threads: AVX-512 kernel / OpenBLAS | 140–191 / 156–215 GFLOP/s |
-| wide step (784-512-512-10, batch 128), one / two threads: built-in kernels (compare.py, a fresh process) | 5.21–5.38 / 3.23–3.28 ms |
-| wide step, one / two threads: OpenBLAS 0.3.21 (compare.py, a fresh process) | 5.18–5.34 / 3.07–3.40 ms |
-| digits epoch (64-128-64-10, Adam, batch 32), one / two threads (compare.py) | 2.50 / 2.60 ms, test accuracy 0.9694 |
+| wide step (784-512-512-10, batch 128), one / two threads: built-in kernels (compare.py, a fresh process) | 5.30 / 3.54 ms |
+| wide step, one / two threads: OpenBLAS 0.3.21 (compare.py, a fresh process) | 5.45 / 3.19 ms |
+| digits epoch (64-128-64-10, Adam, batch 32), one / two threads (compare.py) | 2.46 / 2.52 ms, test accuracy 0.9694 |
 | memory over 10,000 digits training steps (run alone) | flat: 24 MiB peak from step 100 to 10,000 |
 
 `swift run -c release --package-path Benchmarks autodiff-benchmarks` runs every workload (`--help` lists them).
@@ -312,51 +312,51 @@ weights and batch orders from Swift, sets up a virtual environment with PyTorch,
 slow spell of a shared machine touches one round, not one side. The peers compute the same thing: micrograd and
 PyTorch give the same scalar loss to all 17 digits (1.4190080635834685), PyTorch and JAX the same digits test
 accuracy (0.9694), PyTorch the same CNN accuracy and LSTM validation loss. The tables below are one run's
-`--markdown` output (2026-11-26, after the fourth session of performance work): the 2-core machine, built-in
+`--markdown` output (2026-11-26, after the fifth session of performance work): the 2-core machine, built-in
 kernels (`AUTODIFF_BLAS=off`) and, in the rows marked so, OpenBLAS 0.3.21 (`libopenblas0-pthread`), Python 3.11,
-PyTorch 2.x (CPU), JAX 0.10.2, 3 rounds of 7 timed runs, a quiet machine (load average 1.1–1.5). A peer's
+PyTorch 2.x (CPU), JAX 0.10.2, 3 rounds of 7 timed runs, a quiet machine (load average 1.2–1.5). A peer's
 1-thread run is kept on one core, as ours is: without that, XLA ran JAX's "1 thread" step on both cores when the
 second was free (4.07 ms for the digits epoch in an earlier run, 5.0–5.4 ms on one core). Our wide and gemm
 workloads run in a fresh process of their own, on the built-in kernels as on the system BLAS, so that both rows
-have the same history (see the page faults below). An earlier run the same day (load 1.0–1.3) gave the wide step
-1.16× and 1.25× (2 threads) JAX's on the built-in kernels and 1.11× and 1.39× on OpenBLAS; a later one (load
-1.0–1.3) scalar 167.6×, digits 2.00× and 2.11×, wide 1.12× and 1.29×, and on OpenBLAS 1.13× and 0.95×: the
-OpenBLAS step on two threads moves most from round to round (3.3–4.9 ms), while OpenBLAS's own threads and ours
-take turns on the two cores. Timings on a shared machine move: compare on a quiet one.
+have the same history (see the page faults below). The previous session's two runs (load 1.0–1.5) gave scalar
+159.6× and 167.6×, digits 1.97× and 2.00×, the wide step 1.21× and 1.12× (1.43× and 1.29× on 2 threads), and on
+OpenBLAS 1.29× and 1.13× (1.44× and 0.95× on 2 threads): the OpenBLAS step on two threads moves most from round to
+round (3.1–4.9 ms), while OpenBLAS's own threads and ours take turns on the two cores. Timings on a shared machine
+move: compare on a quiet one.
 
 | workload | ours | micrograd | PyTorch | JAX | best peer / ours |
 |---|---|---|---|---|---|
-| scalar step (micrograd's MLP, 68,818 nodes) | 0.743 ms | 119 ms | 532 ms | — | 159.56× |
-| digits epoch (64-128-64-10, batch 32) | 2.5 ms | — | 24.6 ms | 4.97 ms | 1.97× |
-| digits epoch, 2 threads | 2.6 ms | — | 27.2 ms | 4.05 ms | 1.55× |
+| scalar step (micrograd's MLP, 68,818 nodes) | 0.731 ms | 123 ms | 559 ms | — | 169.21× |
+| digits epoch (64-128-64-10, batch 32) | 2.46 ms | — | 25.6 ms | 5.01 ms | 2.03× |
+| digits epoch, 2 threads | 2.52 ms | — | 27.8 ms | 5.72 ms | 2.21× |
 | digits test accuracy | 0.9694 | — | 0.9694 | 0.9694 | — |
-| wide step (784-512-512-10, batch 128) | 5.38 ms | — | 8.45 ms | 6.52 ms | 1.21× |
-| wide step, 2 threads | 3.28 ms | — | 6.24 ms | 4.68 ms | 1.43× |
-| names epoch (Embedding → LSTM 64 → Dense, batch 32) | 67.8 ms | — | 206 ms | — | 3.03× |
-| names epoch, CPU time | 67.8 ms | — | 206 ms | — | 3.03× |
+| wide step (784-512-512-10, batch 128) | 5.3 ms | — | 7.67 ms | 6.46 ms | 1.22× |
+| wide step, 2 threads | 3.54 ms | — | 6.94 ms | 4.87 ms | 1.42× |
+| names epoch (Embedding → LSTM 64 → Dense, batch 32) | 68.4 ms | — | 256 ms | — | 3.75× |
+| names epoch, CPU time | 68.4 ms | — | 256 ms | — | 3.74× |
 | names validation loss (nats/char) | 1.999 | — | 1.999 | — | — |
-| gemm n=64 | 103.1 GFLOP/s | — | 70.18 GFLOP/s | — | 1.47× |
-| gemm n=128 | 114.6 GFLOP/s | — | 94.65 GFLOP/s | — | 1.21× |
-| gemm n=256 | 108.9 GFLOP/s | — | 101.7 GFLOP/s | — | 1.08× |
-| gemm n=512 | 107 GFLOP/s | — | 97.33 GFLOP/s | — | 1.12× |
-| gemm n=1024 | 89.72 GFLOP/s | — | 92.64 GFLOP/s | — | 0.97× |
-| gemm n=512, 2 threads | 196 GFLOP/s | — | 191.8 GFLOP/s | — | 1.02× |
-| wide step, system BLAS | 5.18 ms | — | 8.45 ms | 6.52 ms | 1.29× |
-| wide step, system BLAS, 2 threads | 3.07 ms | — | 6.24 ms | 4.68 ms | 1.44× |
-| gemm n=512, system BLAS | 101.8 GFLOP/s | — | 97.33 GFLOP/s | — | 1.05× |
-| gemm n=512, system BLAS, 2 threads | 191.6 GFLOP/s | — | 191.8 GFLOP/s | — | 1.00× |
-| cnn epoch (digits CNN, batch 32) | 26.2 ms | — | 62.1 ms | — | 2.39× |
-| cnn epoch, CPU time | 26.2 ms | — | 62.1 ms | — | 2.39× |
+| gemm n=64 | 102.9 GFLOP/s | — | 69.71 GFLOP/s | — | 1.46× |
+| gemm n=128 | 114.6 GFLOP/s | — | 95.21 GFLOP/s | — | 1.20× |
+| gemm n=256 | 106.7 GFLOP/s | — | 101.4 GFLOP/s | — | 1.07× |
+| gemm n=512 | 106.1 GFLOP/s | — | 97.51 GFLOP/s | — | 1.09× |
+| gemm n=1024 | 87.15 GFLOP/s | — | 90.74 GFLOP/s | — | 0.99× |
+| gemm n=512, 2 threads | 191.1 GFLOP/s | — | 168.6 GFLOP/s | — | 1.13× |
+| wide step, system BLAS | 5.45 ms | — | 7.67 ms | 6.46 ms | 1.09× |
+| wide step, system BLAS, 2 threads | 3.19 ms | — | 6.94 ms | 4.87 ms | 1.53× |
+| gemm n=512, system BLAS | 101.3 GFLOP/s | — | 97.51 GFLOP/s | — | 1.04× |
+| gemm n=512, system BLAS, 2 threads | 204.5 GFLOP/s | — | 168.6 GFLOP/s | — | 1.21× |
+| cnn epoch (digits CNN, batch 32) | 25.8 ms | — | 65.8 ms | — | 2.56× |
+| cnn epoch, CPU time | 25.8 ms | — | 65.7 ms | — | 2.56× |
 | cnn test accuracy | 0.9861 | — | 0.9861 | — | — |
 
-micrograd's step with Python's garbage collector running: 1096 ms. A ratio above 1 means we are faster.
+micrograd's step with Python's garbage collector running: 1131 ms. A ratio above 1 means we are faster.
 
-Scalar graphs are far ahead (160× micrograd's step with its garbage collector paused, 1,475× with it running).
-On tensors, the digits epoch takes about half of JAX's compiled step (0.51× on one thread, 0.64× on two) and a
-tenth of PyTorch's; the wide step takes 0.83× JAX's time on one thread and 0.70× on two, where the products are
-split over both cores (gemm n = 512: 196 GFLOP/s on two threads, level with PyTorch's 192); the LSTM and CNN
-epochs take 0.33× and 0.42× PyTorch's time. On OpenBLAS the wide step takes 0.78× JAX's time on one thread and
-0.69× on two (0.88× and 1.05× in the later run): OpenBLAS's products of these shapes run at the built-in kernel's speed (the step's eight products:
+Scalar graphs are far ahead (169× micrograd's step with its garbage collector paused, 1,547× with it running).
+On tensors, the digits epoch takes about half of JAX's compiled step (0.49× on one thread, 0.45× on two) and a
+tenth of PyTorch's; the wide step takes 0.82× JAX's time on one thread and 0.70× on two, where the products are
+split over both cores (gemm n = 512: 191 GFLOP/s on two threads, PyTorch 169); the LSTM and CNN epochs take
+0.27× and 0.39× PyTorch's time. On OpenBLAS the wide step takes 0.92× JAX's time on one thread and 0.65× on two
+(the previous session's runs: 0.78× and 0.88× on one thread, 0.69× and 1.05× on two): OpenBLAS's products of these shapes run at the built-in kernel's speed (the step's eight products:
 4.21 ms against 4.14), and the small ones stay on the built-in kernel. A fresh process pays page faults that
 one which ran other workloads first does not: glibc hands the top of the heap back to the system after every
 step and the next step faults it in again (110–150 page faults per wide step, 5–7% of its time), while earlier
@@ -371,21 +371,21 @@ run:
 
 | workload | ours | micrograd | PyTorch | JAX | best peer / ours |
 |---|---|---|---|---|---|
-| width 64, batch 32 | 0.0369 ms | — | 0.504 ms | 0.119 ms | 3.19× |
-| width 128, batch 32 | 0.102 ms | — | 0.569 ms | 0.198 ms | 1.95× |
-| width 256, batch 32 | 0.377 ms | — | 0.9 ms | 0.455 ms | 1.26× |
-| width 512, batch 32 | 1.41 ms | — | 2.88 ms | 2.11 ms | 1.50× |
-| width 1024, batch 32 | 11.2 ms | — | 16 ms | 8.66 ms | 0.80× |
-| width 2048, batch 32 | 56.4 ms | — | 70.4 ms | 42.7 ms | 0.77× |
-| width 256, batch 1 | 0.165 ms | — | 0.795 ms | 0.278 ms | 1.66× |
-| width 256, batch 8 | 0.201 ms | — | 0.745 ms | 0.282 ms | 1.42× |
-| width 256, batch 128 | 1.01 ms | — | 1.61 ms | 1.17 ms | 1.15× |
-| width 256, batch 512 | 3.73 ms | — | 4.69 ms | 3.93 ms | 1.09× |
+| width 64, batch 32 | 0.0362 ms | — | 0.531 ms | 0.107 ms | 2.93× |
+| width 128, batch 32 | 0.0971 ms | — | 0.574 ms | 0.227 ms | 2.35× |
+| width 256, batch 32 | 0.351 ms | — | 0.907 ms | 0.484 ms | 1.37× |
+| width 512, batch 32 | 1.42 ms | — | 2.93 ms | 2.01 ms | 1.38× |
+| width 1024, batch 32 | 12.1 ms | — | 18.8 ms | 8.94 ms | 0.74× |
+| width 2048, batch 32 | 58.5 ms | — | 59 ms | 41.1 ms | 0.68× |
+| width 256, batch 1 | 0.162 ms | — | 0.794 ms | 0.282 ms | 1.79× |
+| width 256, batch 8 | 0.196 ms | — | 0.769 ms | 0.306 ms | 1.58× |
+| width 256, batch 128 | 1.04 ms | — | 1.65 ms | 1.18 ms | 1.20× |
+| width 256, batch 512 | 3.63 ms | — | 4.77 ms | 4 ms | 1.10× |
 
-Up to width 512 a step is mostly per-operation overhead, and ours is 1.3–3.2× faster than the fastest peer (1.1×
+Up to width 512 a step is mostly per-operation overhead, and ours is 1.4–2.9× faster than the fastest peer (1.1–1.2×
 at batch 128 and 512); from width 1024 the arithmetic dominates and the matrix kernels decide: behind JAX's (Eigen
-in XLA) at 1024 and 2048 (0.80× and 0.77× in this run; 1.02× and 0.82× in an earlier one: these two rows move
-most from run to run), where tall, narrow products (32 rows) stay on the kernel's edge paths.
+in XLA) at 1024 and 2048 (0.74× and 0.68× in this run; 0.80× and 0.77×, and 1.02× and 0.82×, in earlier ones:
+these two rows move most from run to run), where tall, narrow products (32 rows) stay on the kernel's edge paths.
 
 Memory per tape node, for a chain `y ← y·w + b` of scalar nodes, each size in a fresh process (graph bytes:
 what the recorded graph holds; peak: the resident memory added over recording and differentiating it, once; the
@@ -393,13 +393,13 @@ times: the median of three more runs):
 
 | nodes | graph bytes/node | peak bytes/node | forward ns/node | backward ns/node |
 |---|---|---|---|---|
-| 1,000 | 24.1 | 1413.1 | 3.9 | 4.6 |
-| 10,000 | 24.0 | 180.6 | 3.5 | 4.3 |
-| 100,000 | 24.0 | 49.8 | 3.7 | 4.2 |
-| 1,000,000 | 24.0 | 33.7 | 3.4 | 4.6 |
-| 10,000,000 | 24.0 | 32.2 | 13.4 | 8.6 |
+| 1,000 | 24.1 | 1474.6 | 4.1 | 4.6 |
+| 10,000 | 24.0 | 194.2 | 3.5 | 4.3 |
+| 100,000 | 24.0 | 48.4 | 4.6 | 4.9 |
+| 1,000,000 | 24.0 | 33.8 | 3.5 | 4.6 |
+| 10,000,000 | 24.0 | 32.2 | 14.4 | 8.7 |
 
-(From the compare.py run above, load average 1.1–1.5; the byte counts do not depend on the load.)
+(From the compare.py run above, load average 1.2–1.5; the byte counts do not depend on the load.)
 
 The graph holds 24 bytes per node at every size. The peak adds the backward sweep's gradient buffer (8 bytes
 a node; which nodes it reached is a bit of their entries): about 34 bytes per node at 10⁶ nodes and 32 at 10⁷
