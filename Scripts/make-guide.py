@@ -318,11 +318,14 @@ PyTorch 2.x (CPU), JAX 0.10.2, 3 rounds of 7 timed runs, a quiet machine (load a
 1-thread run is kept on one core, as ours is: without that, XLA ran JAX's "1 thread" step on both cores when the
 second was free (4.07 ms for the digits epoch in an earlier run, 5.0–5.4 ms on one core). Our wide and gemm
 workloads run in a fresh process of their own, on the built-in kernels as on the system BLAS, so that both rows
-have the same history (see the page faults below). The previous session's two runs (load 1.0–1.5) gave scalar
-159.6× and 167.6×, digits 1.97× and 2.00×, the wide step 1.21× and 1.12× (1.43× and 1.29× on 2 threads), and on
-OpenBLAS 1.29× and 1.13× (1.44× and 0.95× on 2 threads): the OpenBLAS step on two threads moves most from round to
-round (3.1–4.9 ms), while OpenBLAS's own threads and ours take turns on the two cores. Timings on a shared machine
-move: compare on a quiet one.
+have the same history (see the page faults below). Two later runs of the same code the same day: one quiet (load
+1.0–1.1) gave scalar 152.9×, digits 1.99× and 1.57× (2 threads), the wide step 1.15× and 1.23×, on OpenBLAS 1.09×
+and 1.69×, LSTM 3.06×, CNN 2.43×; in the other our processes ran slow in every round (the scalar step 1.29 ms,
+94×; the wide step 0.99×, on OpenBLAS 0.88× and 1.15×), as the same binary does at times on this virtual machine
+(7 or 11 ns per scalar node forward, back to back). The previous session's two runs (load 1.0–1.5) gave scalar
+159.6× and 167.6×, the wide step on OpenBLAS 1.29× and 1.13× (1.44× and 0.95× on 2 threads): the OpenBLAS step on
+two threads moves most from round to round (3.1–4.9 ms), while OpenBLAS's own threads and ours take turns on the
+two cores. Timings on a shared machine move: compare on a quiet one.
 
 | workload | ours | micrograd | PyTorch | JAX | best peer / ours |
 |---|---|---|---|---|---|
