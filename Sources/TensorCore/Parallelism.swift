@@ -52,13 +52,20 @@ public enum Parallelism {
     /// kernels made a 2-thread step slower than a 1-thread one. Where the split falls does not change results.
     @usableFromInline package static var parallelMinimum: Int { 1 << 18 }
 
+    /// Whether elementwise work over `count` elements is split over threads: at least ``parallelMinimum`` elements
+    /// (and two chunks), on more than one thread. Below it ``forEachRange(count:_:)`` runs `body` whole here.
+    @inlinable
+    package static func splits(count: Int) -> Bool {
+        count >= Swift.max(2 * elementwiseChunk, parallelMinimum) && threadCount > 1
+    }
+
     /// Runs `body` over 0..<count: whole on this thread below ``parallelMinimum`` elements or with one thread,
     /// otherwise in fixed chunks of ``elementwiseChunk`` over the threads. For elementwise work, where each
     /// index is computed on its own, the result does not depend on the split.
     @inlinable
     package static func forEachRange(count: Int, _ body: (Range<Int>) -> Void) {
         let chunk = elementwiseChunk
-        guard count >= Swift.max(2 * chunk, parallelMinimum), threadCount > 1 else {
+        guard splits(count: count) else {
             body(0..<count)
             return
         }

@@ -245,7 +245,7 @@ extension Tensor where Scalar: TensorScalar {
         scalars.withUnsafeMutableBufferPointer { dst in
             sb.withUnsafeBufferPointer { src in
                 guard let d = dst.baseAddress, let x = src.baseAddress else { return }
-                if n >= 2 * Parallelism.elementwiseChunk && Parallelism.threadCount > 1 {
+                if Parallelism.splits(count: n) {
                     Parallelism.forEachRange(count: n, UnsafeMutableRawPointer(d), UnsafeRawPointer(x),
                                              UnsafeRawPointer(x)) { range, d, x, _ in
                         let d = d.assumingMemoryBound(to: Scalar.self), x = x.assumingMemoryBound(to: Scalar.self)

@@ -29,8 +29,7 @@ package func fastGemmAccumulate<S: TensorScalar>(_ a: UnsafePointer<S>, transpos
     let builtIn = S.self == Float.self && gemmStaysBuiltIn(transposeA: transposeA, transposeB: transposeB, m: m, k: k, n: n)
     if !builtIn, blasGemmAccumulate(a, transposeA: transposeA, b, transposeB: transposeB, c, m: m, k: k, n: n) { return true }
     guard S.self == Float.self else { return false }
-    return vectorGemmAccumulate(UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), transposeA: transposeA,
-                                UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), transposeB: transposeB,
+    return vectorGemmAccumulate(floatPointer(a), transposeA: transposeA, floatPointer(b), transposeB: transposeB,
                                 UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), m: m, k: k, n: n,
                                 threads: threads)
 }

@@ -79,7 +79,7 @@ extension Tensor where Scalar: TensorScalar {
         }
         let chunk = Parallelism.elementwiseChunk
         let total = outer * reduced * inner
-        if total < Swift.max(2 * chunk, Parallelism.parallelMinimum) || Parallelism.threadCount == 1 {
+        if !Parallelism.splits(count: total) {
             run(0..<outer, 0..<inner)
         } else if outer >= 2 * Parallelism.threadCount || inner < 32 {
             let rows = Swift.max(1, chunk / Swift.max(1, reduced * inner))
