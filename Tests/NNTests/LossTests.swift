@@ -8,9 +8,9 @@ struct LossTests {
     func regression() {
         let p = Variable(Tensor<Double>([1, 2, 4]))
         let t = Tensor<Double>([1, 0, 1])
-        #expect(meanSquaredError(predicted: p, expected: t).scalar == 13.0 / 3)
+        #expect(meanSquaredError(predicted: p, expected: t).scalar == (13.0 / 3 as Double))
         #expect(meanSquaredError(predicted: p, expected: t, reduction: .sum).scalar == 13)
-        #expect(meanSquaredError(predicted: p, expected: t, reduction: .none).value == Tensor([0, 4, 9]))
+        #expect(meanSquaredError(predicted: p, expected: t, reduction: .none).value == Tensor<Double>([0, 4, 9]))
         #expect(l1Loss(predicted: p, expected: t).scalar == 5.0 / 3)
         // Huber with δ = 1: d = [0, 2, 3] → [0, 1.5, 2.5]
         #expect(huberLoss(predicted: p, expected: t, reduction: .none).value == Tensor([0, 1.5, 2.5]))

@@ -25,7 +25,8 @@ struct TensorCreationTests {
         #expect(Tensor<Double>.arange(5, 0).shape == [0])       // counting up from above the end: empty
         #expect(Tensor<Float>.arange(-1, 1, step: 0.5) == Tensor([-1, -0.5, 0, 0.5]))
         // n values from a, d apart: arange(0, n) * d + a.
-        #expect(Tensor<Double>.arange(0, 3) * 2 + 1 == Tensor([1, 3, 5]))
+        let stepped: Tensor<Double> = Tensor<Double>.arange(0, 3) * 2 + 1
+        #expect(stepped == Tensor<Double>([1, 3, 5]))
     }
 
     @Test("zeros, ones and full of any shape, rank 0 included")
