@@ -449,15 +449,15 @@ path (9 taps, 16 filters), im2col/col2im rows of 4–8 elements, and max pooling
 | what `swift test` compiles | `swift build --build-tests` (debug) | 52–53 s |
 | the tour without debug information | `swift build -c release -debug-info-format none --product playground` | 69 s |
 
-Where one build's 76 s went: TensorCore 2–20 s (beside it TapeDrawing, 4 s), AutoDiff 20–50 s (beside it the
-page and pictures, 3 s), NN 50–67 s (beside it the chapters that need only AutoDiff, 4 s), the other chapters in
-two modules side by side, 7 s, then the executable, 1 s. Each module is one whole-module job, and most of each job
-is the optimizer and LLVM working through specialized generic code: no function body takes long to type-check
-(none in `Sources` above 0.16 s with `-Xfrontend -warn-long-function-bodies=60`; the tests' slowest, 0.5–2.2 s,
-now have explicit types). Built the same way in the same sessions, the code from before the performance work of
-issue #19 took 94–99 s, so the build takes about 0.78× that time, not yet half; the code at the end of the first turn
-(7,500 lines in these modules, against 15,100 now) builds in 59 s. `Docs/Architecture.md` says what was changed
-and what was tried without gain.
+Where one build's 76 s went: TensorCore 2–20 s (beside it TapeDrawing, 4 s), AutoDiff 20–50 s (beside it the page
+and pictures, 3 s), NN 50–67 s (beside it the chapters that need only AutoDiff, 4 s), the other chapters in two
+modules side by side, 7 s, then the executable, 1 s. Each module is one whole-module job, and most of each job is
+the optimizer and LLVM working through specialized generic code: no function body takes long to type-check (none in
+`Sources` above 0.16 s with `-Xfrontend -warn-long-function-bodies=60`; six test functions that took 0.4–2.2 s now
+spell out their types). Built the same way in the same sessions, the code from before the performance work of issue
+#19 took 94–99 s, so the build takes about 0.78× that time, not yet half; the code at the end of the first turn
+(7,500 lines in these modules, against 15,100 now) builds in 59 s. `Docs/Architecture.md` says what was changed and
+what was tried without gain.
 """, """
 let x = Variable(Tensor<Double>(1.0))
 var y = x
