@@ -454,10 +454,10 @@ and pictures, 3 s), NN 50–67 s (beside it the chapters that need only AutoDiff
 modules side by side, 7 s, then the executable, 1 s. Each module is one whole-module job, and most of each job is
 the optimizer and LLVM working through specialized generic code: no function body takes long to type-check (none in
 `Sources` above 0.16 s with `-Xfrontend -warn-long-function-bodies=60`; six test functions that took 0.4–2.2 s now
-spell out their types). Built the same way in the same sessions, the code from before the performance work of issue
-#19 took 94–99 s, so the build takes about 0.78× that time, not yet half; the code at the end of the first turn
-(7,500 lines in these modules, against 15,100 now) builds in 59 s. `Docs/Architecture.md` says what was changed and
-what was tried without gain.
+spell out their types). Built the same way in the same sessions, the code from before the performance work of
+issue #19 took 94–99 s, so the build takes about 0.78× that time, not yet half; the code at the end of the first
+turn (7,500 lines in these modules, against 15,100 now) builds in 59 s. `Docs/Architecture.md` says what was
+changed and what was tried without gain.
 """, """
 let x = Variable(Tensor<Double>(1.0))
 var y = x
