@@ -444,7 +444,7 @@ path (9 taps, 16 filters), im2col/col2im rows of 4–8 elements, and max pooling
 
 | what | command | cold build |
 |---|---|---|
-| the tour | `swift build -c release --product playground` | 71–86 s, median 75 s (11 builds over two days) |
+| the tour | `swift build -c release --product playground` | 71–97 s, median 78 s (15 builds over two days) |
 | the library alone | `swift build -c release --target NN` | 67 s |
 | what `swift test` compiles | `swift build --build-tests` (debug) | 52–53 s |
 | the tour without debug information | `swift build -c release -debug-info-format none --product playground` | 69 s |
@@ -454,10 +454,11 @@ and pictures, 3 s), NN 50–67 s (beside it the chapters that need only AutoDiff
 modules side by side, 7 s, then the executable, 1 s. Each module is one whole-module job, and most of each job is
 the optimizer and LLVM working through specialized generic code: no function body takes long to type-check (none in
 `Sources` above 0.16 s with `-Xfrontend -warn-long-function-bodies=60`; six test functions that took 0.4–2.2 s now
-spell out their types). Built the same way in the same sessions, the code from before the performance work of
-issue #19 took 94–99 s, so the build takes about 0.78× that time, not yet half; the code at the end of the first
-turn (7,500 lines in these modules, against 15,100 now) builds in 59 s. `Docs/Architecture.md` says what was
-changed and what was tried without gain.
+spell out their types). The code on which issue #19 measured 155 s (`c131731`), built one after the other with this
+code on the same day, took 104–130 s (median 115 s) against 78–97 s: 0.75–0.84× in each pair, about 0.77×, not yet
+half (the machine moves whole builds by ±10 s, so only such pairs compare); the code at the end of the first turn
+(7,500 lines in these modules, against 15,100 now) builds in 59 s. `Docs/Architecture.md` says what was changed and
+what was tried without gain.
 """, """
 let x = Variable(Tensor<Double>(1.0))
 var y = x
