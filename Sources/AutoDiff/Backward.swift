@@ -17,9 +17,7 @@ extension Tape {
     /// Applies the derivative rule of op node `i` (not a leaf, not a constant) to its output gradient `g`,
     /// handing each input's contribution to `emit` (nil for an input that needs none).
     @_specialize(exported: true, where Scalar == Float, G == Tensor<Float>)
-    @_specialize(exported: true, where Scalar == Double, G == Tensor<Double>)
     @_specialize(exported: true, where Scalar == Float, G == Variable<Float>)
-    @_specialize(exported: true, where Scalar == Double, G == Variable<Double>)
     @inlinable
     func applyRule<G: GradientValue>(_ i: Int, _ g: G, _ emit: (Int32, G?) -> Void) where G.Scalar == Scalar {
         let n = Int32(i)

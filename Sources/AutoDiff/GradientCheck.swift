@@ -1,6 +1,11 @@
 import Foundation
 
 // Gradient checking: the tape's derivatives against central finite differences, in Double.
+//
+// Build time: the checks' own code is not optimized (`@_optimize(none)`, on local functions rather than closures,
+// which the optimizer would still take). Optimized, it specialized the whole Double backward pass and the Double
+// tensor operations inside AutoDiff, a third of the module's release compile; AutoDiff pre-specializes for Float
+// only, and a program that computes in Double specializes what it uses from the inlinable code.
 
 /// One derivative that the tape and finite differences disagree on.
 public struct GradientMismatch: Sendable, CustomStringConvertible {
@@ -112,7 +117,7 @@ public struct GradientCheckReport: Sendable, CustomStringConvertible {
 @_optimize(none) public func checkSecondOrderGradients(of f: @escaping ([Variable<Double>]) -> Variable<Double>, at inputs: [Tensor<Double>],
                                       epsilon: Double = 1e-6, absoluteTolerance: Double = 1e-5,
                                       relativeTolerance: Double = 1e-3) -> GradientCheckReport {
-    let gradientOfF: ([Variable<Double>]) -> Variable<Double> = { xs in
+    @_optimize(none) func gradientOfF(_ xs: [Variable<Double>]) -> Variable<Double> {
         let y = f(xs)
         requireScalarOutput(y, "checkSecondOrderGradients(of:at:)", #fileID, #line)
         let gs = gradients(of: y, withRespectTo: xs, createGraph: true)
@@ -126,7 +131,7 @@ public struct GradientCheckReport: Sendable, CustomStringConvertible {
 @_optimize(none) private func check(order: Int, _ f: ([Variable<Double>]) -> Variable<Double>, _ inputs: [Tensor<Double>],
                    _ epsilon: Double, _ atol: Double, _ rtol: Double) -> GradientCheckReport {
     // Analytical Jacobian: one backward pass per output element.
-    let (outputShape, analytical): ([Int], [[Tensor<Double>]]) = withFreshTape(Double.self) {
+    @_optimize(none) func jacobian() -> ([Int], [[Tensor<Double>]]) {
         let leaves = inputs.map { Variable($0) }
         let y = f(leaves)
         var rows: [[Tensor<Double>]] = []
@@ -137,8 +142,10 @@ public struct GradientCheckReport: Sendable, CustomStringConvertible {
         }
         return (y.shape, rows)
     }
-    func evaluate(_ xs: [Tensor<Double>]) -> [Double] {
-        withFreshTape(Double.self) { f(xs.map { Variable($0) }).value.scalars }
+    let (outputShape, analytical) = withFreshTape(Double.self, jacobian)
+    @_optimize(none) func evaluateHere(_ xs: [Tensor<Double>]) -> [Double] { f(xs.map { Variable($0) }).value.scalars }
+    @_optimize(none) func evaluate(_ xs: [Tensor<Double>]) -> [Double] {
+        withFreshTape(Double.self) { evaluateHere(xs) }
     }
     var mismatches: [GradientMismatch] = []
     var maxAbs = 0.0, maxRel = 0.0, count = 0

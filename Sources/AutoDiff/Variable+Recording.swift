@@ -82,7 +82,7 @@ extension Variable {
     }
 
     /// Records a one-input operation whose result is `value`.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     static func record(_ value: Tensor<Scalar>, _ op: StaticString, _ x: Variable, site: CallSite = .operator,
                        _ make: (Int32) -> Op<Scalar>) -> Variable {
@@ -113,7 +113,7 @@ extension Variable {
     }
 
     /// Records a two-input operation whose result is `value`.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     static func record(_ value: Tensor<Scalar>, _ op: StaticString, _ a: Variable, _ b: Variable, site: CallSite = .operator,
                        _ make: (Int32, Int32) -> Op<Scalar>) -> Variable {
@@ -301,7 +301,7 @@ extension Variable {
     }
 
     /// Records an operation of any number of inputs whose result is `value`.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     static func record(_ value: Tensor<Scalar>, _ op: StaticString, _ inputs: [Variable], site: CallSite = .operator,
                        _ make: ([Int32]) -> Op<Scalar>) -> Variable {

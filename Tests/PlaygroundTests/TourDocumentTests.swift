@@ -78,6 +78,7 @@ struct TutorialPageTests {
             // format(…) and seed are defined on the page where the code uses them.
             let code = page.components(separatedBy: "```swift\n").dropFirst().map { $0.components(separatedBy: "```")[0] }.joined()
             if code.contains("format(") { #expect(code.contains("func format(_ x: Double")) }
+            #expect(!code.contains("@_optimize"), "\(file) shows the playground's build annotation")
             if code.range(of: #"(?<![\w.])seed(?!\w)"#, options: .regularExpression) != nil { #expect(code.contains("let seed: UInt64")) }
             for link in page.components(separatedBy: "](").dropFirst().map({ String($0.prefix(while: { $0 != ")" })) }) where link.hasSuffix(".svg") {
                 #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(link).path), "\(file) links a missing \(link)")

@@ -39,7 +39,7 @@ public struct FaultyRule: Sendable, CustomStringConvertible {
 
 /// Records `f` at `inputs` with the places of its operations kept, and checks each operation's rule alone;
 /// returns the first that disagrees.
-func locateFaultyRule(_ f: ([Variable<Double>]) -> Variable<Double>, _ inputs: [Tensor<Double>],
+@_optimize(none) func locateFaultyRule(_ f: ([Variable<Double>]) -> Variable<Double>, _ inputs: [Tensor<Double>],
                       _ epsilon: Double, _ atol: Double, _ rtol: Double) -> FaultyRule? {
     withFreshTape(Double.self) {
         let context = ThreadContext.current
@@ -64,7 +64,7 @@ func locateFaultyRule(_ f: ([Variable<Double>]) -> Variable<Double>, _ inputs: [
 
 extension Tape {
     /// Node `i`'s value recomputed from input values `xs` (nil for an operation this cannot recompute).
-    func recompute(_ i: Int, _ xs: [Tensor<Scalar>]) -> Tensor<Scalar>? {
+    @_optimize(none) func recompute(_ i: Int, _ xs: [Tensor<Scalar>]) -> Tensor<Scalar>? {
         let out = shape(Int32(i))
         switch op(i) {
         case .arithmetic(let f, _, _):
@@ -125,7 +125,7 @@ extension Tape {
 
     /// Checks node `i`'s rule alone: its vector–Jacobian products for each output element against central
     /// differences of its recomputed value in each input element, at the recorded input values.
-    func checkRule(_ i: Int, _ epsilon: Double, _ atol: Double, _ rtol: Double) -> FaultyRule? {
+    @_optimize(none) func checkRule(_ i: Int, _ epsilon: Double, _ atol: Double, _ rtol: Double) -> FaultyRule? {
         let nodes = inputs(of: i)
         let xs = nodes.map { value($0) }
         let y = value(Int32(i))

@@ -70,7 +70,7 @@ extension Variable {
 
     /// Records `a ∘ b` as a node of the tape: computed on plain scalars when both are rank 0, with `tensorOp`
     /// otherwise. (A call: it keeps the scalar path above small enough to inline.)
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable @inline(never)
     static func arithmeticNode(_ op: ArithmeticOp, _ name: StaticString, _ a: Variable, _ b: Variable,
                                scalarOp: (Scalar, Scalar) -> Scalar,
@@ -162,35 +162,35 @@ extension Variable {
 }
 
 /// xʸ elementwise, broadcasting; differentiable in both operands (∂y needs x > 0).
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func pow<S>(_ x: Variable<S>, _ y: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     Variable.arithmetic(.power, "pow", x, y, pow(x.value, y.value), site: CallSite(file: file, line: line))
 }
 
 /// xᵖ elementwise for a constant exponent.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func pow<S>(_ x: Variable<S>, _ p: S, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     Variable.arithmetic(.power, "pow", x, Variable(constant: Tensor(p)), pow(x.value, p), site: CallSite(file: file, line: line))
 }
 
 /// bˣ elementwise for a constant base (b > 0).
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func pow<S>(_ base: S, _ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     pow(Variable(constant: Tensor(base)), x, file: file, line: line)
 }
 
 /// xᵖ elementwise for a constant tensor of exponents, broadcasting.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func pow<S>(_ x: Variable<S>, _ p: Tensor<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     pow(x, Variable(constant: p), file: file, line: line)
 }
 
 /// bˣ elementwise for a constant tensor of bases (b > 0), broadcasting.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func pow<S>(_ base: Tensor<S>, _ x: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     pow(Variable(constant: base), x, file: file, line: line)

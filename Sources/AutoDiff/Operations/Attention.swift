@@ -16,7 +16,7 @@
 /// ```
 ///
 /// - Complexity: O(T·S·(d + dᵥ)) per leading index, and a `[…, T, S]` score tensor.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func scaledDotProductAttention<S>(query: Variable<S>, key: Variable<S>, value: Variable<S>, causal: Bool = false,
                                          file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
@@ -35,7 +35,7 @@ public func scaledDotProductAttention<S>(query: Variable<S>, key: Variable<S>, v
 }
 
 /// Scaled dot-product attention on tensors (nothing recorded); see the `Variable` version.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func scaledDotProductAttention<S: TensorScalar>(query: Tensor<S>, key: Tensor<S>, value: Tensor<S>, causal: Bool = false,
                                          file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {

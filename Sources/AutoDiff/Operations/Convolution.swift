@@ -133,7 +133,7 @@ func poolingGeometry(_ op: String, input: [Int], kernelSize: Int, stride: Int?, 
 /// y[n, o, i, j] = b[o] + Σ_c,p,q W[o, c, p, q] · x[n, g·C/groups + c, i·stride − padding + p·dilation, j·stride − padding + q·dilation]
 /// ```
 /// - Complexity: one matrix product per image and group, O(N · O · C/groups · kH · kW · outH · outW).
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func conv2d<S: TensorScalar>(_ x: Tensor<S>, filter: Tensor<S>, bias: Tensor<S>? = nil, stride: Int = 1,
                                     padding: Int = 0, dilation: Int = 1, groups: Int = 1,
@@ -147,7 +147,7 @@ public func conv2d<S: TensorScalar>(_ x: Tensor<S>, filter: Tensor<S>, bias: Ten
 
 /// The 1-D convolution of a batch of sequences: `x` `[N, C, L]`, `filter` `[O, C/groups, K]`, `bias` `[O]`, giving
 /// `[N, O, ⌊(L + 2·padding − dilation·(K − 1) − 1) / stride⌋ + 1]` (a 2-D convolution of images of height 1).
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func conv1d<S: TensorScalar>(_ x: Tensor<S>, filter: Tensor<S>, bias: Tensor<S>? = nil, stride: Int = 1,
                                     padding: Int = 0, dilation: Int = 1, groups: Int = 1,
@@ -171,7 +171,7 @@ func convolution1DGeometry(_ input: [Int], _ filter: [Int], _ bias: [Int]?, _ st
 /// The maximum of each `kernelSize × kernelSize` window of a batch of images `[N, C, H, W]`, moving by
 /// `stride` (by default `kernelSize`), over an input padded by `padding` (≤ kernelSize / 2) on each side with
 /// −∞; the output size follows the convolution's formula.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func maxPool2d<S: TensorScalar>(_ x: Tensor<S>, kernelSize: Int, stride: Int? = nil, padding: Int = 0,
                                        file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
@@ -182,7 +182,7 @@ public func maxPool2d<S: TensorScalar>(_ x: Tensor<S>, kernelSize: Int, stride: 
 
 /// The mean of each `kernelSize × kernelSize` window of a batch of images `[N, C, H, W]`, moving by `stride`
 /// (by default `kernelSize`); zero padding counts in the mean (PyTorch's default, `count_include_pad`).
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func avgPool2d<S: TensorScalar>(_ x: Tensor<S>, kernelSize: Int, stride: Int? = nil, padding: Int = 0,
                                        file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
@@ -200,7 +200,7 @@ public func avgPool2d<S: TensorScalar>(_ x: Tensor<S>, kernelSize: Int, stride: 
 /// ```
 /// ∂x = fold(Wᵀ·g)  (the transposed convolution)    ∂W = Σₙ g·unfold(x)ᵀ    ∂b = Σ over N, H, W of g
 /// ```
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func conv2d<S>(_ x: Variable<S>, filter: Variable<S>, bias: Variable<S>? = nil, stride: Int = 1,
                       padding: Int = 0, dilation: Int = 1, groups: Int = 1,
@@ -217,7 +217,7 @@ public func conv2d<S>(_ x: Variable<S>, filter: Variable<S>, bias: Variable<S>? 
 /// The 1-D convolution of a batch of sequences, recorded for differentiation: `x` `[N, C, L]`, `filter`
 /// `[O, C/groups, K]`, `bias` `[O]` → `[N, O, ⌊(L + 2·padding − dilation·(K − 1) − 1) / stride⌋ + 1]`, as a 2-D
 /// convolution of images of height 1 (same rules).
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func conv1d<S>(_ x: Variable<S>, filter: Variable<S>, bias: Variable<S>? = nil, stride: Int = 1,
                       padding: Int = 0, dilation: Int = 1, groups: Int = 1,
@@ -238,7 +238,7 @@ public func conv1d<S>(_ x: Variable<S>, filter: Variable<S>, bias: Variable<S>? 
 /// ```
 /// ∂x = g added at the element that was each window's maximum (the first of equal maxima)
 /// ```
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func maxPool2d<S>(_ x: Variable<S>, kernelSize: Int, stride: Int? = nil, padding: Int = 0,
                          file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
@@ -254,7 +254,7 @@ public func maxPool2d<S>(_ x: Variable<S>, kernelSize: Int, stride: Int? = nil, 
 /// ```
 /// ∂x = each window's g / (kernelSize²) added over the window (a fold)
 /// ```
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func avgPool2d<S>(_ x: Variable<S>, kernelSize: Int, stride: Int? = nil, padding: Int = 0,
                          file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {

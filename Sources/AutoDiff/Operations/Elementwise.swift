@@ -88,7 +88,7 @@ extension Variable {
 
     /// Records `f(x)` as a node of the tape: computed on a plain scalar when `x` is rank 0, else `value`. (A
     /// call: it keeps the scalar path above small enough to inline.)
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable @inline(never)
     static func elementwiseNode(_ op: ElementwiseOp, _ name: StaticString, _ x: Variable,
                                 _ value: @autoclosure () -> Tensor<Scalar>, site: CallSite,

@@ -51,7 +51,7 @@ extension Variable {
     }
 
     /// Elements at `indices` along `axis`; an element taken several times receives the sum of its gradients.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func gathering(atIndices indices: [Int], alongAxis axis: Int = 0,
                           file: StaticString = #fileID, line: UInt = #line) -> Variable {
@@ -116,7 +116,7 @@ func concatenatePullback<G: GradientValue>(_ g: G, shapes: [[Int]], axis: Int) -
 }
 
 /// Joins variables along an existing axis; every other axis must match.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func concatenate<S>(_ xs: [Variable<S>], alongAxis axis: Int = 0,
                            file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
@@ -127,7 +127,7 @@ public func concatenate<S>(_ xs: [Variable<S>], alongAxis axis: Int = 0,
 
 /// Takes `a` where `mask` is true and `b` elsewhere, broadcasting; each element's gradient goes to the
 /// operand it came from.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func select<S>(_ mask: Tensor<Bool>, _ a: Variable<S>, _ b: Variable<S>,
                       file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
@@ -137,7 +137,7 @@ public func select<S>(_ mask: Tensor<Bool>, _ a: Variable<S>, _ b: Variable<S>,
 }
 
 /// Takes `a` where `mask` is true and the tensor `b` elsewhere.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func select<S>(_ mask: Tensor<Bool>, _ a: Variable<S>, _ b: Tensor<S>,
                       file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
@@ -145,7 +145,7 @@ public func select<S>(_ mask: Tensor<Bool>, _ a: Variable<S>, _ b: Tensor<S>,
 }
 
 /// Takes the tensor `a` where `mask` is true and `b` elsewhere.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func select<S>(_ mask: Tensor<Bool>, _ a: Tensor<S>, _ b: Variable<S>,
                       file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {

@@ -21,7 +21,7 @@ func matmulTransposingRightPullback<G: GradientValue>(_ g: G, _ a: G, _ b: G, _ 
 /// materialized, forward or backward.
 ///
 /// d(x·Wᵀ) = dx·Wᵀ + x·dWᵀ, so ∂x = g·W and ∂W = gᵀ·x.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func linear<S>(_ x: Variable<S>, weight: Variable<S>, bias: Variable<S>? = nil,
                       file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
@@ -40,7 +40,7 @@ public func linear<S>(_ x: Variable<S>, weight: Variable<S>, bias: Variable<S>? 
 /// from the result (NumPy's `matmul`).
 ///
 /// d(A·B) = dA·B + A·dB, so ∂A = g·Bᵀ and ∂B = Aᵀ·g.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func matmul<S>(_ a: Variable<S>, _ b: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     let site = CallSite(file: file, line: line)
@@ -54,14 +54,14 @@ public func matmul<S>(_ a: Variable<S>, _ b: Variable<S>, file: StaticString = #
 }
 
 /// The matrix product of a variable and a constant tensor.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func matmul<S>(_ a: Variable<S>, _ b: Tensor<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     matmul(a, Variable(constant: b), file: file, line: line)
 }
 
 /// The matrix product of a constant tensor and a variable.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func matmul<S>(_ a: Tensor<S>, _ b: Variable<S>, file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     matmul(Variable(constant: a), b, file: file, line: line)

@@ -38,7 +38,7 @@ extension Variable {
     }
 
     /// The sum of all elements, as a rank-0 variable.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func sum(file: StaticString = #fileID, line: UInt = #line) -> Variable {
         let axes = Array(0..<rank)
@@ -49,7 +49,7 @@ extension Variable {
 
     /// The sum along the given axes (negative axes count from the end); they are removed from the shape
     /// unless `keepingDimensions` is true.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func sum(alongAxes axes: [Int], keepingDimensions: Bool = false,
                     file: StaticString = #fileID, line: UInt = #line) -> Variable {
@@ -62,7 +62,7 @@ extension Variable {
     }
 
     /// The sum along the given axes.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func sum(alongAxes axes: Int..., keepingDimensions: Bool = false,
                     file: StaticString = #fileID, line: UInt = #line) -> Variable {
@@ -70,13 +70,13 @@ extension Variable {
     }
 
     /// The mean of all elements (Σx / n).
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public func mean(file: StaticString = #fileID, line: UInt = #line) -> Variable {
         sum(file: file, line: line) / Scalar(scalarCount)
     }
 
     /// The mean along the given axes.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func mean(alongAxes axes: [Int], keepingDimensions: Bool = false,
                      file: StaticString = #fileID, line: UInt = #line) -> Variable {
@@ -86,7 +86,7 @@ extension Variable {
     }
 
     /// The mean along the given axes.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func mean(alongAxes axes: Int..., keepingDimensions: Bool = false,
                      file: StaticString = #fileID, line: UInt = #line) -> Variable {
@@ -94,7 +94,7 @@ extension Variable {
     }
 
     /// The largest element along the given axes; on ties the gradient is shared equally.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func max(alongAxes axes: [Int], keepingDimensions: Bool = false,
                     file: StaticString = #fileID, line: UInt = #line) -> Variable {
@@ -107,7 +107,7 @@ extension Variable {
     }
 
     /// The largest element along the given axes.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func max(alongAxes axes: Int..., keepingDimensions: Bool = false,
                     file: StaticString = #fileID, line: UInt = #line) -> Variable {
@@ -115,11 +115,11 @@ extension Variable {
     }
 
     /// The largest element, as a rank-0 variable.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable public func max() -> Variable { max(alongAxes: Array(0..<rank)) }
 
     /// The smallest element along the given axes.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func min(alongAxes axes: [Int], keepingDimensions: Bool = false,
                     file: StaticString = #fileID, line: UInt = #line) -> Variable {
@@ -131,7 +131,7 @@ extension Variable {
 /// result does not depend on m, and this keeps e^(x − m) ≤ 1 so nothing overflows).
 ///
 /// d/dx logSumExp(x) = softmax(x).
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func logSumExp<S>(_ x: Variable<S>, alongAxes axes: [Int], keepingDimensions: Bool = false,
                          file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
@@ -143,7 +143,7 @@ public func logSumExp<S>(_ x: Variable<S>, alongAxes axes: [Int], keepingDimensi
 }
 
 /// log Σ eˣ along the given axes.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func logSumExp<S>(_ x: Variable<S>, alongAxes axes: Int..., keepingDimensions: Bool = false,
                          file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
@@ -151,7 +151,7 @@ public func logSumExp<S>(_ x: Variable<S>, alongAxes axes: Int..., keepingDimens
 }
 
 /// x − logSumExp(x) along one axis (default: the last): log-probabilities, stable for large logits.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func logSoftmax<S>(_ x: Variable<S>, alongAxis axis: Int = -1,
                           file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
@@ -159,7 +159,7 @@ public func logSoftmax<S>(_ x: Variable<S>, alongAxis axis: Int = -1,
 }
 
 /// e^(x − logSumExp(x)) along one axis (default: the last): probabilities that sum to 1.
-@_specialize(exported: true, where S == Float) @_specialize(exported: true, where S == Double)
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func softmax<S>(_ x: Variable<S>, alongAxis axis: Int = -1,
                        file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {

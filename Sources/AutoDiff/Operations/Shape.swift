@@ -29,7 +29,7 @@ enum ShapeOp: Sendable {
 
 extension Variable {
     /// The same elements with another shape (one size may be -1, inferred).
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func reshaped(to newShape: [Int], file: StaticString = #fileID, line: UInt = #line) -> Variable {
         if newShape == shape { return self }
@@ -39,7 +39,7 @@ extension Variable {
     }
 
     /// The value repeated along broadcast axes to `shape` (NumPy `broadcast_to`).
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func broadcasted(to newShape: [Int], file: StaticString = #fileID, line: UInt = #line) -> Variable {
         if newShape == shape { return self }
@@ -50,7 +50,7 @@ extension Variable {
 
     /// Summed over the axes along which `shape` was broadcast to reach this shape (the adjoint of
     /// ``broadcasted(to:file:line:)``).
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func summedToShape(_ target: [Int]) -> Variable {
         if shape == target { return self }
@@ -58,7 +58,7 @@ extension Variable {
     }
 
     /// The axes reordered: axis `i` of the result is axis `permutation[i]` of this value.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func transposed(permutation: [Int], file: StaticString = #fileID, line: UInt = #line) -> Variable {
         if permutation == Array(0..<rank) { return self }
@@ -68,22 +68,22 @@ extension Variable {
     }
 
     /// The axes in reverse order (a matrix's transpose).
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func transposed() -> Variable { transposed(permutation: Array((0..<rank).reversed())) }
 
     /// A size-1 axis inserted at `axis`.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func expandingShape(at axis: Int) -> Variable { reshaped(to: value.expandingShape(at: axis).shape) }
 
     /// Size-1 axes removed (all of them, or those listed).
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func squeezingShape(at axes: [Int] = []) -> Variable { reshaped(to: value.squeezingShape(at: axes).shape) }
 
     /// The value flattened to rank 1.
-    @_specialize(exported: true, where Scalar == Float) @_specialize(exported: true, where Scalar == Double)
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     public func flattened() -> Variable { reshaped(to: [scalarCount]) }
 }

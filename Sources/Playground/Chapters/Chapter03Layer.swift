@@ -78,13 +78,13 @@ struct Neuron {
     let weights: Variable<Double>
     let bias: Variable<Double>
 
-    init(inputs: Int, using generator: inout SeededGenerator) {
+    @_optimize(none) init(inputs: Int, using generator: inout SeededGenerator) {
         weights = Variable(Tensor<Double>.randomNormal(shape: [inputs], using: &generator))
         bias = Variable(Tensor<Double>(0))
     }
 
     /// The neuron's output for a batch `x` of shape [samples, inputs].
-    func forward(_ x: Variable<Double>) -> Variable<Double> {
+    @_optimize(none) func forward(_ x: Variable<Double>) -> Variable<Double> {
         sigmoid(matmul(x, weights) + bias)
     }
 }
@@ -94,11 +94,11 @@ struct Neuron {
 final class NeuralNetwork {
     let layers: [[Neuron]]
 
-    init(sizes: [Int], using generator: inout SeededGenerator) {
+    @_optimize(none) init(sizes: [Int], using generator: inout SeededGenerator) {
         layers = (1..<sizes.count).map { l in (0..<sizes[l]).map { _ in Neuron(inputs: sizes[l - 1], using: &generator) } }
     }
 
-    func forward(_ x: Tensor<Double>) -> Variable<Double> {
+    @_optimize(none) func forward(_ x: Tensor<Double>) -> Variable<Double> {
         var h = Variable(x, requiresGrad: false)
         for layer in layers {
             let outputs = layer.map { $0.forward(h).reshaped(to: [-1, 1]) }
@@ -108,7 +108,7 @@ final class NeuralNetwork {
     }
 
     /// One step of gradient descent on the mean squared error; returns the loss before the step.
-    func train(_ x: Tensor<Double>, _ y: Tensor<Double>, learningRate: Double) -> Double {
+    @_optimize(none) func train(_ x: Tensor<Double>, _ y: Tensor<Double>, learningRate: Double) -> Double {
         let prediction = forward(x)
         let loss = ((prediction - y) * (prediction - y)).mean()
         let parameters = layers.flatMap { $0.flatMap { [$0.weights, $0.bias] } }

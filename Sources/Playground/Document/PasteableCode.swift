@@ -8,7 +8,8 @@ import Foundation
 ///
 /// - `context.say("""…""")` without interpolation are the chapter's explanations (`prose`), not code.
 /// - `context.say(` becomes `print(`, `context.seed` and `context.quick` the constants `seed` and `quick`,
-///   `context.outputDirectory` the current directory.
+///   `context.outputDirectory` the current directory; `@_optimize(none)`, which keeps the playground's own
+///   build short, is dropped.
 /// - Statements that use the playground's drawing (`LinePlot`, `Terminal`, … : whatever Plot/ declares) or
 ///   the context's other members (`context.save`, `context.trace`) are left out, and so, transitively, are the statements that use what they declared,
 ///   the declarations whose only remaining uses were left out or only add to them, and blocks left empty.
@@ -185,6 +186,7 @@ package struct PasteableCode {
             .replacingOccurrences(of: "context.seed", with: "seed")
             .replacingOccurrences(of: "context.quick", with: "quick")
             .replacingOccurrences(of: "context.outputDirectory", with: "URL(fileURLWithPath: \".\")")
+            .replacingOccurrences(of: "@_optimize(none) ", with: "")
     }
 
     @_optimize(none) package static func bracketDelta(_ line: String) -> Int {
