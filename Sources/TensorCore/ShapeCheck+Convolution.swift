@@ -3,7 +3,6 @@
 extension ShapeCheck {
     /// That `conv2d(x, filter:bias:stride:padding:dilation:groups:)` accepts an input of shape `input`
     /// (`[N, C, H, W]`), a filter of shape `filter` (`[O, C/groups, kH, kW]`) and a bias of shape `bias` (`[O]`).
-    @inlinable
     public static func conv2d(input: [Int], filter: [Int], bias: [Int]? = nil, stride: Int = 1, padding: Int = 0,
                               dilation: Int = 1, groups: Int = 1) throws(ShapeError) {
         _ = try convolutionGeometry("conv2d", input: input, filter: filter, bias: bias, stride: (stride, stride),
@@ -13,7 +12,6 @@ extension ShapeCheck {
 
     /// That `conv1d(x, filter:bias:stride:padding:dilation:groups:)` accepts an input of shape `input`
     /// (`[N, C, L]`), a filter of shape `filter` (`[O, C/groups, K]`) and a bias of shape `bias` (`[O]`).
-    @inlinable
     public static func conv1d(input: [Int], filter: [Int], bias: [Int]? = nil, stride: Int = 1, padding: Int = 0,
                               dilation: Int = 1, groups: Int = 1) throws(ShapeError) {
         _ = try convolution1DGeometry(input, filter, bias, stride, padding, dilation, groups)
@@ -21,7 +19,6 @@ extension ShapeCheck {
 
     /// That `operation` (`"maxPool2d"`, `"avgPool2d"`) accepts an input of shape `input` (`[N, C, H, W]`) with
     /// square windows of `kernelSize`, moving by `stride` (by default `kernelSize`), padded by `padding`.
-    @inlinable
     public static func pool2d(_ operation: String, input: [Int], kernelSize: Int, stride: Int? = nil,
                               padding: Int = 0) throws(ShapeError) {
         _ = try poolingGeometry(operation, input: input, kernelSize: kernelSize, stride: stride, padding: padding)
@@ -29,8 +26,7 @@ extension ShapeCheck {
 
     /// The geometry of a 2-D convolution of `input` (`[N, C, H, W]`) by `filter` (`[O, C/groups, kH, kW]`); the
     /// messages name `op` and the shapes the caller passed (`shown`).
-    @inlinable
-    package static func convolutionGeometry(_ op: String, input: [Int], filter: [Int], bias: [Int]?, stride: (Int, Int),
+    @usableFromInline package static func convolutionGeometry(_ op: String, input: [Int], filter: [Int], bias: [Int]?, stride: (Int, Int),
                                             padding: (Int, Int), dilation: (Int, Int), groups: Int, shown: ([Int], [Int]),
                                             layout: (String, String)) throws(ShapeError) -> ConvolutionGeometry {
         let shapes = "input of shape \(shown.0) and filter of shape \(shown.1)"
@@ -64,8 +60,7 @@ extension ShapeCheck {
     }
 
     /// The geometry of a 1-D convolution (`[N, C, L]` by `[O, C/groups, K]`) as a 2-D one of height 1.
-    @inlinable
-    package static func convolution1DGeometry(_ input: [Int], _ filter: [Int], _ bias: [Int]?, _ stride: Int, _ padding: Int,
+    @usableFromInline package static func convolution1DGeometry(_ input: [Int], _ filter: [Int], _ bias: [Int]?, _ stride: Int, _ padding: Int,
                                               _ dilation: Int, _ groups: Int) throws(ShapeError) -> ConvolutionGeometry {
         let layout = ("[N, C, L]", "[O, C/groups, K]")
         if input.count != 3 || filter.count != 3 {
@@ -80,8 +75,7 @@ extension ShapeCheck {
     }
 
     /// The geometry of a 2-D pooling of `input` (`[N, C, H, W]`) with square windows.
-    @inlinable
-    package static func poolingGeometry(_ op: String, input: [Int], kernelSize: Int, stride: Int?,
+    @usableFromInline package static func poolingGeometry(_ op: String, input: [Int], kernelSize: Int, stride: Int?,
                                         padding: Int) throws(ShapeError) -> ConvolutionGeometry {
         let stride = stride ?? kernelSize
         if input.count != 4 {

@@ -44,7 +44,6 @@ package func stopOnShapeError<R>(at site: CallSite, _ body: () throws(ShapeError
 /// operation computes from valid arguments (a result shape, normalized axes) or throws a ``ShapeError``.
 public enum ShapeCheck {
     /// The NumPy broadcast of two shapes (aligned from the right, each axis equal or 1).
-    @inlinable
     public static func broadcast(_ a: [Int], _ b: [Int], operation: @autoclosure () -> String) throws(ShapeError) -> [Int] {
         guard let shape = ShapeMath.broadcast(a, b) else {
             throw ShapeError(operation: operation(), problem: "shapes \(a) and \(b) cannot be broadcast together",
@@ -55,7 +54,6 @@ public enum ShapeCheck {
 
     /// The shape of `matmul(a, b)`: rank ≥ 1 each, the left's columns equal to the right's rows, batch axes
     /// that broadcast (a rank-1 operand is a row on the left, a column on the right).
-    @inlinable
     public static func matmul(_ a: [Int], _ b: [Int]) throws(ShapeError) -> [Int] {
         if a.isEmpty || b.isEmpty {
             throw ShapeError(operation: "matmul", problem: "operands of shapes \(a) and \(b): matmul needs rank ≥ 1",
@@ -79,7 +77,6 @@ public enum ShapeCheck {
     }
 
     /// `axes` of a tensor of `shape` made non-negative, sorted and without repeats; each in `-rank..<rank`.
-    @inlinable
     public static func axes(_ axes: [Int], of shape: [Int],
                             operation: @autoclosure () -> String) throws(ShapeError) -> [Int] {
         guard let normalized = ShapeMath.normalize(axes: axes, rank: shape.count) else {
@@ -91,7 +88,6 @@ public enum ShapeCheck {
     }
 
     /// `axis` of a tensor of `shape` made non-negative; it must be in `-rank..<rank`.
-    @inlinable
     public static func axis(_ axis: Int, of shape: [Int], operation: @autoclosure () -> String) throws(ShapeError) -> Int {
         let a = axis < 0 ? axis + shape.count : axis
         if a < 0 || a >= shape.count {
@@ -102,7 +98,6 @@ public enum ShapeCheck {
     }
 
     /// The shape a tensor of `shape` takes when reshaped to `newShape`, where one size may be -1 (inferred).
-    @inlinable
     public static func reshape(_ shape: [Int], to newShape: [Int]) throws(ShapeError) -> [Int] {
         let count = ShapeMath.count(shape)
         var target = newShape
@@ -124,7 +119,6 @@ public enum ShapeCheck {
     }
 
     /// That `permutation` lists each axis of a tensor of `shape` exactly once.
-    @inlinable
     public static func permutation(_ permutation: [Int], of shape: [Int]) throws(ShapeError) {
         if permutation.sorted() != Array(0..<shape.count) {
             throw ShapeError(operation: "transposed(permutation:)",
@@ -134,7 +128,6 @@ public enum ShapeCheck {
     }
 
     /// The non-negative axis of `gathering(atIndices:alongAxis:)` on a tensor of `shape`; every index inside it.
-    @inlinable
     public static func gathering(_ indices: [Int], alongAxis axis: Int, of shape: [Int]) throws(ShapeError) -> Int {
         let op = "gathering(atIndices:alongAxis:)"
         let a = try Self.axis(axis, of: shape, operation: op)
@@ -147,7 +140,6 @@ public enum ShapeCheck {
     }
 
     /// The non-negative axis of `concatenate` of tensors of `shapes`: at least one, of rank ≥ 1, equal off the axis.
-    @inlinable
     public static func concatenate(_ shapes: [[Int]], alongAxis axis: Int) throws(ShapeError) -> Int {
         guard let first = shapes.first else {
             throw ShapeError(operation: "concatenate", problem: "no tensors were given", fix: "pass at least one tensor")
@@ -167,7 +159,6 @@ public enum ShapeCheck {
 
     /// The row-major position of the element at `indices` (one per axis, each inside its axis) in a tensor of
     /// `shape`.
-    @inlinable
     public static func element(_ indices: [Int], of shape: [Int]) throws(ShapeError) -> Int {
         if indices.count != shape.count {
             throw ShapeError(operation: "Tensor[element:]",
@@ -187,7 +178,6 @@ public enum ShapeCheck {
 
     /// Full per-axis bounds of a tensor of `shape` from `ranges` over its leading axes (at most one per axis,
     /// each inside its axis); the axes after them are taken whole.
-    @inlinable
     public static func ranges(_ ranges: [Range<Int>], of shape: [Int], operation: @autoclosure () -> String)
         throws(ShapeError) -> [Range<Int>] {
         if ranges.count > shape.count {
@@ -207,7 +197,6 @@ public enum ShapeCheck {
     }
 
     /// That `shape` has sizes ≥ 0 that multiply to `count` (`Tensor(shape:scalars:)` with `count` scalars).
-    @inlinable
     public static func shape(_ shape: [Int], holding count: Int) throws(ShapeError) {
         if shape.contains(where: { $0 < 0 }) {
             throw ShapeError(operation: "Tensor(shape:scalars:)", problem: "shape \(shape) has a negative size",
@@ -222,7 +211,6 @@ public enum ShapeCheck {
     }
 
     /// The shape of `select(mask, a, b)`: the broadcast of the three shapes.
-    @inlinable
     public static func select(mask: [Int], _ a: [Int], _ b: [Int]) throws(ShapeError) -> [Int] {
         if let ab = ShapeMath.broadcast(a, b), let shape = ShapeMath.broadcast(mask, ab) { return shape }
         throw ShapeError(operation: "select",
@@ -232,7 +220,6 @@ public enum ShapeCheck {
 
     /// That a tensor of `shape` broadcasts to `target` (NumPy's `broadcast_to`: each axis, aligned from the
     /// right, equal to the target's or 1).
-    @inlinable
     public static func broadcast(_ shape: [Int], to target: [Int]) throws(ShapeError) {
         if ShapeMath.broadcasts(shape, to: target) { return }
         throw ShapeError(operation: "broadcasted(to:)", problem: "shape \(shape) cannot be broadcast to \(target)",
@@ -240,7 +227,6 @@ public enum ShapeCheck {
     }
 
     /// That `indices` pick elements of the leading axes of a tensor of `shape` (at most one per axis, each inside it).
-    @inlinable
     public static func indices(_ indices: [Int], of shape: [Int], operation: @autoclosure () -> String = "subscript")
         throws(ShapeError) {
         let shown = indices.count == 1 ? "[\(indices[0])]" : "\(indices)"
@@ -258,7 +244,6 @@ public enum ShapeCheck {
     }
 
     /// The shape of `linear(x, weight:)`, x·Wᵀ: `x` is `[batch, in]` or `[in]`, `weight` is `[out, in]`.
-    @inlinable
     public static func linear(input x: [Int], weight w: [Int]) throws(ShapeError) -> [Int] {
         guard w.count == 2, x.count == 1 || x.count == 2, x.last == w[1] else {
             throw ShapeError(operation: "linear", problem: "input of shape \(x) and weight of shape \(w) do not fit",
@@ -269,7 +254,6 @@ public enum ShapeCheck {
 
     /// The shape of `scaledDotProductAttention(query:key:value:)`: query `[…, T, d]`, key `[…, S, d]` and value
     /// `[…, S, dᵥ]` give `[…, T, dᵥ]` (the leading axes as `matmul` broadcasts them).
-    @inlinable
     public static func attention(query q: [Int], key k: [Int], value v: [Int]) throws(ShapeError) -> [Int] {
         guard q.count >= 2, k.count >= 2, v.count >= 2, q.last == k.last, k[k.count - 2] == v[v.count - 2] else {
             throw ShapeError(operation: "scaledDotProductAttention", problem: "query \(q), key \(k) and value \(v) do not fit",

@@ -38,7 +38,7 @@ public struct AnomalyError: Error, Sendable, CustomStringConvertible {
     public internal(set) var note: String?
 
     /// The same anomaly placed at a neighbour's place.
-    func placed(at site: CallSite, by neighbour: String, after: Bool) -> AnomalyError {
+    @_optimize(none) func placed(at site: CallSite, by neighbour: String, after: Bool) -> AnomalyError {
         var copy = self
         copy.file = "\(site.file)"
         copy.line = Int(site.line)
@@ -68,7 +68,7 @@ public struct AnomalyError: Error, Sendable, CustomStringConvertible {
         return text
     }
 
-    static func fix(_ operation: String, _ phase: Phase) -> String {
+    @_optimize(none) static func fix(_ operation: String, _ phase: Phase) -> String {
         let domain: [String: String] = [
             "log": "log needs x > 0: clamp its input (max(x, 1e-12)) or use a stable form (logSoftmax, softplus, log1p)",
             "sqrt": phase == .forward ? "sqrt needs x ≥ 0" : "sqrt has an infinite slope at 0: use sqrt(x + ε)",

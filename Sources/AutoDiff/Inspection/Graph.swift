@@ -11,7 +11,7 @@ extension Variable {
     ///     `Sequential`) as one node.
     ///   - file: the caller's file, named in error messages (filled in by the compiler).
     ///   - line: the caller's line, likewise.
-    public func graph(collapsingGroups: Bool = false, file: StaticString = #fileID, line: UInt = #line) -> TapeGraph {
+    @_optimize(none) public func graph(collapsingGroups: Bool = false, file: StaticString = #fileID, line: UInt = #line) -> TapeGraph {
         let site = CallSite(file: file, line: line)
         if let leaf {
             return TapeGraph(nodes: [.init(id: 0, operation: "leaf", shape: shape, value: summarize(value),
@@ -50,7 +50,7 @@ extension Variable {
 
 extension Tape {
     /// The graph of the nodes `root` depends on.
-    func graph(from root: Int32, collapsingGroups: Bool) -> TapeGraph {
+    @_optimize(none) func graph(from root: Int32, collapsingGroups: Bool) -> TapeGraph {
         var needed = [Bool](repeating: false, count: Int(root) + 1)
         needed[Int(root)] = true
         for i in stride(from: Int(root), through: 0, by: -1) where needed[i] {
@@ -79,7 +79,7 @@ extension Tape {
     }
 
     /// dL/dnode for every needed node, by a sweep from `root` with seed 1 that delivers and releases nothing.
-    func nodeGradients(from root: Int32, _ needed: [Bool]) -> [Int: Tensor<Scalar>] {
+    @_optimize(none) func nodeGradients(from root: Int32, _ needed: [Bool]) -> [Int: Tensor<Scalar>] {
         let saved = context.gradientsEnabled
         context.gradientsEnabled = false
         defer { context.gradientsEnabled = saved }

@@ -58,7 +58,7 @@ public func withCallerPlace<R>(file: StaticString = #fileID, line: UInt = #line,
 
 /// A number as graphs and traces show it: an integer as such, otherwise with at least 4 decimals
 /// (scientific notation for very large or very small magnitudes).
-func formatInspected(_ x: Double) -> String {
+@_optimize(none) func formatInspected(_ x: Double) -> String {
     if x.isNaN { return "nan" }
     if x.isInfinite { return x > 0 ? "inf" : "-inf" }
     if x == x.rounded() && Swift.abs(x) < 1e15 { return String(Int64(x)) }
@@ -68,7 +68,7 @@ func formatInspected(_ x: Double) -> String {
 }
 
 /// A tensor as graphs and traces show it: every element when there are few, else its shape only.
-func summarize<Scalar: TensorScalar>(_ t: Tensor<Scalar>, limit: Int = 6) -> String {
+@_optimize(none) func summarize<Scalar: TensorScalar>(_ t: Tensor<Scalar>, limit: Int = 6) -> String {
     if t.rank == 0 { return formatInspected(Double(t.inline)) }
     if t.scalarCount > limit { return "\(t.scalarCount) values" }
     return "[" + t.scalars.map { formatInspected(Double($0)) }.joined(separator: ", ") + "]"
@@ -101,7 +101,7 @@ extension Tape {
     }
 
     /// The name of node `i`'s operation, as messages, traces and graphs show it.
-    func operationName(_ i: Int) -> String {
+    @_optimize(none) func operationName(_ i: Int) -> String {
         switch op(i) {
         case .leaf: return "leaf"
         case .constant: return "constant"
@@ -150,7 +150,7 @@ extension Tape {
     }
 
     /// Whether node `i` is an operator (`+ - * /`, prefix `-`): Swift gives operators no call site.
-    func isOperator(_ i: Int) -> Bool {
+    @_optimize(none) func isOperator(_ i: Int) -> Bool {
         switch op(i) {
         case .arithmetic(let f, _, _): return f != .power
         case .elementwise(.negate, _): return true
@@ -161,7 +161,7 @@ extension Tape {
     /// Called after node `i` was recorded while the thread is watched: keeps the caller's place, looks for
     /// an anomaly, writes the trace.
     @usableFromInline @inline(never)
-    func observe(_ i: Int32, _ site: CallSite) {
+    @_optimize(none) func observe(_ i: Int32, _ site: CallSite) {
         guard let watch = context.watch else { return }
         let place = watch.placeOverride ?? site
         if place.known { sites[i] = place }
@@ -178,14 +178,14 @@ extension Tape {
 
     // MARK: Anomalies
 
-    func allFinite(_ j: Int32) -> Bool {
+    @_optimize(none) func allFinite(_ j: Int32) -> Bool {
         let entry = entries[Int(j)]
         if entry.slot < 0 { return entry.scalar.isFinite }
         return tensors[Int(entry.slot)].withUnsafeBufferPointer { $0.allSatisfy(\.isFinite) }
     }
 
     /// "NaN" or "an infinity": what a non-finite tensor holds first.
-    func problem<S: TensorScalar>(in t: Tensor<S>) -> String {
+    @_optimize(none) func problem<S: TensorScalar>(in t: Tensor<S>) -> String {
         t.withUnsafeBufferPointer { buffer in
             if buffer.contains(where: \.isNaN) { return "NaN" }
             let negative = buffer.contains { $0.isInfinite && $0 < 0 }
@@ -193,7 +193,7 @@ extension Tape {
         }
     }
 
-    func checkForward(_ i: Int, _ watch: TapeWatch) {
+    @_optimize(none) func checkForward(_ i: Int, _ watch: TapeWatch) {
         if entries[i].isLeaf || entries[i].isConstant || allFinite(Int32(i)) { return }
         let ins = inputs(of: i)
         guard ins.allSatisfy({ allFinite($0) }) else { return }   // carried on, not made here
@@ -205,7 +205,7 @@ extension Tape {
     /// Checks one contribution of a backward rule: an anomaly when the incoming gradient was finite and the
     /// contribution is not. Also writes the trace line of the contribution.
     @usableFromInline
-    func watchContribution(_ watch: TapeWatch, from i: Int, to j: Int32, gradient g: Tensor<Scalar>, contribution c: Tensor<Scalar>) {
+    @_optimize(none) func watchContribution(_ watch: TapeWatch, from i: Int, to j: Int32, gradient g: Tensor<Scalar>, contribution c: Tensor<Scalar>) {
         if let trace = watch.trace {
             trace("    → #\(j) \(operationName(Int(j)) == "leaf" ? "(leaf) " : "")+= \(summarize(c))")
         }
@@ -217,7 +217,7 @@ extension Tape {
     }
 
     /// The anomaly of node `i`, placed as well as the recorded places allow.
-    func makeAnomaly(_ i: Int, phase: AnomalyError.Phase, problem: String, inputsFinite: Bool) -> AnomalyError {
+    @_optimize(none) func makeAnomaly(_ i: Int, phase: AnomalyError.Phase, problem: String, inputsFinite: Bool) -> AnomalyError {
         let name = operationName(i)
         var anomaly = AnomalyError(operation: name, phase: phase, file: "?", line: 0,
                                    inputShapes: inputs(of: i).map { shape($0) }, inputsFinite: inputsFinite,
@@ -257,7 +257,7 @@ extension Tape {
 
     /// Writes the trace line of node `i`, after those of its leaf and constant inputs not written yet (they
     /// are recorded on their first use, without being observed).
-    func traceRecorded(_ i: Int, _ trace: (String) -> Void) {
+    @_optimize(none) func traceRecorded(_ i: Int, _ trace: (String) -> Void) {
         for j in inputs(of: i) where (entries[Int(j)].isLeaf || entries[Int(j)].isConstant) && !traced.contains(j) {
             traced.insert(j)
             trace(describeNode(Int(j)))
@@ -266,7 +266,7 @@ extension Tape {
     }
 
     /// One node as the trace shows it: `#4 = log(#3)  → [0.6931]  at File.swift:12`.
-    func describeNode(_ j: Int) -> String {
+    @_optimize(none) func describeNode(_ j: Int) -> String {
         let name = operationName(j)
         let value = summarize(self.value(Int32(j)))
         let shapeText = shape(Int32(j)).isEmpty ? "" : " shape \(shape(Int32(j)))"
@@ -284,7 +284,7 @@ extension Tape {
 
     /// The trace line of node `i` receiving its whole gradient during a backward pass.
     @usableFromInline
-    func traceReceives(_ i: Int, _ g: Tensor<Scalar>) -> String {
+    @_optimize(none) func traceReceives(_ i: Int, _ g: Tensor<Scalar>) -> String {
         let name = operationName(i)
         let what = name == "leaf" ? "leaf" : "\(name)"
         return "#\(i) \(what): gradient \(summarize(g))"
@@ -305,7 +305,7 @@ let nonLeafGradientWarned = Atomic<Bool>(false)
 
 /// Prints, once per process, that `.grad` of a computed value is nil unless it asked for `retainGrad()`.
 @usableFromInline
-func warnNonLeafGradient() {
+@_optimize(none) func warnNonLeafGradient() {
     guard !nonLeafGradientWarned.exchange(true, ordering: .relaxed) else { return }
     let message = "AutoDiff warning: .grad of a computed value (not a leaf) was read; it is nil because backward() " +
         "keeps the gradients of leaves only. Call retainGrad() on the value before backward() to keep its gradient " +

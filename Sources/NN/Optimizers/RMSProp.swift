@@ -41,8 +41,7 @@ public final class RMSProp: OptimizerBase<RMSProp.State> {
     /// The rule above (v starts at 0, so the first step's v is (1 − α)g²).
     public override func update(_ theta: inout Tensor<Float>, gradient g: Tensor<Float>, state: inout State?) {
         let v = state.map { $0.squareAverage * alpha + g * g * (1 - alpha) } ?? g * g * (1 - alpha)
-        let eps = epsilon
-        let scaled = Tensor.zip(g, v) { $0 / ($1.squareRoot() + eps) }
+        let scaled = g / (sqrt(v) + epsilon)   // the library's operations: no loop of its own to compile
         if momentum != 0 {
             let b = state?.momentumBuffer.map { $0 * momentum + scaled } ?? scaled
             state = State(squareAverage: v, momentumBuffer: b)
@@ -108,8 +107,7 @@ public final class AdaGrad: OptimizerBase<AdaGrad.State> {
         s.step += 1
         s.sum = s.sum + g * g
         let rate = learningRate / (1 + Float(s.step - 1) * learningRateDecay)
-        let eps = epsilon
-        theta = theta - Tensor.zip(g, s.sum) { $0 / ($1.squareRoot() + eps) } * rate
+        theta = theta - g / (sqrt(s.sum) + epsilon) * rate
         state = s
     }
 }
