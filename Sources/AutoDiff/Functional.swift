@@ -38,7 +38,6 @@ func requireScalarOutput<S>(_ y: Variable<S>, _ op: StaticString, _ file: Static
 /// ```swift
 /// gradient(at: Tensor<Double>([1, 2, 3]), of: { x in (x * x).sum() })   // [2, 4, 6]
 /// ```
-@_specialize(exported: true, where S == Float)
 @inlinable
 public func gradient<S>(at x: Tensor<S>, of f: (Variable<S>) -> Variable<S>,
                         file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
@@ -46,7 +45,6 @@ public func gradient<S>(at x: Tensor<S>, of f: (Variable<S>) -> Variable<S>,
 }
 
 /// The value of a scalar function at `x` and its gradient there.
-@_specialize(exported: true, where S == Float)
 @inlinable
 public func valueWithGradient<S>(at x: Tensor<S>, of f: (Variable<S>) -> Variable<S>,
                                  file: StaticString = #fileID, line: UInt = #line) -> (value: Tensor<S>, gradient: Tensor<S>) {
@@ -63,7 +61,6 @@ public func valueWithGradient<S>(at x: Tensor<S>, of f: (Variable<S>) -> Variabl
 /// ```swift
 /// gradients(at: [a, b], of: { xs in (xs[0] * xs[1]).sum() })   // [b, a]
 /// ```
-@_specialize(exported: true, where S == Float)
 @inlinable
 public func gradients<S>(at xs: [Tensor<S>], of f: ([Variable<S>]) -> Variable<S>,
                          file: StaticString = #fileID, line: UInt = #line) -> [Tensor<S>] {
@@ -71,7 +68,6 @@ public func gradients<S>(at xs: [Tensor<S>], of f: ([Variable<S>]) -> Variable<S
 }
 
 /// The value of a scalar function of several tensors and its gradients.
-@_specialize(exported: true, where S == Float)
 @inlinable
 public func valueWithGradients<S>(at xs: [Tensor<S>], of f: ([Variable<S>]) -> Variable<S>,
                                   file: StaticString = #fileID, line: UInt = #line) -> (value: Tensor<S>, gradients: [Tensor<S>]) {
@@ -86,7 +82,6 @@ public func valueWithGradients<S>(at xs: [Tensor<S>], of f: ([Variable<S>]) -> V
 /// The value of `f` at `x` and its pullback: a function from dL/df to dL/dx (a vector–Jacobian product).
 ///
 /// The pullback can be called any number of times; it keeps the recorded graph alive while it exists.
-@_specialize(exported: true, where S == Float)
 @inlinable
 public func valueWithPullback<S>(at x: Tensor<S>, of f: (Variable<S>) -> Variable<S>,
                                  file: StaticString = #fileID, line: UInt = #line)
@@ -108,7 +103,6 @@ public func valueWithPullback<S>(at x: Tensor<S>, of f: (Variable<S>) -> Variabl
 /// The Jacobian of `f` at `x`: element `[i…, j…]` is ∂f(x)[i…] / ∂x[j…]; its shape is `f(x).shape + x.shape`.
 ///
 /// - Complexity: one backward pass per element of `f(x)`.
-@_specialize(exported: true, where S == Float)
 @inlinable
 public func jacobian<S>(at x: Tensor<S>, of f: (Variable<S>) -> Variable<S>,
                         file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {
@@ -139,7 +133,6 @@ func jacobianRows<S>(of y: Variable<S>, withRespectTo x: Variable<S>, file: Stat
 /// `x.shape + x.shape`.
 ///
 /// Computed by differentiating the recorded backward pass (`createGraph`), one sweep per element of `x`.
-@_specialize(exported: true, where S == Float)
 @inlinable
 public func hessian<S>(at x: Tensor<S>, of f: (Variable<S>) -> Variable<S>,
                        file: StaticString = #fileID, line: UInt = #line) -> Tensor<S> {

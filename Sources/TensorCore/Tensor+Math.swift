@@ -195,50 +195,77 @@ infix operator .>= : ComparisonPrecedence
 infix operator .== : ComparisonPrecedence
 infix operator .!= : ComparisonPrecedence
 
+/// The six elementwise comparisons. They share one compiled loop per operand kind (``Tensor/compare(_:_:_:op:)``):
+/// a comparison is not on a training path, and six loops of their own were a tenth of TensorCore's release compile.
+@usableFromInline
+enum ComparisonOp: UInt8, Sendable {
+    case less, lessOrEqual, greater, greaterOrEqual, equal, notEqual
+
+    /// Whether `x` and `y` compare this way.
+    @inlinable @inline(__always)
+    func holds<T: Comparable>(_ x: T, _ y: T) -> Bool {
+        switch self {
+        case .less: return x < y
+        case .lessOrEqual: return x <= y
+        case .greater: return x > y
+        case .greaterOrEqual: return x >= y
+        case .equal: return x == y
+        case .notEqual: return x != y
+        }
+    }
+}
+
 extension Tensor where Scalar: TensorScalar {
+    /// `l` compared with `r` elementwise, broadcasting.
+    @_specialize(exported: true, where Scalar == Float)
+    @inlinable @inline(never)
+    static func compare(_ l: Tensor, _ r: Tensor, _ comparison: ComparisonOp, op: StaticString) -> Tensor<Bool> {
+        zip(l, r, op: op) { comparison.holds($0, $1) }
+    }
+
+    /// `l` compared with the scalar `r` elementwise.
+    @_specialize(exported: true, where Scalar == Float)
+    @inlinable @inline(never)
+    static func compare(_ l: Tensor, _ r: Scalar, _ comparison: ComparisonOp) -> Tensor<Bool> {
+        l.map { comparison.holds($0, r) }
+    }
+
     /// Elementwise `<`, broadcasting; a mask for `select(_:_:_:)`.
-    @_specialize(exported: true, where Scalar == Float)
-    @inlinable public static func .< (l: Tensor, r: Tensor) -> Tensor<Bool> { zip(l, r, op: ".<") { $0 < $1 } }
+    @inlinable public static func .< (l: Tensor, r: Tensor) -> Tensor<Bool> { compare(l, r, .less, op: ".<") }
     /// Elementwise `<=`, broadcasting.
-    @_specialize(exported: true, where Scalar == Float)
-    @inlinable public static func .<= (l: Tensor, r: Tensor) -> Tensor<Bool> { zip(l, r, op: ".<=") { $0 <= $1 } }
+    @inlinable public static func .<= (l: Tensor, r: Tensor) -> Tensor<Bool> { compare(l, r, .lessOrEqual, op: ".<=") }
     /// Elementwise `>`, broadcasting.
-    @_specialize(exported: true, where Scalar == Float)
-    @inlinable public static func .> (l: Tensor, r: Tensor) -> Tensor<Bool> { zip(l, r, op: ".>") { $0 > $1 } }
+    @inlinable public static func .> (l: Tensor, r: Tensor) -> Tensor<Bool> { compare(l, r, .greater, op: ".>") }
     /// Elementwise `>=`, broadcasting.
-    @_specialize(exported: true, where Scalar == Float)
-    @inlinable public static func .>= (l: Tensor, r: Tensor) -> Tensor<Bool> { zip(l, r, op: ".>=") { $0 >= $1 } }
+    @inlinable public static func .>= (l: Tensor, r: Tensor) -> Tensor<Bool> { compare(l, r, .greaterOrEqual, op: ".>=") }
     /// Elementwise `==`, broadcasting.
-    @_specialize(exported: true, where Scalar == Float)
-    @inlinable public static func .== (l: Tensor, r: Tensor) -> Tensor<Bool> { zip(l, r, op: ".==") { $0 == $1 } }
+    @inlinable public static func .== (l: Tensor, r: Tensor) -> Tensor<Bool> { compare(l, r, .equal, op: ".==") }
     /// Elementwise `!=`, broadcasting.
-    @_specialize(exported: true, where Scalar == Float)
-    @inlinable public static func .!= (l: Tensor, r: Tensor) -> Tensor<Bool> { zip(l, r, op: ".!=") { $0 != $1 } }
+    @inlinable public static func .!= (l: Tensor, r: Tensor) -> Tensor<Bool> { compare(l, r, .notEqual, op: ".!=") }
     /// Elementwise `<` against a scalar.
-    @_specialize(exported: true, where Scalar == Float)
-    @inlinable public static func .< (l: Tensor, r: Scalar) -> Tensor<Bool> { l.map { $0 < r } }
+    @inlinable public static func .< (l: Tensor, r: Scalar) -> Tensor<Bool> { compare(l, r, .less) }
     /// Elementwise `<=` against a scalar.
-    @_specialize(exported: true, where Scalar == Float)
-    @inlinable public static func .<= (l: Tensor, r: Scalar) -> Tensor<Bool> { l.map { $0 <= r } }
+    @inlinable public static func .<= (l: Tensor, r: Scalar) -> Tensor<Bool> { compare(l, r, .lessOrEqual) }
     /// Elementwise `>` against a scalar.
-    @_specialize(exported: true, where Scalar == Float)
-    @inlinable public static func .> (l: Tensor, r: Scalar) -> Tensor<Bool> { l.map { $0 > r } }
+    @inlinable public static func .> (l: Tensor, r: Scalar) -> Tensor<Bool> { compare(l, r, .greater) }
     /// Elementwise `>=` against a scalar.
-    @_specialize(exported: true, where Scalar == Float)
-    @inlinable public static func .>= (l: Tensor, r: Scalar) -> Tensor<Bool> { l.map { $0 >= r } }
+    @inlinable public static func .>= (l: Tensor, r: Scalar) -> Tensor<Bool> { compare(l, r, .greaterOrEqual) }
     /// Elementwise `==` against a scalar.
-    @_specialize(exported: true, where Scalar == Float)
-    @inlinable public static func .== (l: Tensor, r: Scalar) -> Tensor<Bool> { l.map { $0 == r } }
+    @inlinable public static func .== (l: Tensor, r: Scalar) -> Tensor<Bool> { compare(l, r, .equal) }
     /// Elementwise `!=` against a scalar.
-    @_specialize(exported: true, where Scalar == Float)
-    @inlinable public static func .!= (l: Tensor, r: Scalar) -> Tensor<Bool> { l.map { $0 != r } }
+    @inlinable public static func .!= (l: Tensor, r: Scalar) -> Tensor<Bool> { compare(l, r, .notEqual) }
 }
 
 extension Tensor where Scalar == Bool {
     /// Elementwise logical and.
-    @inlinable public static func .& (l: Tensor, r: Tensor) -> Tensor { zip(l, r, op: ".&") { $0 && $1 } }
+    @inlinable public static func .& (l: Tensor, r: Tensor) -> Tensor { logical(l, r, and: true, op: ".&") }
     /// Elementwise logical or.
-    @inlinable public static func .| (l: Tensor, r: Tensor) -> Tensor { zip(l, r, op: ".|") { $0 || $1 } }
+    @inlinable public static func .| (l: Tensor, r: Tensor) -> Tensor { logical(l, r, and: false, op: ".|") }
+    /// `.&` and `.|` in one compiled loop.
+    @usableFromInline @inline(never)
+    static func logical(_ l: Tensor, _ r: Tensor, and: Bool, op: StaticString) -> Tensor {
+        zip(l, r, op: op) { and ? $0 && $1 : $0 || $1 }
+    }
     /// Elementwise logical not.
     @inlinable public static prefix func .! (x: Tensor) -> Tensor { x._map(parallel: true) { !$0 } }
 }
