@@ -148,6 +148,29 @@ struct TensorTests {
         #expect(select(Tensor([true, false]), Tensor<Double>([[1, 2], [3, 4]]), Tensor(0.0)) == Tensor([[1, 0], [3, 0]]))
     }
 
+    @Test("every comparison, tensor against tensor (broadcasting) and against a scalar, and .& and .|, in Float")
+    func everyComparison() {
+        let a = Tensor<Float>([[1, 5, 3], [2, 2, 7]])
+        let b = Tensor<Float>([2, 5, 1])   // broadcast along the rows
+        let s: Float = 2
+        let cases: [(String, (Tensor<Float>, Tensor<Float>) -> Tensor<Bool>, (Tensor<Float>, Float) -> Tensor<Bool>,
+                     (Float, Float) -> Bool)] = [
+            (".<", { $0 .< $1 }, { $0 .< $1 }, { $0 < $1 }), (".<=", { $0 .<= $1 }, { $0 .<= $1 }, { $0 <= $1 }),
+            (".>", { $0 .> $1 }, { $0 .> $1 }, { $0 > $1 }), (".>=", { $0 .>= $1 }, { $0 .>= $1 }, { $0 >= $1 }),
+            (".==", { $0 .== $1 }, { $0 .== $1 }, { $0 == $1 }), (".!=", { $0 .!= $1 }, { $0 .!= $1 }, { $0 != $1 }),
+        ]
+        let bFull = b.broadcasted(to: a.shape)
+        for (name, tensors, scalar, expected) in cases {
+            let m = tensors(a, b)
+            #expect(m.shape == [2, 3], "\(name)")
+            #expect(m.scalars == zip(a.scalars, bFull.scalars).map { expected($0, $1) }, "\(name) against a tensor")
+            #expect(scalar(a, s).scalars == a.scalars.map { expected($0, s) }, "\(name) against a scalar")
+        }
+        let p = Tensor([[true, false, true], [false, false, true]]), q = Tensor([true, true, false])
+        #expect((p .& q) == Tensor([[true, false, false], [false, false, false]]))
+        #expect((p .| q) == Tensor([[true, true, true], [true, true, true]]))
+    }
+
     @Test("printing shows values nested by axis and the shape")
     func printing() {
         #expect(Tensor<Double>(2.5).description == "2.5")
