@@ -74,6 +74,7 @@ extension Tape {
     ///
     /// - Parameter release: mark the nodes swept as released, so that a second sweep through them stops
     ///   with a message instead of silently reusing them (PyTorch frees them; `retainGraph` keeps them).
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     func sweepPlain(from root: Int32, seed: Tensor<Scalar>, release: Bool, site: CallSite,
                     deliver: (Leaf<Scalar>, Tensor<Scalar>) -> Void) {
@@ -183,6 +184,7 @@ extension Tape {
 
     /// A recorded backward pass (`createGraph`): the rules run on `Variable`s, so the gradients it delivers
     /// are themselves recorded and can be differentiated again.
+    @_specialize(exported: true, where Scalar == Float)
     @inlinable
     func sweepRecorded(from root: Int32, seed: Variable<Scalar>, site: CallSite,
                        deliver: (Leaf<Scalar>, Variable<Scalar>) -> Void) {

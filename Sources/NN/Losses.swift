@@ -28,6 +28,7 @@ func requireSameShape(_ op: String, _ a: [Int], _ b: [Int], file: StaticString, 
 }
 
 /// Mean squared error: mean((predicted − expected)²).
+@_specialize(exported: true, where S == Float)
 public func meanSquaredError<S>(predicted: Variable<S>, expected: Tensor<S>, reduction: Reduction = .mean,
                                 file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
     requireSameShape("meanSquaredError", predicted.shape, expected.shape, file: file, line: line)
@@ -36,17 +37,20 @@ public func meanSquaredError<S>(predicted: Variable<S>, expected: Tensor<S>, red
 }
 
 /// Mean squared error between two variables.
+@_specialize(exported: true, where S == Float)
 public func meanSquaredError<S>(predicted: Variable<S>, expected: Variable<S>, reduction: Reduction = .mean) -> Variable<S> {
     let d = predicted - expected
     return reduce(d * d, reduction)
 }
 
 /// Mean absolute error: mean(|predicted − expected|).
+@_specialize(exported: true, where S == Float)
 public func l1Loss<S>(predicted: Variable<S>, expected: Tensor<S>, reduction: Reduction = .mean) -> Variable<S> {
     reduce(abs(predicted - expected), reduction)
 }
 
 /// Huber loss: ½d² where |d| ≤ δ, δ(|d| − ½δ) elsewhere, with d = predicted − expected (PyTorch's `HuberLoss`).
+@_specialize(exported: true, where S == Float)
 public func huberLoss<S>(predicted: Variable<S>, expected: Tensor<S>, delta: S = 1, reduction: Reduction = .mean) -> Variable<S> {
     let d = predicted - expected
     let a = abs(d)
@@ -59,6 +63,7 @@ public func huberLoss<S>(predicted: Variable<S>, expected: Tensor<S>, delta: S =
 /// −mean(y·log p + (1 − y)·log(1 − p)). Logs are clamped at −100, as in PyTorch, so p = 0 or 1 stays finite.
 ///
 /// For outputs of a final sigmoid; ``binaryCrossEntropy(logits:labels:reduction:)`` is stabler.
+@_specialize(exported: true, where S == Float)
 public func binaryCrossEntropy<S>(probabilities p: Variable<S>, labels y: Tensor<S>, reduction: Reduction = .mean) -> Variable<S> {
     let logP = max(log(p), -100)
     let log1mP = max(log(1 - p), -100)
@@ -67,6 +72,7 @@ public func binaryCrossEntropy<S>(probabilities p: Variable<S>, labels y: Tensor
 
 /// Binary cross-entropy of logits z (before the sigmoid) against labels y ∈ {0, 1}, computed stably as
 /// softplus(z) − z·y (= −y·log σ(z) − (1 − y)·log(1 − σ(z)) without overflow for large |z|).
+@_specialize(exported: true, where S == Float)
 public func binaryCrossEntropy<S>(logits z: Variable<S>, labels y: Tensor<S>, reduction: Reduction = .mean) -> Variable<S> {
     reduce(softplus(z) - z * y, reduction)
 }
@@ -76,6 +82,7 @@ public func binaryCrossEntropy<S>(logits z: Variable<S>, labels y: Tensor<S>, re
 /// Sequences: logits `[N, T, classes]` take `N·T` labels in row-major order (position t of sequence n is
 /// label `n·T + t`), and the mean is over all `N·T` positions (`reduction: .none` gives the `N·T` terms, to
 /// weight or mask them). Uses log-softmax (x − logSumExp x), so large logits do not overflow.
+@_specialize(exported: true, where S == Float)
 @inlinable
 public func softmaxCrossEntropy<S>(logits: Variable<S>, labels: [Int], reduction: Reduction = .mean,
                                    file: StaticString = #fileID, line: UInt = #line) -> Variable<S> {
@@ -105,6 +112,7 @@ public func softmaxCrossEntropy<S>(logits: Variable<S>, labels: [Int], reduction
 /// ∂zᵢ = gᵢ · (softmax(zᵢ) − onehot(labelᵢ))
 /// ```
 /// The recorded backward pass (createGraph) composes the rule from differentiable operations.
+@_specialize(exported: true, where S == Float)
 @inlinable
 func crossEntropyTerms<S>(_ logits: Variable<S>, _ labels: [Int]) -> Variable<S> {
     let (rows, classes) = (logits.shape[0], logits.shape[1])
@@ -158,6 +166,7 @@ func crossEntropyTerms<S>(_ logits: Variable<S>, _ labels: [Int]) -> Variable<S>
 
 /// Cross-entropy of logits `[batch, classes]` against target distributions of the same shape (one-hot or
 /// soft): −mean over samples of Σ p·log softmax(z).
+@_specialize(exported: true, where S == Float)
 public func softmaxCrossEntropy<S>(logits: Variable<S>, probabilities: Tensor<S>, reduction: Reduction = .mean) -> Variable<S> {
     let perSample = -(logSoftmax(logits, alongAxis: -1) * probabilities).sum(alongAxes: -1)
     return reduce(perSample, reduction)
