@@ -6,6 +6,7 @@
 /// y = (x − μ) / √(σ² + ε) · weight + bias
 /// ```
 /// Composed from AutoDiff operations, so its gradient (and second derivatives) come from the tape.
+@_specialize(exported: true, where S == Float)
 public func layerNorm<S>(_ x: Variable<S>, weight: Variable<S>?, bias: Variable<S>?, epsilon: S = 1e-5) -> Variable<S> {
     let centered = x - x.mean(alongAxes: -1, keepingDimensions: true)
     let variance = (centered * centered).mean(alongAxes: -1, keepingDimensions: true)

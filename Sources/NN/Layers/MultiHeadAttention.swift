@@ -6,6 +6,7 @@
 /// headₕ = scaledDotProductAttention(Qₕ, Kₕ, Vₕ, causal)
 /// y = concat(heads)·Wₒᵤₜᵀ + bₒᵤₜ
 /// ```
+@_specialize(exported: true, where S == Float)
 public func multiHeadAttention<S>(_ x: Variable<S>, headCount: Int, inProjectionWeight: Variable<S>,
                                   inProjectionBias: Variable<S>?, outProjectionWeight: Variable<S>,
                                   outProjectionBias: Variable<S>?, causal: Bool) -> Variable<S> {

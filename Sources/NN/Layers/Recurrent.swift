@@ -14,6 +14,7 @@
 /// (backpropagation through time).
 ///
 /// - Complexity: O(N·T·4H·(I + H)).
+@_specialize(exported: true, where S == Float)
 public func lstm<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>, biasIH: Variable<S>,
                     biasHH: Variable<S>) -> Variable<S> {
     lstm(x, weightIH: weightIH, weightHH: weightHH, biasIH: biasIH, biasHH: biasHH, fused: true)
@@ -56,6 +57,7 @@ func lstm<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>, bia
 /// (backpropagation through time).
 ///
 /// - Complexity: O(N·T·3H·(I + H)).
+@_specialize(exported: true, where S == Float)
 public func gru<S>(_ x: Variable<S>, weightIH: Variable<S>, weightHH: Variable<S>, biasIH: Variable<S>,
                    biasHH: Variable<S>) -> Variable<S> {
     gru(x, weightIH: weightIH, weightHH: weightHH, biasIH: biasIH, biasHH: biasHH, fused: true)
