@@ -312,14 +312,16 @@ weights and batch orders from Swift, sets up a virtual environment with PyTorch,
 slow spell of a shared machine touches one round, not one side. The peers compute the same thing: micrograd and
 PyTorch give the same scalar loss to all 17 digits (1.4190080635834685), PyTorch and JAX the same digits test
 accuracy (0.9694), PyTorch the same CNN accuracy and LSTM validation loss. The tables below are one run's
-`--markdown` output (2026-11-26, after the fifth session of performance work): the 2-core machine, built-in
+`--markdown` output (2026-11-26, at `7417e4c`, after the seventh session of performance work, which changed what
+is compiled where, not the kernels): the 2-core machine, built-in
 kernels (`AUTODIFF_BLAS=off`) and, in the rows marked so, OpenBLAS 0.3.21 (`libopenblas0-pthread`), Python 3.11,
-PyTorch 2.x (CPU), JAX 0.10.2, 3 rounds of 7 timed runs, a quiet machine (load average 1.2–1.5). A peer's
+PyTorch 2.x (CPU), JAX 0.10.2, 3 rounds of 7 timed runs, a quiet machine (load average 1.0–1.5). A peer's
 1-thread run is kept on one core, as ours is: without that, XLA ran JAX's "1 thread" step on both cores when the
 second was free (4.07 ms for the digits epoch in an earlier run, 5.0–5.4 ms on one core). Our wide and gemm
 workloads run in a fresh process of their own, on the built-in kernels as on the system BLAS, so that both rows
-have the same history (see the page faults below). Two later runs of the same code the same day: one quiet (load
-1.0–1.1) gave scalar 152.9×, digits 1.99× and 1.57× (2 threads), the wide step 1.15× and 1.23×, on OpenBLAS 1.09×
+have the same history (see the page faults below). The fifth session's quiet run (load 1.2–1.5) gave scalar 169.2×,
+digits 2.03× and 2.21× (2 threads), the wide step 1.22× and 1.42×, on OpenBLAS 1.09× and 1.53×, LSTM 3.75×, CNN
+2.56×; two more runs of that code: one quiet (load 1.0–1.1) gave scalar 152.9×, digits 1.99× and 1.57× (2 threads), the wide step 1.15× and 1.23×, on OpenBLAS 1.09×
 and 1.69×, LSTM 3.06×, CNN 2.43×; in the other our processes ran slow in every round (the scalar step 1.29 ms,
 94×; the wide step 0.99×, on OpenBLAS 0.88× and 1.15×), as the same binary does at times on this virtual machine
 (7 or 11 ns per scalar node forward, back to back). The previous session's two runs (load 1.0–1.5) gave scalar
@@ -329,37 +331,38 @@ two cores. Timings on a shared machine move: compare on a quiet one.
 
 | workload | ours | micrograd | PyTorch | JAX | best peer / ours |
 |---|---|---|---|---|---|
-| scalar step (micrograd's MLP, 68,818 nodes) | 0.731 ms | 123 ms | 559 ms | — | 169.21× |
-| digits epoch (64-128-64-10, batch 32) | 2.46 ms | — | 25.6 ms | 5.01 ms | 2.03× |
-| digits epoch, 2 threads | 2.52 ms | — | 27.8 ms | 5.72 ms | 2.21× |
+| scalar step (micrograd's MLP, 68,818 nodes) | 0.754 ms | 118 ms | 672 ms | — | 156.68× |
+| digits epoch (64-128-64-10, batch 32) | 2.43 ms | — | 24.9 ms | 5.39 ms | 2.16× |
+| digits epoch, 2 threads | 2.46 ms | — | 26.6 ms | 4.04 ms | 1.65× |
 | digits test accuracy | 0.9694 | — | 0.9694 | 0.9694 | — |
-| wide step (784-512-512-10, batch 128) | 5.3 ms | — | 7.67 ms | 6.46 ms | 1.22× |
-| wide step, 2 threads | 3.54 ms | — | 6.94 ms | 4.87 ms | 1.42× |
-| names epoch (Embedding → LSTM 64 → Dense, batch 32) | 68.4 ms | — | 256 ms | — | 3.75× |
-| names epoch, CPU time | 68.4 ms | — | 256 ms | — | 3.74× |
+| wide step (784-512-512-10, batch 128) | 5 ms | — | 6.96 ms | 6.77 ms | 1.34× |
+| wide step, 2 threads | 2.99 ms | — | 5.71 ms | 3.98 ms | 1.18× |
+| names epoch (Embedding → LSTM 64 → Dense, batch 32) | 67.6 ms | — | 259 ms | — | 3.85× |
+| names epoch, CPU time | 67.6 ms | — | 259 ms | — | 3.85× |
 | names validation loss (nats/char) | 1.999 | — | 1.999 | — | — |
-| gemm n=64 | 102.9 GFLOP/s | — | 69.71 GFLOP/s | — | 1.46× |
-| gemm n=128 | 114.6 GFLOP/s | — | 95.21 GFLOP/s | — | 1.20× |
-| gemm n=256 | 106.7 GFLOP/s | — | 101.4 GFLOP/s | — | 1.07× |
-| gemm n=512 | 106.1 GFLOP/s | — | 97.51 GFLOP/s | — | 1.09× |
-| gemm n=1024 | 87.15 GFLOP/s | — | 90.74 GFLOP/s | — | 0.99× |
-| gemm n=512, 2 threads | 191.1 GFLOP/s | — | 168.6 GFLOP/s | — | 1.13× |
-| wide step, system BLAS | 5.45 ms | — | 7.67 ms | 6.46 ms | 1.09× |
-| wide step, system BLAS, 2 threads | 3.19 ms | — | 6.94 ms | 4.87 ms | 1.53× |
-| gemm n=512, system BLAS | 101.3 GFLOP/s | — | 97.51 GFLOP/s | — | 1.04× |
-| gemm n=512, system BLAS, 2 threads | 204.5 GFLOP/s | — | 168.6 GFLOP/s | — | 1.21× |
-| cnn epoch (digits CNN, batch 32) | 25.8 ms | — | 65.8 ms | — | 2.56× |
-| cnn epoch, CPU time | 25.8 ms | — | 65.7 ms | — | 2.56× |
+| gemm n=64 | 103.5 GFLOP/s | — | 69.62 GFLOP/s | — | 1.47× |
+| gemm n=128 | 114.3 GFLOP/s | — | 94.82 GFLOP/s | — | 1.20× |
+| gemm n=256 | 109.4 GFLOP/s | — | 102.5 GFLOP/s | — | 1.07× |
+| gemm n=512 | 106.7 GFLOP/s | — | 101.7 GFLOP/s | — | 1.05× |
+| gemm n=1024 | 86.93 GFLOP/s | — | 98.01 GFLOP/s | — | 0.89× |
+| gemm n=512, 2 threads | 200.2 GFLOP/s | — | 185.3 GFLOP/s | — | 0.99× |
+| wide step, system BLAS | 5.05 ms | — | 6.96 ms | 6.77 ms | 1.35× |
+| wide step, system BLAS, 2 threads | 2.96 ms | — | 5.71 ms | 3.98 ms | 1.29× |
+| gemm n=512, system BLAS | 103.9 GFLOP/s | — | 101.7 GFLOP/s | — | 1.00× |
+| gemm n=512, system BLAS, 2 threads | 203.1 GFLOP/s | — | 185.3 GFLOP/s | — | 1.11× |
+| cnn epoch (digits CNN, batch 32) | 26.1 ms | — | 64.3 ms | — | 2.47× |
+| cnn epoch, CPU time | 26.1 ms | — | 64.3 ms | — | 2.47× |
 | cnn test accuracy | 0.9861 | — | 0.9861 | — | — |
 
-micrograd's step with Python's garbage collector running: 1131 ms. A ratio above 1 means we are faster.
+micrograd's step with Python's garbage collector running: 1226 ms. A ratio above 1 means we are faster.
 
-Scalar graphs are far ahead (169× micrograd's step with its garbage collector paused, 1,547× with it running).
-On tensors, the digits epoch takes about half of JAX's compiled step (0.49× on one thread, 0.45× on two) and a
-tenth of PyTorch's; the wide step takes 0.82× JAX's time on one thread and 0.70× on two, where the products are
-split over both cores (gemm n = 512: 191 GFLOP/s on two threads, PyTorch 169); the LSTM and CNN epochs take
-0.27× and 0.39× PyTorch's time. On OpenBLAS the wide step takes 0.92× JAX's time on one thread and 0.65× on two
-(the previous session's runs: 0.78× and 0.88× on one thread, 0.69× and 1.05× on two): OpenBLAS's products of these shapes run at the built-in kernel's speed (the step's eight products:
+Scalar graphs are far ahead (157× micrograd's step with its garbage collector paused, 1,626× with it running).
+On tensors, the digits epoch takes under half of JAX's compiled step on one thread (0.46×; 0.61× on two, where
+JAX's step took 4.04 ms in this run and 5.7 ms in the fifth session's) and a tenth of PyTorch's; the wide step
+takes 0.75× JAX's time on one thread and 0.85× on two, where the products are split over both cores (gemm n =
+512: 200 GFLOP/s on two threads, PyTorch 185); the LSTM and CNN epochs take 0.26× and 0.40× PyTorch's time. On
+OpenBLAS the wide step takes 0.74× JAX's time on one thread and 0.78× on two (earlier runs: 0.92× and 0.65×,
+0.78× and 0.88× on one thread, 0.69× and 1.05× on two): OpenBLAS's products of these shapes run at the built-in kernel's speed (the step's eight products:
 4.21 ms against 4.14), and the small ones stay on the built-in kernel. A fresh process pays page faults that
 one which ran other workloads first does not: glibc hands the top of the heap back to the system after every
 step and the next step faults it in again (110–150 page faults per wide step, 5–7% of its time), while earlier
@@ -374,20 +377,21 @@ run:
 
 | workload | ours | micrograd | PyTorch | JAX | best peer / ours |
 |---|---|---|---|---|---|
-| width 64, batch 32 | 0.0362 ms | — | 0.531 ms | 0.107 ms | 2.93× |
-| width 128, batch 32 | 0.0971 ms | — | 0.574 ms | 0.227 ms | 2.35× |
-| width 256, batch 32 | 0.351 ms | — | 0.907 ms | 0.484 ms | 1.37× |
-| width 512, batch 32 | 1.42 ms | — | 2.93 ms | 2.01 ms | 1.38× |
-| width 1024, batch 32 | 12.1 ms | — | 18.8 ms | 8.94 ms | 0.74× |
-| width 2048, batch 32 | 58.5 ms | — | 59 ms | 41.1 ms | 0.68× |
-| width 256, batch 1 | 0.162 ms | — | 0.794 ms | 0.282 ms | 1.79× |
-| width 256, batch 8 | 0.196 ms | — | 0.769 ms | 0.306 ms | 1.58× |
-| width 256, batch 128 | 1.04 ms | — | 1.65 ms | 1.18 ms | 1.20× |
-| width 256, batch 512 | 3.63 ms | — | 4.77 ms | 4 ms | 1.10× |
+| width 64, batch 32 | 0.0364 ms | — | 0.572 ms | 0.116 ms | 3.17× |
+| width 128, batch 32 | 0.101 ms | — | 0.675 ms | 0.254 ms | 2.67× |
+| width 256, batch 32 | 0.375 ms | — | 0.985 ms | 0.507 ms | 1.37× |
+| width 512, batch 32 | 1.43 ms | — | 4.08 ms | 2.05 ms | 1.47× |
+| width 1024, batch 32 | 11.6 ms | — | 16.5 ms | 10 ms | 0.79× |
+| width 2048, batch 32 | 50.3 ms | — | 82.8 ms | 42.6 ms | 0.81× |
+| width 256, batch 1 | 0.179 ms | — | 1.23 ms | 0.325 ms | 1.71× |
+| width 256, batch 8 | 0.197 ms | — | 0.95 ms | 0.28 ms | 1.42× |
+| width 256, batch 128 | 0.987 ms | — | 1.92 ms | 1.17 ms | 1.20× |
+| width 256, batch 512 | 3.6 ms | — | 5.84 ms | 4.07 ms | 1.13× |
 
-Up to width 512 a step is mostly per-operation overhead, and ours is 1.4–2.9× faster than the fastest peer (1.1–1.2×
+Up to width 512 a step is mostly per-operation overhead, and ours is 1.4–3.2× faster than the fastest peer (1.1–1.2×
 at batch 128 and 512); from width 1024 the arithmetic dominates and the matrix kernels decide: behind JAX's (Eigen
-in XLA) at 1024 and 2048 (0.74× and 0.68× in this run; 0.80× and 0.77×, and 1.02× and 0.82×, in earlier ones:
+in XLA) at 1024 and 2048 (0.79× and 0.81× in this run; 0.74× and 0.68×, 0.80× and 0.77×, and 1.02× and 0.82×, in
+earlier ones:
 these two rows move most from run to run), where tall, narrow products (32 rows) stay on the kernel's edge paths.
 
 Memory per tape node, for a chain `y ← y·w + b` of scalar nodes, each size in a fresh process (graph bytes:
@@ -396,13 +400,13 @@ times: the median of three more runs):
 
 | nodes | graph bytes/node | peak bytes/node | forward ns/node | backward ns/node |
 |---|---|---|---|---|
-| 1,000 | 24.1 | 1474.6 | 4.1 | 4.6 |
-| 10,000 | 24.0 | 194.2 | 3.5 | 4.3 |
-| 100,000 | 24.0 | 48.4 | 4.6 | 4.9 |
-| 1,000,000 | 24.0 | 33.8 | 3.5 | 4.6 |
-| 10,000,000 | 24.0 | 32.2 | 14.4 | 8.7 |
+| 1,000 | 24.1 | 1556.5 | 5.7 | 4.7 |
+| 10,000 | 24.0 | 195.4 | 3.7 | 4.3 |
+| 100,000 | 24.0 | 49.2 | 3.4 | 4.7 |
+| 1,000,000 | 24.0 | 33.8 | 3.6 | 4.7 |
+| 10,000,000 | 24.0 | 32.2 | 13.6 | 8.6 |
 
-(From the compare.py run above, load average 1.2–1.5; the byte counts do not depend on the load.)
+(From the compare.py run above, load average 1.0–1.5; the byte counts do not depend on the load.)
 
 The graph holds 24 bytes per node at every size. The peak adds the backward sweep's gradient buffer (8 bytes
 a node; which nodes it reached is a bit of their entries): about 34 bytes per node at 10⁶ nodes and 32 at 10⁷
@@ -444,21 +448,25 @@ path (9 taps, 16 filters), im2col/col2im rows of 4–8 elements, and max pooling
 
 | what | command | cold build |
 |---|---|---|
-| the tour | `swift build -c release --product playground` | 71–97 s, median 78 s (15 builds over two days) |
-| the library alone | `swift build -c release --target NN` | 67 s |
-| what `swift test` compiles | `swift build --build-tests` (debug) | 52–53 s |
-| the tour without debug information | `swift build -c release -debug-info-format none --product playground` | 69 s |
+| the tour | `swift build -c release --product playground` | 51–52 s (three builds in one hour) |
+| the library alone | `swift build -c release --target NN` | 44 s |
+| what `swift test` compiles | `swift build --build-tests` (debug) | 50 s |
+| the tour without debug information | `swift build -c release -debug-info-format none --product playground` | 48 s |
 
-Where one build's 76 s went: TensorCore 2–20 s (beside it TapeDrawing, 4 s), AutoDiff 20–50 s (beside it the page
-and pictures, 3 s), NN 50–67 s (beside it the chapters that need only AutoDiff, 4 s), the other chapters in two
-modules side by side, 7 s, then the executable, 1 s. Each module is one whole-module job, and most of each job is
+Where one build's 52 s went: TensorCore 1–15 s (beside it TapeDrawing, 4 s), AutoDiff 16–31 s (beside it the page
+and pictures, 3 s), NN 31–45 s (beside it the chapters that need only AutoDiff, 10 s), the other chapters in two
+modules side by side, 5 s, then the executable, 1 s. Each module is one whole-module job, and most of each job is
 the optimizer and LLVM working through specialized generic code: no function body takes long to type-check (none in
 `Sources` above 0.16 s with `-Xfrontend -warn-long-function-bodies=60`; six test functions that took 0.4–2.2 s now
-spell out their types). The code on which issue #19 measured 155 s (`c131731`), built one after the other with this
-code on the same day, took 104–130 s (median 115 s) against 78–97 s: 0.75–0.84× in each pair, about 0.77×, not yet
-half (the machine moves whole builds by ±10 s, so only such pairs compare); the code at the end of the first turn
-(7,500 lines in these modules, against 15,100 now) builds in 59 s. `Docs/Architecture.md` says what was changed and
-what was tried without gain.
+spell out their types). What made it shorter: nothing is pre-specialized for Double any more and the gradient
+checks run unoptimized (AutoDiff's job 19 s instead of 30 s), the code that runs only while inspecting a program
+(anomaly messages, watch, trace, graph drawing) is not optimized either, the backward sweeps are compiled once
+instead of in every module that calls `backward()`, and the shape checks and comparisons are compiled once. The
+machine moves whole builds by ±10 s from one hour to the next, so only builds one after the other compare: the
+code on which issue #19 measured 155 s (`c131731`), built alternately with this code, took 90–91 s against 51–52 s,
+0.57× in each of two pairs (at the start of this round of work, 0.75–0.84× in four pairs). Half is not reached yet;
+the code at the end of the first turn (7,500 lines in these modules, against 15,100 now) built in 59 s.
+`Docs/Architecture.md` says what was changed and what was tried without gain.
 """, """
 let x = Variable(Tensor<Double>(1.0))
 var y = x
