@@ -195,7 +195,7 @@ infix operator .>= : ComparisonPrecedence
 infix operator .== : ComparisonPrecedence
 infix operator .!= : ComparisonPrecedence
 
-/// The six elementwise comparisons. They share one compiled loop per operand kind (``Tensor/compare(_:_:_:op:)``):
+/// The six elementwise comparisons. They share one compiled loop per operand kind (`Tensor.compare`):
 /// a comparison is not on a training path, and six loops of their own were a tenth of TensorCore's release compile.
 @usableFromInline
 enum ComparisonOp: UInt8, Sendable {
