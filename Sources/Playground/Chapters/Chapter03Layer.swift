@@ -29,10 +29,11 @@ import TourDocument
     context.say("  ∂L/∂W by hand:\n\(dW.description.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))")
     context.say("  ∂L/∂W from the tape:\n\(W.grad!.description.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))")
     context.say("  largest difference: W \(maxDifference(dW, W.grad!)), b \(maxDifference(db, b.grad!))")
-    let report = checkGradients(of: { vs in
+    @_optimize(none) func layerLoss(_ vs: [Variable<Double>]) -> Variable<Double> {
         let out = sigmoid(matmul(x, vs[0].transposed()) + vs[1])
         return ((out - y) * (out - y)).mean()
-    }, at: [W.value, b.value])
+    }
+    let report = checkGradients(of: layerLoss, at: [W.value, b.value])
     context.say("  and against finite differences: \(report)")
 
     context.say("""
@@ -114,9 +115,10 @@ final class NeuralNetwork {
         let parameters = layers.flatMap { $0.flatMap { [$0.weights, $0.bias] } }
         for p in parameters { p.zeroGrad() }
         loss.backward()
-        withoutGradients {
+        @_optimize(none) func step() {
             for p in parameters { p.value = p.value - p.grad! * learningRate }
         }
+        withoutGradients(step)
         return loss.scalar
     }
 }

@@ -131,7 +131,7 @@ enum Names {
     }
 
     /// Every (previous `size` characters → next character) pair, the window starting with boundaries.
-    static func windows(_ names: [[Int]], size: Int) -> (inputs: Tensor<Float>, labels: [Int]) {
+    @_optimize(none) static func windows(_ names: [[Int]], size: Int) -> (inputs: Tensor<Float>, labels: [Int]) {
         var inputs: [Float] = [], labels: [Int] = []
         for name in names {
             var window = [Int](repeating: boundary, count: size)
@@ -146,7 +146,7 @@ enum Names {
 
     /// Batches of names of one length: inputs `[n, L + 1]` (the boundary, then the letters) and the `n·(L + 1)`
     /// next characters (the letters, then the boundary), in a seeded order.
-    static func batches(_ names: [[Int]], batchSize: Int, using rng: inout SeededGenerator?) -> [(inputs: Tensor<Float>, labels: [Int])] {
+    @_optimize(none) static func batches(_ names: [[Int]], batchSize: Int, using rng: inout SeededGenerator?) -> [(inputs: Tensor<Float>, labels: [Int])] {
         var byLength: [Int: [[Int]]] = [:]
         for name in names { byLength[name.count, default: []].append(name) }
         var out: [(inputs: Tensor<Float>, labels: [Int])] = []
@@ -209,7 +209,7 @@ final class TinyTransformer: Layer {
     let norm: LayerNorm
     let head: Dense
 
-    init(classes: Int, maxLength: Int, embeddingSize e: Int, headCount: Int, blockCount: Int,
+    @_optimize(none) init(classes: Int, maxLength: Int, embeddingSize e: Int, headCount: Int, blockCount: Int,
          activation: @escaping (Variable<Float>) -> Variable<Float>) {
         tokens = Embedding(vocabularySize: classes, embeddingSize: e)
         positions = Embedding(vocabularySize: maxLength, embeddingSize: e)
