@@ -14,7 +14,7 @@ public enum CSVError: Error, Equatable, CustomStringConvertible {
     case missingColumn(name: String, available: [String])
 
     /// The error as one line: what went wrong, where, and how to fix it.
-    public var description: String {
+    @_optimize(none) public var description: String {
         switch self {
         case .unreadable(let path, let reason): return "cannot read \(path): \(reason)"
         case .empty: return "the file has no data rows"

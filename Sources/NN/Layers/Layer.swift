@@ -99,7 +99,7 @@ struct LayerPath {
     }
 
     /// "layer 2 of the Sequential" (innermost first), or "" outside any model.
-    var description: String {
+    @_optimize(none) var description: String {
         positions.reversed().enumerated().map { i, p in
             "layer \(p.index) of \(i == positions.count - 1 ? "the" : "a") \(p.model)"
         }.joined(separator: ", inside ")

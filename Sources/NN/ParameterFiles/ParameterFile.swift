@@ -18,7 +18,7 @@ public enum ParameterFileError: Error, Equatable, CustomStringConvertible {
     case mismatch(ParameterFileMismatch)
 
     /// The error as one line, naming the file or tensor at fault.
-    public var description: String {
+    @_optimize(none) public var description: String {
         switch self {
         case .unreadable(let path, let reason): return "cannot read \(path): \(reason)"
         case .unwritable(let path, let reason): return "cannot write \(path): \(reason)"
@@ -83,7 +83,7 @@ public struct ParameterFileMismatch: Equatable, Sendable, CustomStringConvertibl
     }
 
     /// Every difference between the file and the model, one per line.
-    public var description: String {
+    @_optimize(none) public var description: String {
         var lines = ["the file does not match the model:"]
         if !missing.isEmpty { lines.append("  missing in the file: " + missing.joined(separator: ", ")) }
         if !unexpected.isEmpty { lines.append("  not in the model: " + unexpected.joined(separator: ", ")) }
@@ -99,7 +99,7 @@ public struct ParameterFileMismatch: Equatable, Sendable, CustomStringConvertibl
     }
 
     /// The distinct leading module numbers of `names` (`"0.weight"` → `"0"`), in order of appearance.
-    static func modules(_ names: [String]) -> [String] {
+    @_optimize(none) static func modules(_ names: [String]) -> [String] {
         var seen: [String] = []
         for name in names {
             guard let dot = name.firstIndex(of: ".") else { continue }
@@ -131,7 +131,7 @@ extension Layer {
     /// PyTorch `state_dict` names (`"0.weight"`, …), so that
     /// `torch.nn.Sequential(...).load_state_dict(safetensors.torch.load_file(path))` loads it. The write is
     /// atomic: a temporary file next to `url` is renamed over it.
-    public func saveParameters(to url: URL) throws {
+    @_optimize(none) public func saveParameters(to url: URL) throws {
         let data = SafeTensors.encodeEntries(stateEntries)
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
@@ -154,7 +154,7 @@ extension Layer {
     /// Every name, shape and dtype is checked first; when the file does not describe this model it throws
     /// ``ParameterFileError/mismatch(_:)`` listing every missing and unexpected name and every shape difference,
     /// and leaves the model untouched.
-    public func loadParameters(from url: URL) throws {
+    @_optimize(none) public func loadParameters(from url: URL) throws {
         let data: Data
         do {
             data = try Data(contentsOf: url)
