@@ -196,7 +196,7 @@ infix operator .== : ComparisonPrecedence
 infix operator .!= : ComparisonPrecedence
 
 /// The six elementwise comparisons. They share one compiled loop per operand kind (`Tensor.compare`):
-/// a comparison is not on a training path, and six loops of their own were a tenth of TensorCore's release compile.
+/// a comparison is not on a training path, and six loops of their own were about 5 % of TensorCore's optimizer time.
 @usableFromInline
 enum ComparisonOp: UInt8, Sendable {
     case less, lessOrEqual, greater, greaterOrEqual, equal, notEqual

@@ -41,7 +41,8 @@ public final class RMSProp: OptimizerBase<RMSProp.State> {
     /// The rule above (v starts at 0, so the first step's v is (1 − α)g²).
     public override func update(_ theta: inout Tensor<Float>, gradient g: Tensor<Float>, state: inout State?) {
         let v = state.map { $0.squareAverage * alpha + g * g * (1 - alpha) } ?? g * g * (1 - alpha)
-        let scaled = g / (sqrt(v) + epsilon)   // the library's operations: no loop of its own to compile
+        let eps = epsilon
+        let scaled = Tensor.zip(g, v) { $0 / ($1.squareRoot() + eps) }
         if momentum != 0 {
             let b = state?.momentumBuffer.map { $0 * momentum + scaled } ?? scaled
             state = State(squareAverage: v, momentumBuffer: b)
@@ -107,7 +108,8 @@ public final class AdaGrad: OptimizerBase<AdaGrad.State> {
         s.step += 1
         s.sum = s.sum + g * g
         let rate = learningRate / (1 + Float(s.step - 1) * learningRateDecay)
-        theta = theta - g / (sqrt(s.sum) + epsilon) * rate
+        let eps = epsilon
+        theta = theta - Tensor.zip(g, s.sum) { $0 / ($1.squareRoot() + eps) } * rate
         state = s
     }
 }
