@@ -16,7 +16,7 @@ let package = Package(
     name: "AutoDiff",
     products: [
         .library(name: "AutoDiff", targets: ["AutoDiff"]),
-        .library(name: "TensorCore", targets: ["TensorCore"]),
+        .library(name: "TensorCore", targets: ["TensorCore", "TensorMath", "TensorLinearAlgebra"]),
         .library(name: "NN", targets: ["NN"]),
         .library(name: "DistributedTraining", targets: ["DistributedTraining"]),
         .executable(name: "gradcheck", targets: ["GradCheck"]),
@@ -28,13 +28,19 @@ let package = Package(
         // by what the processor supports, through per-function target attributes: no compiler flags.
         // AUTODIFF_NO_AVX512=1 in the environment keeps to AVX2 and the baseline.
         .target(name: "CKernels"),
-        // The tensor values (storage, math, shapes, reductions, linear algebra, convolution kernels, BLAS loading,
-        // threads): no differentiation. AutoDiff re-exports it, so `import AutoDiff` brings `Tensor` too.
-        .target(name: "TensorCore", dependencies: ["CKernels"]),
+        // The tensor values, in three targets so that a release build compiles the two larger ones side by side:
+        // TensorCore (storage, shapes and their checks, the elementwise and broadcasting loops, reshaping and
+        // transposing, threads), then TensorMath (arithmetic, elementwise functions, comparisons, slicing,
+        // gathering, concatenation) beside TensorLinearAlgebra (reductions, softmax, matrix products,
+        // convolution and pooling, the C kernels' and the system BLAS's entry points). No differentiation:
+        // AutoDiff re-exports all three, so `import AutoDiff` brings `Tensor` and everything on it.
+        .target(name: "TensorCore"),
+        .target(name: "TensorMath", dependencies: ["TensorCore"]),
+        .target(name: "TensorLinearAlgebra", dependencies: ["TensorCore", "CKernels"]),
         // The graph pictures: `TapeGraph` and its DOT, Mermaid and SVG (laid out here), from plain nodes; AutoDiff
         // re-exports it. On its own so that a release build compiles it beside TensorCore.
         .target(name: "TapeDrawing"),
-        .target(name: "AutoDiff", dependencies: ["TensorCore", "TapeDrawing"]),
+        .target(name: "AutoDiff", dependencies: ["TensorCore", "TensorMath", "TensorLinearAlgebra", "TapeDrawing"]),
         .target(name: "NN", dependencies: ["AutoDiff", "CKernels"]),
         // The gradient-check tool's logic and the catalog of operations it checks (`PrimitiveCheck.all`), kept out
         // of AutoDiff so that a release build compiles them beside NN.
@@ -48,9 +54,10 @@ let package = Package(
         // pictures (Foundation only: beside AutoDiff), the chapters that need only AutoDiff (beside NN), the
         // others in two halves (beside each other), and the executable (the chapter list and the command line).
         // The files stay under Sources/Playground; each target names its own and excludes the others'.
-        // (TourDocument imports Foundation only; its dependency on TensorCore makes the build start it beside
-        // AutoDiff, instead of taking one of two job slots ahead of TensorCore at the start.)
-        .target(name: "TourDocument", dependencies: ["TensorCore"], path: "Sources/Playground",
+        // (TourDocument imports Foundation only; its dependencies on the tensor targets make the build start it
+        // beside AutoDiff, instead of taking one of two job slots ahead of TensorCore or of TensorMath and
+        // TensorLinearAlgebra, which compile side by side.)
+        .target(name: "TourDocument", dependencies: ["TensorMath", "TensorLinearAlgebra"], path: "Sources/Playground",
                 exclude: ["Chapters", "Tour.swift", "main.swift"], sources: ["Document", "Plot"]),
         .target(name: "TourChaptersAutoDiff", dependencies: ["AutoDiff", "TourDocument"], path: "Sources/Playground/Chapters",
                 exclude: chapters.filter { !chaptersAutoDiff.contains($0) }, sources: chaptersAutoDiff),
@@ -64,7 +71,7 @@ let package = Package(
         .executableTarget(name: "GradCheckFixture", dependencies: ["AutoDiff", "GradCheckCore"],
                           path: "Tests/Fixtures/GradCheckFixture"),
         // Tensor values alone (no AutoDiff): making tensors, the shape checks.
-        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TensorMath", "TensorLinearAlgebra"]),
         .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff", "GradCheckCore", "TapeDrawing"], exclude: ["Fixtures"]),   // read by path
         .testTarget(name: "NNTests", dependencies: ["NN", "AutoDiff", "DistributedTraining"], exclude: ["Fixtures"]),   // read by path
         .testTarget(name: "GradCheckTests", dependencies: ["GradCheck", "GradCheckCore", "GradCheckFixture"]),

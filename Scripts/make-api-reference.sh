@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the API reference of the library modules (TensorCore, AutoDiff, NN, DistributedTraining, GradCheckCore) from their doc comments with
+# Builds the API reference of the library modules (TensorCore, TensorMath, TensorLinearAlgebra, AutoDiff, NN,
+# DistributedTraining, GradCheckCore) from their doc comments with
 # the toolchain's docc: `swift build` emits symbol graphs (in its own scratch folder, so the normal build keeps
 # its flags), Scripts/check-doc-comments.py fails on a public symbol without a doc comment, `docc convert`
 # makes one archive per module, `docc merge` combines them, and the result is written as a static site with an
@@ -14,7 +15,7 @@ if [ $# -ne 1 ]; then
     exit 2
 fi
 out=$1
-modules=(TensorCore AutoDiff NN DistributedTraining GradCheckCore)
+modules=(TensorCore TensorMath TensorLinearAlgebra AutoDiff NN DistributedTraining GradCheckCore)
 work=.build/api-reference
 graphs="$work/symbol-graphs"
 rm -rf "$work/archives" "$graphs"
@@ -22,7 +23,7 @@ mkdir -p "$graphs/all" "$work/archives"
 echo "== symbol graphs (swift build)"
 # swift build writes a module's graph only when it compiles the module, and a module's graph carries the doc
 # comments of what it re-exports (NN: AutoDiff's): the library modules are built afresh, in a scratch folder
-# of their own (the normal build keeps its flags and objects). AutoDiff re-exports TensorCore the same way.
+# of their own (the normal build keeps its flags and objects). AutoDiff re-exports the tensor targets the same way.
 rm -rf "$work/build"
 for module in "${modules[@]}"; do
     if ! swift build --scratch-path "$work/build" --target "$module" \

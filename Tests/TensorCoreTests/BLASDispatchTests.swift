@@ -1,5 +1,7 @@
 import Testing
 @testable import TensorCore
+@testable import TensorLinearAlgebra
+@testable import TensorMath
 
 /// Which kernel runs a matrix product when a system BLAS is loaded (`SystemBLAS.swift`, `VectorKernels.swift`):
 /// small Float products stay on the built-in kernel, whose bits they then give whatever the library or the

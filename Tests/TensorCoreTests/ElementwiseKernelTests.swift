@@ -1,5 +1,7 @@
 import Testing
 @testable import TensorCore
+@testable import TensorLinearAlgebra
+@testable import TensorMath
 
 /// The elementwise kernels on tensors large enough to be split over threads (`Tensor+Kernels.swift`,
 /// `Parallelism.forEachRange(count:_:_:_:_:)`): every element as a plain loop computes it, with the same bits on

@@ -1,4 +1,6 @@
 import TensorCore
+import TensorLinearAlgebra
+import TensorMath
 import Testing
 
 /// The validation layer: each check returns what the operation computes from valid arguments, and throws the

@@ -1,5 +1,7 @@
 import Testing
 @testable import TensorCore
+@testable import TensorLinearAlgebra
+@testable import TensorMath
 
 /// The vector kernels' products (`Sources/CKernels`): small ones read their operands in place
 /// (`gemm_small.c`), larger ones are packed and blocked (`gemm.c`). Both must give every element of C exactly

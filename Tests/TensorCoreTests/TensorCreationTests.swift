@@ -1,5 +1,7 @@
 import Testing
 import TensorCore
+import TensorLinearAlgebra
+import TensorMath
 
 @Suite("Making tensors: linspace, arange, zeros, ones, full")
 struct TensorCreationTests {

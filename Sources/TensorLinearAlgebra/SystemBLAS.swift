@@ -1,3 +1,4 @@
+import TensorCore
 import Synchronization
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,7 @@
 // The checks of convolutions and pooling (see ShapeCheck.swift): the geometry of a window over a batch of images.
 
+import TensorCore
+
 extension ShapeCheck {
     /// That `conv2d(x, filter:bias:stride:padding:dilation:groups:)` accepts an input of shape `input`
     /// (`[N, C, H, W]`), a filter of shape `filter` (`[O, C/groups, kH, kW]`) and a bias of shape `bias` (`[O]`).

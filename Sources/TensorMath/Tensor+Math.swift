@@ -1,5 +1,7 @@
 // Arithmetic, elementwise functions and comparisons on tensor values, computed at once.
 
+import TensorCore
+
 extension Tensor where Scalar: TensorScalar {
     /// The elementwise sum, broadcasting the shapes.
     @_specialize(exported: true, where Scalar == Float)

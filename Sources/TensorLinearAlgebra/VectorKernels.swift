@@ -1,3 +1,4 @@
+import TensorCore
 internal import CKernels
 import Synchronization
 #if canImport(Glibc)

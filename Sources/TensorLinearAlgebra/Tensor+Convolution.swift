@@ -2,6 +2,8 @@
 // (`folded`), the convolution as one matrix product per sample and group on the unfolded input, and the
 // pooling windows. Layouts are PyTorch's: NCHW images, [O, C/groups, kH, kW] filters.
 
+import TensorCore
+
 /// Where a sliding window goes over a batch of images `[batch, channels, height, width]`: kernel size,
 /// stride, zero padding and dilation per axis, and the output size they give (PyTorch's formula
 /// `⌊(H + 2·padding − dilation·(k − 1) − 1) / stride⌋ + 1`).

@@ -1,5 +1,7 @@
 // Reductions along axes. Reduced axes are removed unless keepingDimensions is true (NumPy, PyTorch).
 
+import TensorCore
+
 extension Tensor where Scalar: TensorScalar {
     @inlinable
     package func reducedShape(_ axes: [Int], keep: Bool) -> [Int] {
@@ -152,7 +154,7 @@ extension Tensor where Scalar: TensorScalar {
 
     /// The mean of all elements, as a rank-0 tensor.
     @_specialize(exported: true, where Scalar == Float)
-    @inlinable public func mean() -> Tensor { sum() / Scalar(scalarCount) }
+    @inlinable public func mean() -> Tensor { let n = Scalar(scalarCount); return sum()._map(parallel: false) { $0 / n } }
 
     /// The mean along the given axes.
     @_specialize(exported: true, where Scalar == Float)
@@ -161,7 +163,8 @@ extension Tensor where Scalar: TensorScalar {
                      file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         let a = checkedAxes(axes, "mean(alongAxes:)", CallSite(file: file, line: line))
         let n = a.reduce(1) { $0 * shape[$1] }
-        return sum(alongAxes: a, keepingDimensions: keepingDimensions) / Scalar(n)
+        let d = Scalar(n)
+        return sum(alongAxes: a, keepingDimensions: keepingDimensions)._map(parallel: false) { $0 / d }
     }
 
     /// The mean along the given axes.
@@ -269,7 +272,7 @@ extension Tensor where Scalar: TensorScalar {
     @inlinable
     public func min(alongAxes axes: [Int], keepingDimensions: Bool = false,
                     file: StaticString = #fileID, line: UInt = #line) -> Tensor {
-        -((-self).max(alongAxes: axes, keepingDimensions: keepingDimensions, file: file, line: line))
+        _map(parallel: true) { -$0 }.max(alongAxes: axes, keepingDimensions: keepingDimensions, file: file, line: line)._map(parallel: true) { -$0 }
     }
 
     /// The index of the largest element along `axis` (first one on ties), as plain integers in row-major order.
@@ -296,32 +299,3 @@ extension Tensor where Scalar: TensorScalar {
     }
 }
 
-/// log Σ eˣ along the given axes, computed stably as m + log Σ e^(x−m) with m the maximum.
-@_specialize(exported: true, where S == Float)
-@inlinable
-public func logSumExp<S: TensorScalar>(_ x: Tensor<S>, alongAxes axes: [Int], keepingDimensions: Bool = false) -> Tensor<S> {
-    let m = x.max(alongAxes: axes, keepingDimensions: true).map { $0.isFinite ? $0 : 0 }
-    let s = log(exp(x - m).sum(alongAxes: axes, keepingDimensions: true)) + m
-    return keepingDimensions ? s : s.reshaped(to: x.reducedShape(x.checkedAxes(axes, "logSumExp", .operator), keep: false))
-}
-
-/// log Σ eˣ along the given axes.
-@_specialize(exported: true, where S == Float)
-@inlinable
-public func logSumExp<S: TensorScalar>(_ x: Tensor<S>, alongAxes axes: Int..., keepingDimensions: Bool = false) -> Tensor<S> {
-    logSumExp(x, alongAxes: axes, keepingDimensions: keepingDimensions)
-}
-
-/// e^(x − logSumExp(x)) along one axis (default: the last): probabilities that sum to 1.
-@_specialize(exported: true, where S == Float)
-@inlinable
-public func softmax<S: TensorScalar>(_ x: Tensor<S>, alongAxis axis: Int = -1) -> Tensor<S> {
-    exp(logSoftmax(x, alongAxis: axis))
-}
-
-/// x − logSumExp(x) along one axis (default: the last), stable for large logits.
-@_specialize(exported: true, where S == Float)
-@inlinable
-public func logSoftmax<S: TensorScalar>(_ x: Tensor<S>, alongAxis axis: Int = -1) -> Tensor<S> {
-    x - logSumExp(x, alongAxes: [axis], keepingDimensions: true)
-}

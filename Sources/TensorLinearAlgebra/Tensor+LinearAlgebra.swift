@@ -1,5 +1,7 @@
 // Matrix multiplication: 2-D, batched with broadcast batch axes, and NumPy's rank-1 rules.
 
+import TensorCore
+
 /// C[m×n] += A[m×k] · B[k×n] on raw row-major buffers: the system BLAS or the vector kernel when one runs
 /// (``fastGemmAccumulate(_:transposeA:_:transposeB:_:m:k:n:)``), else the portable loops.
 @inlinable
