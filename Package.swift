@@ -17,7 +17,7 @@ let package = Package(
     products: [
         .library(name: "AutoDiff", targets: ["AutoDiff"]),
         .library(name: "TensorCore", targets: ["TensorCore", "TensorMath", "TensorLinearAlgebra"]),
-        .library(name: "NN", targets: ["NN"]),
+        .library(name: "NN", targets: ["NN", "NNData"]),
         .library(name: "DistributedTraining", targets: ["DistributedTraining"]),
         .executable(name: "gradcheck", targets: ["GradCheck"]),
         .executable(name: "playground", targets: ["Playground"]),
@@ -41,7 +41,10 @@ let package = Package(
         // re-exports it. On its own so that a release build compiles it beside TensorCore.
         .target(name: "TapeDrawing"),
         .target(name: "AutoDiff", dependencies: ["TensorCore", "TensorMath", "TensorLinearAlgebra", "TapeDrawing"]),
-        .target(name: "NN", dependencies: ["AutoDiff", "CKernels"]),
+        // NN's data side (data sets, scaling, one-hot encoding, CSV tables, safetensors files) needs only the
+        // tensor values: on its own, a release build compiles it beside AutoDiff. NN re-exports it.
+        .target(name: "NNData", dependencies: ["TensorCore", "TensorMath", "TensorLinearAlgebra"]),
+        .target(name: "NN", dependencies: ["AutoDiff", "NNData", "CKernels"]),
         // The gradient-check tool's logic and the catalog of operations it checks (`PrimitiveCheck.all`), kept out
         // of AutoDiff so that a release build compiles them beside NN.
         .target(name: "GradCheckCore", dependencies: ["AutoDiff"]),
@@ -54,10 +57,10 @@ let package = Package(
         // pictures (Foundation only: beside AutoDiff), the chapters that need only AutoDiff (beside NN), the
         // others in two halves (beside each other), and the executable (the chapter list and the command line).
         // The files stay under Sources/Playground; each target names its own and excludes the others'.
-        // (TourDocument imports Foundation only; its dependencies on the tensor targets make the build start it
-        // beside AutoDiff, instead of taking one of two job slots ahead of TensorCore or of TensorMath and
-        // TensorLinearAlgebra, which compile side by side.)
-        .target(name: "TourDocument", dependencies: ["TensorMath", "TensorLinearAlgebra"], path: "Sources/Playground",
+        // (TourDocument imports Foundation only. Its dependency on NNData orders the build: TensorCore, then
+        // TensorMath beside TensorLinearAlgebra, then AutoDiff beside NNData, then TourDocument beside AutoDiff.
+        // Without it, it takes one of the two job slots ahead of a module the others wait for.)
+        .target(name: "TourDocument", dependencies: ["NNData"], path: "Sources/Playground",
                 exclude: ["Chapters", "Tour.swift", "main.swift"], sources: ["Document", "Plot"]),
         .target(name: "TourChaptersAutoDiff", dependencies: ["AutoDiff", "TourDocument"], path: "Sources/Playground/Chapters",
                 exclude: chapters.filter { !chaptersAutoDiff.contains($0) }, sources: chaptersAutoDiff),

@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// What is wrong with a CSV file: every case names the line (1-based, counting the header).
 public enum CSVError: Error, Equatable, CustomStringConvertible {

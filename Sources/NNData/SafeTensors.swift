@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// Reading and writing tensors in the safetensors format (<https://github.com/huggingface/safetensors>):
 /// an 8-byte little-endian header length, a JSON header mapping each name to its dtype, shape and byte range,
