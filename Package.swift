@@ -17,7 +17,7 @@ let package = Package(
     products: [
         .library(name: "AutoDiff", targets: ["AutoDiff"]),
         .library(name: "TensorCore", targets: ["TensorCore", "TensorMath", "TensorLinearAlgebra"]),
-        .library(name: "NN", targets: ["NN", "NNData"]),
+        .library(name: "NN", targets: ["NN", "NNData", "NNKernels"]),
         .library(name: "DistributedTraining", targets: ["DistributedTraining"]),
         .executable(name: "gradcheck", targets: ["GradCheck"]),
         .executable(name: "playground", targets: ["Playground"]),
@@ -44,7 +44,11 @@ let package = Package(
         // NN's data side (data sets, scaling, one-hot encoding, CSV tables, safetensors files) needs only the
         // tensor values: on its own, a release build compiles it beside AutoDiff. NN re-exports it.
         .target(name: "NNData", dependencies: ["TensorCore", "TensorMath", "TensorLinearAlgebra"]),
-        .target(name: "NN", dependencies: ["AutoDiff", "NNData", "CKernels"]),
+        // The fused LSTM's and GRU's loops on raw buffers and the vector kernels they run on: no tape, so a release
+        // build compiles them beside AutoDiff too. Package-internal (NN records them as operations). It needs
+        // nothing of NNData: that dependency only orders the build (see TourDocument's).
+        .target(name: "NNKernels", dependencies: ["TensorCore", "TensorMath", "TensorLinearAlgebra", "CKernels", "NNData"]),
+        .target(name: "NN", dependencies: ["AutoDiff", "NNData", "NNKernels", "CKernels"]),
         // The gradient-check tool's logic and the catalog of operations it checks (`PrimitiveCheck.all`), kept out
         // of AutoDiff so that a release build compiles them beside NN.
         .target(name: "GradCheckCore", dependencies: ["AutoDiff"]),
@@ -57,10 +61,11 @@ let package = Package(
         // pictures (Foundation only: beside AutoDiff), the chapters that need only AutoDiff (beside NN), the
         // others in two halves (beside each other), and the executable (the chapter list and the command line).
         // The files stay under Sources/Playground; each target names its own and excludes the others'.
-        // (TourDocument imports Foundation only. Its dependency on NNData orders the build: TensorCore, then
-        // TensorMath beside TensorLinearAlgebra, then AutoDiff beside NNData, then TourDocument beside AutoDiff.
-        // Without it, it takes one of the two job slots ahead of a module the others wait for.)
-        .target(name: "TourDocument", dependencies: ["NNData"], path: "Sources/Playground",
+        // (TourDocument imports Foundation only. Its dependency on NNKernels orders the build: TensorCore, then
+        // TensorMath beside TensorLinearAlgebra, then AutoDiff beside NNData, NNKernels and TourDocument, one
+        // after the other. Without the order, two of them take both job slots ahead of AutoDiff, which the
+        // rest waits for.)
+        .target(name: "TourDocument", dependencies: ["NNKernels"], path: "Sources/Playground",
                 exclude: ["Chapters", "Tour.swift", "main.swift"], sources: ["Document", "Plot"]),
         .target(name: "TourChaptersAutoDiff", dependencies: ["AutoDiff", "TourDocument"], path: "Sources/Playground/Chapters",
                 exclude: chapters.filter { !chaptersAutoDiff.contains($0) }, sources: chaptersAutoDiff),
@@ -76,7 +81,7 @@ let package = Package(
         // Tensor values alone (no AutoDiff): making tensors, the shape checks.
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TensorMath", "TensorLinearAlgebra"]),
         .testTarget(name: "AutoDiffTests", dependencies: ["AutoDiff", "GradCheckCore", "TapeDrawing"], exclude: ["Fixtures"]),   // read by path
-        .testTarget(name: "NNTests", dependencies: ["NN", "AutoDiff", "DistributedTraining"], exclude: ["Fixtures"]),   // read by path
+        .testTarget(name: "NNTests", dependencies: ["NN", "NNKernels", "AutoDiff", "DistributedTraining"], exclude: ["Fixtures"]),   // read by path
         .testTarget(name: "GradCheckTests", dependencies: ["GradCheck", "GradCheckCore", "GradCheckFixture"]),
         .testTarget(name: "PlaygroundTests", dependencies: ["Playground"]),
     ]

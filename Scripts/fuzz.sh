@@ -19,7 +19,7 @@ case "$target" in
         modules="Sources/TapeDrawing Sources/AutoDiff Sources/GradCheckCore";;
     parameter-files)
         dir=ParameterFiles; max_len=4096; module=NN   # NN qualifies some names with its module name
-        modules="Sources/TapeDrawing Sources/AutoDiff Sources/NNData Sources/NN";;
+        modules="Sources/TapeDrawing Sources/AutoDiff Sources/NNData Sources/NNKernels Sources/NN";;
     *) echo "unknown target '$target': use gradcheck or parameter-files" >&2; exit 2;;
 esac
 out=".build-fuzz/$target"
@@ -30,7 +30,7 @@ cp -n Tests/Fuzz/$dir/corpus/* "$out/corpus/" 2>/dev/null || true
 rm -rf "$out/sources"
 mkdir -p "$out/sources"
 for f in $(find Sources/TensorCore Sources/TensorMath Sources/TensorLinearAlgebra $modules -name '*.swift' ! -name Exports.swift); do
-    sed -E '/^(@_exported )?import (TensorCore|TensorMath|TensorLinearAlgebra|NNData)$/d' "$f" > "$out/sources/$(echo "$f" | tr '/' '_')"
+    sed -E '/^(@_exported )?import (TensorCore|TensorMath|TensorLinearAlgebra|NNData|NNKernels)$/d' "$f" > "$out/sources/$(echo "$f" | tr '/' '_')"
 done
 sources=$(ls "$out"/sources/*.swift)
 

@@ -1,6 +1,8 @@
 // Loss functions, composed from AutoDiff operations (their gradients come from the tape). Each returns a
 // scalar by default (the mean over elements or samples); `reduction:` gives the sum or every term.
 
+import NNKernels
+
 /// How a loss combines its per-element (or per-sample) terms.
 public enum Reduction: Sendable {
     /// The mean of the terms (the default, as in PyTorch and Keras).

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import NN
+import NNKernels
 @testable import AutoDiff
 
 /// The largest error of `kernel` against `exact` (computed in Double by the C library) over `inputs`, in units in

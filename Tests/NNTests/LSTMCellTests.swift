@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import NN
+import NNKernels
 
 /// The composed LSTM cell: the reference for the fused operations (four slices, sigmoid, tanh, products).
 func composedCell<S>(_ a: Variable<S>, _ c: Variable<S>) -> (cell: Variable<S>, hidden: Variable<S>) {

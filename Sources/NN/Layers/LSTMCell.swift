@@ -6,32 +6,7 @@
 // loop; when the backward pass is recorded (createGraph), the pullback is written with Variable operations, so
 // it is differentiable again. Tests check both against the composed cell and with central differences.
 
-/// σ(x) = 1 / (1 + e⁻ˣ), computed without overflow (AutoDiff's formula: 1 / (1 + e⁻ˣ) for x ≥ 0, eˣ / (1 + eˣ)
-/// below), with the choice made by selecting the numerator rather than by a branch (gate inputs change sign
-/// unpredictably).
-@inlinable
-func logistic<S: TensorScalar>(_ x: S) -> S {
-    let e = S.exp(-Swift.abs(x))
-    return (x >= 0 ? 1 : e) / (1 + e)
-}
-
-/// tanh x for the cell. For `Float`, from one `exp`: glibc's `tanhf` (through `expm1f`) took a third of an
-/// epoch of the names workload. Below |x| = 1/8 an odd Taylor polynomial (truncation error < 1e-11 relative),
-/// above it (1 − e^−2|x|) / (1 + e^−2|x|) (a few ulps), both computed and one selected (no branch);
-/// `Double` keeps the library's `tanh`.
-@inlinable
-func cellTanh<S: TensorScalar>(_ x: S) -> S {
-    guard S.self == Float.self else { return S.tanh(x) }
-    let a = Swift.abs(x)
-    let x2 = x * x
-    let c9: S = 62 / 2835, c7: S = -17 / 315, c5: S = 2 / 15, c3: S = -1 / 3
-    let p: S = c3 + x2 * (c5 + x2 * (c7 + x2 * c9))
-    let small = x + x * x2 * p
-    let e = S.exp(-2 * a)
-    let t = (1 - e) / (1 + e)
-    let large = x < 0 ? -t : t
-    return a < 0.125 ? small : large
-}
+import NNKernels
 
 /// The gate activations [σ(a_i), σ(a_f), tanh(a_g), σ(a_o)] of the pre-activations `gates` `[N, 4H]`.
 ///
