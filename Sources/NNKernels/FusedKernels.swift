@@ -89,12 +89,15 @@ package func transposeCopy<S: TensorScalar>(_ src: UnsafePointer<S>, rows: Int, 
     }
 }
 
-/// `count` zeros in fresh memory, owned by the caller (`deallocate()` it).
+/// `count` zeros in fresh memory, owned by the caller (`deallocate()` it). Zeroed as bytes (all-zero bits are 0
+/// for Float and Double), so that unspecialized callers (a trace's `init`, called from NN) do not zero element
+/// by element through the type's value witnesses.
 @inline(__always)
 package func zeroedBuffer<S: TensorScalar>(_ count: Int) -> UnsafeMutablePointer<S> {
-    let p = UnsafeMutablePointer<S>.allocate(capacity: max(count, 1))
-    p.initialize(repeating: 0, count: max(count, 1))
-    return p
+    let bytes = max(count, 1) * MemoryLayout<S>.stride
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: MemoryLayout<S>.alignment)
+    raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+    return raw.bindMemory(to: S.self, capacity: max(count, 1))
 }
 
 /// σ(x) = 1 / (1 + e⁻ˣ), computed without overflow (AutoDiff's formula: 1 / (1 + e⁻ˣ) for x ≥ 0, eˣ / (1 + eˣ)
