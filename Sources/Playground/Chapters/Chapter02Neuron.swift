@@ -26,8 +26,12 @@ import TourDocument
     The activations and their derivatives, computed by the tape over z in [−5, 5]:
     sigmoid σ' = σ(1 − σ), tanh' = 1 − tanh², relu' = [z > 0], leaky relu' = z > 0 ? 1 : α.
     """)
+    // The derivative of f at z, from the tape.
+    @_optimize(none) func derivative(of f: (Variable<Double>) -> Variable<Double>, at z: Double) -> Double {
+        gradient(at: Tensor(z), of: { f($0) }).scalar
+    }
     for (name, f) in activations {
-        let samples = [-2.0, 0.5, 2].map { z in gradient(at: Tensor(z), of: { f($0) }).scalar }
+        let samples = [-2.0, 0.5, 2].map { derivative(of: f, at: $0) }
         context.say("  \(name.padding(toLength: 17, withPad: " ", startingAt: 0)) derivative at z = −2, 0.5, 2: \(samples.map { format($0, 3) })")
     }
     let zs = (0...100).map { -5 + Double($0) / 10 }
@@ -37,7 +41,7 @@ import TourDocument
     var marks: [(mark: Character, points: [(Double, Double)])] = []
     for (i, (name, f)) in activations.enumerated() {
         let values = zs.map { f(Variable($0, requiresGrad: false)).scalar }
-        let slopes = zs.map { z in gradient(at: Tensor(z), of: { f($0) }).scalar }
+        let slopes = zs.map { derivative(of: f, at: $0) }
         plot.series.append((name, Array(zip(zs, values))))
         plot.dashed.append((name + "'", Array(zip(zs, slopes))))
         derivativePlot.series.append((name + "'", Array(zip(zs, slopes))))

@@ -65,6 +65,7 @@ import TourDocument
     let mean = pixels.reduce(0, +) / Float(pixels.count)
     let deviation = (pixels.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(pixels.count)).squareRoot()
     let trainImages = (train.inputs - mean) / deviation, testImages = (test.inputs - mean) / deviation
+    let trainLabels = train.labels!, testLabels = test.labels!
     context.say("  training pixels: mean \(format(mean, 3)), standard deviation \(format(deviation, 3)); " +
                 "a blank pixel becomes \(format(-mean / deviation, 3))")
     func makeCNN(batchNorm: Bool) -> Sequential {
@@ -84,9 +85,9 @@ import TourDocument
     func trainCNN(seed: UInt64, batchNorm: Bool = false) throws -> (model: Sequential, history: History) {
         try withRandomSeed(seed) {
             let model = makeCNN(batchNorm: batchNorm)
-            let history = try model.fit(trainImages, train.labels!, loss: .softmaxCrossEntropy,
+            let history = try model.fit(trainImages, trainLabels, loss: .softmaxCrossEntropy,
                                         optimizer: Adam(for: model, learningRate: 1e-3), epochs: epochs, batchSize: 32,
-                                        validation: (testImages, test.labels!), verbosity: .silent,
+                                        validation: (testImages, testLabels), verbosity: .silent,
                                         generator: SeededGenerator(seed: seed))
             return (model, history)
         }
