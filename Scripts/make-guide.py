@@ -448,30 +448,33 @@ path (9 taps, 16 filters), im2col/col2im rows of 4–8 elements, and max pooling
 
 | what | command | cold build |
 |---|---|---|
-| the tour | `swift build -c release --product playground` | 51–52 s (`7417e4c`, three builds in one hour); 54–66 s (the final code, six builds in a slower hour) |
-| the library alone | `swift build -c release --target NN` | 44 s |
-| what `swift test` compiles | `swift build --build-tests` (debug) | 50 s |
-| the tour without debug information | `swift build -c release -debug-info-format none --product playground` | 48 s |
+| the tour | `swift build -c release --product playground` | 46.7–55.8 s (`af799c7`, three builds in one slow hour) |
+| the library alone | `swift build -c release --target NN` | 41 s |
+| what `swift test` compiles | `swift build --build-tests` (debug) | 54 s |
+| the tour without debug information | `swift build -c release -debug-info-format none --product playground` | 46 s |
 
-The last three rows were measured at `7417e4c` in the hour of its 51–52 s builds. With the final code in a slow
-hour, the library alone took 67 s and the tour without debug information 73 s: whole builds on this machine move
-that much, which is why the comparisons below are of builds one after the other.
+The last three rows were measured in the same hour, one build each. Whole builds on this machine move by ±10 s
+from one hour to the next (the same code took 46.7 s and 55.8 s within twenty minutes), which is why the
+comparisons below are of builds one after the other.
 
-Where one build's 54 s went: TensorCore 1–17 s (beside it TapeDrawing, 4 s), AutoDiff 17–33 s (beside it the page
-and pictures, 3 s), NN 33–47 s (beside it the chapters that need only AutoDiff, 10 s), the other chapters in two
-modules side by side, 4 s, then the executable, under 1 s. Each module is one whole-module job, and most of each job is
-the optimizer and LLVM working through specialized generic code: no function body takes long to type-check (none in
-`Sources` above 0.16 s with `-Xfrontend -warn-long-function-bodies=60`; six test functions that took 0.4–2.2 s now
-spell out their types). What made it shorter: nothing is pre-specialized for Double any more and the gradient
-checks run unoptimized (AutoDiff's job 19 s instead of 30 s), the code that runs only while inspecting a program
-(anomaly messages, watch, trace, graph drawing) is not optimized either, the backward sweeps are compiled once
-instead of in every module that calls `backward()`, the shape checks and comparisons are compiled once, and the
-tour's helpers that compute in Double or only prepare data run unoptimized. The
-machine moves whole builds by ±10 s from one hour to the next, so only builds one after the other compare: the
-code on which issue #19 measured 155 s (`c131731`), built alternately with this code, took 100–117 s against
-54–66 s, 0.50–0.62× in five pairs, median 0.52× (at the start of this round of work, 0.75–0.84× in four pairs).
-Half is reached in one pair of five, not yet reliably;
-the code at the end of the first turn (7,500 lines in these modules, against 15,100 now) built in 59 s.
+Where one build's 46.8 s went: TensorCore 0–5.5 s (beside it TapeDrawing, 4 s), then TensorMath beside
+TensorLinearAlgebra 5.6–13.2 s, AutoDiff 13.3–29.9 s (beside it NN's data side, the fused recurrent loops and the
+page and pictures, 3 s each), NN 30.0–40.8 s (beside it the chapters that need only AutoDiff, 7.7 s), the other
+chapters in two modules side by side, 4 s, then the executable, under 1 s. Each module is one whole-module job,
+and most of each job is the optimizer and LLVM working through specialized generic code: no function body takes
+long to type-check (none in `Sources` above 0.16 s with `-Xfrontend -warn-long-function-bodies=60`; six test
+functions that took 0.4–2.2 s now spell out their types). What made it shorter: the build compiles two modules
+at a time wherever it can (the tensor values are three targets, two of them side by side; NN's data side and
+the fused recurrent loops are targets that need no tape and compile beside AutoDiff), nothing is pre-specialized
+for Double any more and the gradient checks run unoptimized (AutoDiff's job 19 s instead of 30 s), the code that
+runs only while inspecting a program (anomaly messages, watch, trace, graph drawing) is not optimized either,
+the backward sweeps are compiled once instead of in every module that calls `backward()`, the shape checks and
+comparisons are compiled once, and the tour's helpers that compute in Double or only prepare data run
+unoptimized. The code on which issue #19 measured 155 s (`c131731`), built alternately with this code:
+105–111 s against 46.7–55.8 s, 0.44×, 0.47× and 0.52× in three pairs, and 0.47×, 0.47×, 0.49× in three pairs
+with `3b1b0c0` (the same code but two chapters): median 0.475×, half or less in five pairs of six (at the start
+of the seventh session, 0.75–0.84× in four pairs; at its end, 0.50–0.62×, median
+0.52×). The code at the end of the first turn (7,500 lines in these modules, against 15,100 now) built in 59 s.
 `Docs/Architecture.md` says what was changed and what was tried without gain.
 """, """
 let x = Variable(Tensor<Double>(1.0))

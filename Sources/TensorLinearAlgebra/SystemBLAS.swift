@@ -13,9 +13,9 @@ import Musl
 /// time, so the package builds and runs the same without one.
 ///
 /// - `AUTODIFF_BLAS=off` in the environment, or `isEnabled = false`, keeps to the built-in kernels.
-/// - OpenBLAS uses ``Parallelism/threadCount`` threads.
+/// - OpenBLAS uses `Parallelism.threadCount` threads.
 /// - Small Float products stay on the built-in kernel, whose single call costs less than a call into the
-///   library (``gemmStaysBuiltIn(transposeA:transposeB:m:k:n:)``); a product that overwrites its output asks the
+///   library (`gemmStaysBuiltIn(transposeA:transposeB:m:k:n:)`); a product that overwrites its output asks the
 ///   library for C = A·B (β = 0) rather than zeroing C first.
 /// - Results then depend on the library: a BLAS may round differently from the built-in kernels, and may not
 ///   give bit-identical results for different thread counts (the built-in kernels do).
