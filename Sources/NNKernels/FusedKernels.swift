@@ -1,11 +1,11 @@
-internal import CKernels
-import TensorCore
-import TensorLinearAlgebra
-
 // The raw-buffer kernels of NN's fused operations (the LSTM, the cross-entropy terms): products with strided
 // operands (so that no transpose is materialized per time step) and exponentials and gate nonlinearities over
 // contiguous runs. For Float they run on the C vector kernels (`Sources/CKernels`); for other scalars (Double,
 // in the gradient checks) on plain loops.
+
+internal import CKernels
+import TensorCore
+import TensorLinearAlgebra
 
 /// C[m×n] += A[m×k]·B[k×n] with strided operands: element (i, p) of A at `a[i·ars + p·acs]`, (p, j) of B at
 /// `b[p·brs + j·bcs]`; C row-major with leading dimension n. Each element accumulates over p in increasing order.
