@@ -312,14 +312,18 @@ weights and batch orders from Swift, sets up a virtual environment with PyTorch,
 slow spell of a shared machine touches one round, not one side. The peers compute the same thing: micrograd and
 PyTorch give the same scalar loss to all 17 digits (1.4190080635834685), PyTorch and JAX the same digits test
 accuracy (0.9694), PyTorch the same CNN accuracy and LSTM validation loss. The tables below are one run's
-`--markdown` output (2026-11-26, at `7417e4c`, after the seventh session of performance work, which changed what
-is compiled where, not the kernels): the 2-core machine, built-in
+`--markdown` output (2026-11-26, at `aacbd40`, after the eighth session of performance work, which split the
+modules and moved code between them, not the kernels): the 2-core machine, built-in
 kernels (`AUTODIFF_BLAS=off`) and, in the rows marked so, OpenBLAS 0.3.21 (`libopenblas0-pthread`), Python 3.11,
-PyTorch 2.x (CPU), JAX 0.10.2, 3 rounds of 7 timed runs, a quiet machine (load average 1.0–1.5). A peer's
+PyTorch 2.x (CPU), JAX 0.10.2, 3 rounds of 7 timed runs, a quiet machine (load average 1.1–1.6). A peer's
 1-thread run is kept on one core, as ours is: without that, XLA ran JAX's "1 thread" step on both cores when the
 second was free (4.07 ms for the digits epoch in an earlier run, 5.0–5.4 ms on one core). Our wide and gemm
 workloads run in a fresh process of their own, on the built-in kernels as on the system BLAS, so that both rows
-have the same history (see the page faults below). The fifth session's quiet run (load 1.2–1.5) gave scalar 169.2×,
+have the same history (see the page faults below). The seventh session's run (load 1.0–1.5) gave scalar 156.7×,
+digits 2.16× and 1.65× (2 threads), the wide step 1.34× and 1.18×, on OpenBLAS 1.35× and 1.29×, LSTM 3.85×, CNN
+2.47×; this session's run one commit earlier (`d6cc6e4`, load 1.1–1.4) scalar 159.1×, digits 2.20× and 1.73×, the
+wide step 1.06× and 1.43×, LSTM 3.68×, CNN 2.60×, and one at the final code in the machine's slow state (where a
+plain Double loop takes 0.18 ms instead of 0.11) scalar 126.2×, the wide step 1.16× and 1.11×. The fifth session's quiet run (load 1.2–1.5) gave scalar 169.2×,
 digits 2.03× and 2.21× (2 threads), the wide step 1.22× and 1.42×, on OpenBLAS 1.09× and 1.53×, LSTM 3.75×, CNN
 2.56×; two more runs of that code: one quiet (load 1.0–1.1) gave scalar 152.9×, digits 1.99× and 1.57× (2 threads), the wide step 1.15× and 1.23×, on OpenBLAS 1.09×
 and 1.69×, LSTM 3.06×, CNN 2.43×; in the other our processes ran slow in every round (the scalar step 1.29 ms,
@@ -331,27 +335,27 @@ two cores. Timings on a shared machine move: compare on a quiet one.
 
 | workload | ours | micrograd | PyTorch | JAX | best peer / ours |
 |---|---|---|---|---|---|
-| scalar step (micrograd's MLP, 68,818 nodes) | 0.754 ms | 118 ms | 672 ms | — | 156.68× |
-| digits epoch (64-128-64-10, batch 32) | 2.43 ms | — | 24.9 ms | 5.39 ms | 2.16× |
-| digits epoch, 2 threads | 2.46 ms | — | 26.6 ms | 4.04 ms | 1.65× |
+| scalar step (micrograd's MLP, 68,818 nodes) | 0.735 ms | 116 ms | 594 ms | — | 158.03× |
+| digits epoch (64-128-64-10, batch 32) | 2.47 ms | — | 25.1 ms | 5.43 ms | 2.20× |
+| digits epoch, 2 threads | 2.44 ms | — | 26.2 ms | 4.74 ms | 1.95× |
 | digits test accuracy | 0.9694 | — | 0.9694 | 0.9694 | — |
-| wide step (784-512-512-10, batch 128) | 5 ms | — | 6.96 ms | 6.77 ms | 1.34× |
-| wide step, 2 threads | 2.99 ms | — | 5.71 ms | 3.98 ms | 1.18× |
-| names epoch (Embedding → LSTM 64 → Dense, batch 32) | 67.6 ms | — | 259 ms | — | 3.85× |
-| names epoch, CPU time | 67.6 ms | — | 259 ms | — | 3.85× |
+| wide step (784-512-512-10, batch 128) | 5.37 ms | — | 7.41 ms | 6.58 ms | 1.23× |
+| wide step, 2 threads | 3.26 ms | — | 7.4 ms | 4.82 ms | 1.47× |
+| names epoch (Embedding → LSTM 64 → Dense, batch 32) | 67.8 ms | — | 216 ms | — | 3.19× |
+| names epoch, CPU time | 67.8 ms | — | 216 ms | — | 3.19× |
 | names validation loss (nats/char) | 1.999 | — | 1.999 | — | — |
-| gemm n=64 | 103.5 GFLOP/s | — | 69.62 GFLOP/s | — | 1.47× |
-| gemm n=128 | 114.3 GFLOP/s | — | 94.82 GFLOP/s | — | 1.20× |
-| gemm n=256 | 109.4 GFLOP/s | — | 102.5 GFLOP/s | — | 1.07× |
-| gemm n=512 | 106.7 GFLOP/s | — | 101.7 GFLOP/s | — | 1.05× |
-| gemm n=1024 | 86.93 GFLOP/s | — | 98.01 GFLOP/s | — | 0.89× |
-| gemm n=512, 2 threads | 200.2 GFLOP/s | — | 185.3 GFLOP/s | — | 0.99× |
-| wide step, system BLAS | 5.05 ms | — | 6.96 ms | 6.77 ms | 1.35× |
-| wide step, system BLAS, 2 threads | 2.96 ms | — | 5.71 ms | 3.98 ms | 1.29× |
-| gemm n=512, system BLAS | 103.9 GFLOP/s | — | 101.7 GFLOP/s | — | 1.00× |
-| gemm n=512, system BLAS, 2 threads | 203.1 GFLOP/s | — | 185.3 GFLOP/s | — | 1.11× |
-| cnn epoch (digits CNN, batch 32) | 26.1 ms | — | 64.3 ms | — | 2.47× |
-| cnn epoch, CPU time | 26.1 ms | — | 64.3 ms | — | 2.47× |
+| gemm n=64 | 103.5 GFLOP/s | — | 70.74 GFLOP/s | — | 1.46× |
+| gemm n=128 | 114.6 GFLOP/s | — | 95.27 GFLOP/s | — | 1.20× |
+| gemm n=256 | 109.1 GFLOP/s | — | 102.5 GFLOP/s | — | 1.07× |
+| gemm n=512 | 105.1 GFLOP/s | — | 100.4 GFLOP/s | — | 1.05× |
+| gemm n=1024 | 89.77 GFLOP/s | — | 92.14 GFLOP/s | — | 0.97× |
+| gemm n=512, 2 threads | 208.3 GFLOP/s | — | 184.5 GFLOP/s | — | 1.06× |
+| wide step, system BLAS | 5.32 ms | — | 7.41 ms | 6.58 ms | 1.21× |
+| wide step, system BLAS, 2 threads | 3.22 ms | — | 7.4 ms | 4.82 ms | 1.50× |
+| gemm n=512, system BLAS | 101.9 GFLOP/s | — | 100.4 GFLOP/s | — | 1.04× |
+| gemm n=512, system BLAS, 2 threads | 199.9 GFLOP/s | — | 184.5 GFLOP/s | — | 1.10× |
+| cnn epoch (digits CNN, batch 32) | 26 ms | — | 62.3 ms | — | 2.40× |
+| cnn epoch, CPU time | 26 ms | — | 62.2 ms | — | 2.40× |
 | cnn test accuracy | 0.9861 | — | 0.9861 | — | — |
 
 micrograd's step with Python's garbage collector running: 1226 ms. A ratio above 1 means we are faster.
@@ -377,22 +381,22 @@ run:
 
 | workload | ours | micrograd | PyTorch | JAX | best peer / ours |
 |---|---|---|---|---|---|
-| width 64, batch 32 | 0.0364 ms | — | 0.572 ms | 0.116 ms | 3.17× |
-| width 128, batch 32 | 0.101 ms | — | 0.675 ms | 0.254 ms | 2.67× |
-| width 256, batch 32 | 0.375 ms | — | 0.985 ms | 0.507 ms | 1.37× |
-| width 512, batch 32 | 1.43 ms | — | 4.08 ms | 2.05 ms | 1.47× |
-| width 1024, batch 32 | 11.6 ms | — | 16.5 ms | 10 ms | 0.79× |
-| width 2048, batch 32 | 50.3 ms | — | 82.8 ms | 42.6 ms | 0.81× |
-| width 256, batch 1 | 0.179 ms | — | 1.23 ms | 0.325 ms | 1.71× |
-| width 256, batch 8 | 0.197 ms | — | 0.95 ms | 0.28 ms | 1.42× |
-| width 256, batch 128 | 0.987 ms | — | 1.92 ms | 1.17 ms | 1.20× |
-| width 256, batch 512 | 3.6 ms | — | 5.84 ms | 4.07 ms | 1.13× |
+| width 64, batch 32 | 0.0365 ms | — | 0.496 ms | 0.109 ms | 2.96× |
+| width 128, batch 32 | 0.0977 ms | — | 0.565 ms | 0.227 ms | 2.32× |
+| width 256, batch 32 | 0.363 ms | — | 0.929 ms | 0.477 ms | 1.28× |
+| width 512, batch 32 | 1.41 ms | — | 2.67 ms | 2.75 ms | 1.89× |
+| width 1024, batch 32 | 11.4 ms | — | 18.8 ms | 9.25 ms | 0.81× |
+| width 2048, batch 32 | 51.7 ms | — | 63.2 ms | 74.3 ms | 1.15× |
+| width 256, batch 1 | 0.161 ms | — | 0.793 ms | 0.279 ms | 1.69× |
+| width 256, batch 8 | 0.196 ms | — | 0.776 ms | 0.276 ms | 1.38× |
+| width 256, batch 128 | 0.997 ms | — | 1.7 ms | 1.13 ms | 1.13× |
+| width 256, batch 512 | 3.68 ms | — | 4.98 ms | 4.36 ms | 1.19× |
 
-Up to width 512 a step is mostly per-operation overhead, and ours is 1.4–3.2× faster than the fastest peer (1.1–1.2×
+Up to width 512 a step is mostly per-operation overhead, and ours is 1.3–3.0× faster than the fastest peer (1.1–1.2×
 at batch 128 and 512); from width 1024 the arithmetic dominates and the matrix kernels decide: behind JAX's (Eigen
-in XLA) at 1024 and 2048 (0.79× and 0.81× in this run; 0.74× and 0.68×, 0.80× and 0.77×, and 1.02× and 0.82×, in
-earlier ones:
-these two rows move most from run to run), where tall, narrow products (32 rows) stay on the kernel's edge paths.
+in XLA) at 1024 (0.81× in this run), level or ahead at 2048 in this run (1.15×: JAX's step varies most there);
+0.79× and 0.81×, 0.74× and 0.68×, 0.80× and 0.77×, and 1.02× and 0.82× in earlier ones (these two rows move most
+from run to run), where tall, narrow products (32 rows) stay on the kernel's edge paths.
 
 Memory per tape node, for a chain `y ← y·w + b` of scalar nodes, each size in a fresh process (graph bytes:
 what the recorded graph holds; peak: the resident memory added over recording and differentiating it, once; the
@@ -400,13 +404,13 @@ times: the median of three more runs):
 
 | nodes | graph bytes/node | peak bytes/node | forward ns/node | backward ns/node |
 |---|---|---|---|---|
-| 1,000 | 24.1 | 1556.5 | 5.7 | 4.7 |
-| 10,000 | 24.0 | 195.4 | 3.7 | 4.3 |
-| 100,000 | 24.0 | 49.2 | 3.4 | 4.7 |
-| 1,000,000 | 24.0 | 33.8 | 3.6 | 4.7 |
-| 10,000,000 | 24.0 | 32.2 | 13.6 | 8.6 |
+| 1,000 | 24.1 | 1495.0 | 9.6 | 5.3 |
+| 10,000 | 24.0 | 189.2 | 5.0 | 4.8 |
+| 100,000 | 24.0 | 49.9 | 3.4 | 4.3 |
+| 1,000,000 | 24.0 | 33.8 | 3.5 | 4.7 |
+| 10,000,000 | 24.0 | 32.2 | 14.0 | 8.7 |
 
-(From the compare.py run above, load average 1.0–1.5; the byte counts do not depend on the load.)
+(From the compare.py run above, load average 1.1–1.6; the byte counts do not depend on the load.)
 
 The graph holds 24 bytes per node at every size. The peak adds the backward sweep's gradient buffer (8 bytes
 a node; which nodes it reached is a bit of their entries): about 34 bytes per node at 10⁶ nodes and 32 at 10⁷
