@@ -475,8 +475,9 @@ runs only while inspecting a program (anomaly messages, watch, trace, graph draw
 the backward sweeps are compiled once instead of in every module that calls `backward()`, the shape checks and
 comparisons are compiled once, and the tour's helpers that compute in Double or only prepare data run
 unoptimized. The code on which issue #19 measured 155 s (`c131731`), built alternately with this code:
-105–111 s against 46.7–55.8 s, 0.44×, 0.47× and 0.52× in three pairs, and 0.47×, 0.47×, 0.49× in three pairs
-with `3b1b0c0` (the same code but two chapters): median 0.475×, half or less in five pairs of six (at the start
+101–111 s against 44.2–55.8 s, 0.44×, 0.47×, 0.52×, 0.44× and 0.49× in five pairs, and 0.47×, 0.47×, 0.49× in
+three pairs with `3b1b0c0` (the same code but two chapters): median 0.475×, half or less in seven pairs of eight
+(at the start
 of the seventh session, 0.75–0.84× in four pairs; at its end, 0.50–0.62×, median
 0.52×). The code at the end of the first turn (7,500 lines in these modules, against 15,100 now) built in 59 s.
 `Docs/Architecture.md` says what was changed and what was tried without gain.
