@@ -272,7 +272,10 @@ extension Tensor where Scalar: TensorScalar {
     @inlinable
     public func min(alongAxes axes: [Int], keepingDimensions: Bool = false,
                     file: StaticString = #fileID, line: UInt = #line) -> Tensor {
-        _map(parallel: true) { -$0 }.max(alongAxes: axes, keepingDimensions: keepingDimensions, file: file, line: line)._map(parallel: true) { -$0 }
+        // −max(−x), each negation the loop of TensorMath's prefix `-` (this module does not import TensorMath).
+        let largestOfNegated = _map(parallel: true) { -$0 }.max(alongAxes: axes, keepingDimensions: keepingDimensions,
+                                                                 file: file, line: line)
+        return largestOfNegated._map(parallel: true) { -$0 }
     }
 
     /// The index of the largest element along `axis` (first one on ties), as plain integers in row-major order.
