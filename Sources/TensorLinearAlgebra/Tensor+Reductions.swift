@@ -99,33 +99,107 @@ extension Tensor where Scalar: TensorScalar {
     }
 
     /// Folds all elements: in order for small buffers; for large ones, each fixed chunk of
-    /// ``Parallelism/elementwiseChunk`` elements in order (on up to ``Parallelism/threadCount`` threads), then the
-    /// chunks' results in order — the same association whatever the number of threads, so the same bits.
+    /// ``Parallelism/elementwiseChunk`` elements by ``foldChunk(_:_:initial:_:)`` (on up to
+    /// ``Parallelism/threadCount`` threads), then the chunks' results in order — the same association whatever the
+    /// number of threads, so the same bits.
     @inlinable @inline(__always)
     package static func fold(_ src: UnsafeBufferPointer<Scalar>, initial: Scalar, _ combine: (Scalar, Scalar) -> Scalar) -> Scalar {
         let chunk = Parallelism.elementwiseChunk
         if src.count < 2 * chunk { return src.reduce(initial, combine) }
+        guard let base = src.baseAddress else { return initial }
         let chunks = (src.count + chunk - 1) / chunk
         if Parallelism.threadCount == 1 || src.count < Parallelism.parallelMinimum {
             // The same chunks and association on this thread, in a loop where `combine` is inline code (a
             // closure handed to the threads calls it per element).
             var total = initial
             for c in 0..<chunks {
-                var accumulator = initial
-                for i in c * chunk ..< Swift.min(src.count, (c + 1) * chunk) { accumulator = combine(accumulator, src[i]) }
-                total = combine(total, accumulator)
+                let start = c * chunk
+                total = combine(total, foldChunk(base + start, Swift.min(chunk, src.count - start), initial: initial, combine))
             }
             return total
         }
         var partials = [Scalar](repeating: initial, count: chunks)
         partials.withUnsafeMutableBufferPointer { results in
             Parallelism.forEach(chunks: chunks) { c in
-                var accumulator = initial
-                for i in c * chunk ..< Swift.min(src.count, (c + 1) * chunk) { accumulator = combine(accumulator, src[i]) }
-                results[c] = accumulator
+                let start = c * chunk
+                results[c] = foldChunk(base + start, Swift.min(chunk, src.count - start), initial: initial, combine)
             }
         }
         return partials.reduce(initial, combine)
+    }
+
+    /// Folds `count` elements from `p` as eight interleaved chains (element `i` into chain `i % 8`), combined as
+    /// a balanced tree, then the last `count % 8` elements in order. One in-order chain waits for each
+    /// addition's result before the next (0.13 ms for 160,000 Doubles); eight independent ones keep the
+    /// arithmetic units busy (0.021 ms). A fixed association, so the bits depend only on the chunk.
+    @inlinable @inline(__always)
+    package static func foldChunk(_ p: UnsafePointer<Scalar>, _ count: Int, initial: Scalar,
+                                  _ combine: (Scalar, Scalar) -> Scalar) -> Scalar {
+        var a0 = initial, a1 = initial, a2 = initial, a3 = initial
+        var a4 = initial, a5 = initial, a6 = initial, a7 = initial
+        var i = 0
+        while i &+ 8 <= count {
+            a0 = combine(a0, p[i]); a1 = combine(a1, p[i &+ 1]); a2 = combine(a2, p[i &+ 2]); a3 = combine(a3, p[i &+ 3])
+            a4 = combine(a4, p[i &+ 4]); a5 = combine(a5, p[i &+ 5]); a6 = combine(a6, p[i &+ 6]); a7 = combine(a7, p[i &+ 7])
+            i &+= 8
+        }
+        var accumulator = combine(combine(combine(a0, a1), combine(a2, a3)), combine(combine(a4, a5), combine(a6, a7)))
+        while i < count { accumulator = combine(accumulator, p[i]); i &+= 1 }
+        return accumulator
+    }
+
+    /// The largest element of `src`, `-infinity` when empty; NaN if any element is NaN. The same value as
+    /// folding in order with `{ $1 > $0 || $1.isNaN ? $1 : $0 }` (the first NaN; the first of equal zeros), which
+    /// it falls back to when the buffer holds a NaN or its maximum is zero (rare cases, where "the first" can
+    /// differ from "a largest"); otherwise eight running maxima by plain comparisons, which compile to vector
+    /// maximum instructions, beside eight running sums that only detect a NaN (NaN is sticky in a sum; an
+    /// infinite sum that turns NaN sends the buffer to the in-order fold, which is exact too).
+    /// 0.022 ms for 160,000 Doubles, against 0.11 ms in order.
+    @inlinable @inline(__always)
+    package static func largestElement(_ src: UnsafeBufferPointer<Scalar>) -> Scalar {
+        let inOrder: (Scalar, Scalar) -> Scalar = { $1 > $0 || $1.isNaN ? $1 : $0 }
+        guard src.count >= 64, let p = src.baseAddress else { return src.reduce(-.infinity, inOrder) }
+        let count = src.count
+        var result: (largest: Scalar, sum: Scalar)
+        let chunk = Parallelism.elementwiseChunk
+        if Parallelism.splits(count: count) {
+            let chunks = (count + chunk - 1) / chunk
+            var partials = [(largest: Scalar, sum: Scalar)](repeating: (-.infinity, 0), count: chunks)
+            partials.withUnsafeMutableBufferPointer { results in
+                Parallelism.forEach(chunks: chunks) { c in
+                    results[c] = largestAndSum(p + c * chunk, Swift.min(chunk, count - c * chunk))
+                }
+            }
+            result = partials.reduce((-.infinity, 0)) { ($1.largest > $0.largest ? $1.largest : $0.largest, $0.sum + $1.sum) }
+        } else {
+            result = largestAndSum(p, count)
+        }
+        if result.sum.isNaN || result.largest == 0 { return src.reduce(-.infinity, inOrder) }
+        return result.largest
+    }
+
+    /// The largest of `count` elements from `p` as eight running maxima (NaN ignored) and their sum (NaN if one
+    /// is NaN), for ``largestElement(_:)``.
+    @inlinable @inline(__always)
+    package static func largestAndSum(_ p: UnsafePointer<Scalar>, _ count: Int) -> (largest: Scalar, sum: Scalar) {
+        var m0 = -Scalar.infinity, m1 = m0, m2 = m0, m3 = m0, m4 = m0, m5 = m0, m6 = m0, m7 = m0
+        var s0 = Scalar.zero, s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0
+        var i = 0
+        while i &+ 8 <= count {
+            let x0 = p[i], x1 = p[i &+ 1], x2 = p[i &+ 2], x3 = p[i &+ 3]
+            let x4 = p[i &+ 4], x5 = p[i &+ 5], x6 = p[i &+ 6], x7 = p[i &+ 7]
+            m0 = x0 > m0 ? x0 : m0; m1 = x1 > m1 ? x1 : m1; m2 = x2 > m2 ? x2 : m2; m3 = x3 > m3 ? x3 : m3
+            m4 = x4 > m4 ? x4 : m4; m5 = x5 > m5 ? x5 : m5; m6 = x6 > m6 ? x6 : m6; m7 = x7 > m7 ? x7 : m7
+            s0 += x0; s1 += x1; s2 += x2; s3 += x3; s4 += x4; s5 += x5; s6 += x6; s7 += x7
+            i &+= 8
+        }
+        var m = m0
+        for x in [m1, m2, m3, m4, m5, m6, m7] where x > m { m = x }
+        // A plain chain (a pairwise tree here led the compiler to pair the lanes differently in the loop,
+        // with shuffles: 2× slower); only whether it is NaN matters.
+        var s = s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7
+        while i < count { let x = p[i]; if x > m { m = x }; s += x; i &+= 1 }
+        return (m, s)
     }
 
     /// The sum of all elements, as a rank-0 tensor.
@@ -174,10 +248,10 @@ extension Tensor where Scalar: TensorScalar {
         mean(alongAxes: axes, keepingDimensions: keepingDimensions, file: file, line: line)
     }
 
-    /// The largest element, as a rank-0 tensor.
+    /// The largest element, as a rank-0 tensor (NaN if any element is NaN, as in PyTorch; `-infinity` when empty).
     @_specialize(exported: true, where Scalar == Float)
     @inlinable public func max() -> Tensor {
-        Tensor(withUnsafeBufferPointer { $0.reduce(-Scalar.infinity) { Swift.max($0, $1) } })
+        Tensor(withUnsafeBufferPointer { Tensor.largestElement($0) })
     }
 
     /// The largest element along the given axes.
@@ -187,6 +261,10 @@ extension Tensor where Scalar: TensorScalar {
                     file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         let a = checkedAxes(axes, "max(alongAxes:)", CallSite(file: file, line: line))
         if a.isEmpty { return self }
+        if a.count == rank {
+            let largest = withUnsafeBufferPointer { Tensor.largestElement($0) }
+            return Tensor(repeating: largest, shape: reducedShape(a, keep: keepingDimensions))
+        }
         return reduce(alongAxes: a, keep: keepingDimensions, initial: -.infinity) { $1 > $0 || $1.isNaN ? $1 : $0 }
     }
 
@@ -215,11 +293,8 @@ extension Tensor where Scalar: TensorScalar {
             var count = 0
             let result = withUnsafeBufferPointer { px in
                 Tensor(shape: shape, unsafeUninitialized: { dst in
-                    for i in 0..<px.count {
-                        let hit = px[i] == yv
-                        count &+= hit ? 1 : 0
-                        dst[i] = gv * (hit ? 1 : 0)
-                    }
+                    guard let x = px.baseAddress, let d = dst.baseAddress else { return }
+                    count = Tensor.sendToMaximum(x, d, px.count, maximum: yv, gradient: gv)
                 })
             }
             if count == 1 { return result }
@@ -258,6 +333,35 @@ extension Tensor where Scalar: TensorScalar {
                 }
             }
         }
+    }
+
+    /// `d[i] = x[i] == maximum ? gradient : gradient · 0` for `count` elements (the bits of `gradient · hit`,
+    /// `hit` 1 or 0), returning how many equal `maximum`: the full reduction's pullback. With AVX2, the C kernel
+    /// (`vectorMaxPullback`, the same values, wider stores); otherwise a
+    /// loop in a function of its own, so that the count stays in a register whatever the caller inlines (in a
+    /// closure that captured it, one client's build added to it in memory per element, unvectorized: 2.5× slower).
+    @inlinable @inline(__always)
+    package static func sendToMaximum(_ x: UnsafePointer<Scalar>, _ d: UnsafeMutablePointer<Scalar>, _ count: Int,
+                                      maximum: Scalar, gradient: Scalar) -> Int {
+        if Scalar.self == Double.self {
+            let hits = vectorMaxPullback(UnsafeRawPointer(x).assumingMemoryBound(to: Double.self),
+                                         UnsafeMutableRawPointer(d).assumingMemoryBound(to: Double.self), count,
+                                         unsafeBitCast(maximum, to: Double.self), unsafeBitCast(gradient, to: Double.self))
+            if hits >= 0 { return hits }
+        } else if Scalar.self == Float.self {
+            let hits = vectorMaxPullback(UnsafeRawPointer(x).assumingMemoryBound(to: Float.self),
+                                         UnsafeMutableRawPointer(d).assumingMemoryBound(to: Float.self), count,
+                                         unsafeBitCast(maximum, to: Float.self), unsafeBitCast(gradient, to: Float.self))
+            if hits >= 0 { return hits }
+        }
+        let zero = gradient * 0
+        var hits = 0
+        for i in 0..<count {
+            let hit = x[i] == maximum
+            hits &+= hit ? 1 : 0
+            d[i] = hit ? gradient : zero
+        }
+        return hits
     }
 
     /// The largest element along the given axes.

@@ -141,3 +141,18 @@ package func gemmStaysBuiltIn(transposeA: Bool, transposeB: Bool, m: Int, k: Int
     // Taken means k·n ≤ 16,384 and m ≤ 512, so m·k·n cannot overflow.
     return autodiff_sgemm_small_takes(brs, bcs, m, k, n) != 0 && m * k * n < gemmSplitMinimum
 }
+
+/// `d[i] = x[i] == y ? g : g · 0` for `n` elements and the number of hits, by the AVX2 kernel; −1 (nothing written)
+/// without AVX2. See ``Tensor/sendToMaximum(_:_:_:maximum:gradient:)``.
+@usableFromInline
+package func vectorMaxPullback(_ x: UnsafePointer<Double>, _ d: UnsafeMutablePointer<Double>, _ n: Int,
+                               _ y: Double, _ g: Double) -> Int {
+    autodiff_max_pullback_f64(x, d, n, y, g)
+}
+
+/// The same for Float.
+@usableFromInline
+package func vectorMaxPullback(_ x: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ n: Int,
+                               _ y: Float, _ g: Float) -> Int {
+    autodiff_max_pullback_f32(x, d, n, y, g)
+}

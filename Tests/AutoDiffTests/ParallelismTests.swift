@@ -133,6 +133,74 @@ struct ParallelismTests {
         #expect(x.scalarCount >= Parallelism.parallelMinimum)
     }
 
+    @Test("a full sum of a large buffer: fixed chunks, each as eight interleaved chains, the same bits on 1, 2 and 3 threads",
+          arguments: [65_536, 160_003, 300_000])
+    func fullSums(count: Int) {
+        var rng = SeededGenerator(seed: 17)
+        let x = Tensor<Double>.randomNormal(shape: [count], using: &rng)
+        func run(_ threads: Int) -> [Tensor<Double>] {
+            let saved = Parallelism.threadCount
+            Parallelism.threadCount = threads
+            defer { Parallelism.threadCount = saved }
+            return [x.sum(), x.sum(alongAxes: [0]), x.mean()]
+        }
+        let one = run(1)
+        #expect(one == run(2))
+        #expect(one == run(3))
+        // The documented association, written out: chunks of 32,768 in order; in each, element i into chain i % 8
+        // (whole groups of eight), the chains as ((0+1)+(2+3))+((4+5)+(6+7)), then the chunk's tail in order.
+        let v = x.scalars
+        var total = 0.0
+        for start in stride(from: 0, to: count, by: 32_768) {
+            let end = min(count, start + 32_768), whole = start + (end - start) / 8 * 8
+            var chains = [Double](repeating: 0, count: 8)
+            for i in start..<whole { chains[(i - start) % 8] += v[i] }
+            var chunk = ((chains[0] + chains[1]) + (chains[2] + chains[3])) + ((chains[4] + chains[5]) + (chains[6] + chains[7]))
+            for i in whole..<end { chunk += v[i] }
+            total += chunk
+        }
+        #expect(one[0].scalar == total)
+        #expect(abs(total - v.reduce(0, +)) <= 1e-9 * Double(count))
+    }
+
+    @Test("the largest element is the in-order fold's, with NaN anywhere, signed zeros and on 1 and 2 threads",
+          arguments: [0, 1, 63, 64, 65, 1_000, 70_001, 300_001])
+    func largestElement(count: Int) {
+        var rng = SeededGenerator(seed: 18)
+        let base = Tensor<Double>.randomNormal(shape: [count], using: &rng).scalars
+        var cases: [[Double]] = [base, base.map { -abs($0) - 1 }]
+        if count > 0 {
+            for position in Set([0, count / 2, count - 1]) {
+                var withNaN = base
+                withNaN[position] = .nan
+                cases.append(withNaN)
+            }
+            var zeros = base.map { -abs($0) - 1 }
+            zeros[count / 3] = -0.0
+            zeros[count - 1] = 0.0
+            cases.append(zeros)   // the first of the equal zeros: -0.0 (unless it is also the last)
+            cases.append(base.map { $0 == 0 ? 1 : $0 * .infinity })   // ±infinity only
+        }
+        for values in cases {
+            let reference = values.reduce(-Double.infinity) { $1 > $0 || $1.isNaN ? $1 : $0 }
+            let x = Tensor<Double>(shape: [count], scalars: values)
+            let f = Tensor<Float>(shape: [count], scalars: values.map { Float($0) })
+            let fReference = f.scalars.reduce(-Float.infinity) { $1 > $0 || $1.isNaN ? $1 : $0 }
+            for threads in [1, 2] {
+                let saved = Parallelism.threadCount
+                Parallelism.threadCount = threads
+                defer { Parallelism.threadCount = saved }
+                for result in [x.max().scalar, x.max(alongAxes: [0]).scalar] {
+                    #expect(result.isNaN == reference.isNaN)
+                    if !reference.isNaN { #expect(result.bitPattern == reference.bitPattern) }
+                }
+                let fResult = f.max(alongAxes: [0]).scalar
+                #expect(fResult.isNaN == fReference.isNaN)
+                if !fReference.isNaN { #expect(fResult.bitPattern == fReference.bitPattern) }
+            }
+        }
+    }
+
     @Test("reductions along axes give the same bits on 1, 2 and 3 threads, and fold in order",
           arguments: [[[1000, 300], [0]], [[1000, 300], [1]], [[3, 400, 250], [1]], [[2, 400, 400], [0, 1]],
                       [[1, 300_000], [1]], [[150_000, 2], [0]], [[60, 80, 60], [0, 2]]])

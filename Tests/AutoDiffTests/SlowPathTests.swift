@@ -32,6 +32,31 @@ struct SlowPathTests {
         }
     }
 
+    @Test("a full maximum's gradient (the AVX2 kernel where there is one): g at the maximum, g · 0 elsewhere, shared on ties",
+          arguments: [1, 3, 8, 9, 31, 4_099, 160_001])
+    func fullMaximumGradient(count: Int) {
+        var rng = SeededGenerator(seed: 19)
+        let base = Tensor<Double>.randomNormal(shape: [count], using: &rng).scalars
+        var tied = base
+        if count > 2 { tied[count / 2] = base.max()!; tied[count - 1] = base.max()! }
+        for values in [base, tied] {
+            let peak = values.max()!
+            let hits = values.filter { $0 == peak }.count
+            for g in [1.0, -0.3, .infinity, .nan] {
+                // The rule written out: g · (hit / ties), with g · 0 (−0 for a negative g, NaN for ∞ or NaN) elsewhere.
+                let expected = values.map { g * (($0 == peak ? 1.0 : 0.0) / Double(hits)) }
+                let x = Tensor<Double>(shape: [count], scalars: values)
+                let got = x.maxPullback(Tensor(g), maximum: Tensor(peak), axes: [0]).scalars
+                #expect(got.map(\.bitPattern) == expected.map(\.bitPattern) || (g.isNaN && got.allSatisfy(\.isNaN)))
+                let f = Tensor<Float>(shape: [count], scalars: values.map { Float($0) })
+                let fPeak = f.scalars.max()!, fHits = f.scalars.filter { $0 == fPeak }.count
+                let fExpected = f.scalars.map { Float(g) * (($0 == fPeak ? 1 : 0) / Float(fHits)) }
+                let fGot = f.maxPullback(Tensor(Float(g)), maximum: Tensor(fPeak), axes: [0]).scalars
+                #expect(fGot.map(\.bitPattern) == fExpected.map(\.bitPattern) || (g.isNaN && fGot.allSatisfy(\.isNaN)))
+            }
+        }
+    }
+
     @Test("a leaf used two and three times gets the sum of its contributions, and the seed is left alone")
     func leafUsedSeveralTimes() {
         let x = Tensor<Double>([0.5, -1.5, 3])

@@ -40,4 +40,20 @@ struct TensorCreationTests {
         #expect(Tensor<Double>.full(shape: [], value: 7).scalar == 7)
         #expect(Tensor<Double>.zeros(shape: [0, 3]).scalarCount == 0)
     }
+
+    @Test("filling past the first 4 KB block (copied, or set by memset for zero bytes) writes every element",
+          arguments: [1, 511, 512, 513, 1_024, 1_025, 4_099, 100_003])
+    func largeFills(count: Int) {
+        for value in [0.0, -0.0, 1.5, -.infinity, .nan, .leastNonzeroMagnitude] {
+            let d = Tensor<Double>(repeating: value, shape: [count]).scalars
+            #expect(d.count == count && d.allSatisfy { $0.bitPattern == value.bitPattern })
+            let f = Tensor<Float>(repeating: Float(value), shape: [count, 1]).scalars
+            #expect(f.count == count && f.allSatisfy { $0.bitPattern == Float(value).bitPattern })
+        }
+        let flags = Tensor<Bool>(repeating: true, shape: [count]).scalars
+        #expect(flags.count == count && flags.allSatisfy { $0 })
+        #expect(Tensor<Bool>(repeating: false, shape: [count]).scalars.allSatisfy { !$0 })
+        // A broadcast of one element is such a fill.
+        #expect(Tensor<Double>([2.5]).broadcasted(to: [count]).scalars == Array(repeating: 2.5, count: count))
+    }
 }

@@ -11,16 +11,23 @@ func runSlowPathsBenchmark(repeats: Int) {
     Parallelism.threadCount = 1
     defer { Parallelism.threadCount = previous }
 
-    func time(_ body: () -> Void) -> Double {
-        var samples: [Double] = []
+    /// Median times of `slow` and `plain`, run alternately (one of each per round, after one warm-up round), so
+    /// that both meet the same state of the heap: whether a 1.28 MB buffer comes back warm or page-faults
+    /// depends on what ran before, and once moved a row from 1.2× to 2.2× when the runs were in two blocks.
+    func pair(_ slow: () -> Void, _ plain: () -> Void) -> (slow: Double, plain: Double) {
+        var slowSamples: [Double] = [], plainSamples: [Double] = []
         for _ in 0..<(repeats + 1) {
-            let t0 = now()
-            body()
-            samples.append(Double(now() - t0) / 1e6)
+            var t0 = now()
+            slow()
+            slowSamples.append(Double(now() - t0) / 1e6)
+            t0 = now()
+            plain()
+            plainSamples.append(Double(now() - t0) / 1e6)
         }
-        return Summary(Array(samples.dropFirst())).median
+        return (Summary(Array(slowSamples.dropFirst())).median, Summary(Array(plainSamples.dropFirst())).median)
     }
-    func row(_ name: String, _ slow: Double, _ plain: Double, _ plainName: String) {
+    func row(_ name: String, _ times: (slow: Double, plain: Double), _ plainName: String) {
+        let (slow, plain) = times
         print("  \(name.padding(toLength: 44, withPad: " ", startingAt: 0)) \(format(slow, 3)) ms vs \(format(plain, 3)) ms \(plainName): \(format(slow / plain))×")
         report["slow-paths.\(name)"] = slow / plain
     }
@@ -31,28 +38,25 @@ func runSlowPathsBenchmark(repeats: Int) {
         let m = v.value.max()
         return log(exp(v - m).sum()) + m
     }
-    let functional = time { _ = gradient(at: v0, of: lse) }
-    let leaves = time { let v = Variable(v0); lse(v).backward(); _ = v.grad }
-    row("gradient(at:of:) lse", functional, leaves, "leaf + backward()")
+    row("gradient(at:of:) lse", pair({ _ = gradient(at: v0, of: lse) },
+                                     { let v = Variable(v0); lse(v).backward(); _ = v.grad }), "leaf + backward()")
 
     // 2. An elementwise product with a broadcast operand against a dense one.
     let one = Tensor<Double>(1.0)
-    let broadcast = time { _ = one.broadcasted(to: [n]) * w0 }
-    let dense = time { _ = v0 * w0 }
-    row("broadcast(1.0) * w", broadcast, dense, "x * w")
+    row("broadcast(1.0) * w", pair({ _ = one.broadcasted(to: [n]) * w0 }, { _ = v0 * w0 }), "x * w")
 
     // 3. backward() through sum() (its seed broadcast to the shape) against the seed given.
-    let throughSum = time { let v = Variable(v0); (v * w0).sum().backward(); _ = v.grad }
-    let seeded = time { let v = Variable(v0); (v * w0).backward(seed: Tensor.ones(shape: [n])); _ = v.grad }
-    row("(v * w).sum().backward()", throughSum, seeded, "(v * w).backward(seed:)")
+    row("(v * w).sum().backward()", pair({ let v = Variable(v0); (v * w0).sum().backward(); _ = v.grad },
+                                         { let v = Variable(v0); (v * w0).backward(seed: Tensor.ones(shape: [n])); _ = v.grad }),
+        "(v * w).backward(seed:)")
 
     // 4. max along an axis against sum along it.
-    let maxBackward = time { let v = Variable(v0); v.max(alongAxes: [0]).backward(); _ = v.grad }
-    let sumBackward = time { let v = Variable(v0); v.sum(alongAxes: [0]).backward(); _ = v.grad }
-    row("v.max(alongAxes: [0]).backward()", maxBackward, sumBackward, "sum(alongAxes:)")
+    row("v.max(alongAxes: [0]).backward()", pair({ let v = Variable(v0); v.max(alongAxes: [0]).backward(); _ = v.grad },
+                                                 { let v = Variable(v0); v.sum(alongAxes: [0]).backward(); _ = v.grad }),
+        "sum(alongAxes:)")
 
     // 5. A leaf used twice against two leaves.
-    let twice = time { let v = Variable(v0); (v * v).backward(seed: Tensor.ones(shape: [n])); _ = v.grad }
-    let two = time { let a = Variable(v0), b = Variable(w0); (a * b).backward(seed: Tensor.ones(shape: [n])); _ = a.grad }
-    row("(v * v) backward", twice, two, "(a * b)")
+    row("(v * v) backward", pair({ let v = Variable(v0); (v * v).backward(seed: Tensor.ones(shape: [n])); _ = v.grad },
+                                 { let a = Variable(v0), b = Variable(w0); (a * b).backward(seed: Tensor.ones(shape: [n])); _ = a.grad }),
+        "(a * b)")
 }

@@ -67,4 +67,10 @@ void autodiff_tanh(const float *x, float *y, long n);
 /// the paths' bits.
 void autodiff_activation_portable(int function, const float *x, float *y, long n);
 
+/// The gradient `g` of a full maximum `y` of n values, without ties shared: d[i] = g where x[i] == y, else g · 0
+/// (exactly the values the Swift loop writes); returns how many x[i] equal y, or −1 (writing nothing) on a
+/// processor without AVX2, where the caller runs its own loop.
+long autodiff_max_pullback_f64(const double *x, double *d, long n, double y, double g);
+long autodiff_max_pullback_f32(const float *x, float *d, long n, float y, float g);
+
 #endif
