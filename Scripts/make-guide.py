@@ -302,9 +302,9 @@ Measured on the project's 2-core virtual machine (Xeon, AVX-512), medians:
 |---|---|
 | Float32 matmul n = 512, one thread: AVX-512 / AVX2 kernel / portable loops / OpenBLAS | 100–108 / 59–90 / 20–24 / 88–126 GFLOP/s |
 | Float32 matmul n = 512, two threads: AVX-512 kernel / OpenBLAS | 140–191 / 156–215 GFLOP/s |
-| wide step (784-512-512-10, batch 128), one / two threads: built-in kernels (compare.py, a fresh process) | 5.30 / 3.54 ms |
-| wide step, one / two threads: OpenBLAS 0.3.21 (compare.py, a fresh process) | 5.45 / 3.19 ms |
-| digits epoch (64-128-64-10, Adam, batch 32), one / two threads (compare.py) | 2.46 / 2.52 ms, test accuracy 0.9694 |
+| wide step (784-512-512-10, batch 128), one / two threads: built-in kernels (compare.py, a fresh process) | 5.26 / 3.12 ms |
+| wide step, one / two threads: OpenBLAS 0.3.21 (compare.py, a fresh process) | 5.35 / 3.07 ms |
+| digits epoch (64-128-64-10, Adam, batch 32), one / two threads (compare.py) | 2.47 / 2.48 ms, test accuracy 0.9694 |
 | memory over 10,000 digits training steps (run alone) | flat: 24 MiB peak from step 100 to 10,000 |
 
 `swift run -c release --package-path Benchmarks autodiff-benchmarks` runs every workload (`--help` lists them).
@@ -341,16 +341,19 @@ weights and batch orders from Swift, sets up a virtual environment with PyTorch,
 slow spell of a shared machine touches one round, not one side. The peers compute the same thing: micrograd and
 PyTorch give the same scalar loss to all 17 digits (1.4190080635834685), PyTorch and JAX the same digits test
 accuracy (0.9694), PyTorch the same CNN accuracy and LSTM validation loss. The tables below are one run's
-`--markdown` output (2026-11-26, at `aacbd40`, after the eighth session of performance work, which split the
-modules and moved code between them, not the kernels): the 2-core machine, built-in
+`--markdown` output (2026-11-26, at `e7c58bc`, after the ninth session of performance work, which changed full
+reductions, the maximum's gradient and large fills, not the kernels these workloads spend their time in): the
+2-core machine, built-in
 kernels (`AUTODIFF_BLAS=off`) and, in the rows marked so, OpenBLAS 0.3.21 (`libopenblas0-pthread`), Python 3.11,
-PyTorch 2.x (CPU), JAX 0.10.2, 3 rounds of 7 timed runs, a quiet machine (load average 1.1–1.6). A peer's
+PyTorch 2.x (CPU), JAX 0.10.2, 3 rounds of 7 timed runs, a quiet machine (load average 1.6 falling to 1.1). A peer's
 1-thread run is kept on one core, as ours is: without that, XLA ran JAX's "1 thread" step on both cores when the
 second was free (4.07 ms for the digits epoch in an earlier run, 5.0–5.4 ms on one core). Our wide and gemm
 workloads run in a fresh process of their own, on the built-in kernels as on the system BLAS, so that both rows
-have the same history (see the page faults below). The seventh session's run (load 1.0–1.5) gave scalar 156.7×,
+have the same history (see the page faults below). The eighth session's run at its final code (`aacbd40`, load
+1.1–1.6) gave scalar 158.0×, digits 2.20× and 1.95× (2 threads), the wide step 1.23× and 1.47×, on OpenBLAS 1.21×
+and 1.50×, LSTM 3.19×, CNN 2.40×. The seventh session's run (load 1.0–1.5) gave scalar 156.7×,
 digits 2.16× and 1.65× (2 threads), the wide step 1.34× and 1.18×, on OpenBLAS 1.35× and 1.29×, LSTM 3.85×, CNN
-2.47×; this session's run one commit earlier (`d6cc6e4`, load 1.1–1.4) scalar 159.1×, digits 2.20× and 1.73×, the
+2.47×; the eighth session's run one commit earlier (`d6cc6e4`, load 1.1–1.4) scalar 159.1×, digits 2.20× and 1.73×, the
 wide step 1.06× and 1.43×, LSTM 3.68×, CNN 2.60×, and one at the final code in the machine's slow state (where a
 plain Double loop takes 0.18 ms instead of 0.11) scalar 126.2×, the wide step 1.16× and 1.11×. The fifth session's quiet run (load 1.2–1.5) gave scalar 169.2×,
 digits 2.03× and 2.21× (2 threads), the wide step 1.22× and 1.42×, on OpenBLAS 1.09× and 1.53×, LSTM 3.75×, CNN
@@ -364,39 +367,38 @@ two cores. Timings on a shared machine move: compare on a quiet one.
 
 | workload | ours | micrograd | PyTorch | JAX | best peer / ours |
 |---|---|---|---|---|---|
-| scalar step (micrograd's MLP, 68,818 nodes) | 0.735 ms | 116 ms | 594 ms | — | 158.03× |
-| digits epoch (64-128-64-10, batch 32) | 2.47 ms | — | 25.1 ms | 5.43 ms | 2.20× |
-| digits epoch, 2 threads | 2.44 ms | — | 26.2 ms | 4.74 ms | 1.95× |
+| scalar step (micrograd's MLP, 68,818 nodes) | 0.733 ms | 115 ms | 542 ms | — | 153.80× |
+| digits epoch (64-128-64-10, batch 32) | 2.47 ms | — | 26.6 ms | 5.15 ms | 2.08× |
+| digits epoch, 2 threads | 2.48 ms | — | 25.6 ms | 5.24 ms | 2.17× |
 | digits test accuracy | 0.9694 | — | 0.9694 | 0.9694 | — |
-| wide step (784-512-512-10, batch 128) | 5.37 ms | — | 7.41 ms | 6.58 ms | 1.23× |
-| wide step, 2 threads | 3.26 ms | — | 7.4 ms | 4.82 ms | 1.47× |
-| names epoch (Embedding → LSTM 64 → Dense, batch 32) | 67.8 ms | — | 216 ms | — | 3.19× |
-| names epoch, CPU time | 67.8 ms | — | 216 ms | — | 3.19× |
+| wide step (784-512-512-10, batch 128) | 5.26 ms | — | 7.87 ms | 5.52 ms | 1.09× |
+| wide step, 2 threads | 3.12 ms | — | 5.52 ms | 4.94 ms | 1.58× |
+| names epoch (Embedding → LSTM 64 → Dense, batch 32) | 67.1 ms | — | 199 ms | — | 2.97× |
+| names epoch, CPU time | 67.1 ms | — | 199 ms | — | 2.97× |
 | names validation loss (nats/char) | 1.999 | — | 1.999 | — | — |
-| gemm n=64 | 103.5 GFLOP/s | — | 70.74 GFLOP/s | — | 1.46× |
-| gemm n=128 | 114.6 GFLOP/s | — | 95.27 GFLOP/s | — | 1.20× |
-| gemm n=256 | 109.1 GFLOP/s | — | 102.5 GFLOP/s | — | 1.07× |
-| gemm n=512 | 105.1 GFLOP/s | — | 100.4 GFLOP/s | — | 1.05× |
-| gemm n=1024 | 89.77 GFLOP/s | — | 92.14 GFLOP/s | — | 0.97× |
-| gemm n=512, 2 threads | 208.3 GFLOP/s | — | 184.5 GFLOP/s | — | 1.06× |
-| wide step, system BLAS | 5.32 ms | — | 7.41 ms | 6.58 ms | 1.21× |
-| wide step, system BLAS, 2 threads | 3.22 ms | — | 7.4 ms | 4.82 ms | 1.50× |
-| gemm n=512, system BLAS | 101.9 GFLOP/s | — | 100.4 GFLOP/s | — | 1.04× |
-| gemm n=512, system BLAS, 2 threads | 199.9 GFLOP/s | — | 184.5 GFLOP/s | — | 1.10× |
-| cnn epoch (digits CNN, batch 32) | 26 ms | — | 62.3 ms | — | 2.40× |
-| cnn epoch, CPU time | 26 ms | — | 62.2 ms | — | 2.40× |
+| gemm n=64 | 103.3 GFLOP/s | — | 70.36 GFLOP/s | — | 1.47× |
+| gemm n=128 | 114.5 GFLOP/s | — | 94.86 GFLOP/s | — | 1.20× |
+| gemm n=256 | 109.4 GFLOP/s | — | 102 GFLOP/s | — | 1.07× |
+| gemm n=512 | 107.2 GFLOP/s | — | 99.39 GFLOP/s | — | 1.07× |
+| gemm n=1024 | 90.06 GFLOP/s | — | 94.66 GFLOP/s | — | 0.92× |
+| gemm n=512, 2 threads | 204.6 GFLOP/s | — | 198.5 GFLOP/s | — | 1.02× |
+| wide step, system BLAS | 5.35 ms | — | 7.87 ms | 5.52 ms | 1.03× |
+| wide step, system BLAS, 2 threads | 3.07 ms | — | 5.52 ms | 4.94 ms | 1.61× |
+| gemm n=512, system BLAS | 102.1 GFLOP/s | — | 99.39 GFLOP/s | — | 1.03× |
+| gemm n=512, system BLAS, 2 threads | 202.7 GFLOP/s | — | 198.5 GFLOP/s | — | 1.02× |
+| cnn epoch (digits CNN, batch 32) | 25.7 ms | — | 61.4 ms | — | 2.40× |
+| cnn epoch, CPU time | 25.7 ms | — | 61.4 ms | — | 2.40× |
 | cnn test accuracy | 0.9861 | — | 0.9861 | — | — |
 
-micrograd's step with Python's garbage collector running: 1226 ms. A ratio above 1 means we are faster.
+micrograd's step with Python's garbage collector running: 1120 ms. A ratio above 1 means we are faster.
 
-Scalar graphs are far ahead (157× micrograd's step with its garbage collector paused, 1,626× with it running).
-On tensors, the digits epoch takes under half of JAX's compiled step on one thread (0.46×; 0.61× on two, where
-JAX's step took 4.04 ms in this run and 5.7 ms in the fifth session's) and a tenth of PyTorch's; the wide step
-takes 0.75× JAX's time on one thread and 0.85× on two, where the products are split over both cores (gemm n =
-512: 200 GFLOP/s on two threads, PyTorch 185); the LSTM and CNN epochs take 0.26× and 0.40× PyTorch's time. On
-OpenBLAS the wide step takes 0.74× JAX's time on one thread and 0.78× on two (earlier runs: 0.92× and 0.65×,
-0.78× and 0.88× on one thread, 0.69× and 1.05× on two): OpenBLAS's products of these shapes run at the built-in kernel's speed (the step's eight products:
-4.21 ms against 4.14), and the small ones stay on the built-in kernel. A fresh process pays page faults that
+Scalar graphs are far ahead (154× micrograd's step with its garbage collector paused, 1,528× with it running).
+On tensors, the digits epoch takes under half of JAX's compiled step (0.48× on one thread, 0.47× on two) and a
+tenth of PyTorch's; the wide step takes 0.95× JAX's time on one thread and 0.63× on two, where the products are
+split over both cores (gemm n = 512: 205 GFLOP/s on two threads, PyTorch 199); the LSTM and CNN epochs take 0.34×
+and 0.42× PyTorch's time. On OpenBLAS the wide step takes 0.97× JAX's time on one thread and 0.62× on two (the
+eighth session's run: 0.83× and 0.67×; earlier ones 0.74–0.92× on one thread, 0.65–1.05× on two): OpenBLAS's
+products of these shapes run at the built-in kernel's speed (the step's eight products: 4.21 ms against 4.14), and the small ones stay on the built-in kernel. A fresh process pays page faults that
 one which ran other workloads first does not: glibc hands the top of the heap back to the system after every
 step and the next step faults it in again (110–150 page faults per wide step, 5–7% of its time), while earlier
 workloads' allocations leave glibc's thresholds raised (no faults). With the thresholds fixed (`GLIBC_TUNABLES=glibc.malloc.mmap_threshold=16777216:`
@@ -410,21 +412,21 @@ run:
 
 | workload | ours | micrograd | PyTorch | JAX | best peer / ours |
 |---|---|---|---|---|---|
-| width 64, batch 32 | 0.0365 ms | — | 0.496 ms | 0.109 ms | 2.96× |
-| width 128, batch 32 | 0.0977 ms | — | 0.565 ms | 0.227 ms | 2.32× |
-| width 256, batch 32 | 0.363 ms | — | 0.929 ms | 0.477 ms | 1.28× |
-| width 512, batch 32 | 1.41 ms | — | 2.67 ms | 2.75 ms | 1.89× |
-| width 1024, batch 32 | 11.4 ms | — | 18.8 ms | 9.25 ms | 0.81× |
-| width 2048, batch 32 | 51.7 ms | — | 63.2 ms | 74.3 ms | 1.15× |
-| width 256, batch 1 | 0.161 ms | — | 0.793 ms | 0.279 ms | 1.69× |
-| width 256, batch 8 | 0.196 ms | — | 0.776 ms | 0.276 ms | 1.38× |
-| width 256, batch 128 | 0.997 ms | — | 1.7 ms | 1.13 ms | 1.13× |
-| width 256, batch 512 | 3.68 ms | — | 4.98 ms | 4.36 ms | 1.19× |
+| width 64, batch 32 | 0.0359 ms | — | 0.504 ms | 0.111 ms | 3.10× |
+| width 128, batch 32 | 0.0963 ms | — | 0.564 ms | 0.186 ms | 1.93× |
+| width 256, batch 32 | 0.37 ms | — | 0.889 ms | 0.489 ms | 1.32× |
+| width 512, batch 32 | 1.46 ms | — | 2.49 ms | 1.97 ms | 1.35× |
+| width 1024, batch 32 | 12 ms | — | 15.6 ms | 8.83 ms | 0.74× |
+| width 2048, batch 32 | 50.5 ms | — | 71.4 ms | 41.4 ms | 0.84× |
+| width 256, batch 1 | 0.166 ms | — | 0.804 ms | 0.286 ms | 1.74× |
+| width 256, batch 8 | 0.194 ms | — | 0.774 ms | 0.278 ms | 1.43× |
+| width 256, batch 128 | 0.993 ms | — | 1.69 ms | 1.11 ms | 1.12× |
+| width 256, batch 512 | 3.65 ms | — | 4.85 ms | 3.9 ms | 1.07× |
 
-Up to width 512 a step is mostly per-operation overhead, and ours is 1.3–3.0× faster than the fastest peer (1.1–1.2×
+Up to width 512 a step is mostly per-operation overhead, and ours is 1.3–3.1× faster than the fastest peer (1.1×
 at batch 128 and 512); from width 1024 the arithmetic dominates and the matrix kernels decide: behind JAX's (Eigen
-in XLA) at 1024 (0.81× in this run), level or ahead at 2048 in this run (1.15×: JAX's step varies most there);
-0.79× and 0.81×, 0.74× and 0.68×, 0.80× and 0.77×, and 1.02× and 0.82× in earlier ones (these two rows move most
+in XLA) at 1024 and 2048 (0.74× and 0.84× in this run; 0.81× and 1.15× in the eighth session's, where JAX's step
+at 2048 varied most); 0.79× and 0.81×, 0.74× and 0.68×, 0.80× and 0.77×, and 1.02× and 0.82× in earlier ones (these two rows move most
 from run to run), where tall, narrow products (32 rows) stay on the kernel's edge paths.
 
 Memory per tape node, for a chain `y ← y·w + b` of scalar nodes, each size in a fresh process (graph bytes:
@@ -433,13 +435,13 @@ times: the median of three more runs):
 
 | nodes | graph bytes/node | peak bytes/node | forward ns/node | backward ns/node |
 |---|---|---|---|---|
-| 1,000 | 24.1 | 1495.0 | 9.6 | 5.3 |
-| 10,000 | 24.0 | 189.2 | 5.0 | 4.8 |
-| 100,000 | 24.0 | 49.9 | 3.4 | 4.3 |
+| 1,000 | 24.1 | 1495.0 | 5.8 | 4.6 |
+| 10,000 | 24.0 | 175.7 | 3.6 | 4.3 |
+| 100,000 | 24.0 | 47.9 | 3.4 | 4.6 |
 | 1,000,000 | 24.0 | 33.8 | 3.5 | 4.7 |
-| 10,000,000 | 24.0 | 32.2 | 14.0 | 8.7 |
+| 10,000,000 | 24.0 | 32.2 | 13.6 | 8.6 |
 
-(From the compare.py run above, load average 1.1–1.6; the byte counts do not depend on the load.)
+(From the compare.py run above, load average 1.6 falling to 1.1; the byte counts do not depend on the load.)
 
 The graph holds 24 bytes per node at every size. The peak adds the backward sweep's gradient buffer (8 bytes
 a node; which nodes it reached is a bit of their entries): about 34 bytes per node at 10⁶ nodes and 32 at 10⁷
