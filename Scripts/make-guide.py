@@ -424,10 +424,18 @@ run:
 | width 256, batch 512 | 3.65 ms | — | 4.85 ms | 3.9 ms | 1.07× |
 
 Up to width 512 a step is mostly per-operation overhead, and ours is 1.3–3.1× faster than the fastest peer (1.1×
-at batch 128 and 512); from width 1024 the arithmetic dominates and the matrix kernels decide: behind JAX's (Eigen
+at batch 128 and 512); from width 1024 the arithmetic dominates, and in this table we are behind JAX's step (Eigen
 in XLA) at 1024 and 2048 (0.74× and 0.84× in this run; 0.81× and 1.15× in the eighth session's, where JAX's step
 at 2048 varied most); 0.79× and 0.81×, 0.74× and 0.68×, 0.80× and 0.77×, and 1.02× and 0.82× in earlier ones (these two rows move most
-from run to run), where tall, narrow products (32 rows) stay on the kernel's edge paths.
+from run to run). Most of that gap is not arithmetic but page faults: each step's weight gradients are new
+buffers (4 MB per layer at width 1024, 16 MB at 2048), freed again by `zeroGrad()`, and in a process whose earlier
+workloads left glibc's thresholds low, glibc hands that memory back to the system every step and the next step
+faults it in again. With glibc told to keep freed memory (`GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:`
+`glibc.malloc.trim_threshold=268435456` in the environment), the same binary took 7.8–8.4 ms per step at width
+1024 and 33–35 ms at 2048 (12.9–13.3 and 39–43 ms without), where JAX's script took 7.9–8.7 and 45–48 ms run
+alone with and without the setting (its allocator is its own): level at 1024 and ahead at 2048. For large models
+on Linux, that setting is worth having; PyTorch on glibc pays the same faults (its script, run alone: 16.4 and
+77.5 ms, with the setting 9.9 and 38.0 ms).
 
 Memory per tape node, for a chain `y ← y·w + b` of scalar nodes, each size in a fresh process (graph bytes:
 what the recorded graph holds; peak: the resident memory added over recording and differentiating it, once; the
